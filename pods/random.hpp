@@ -1,0 +1,27 @@
+#pragma once
+// Deterministic random numbers: std::mt19937_64 with explicit seeds and our own conversion to
+// doubles (the standard distributions are not specified bit-for-bit across libraries).
+
+#include <cstdint>
+#include <random>
+
+namespace podsim::pods {
+
+/// Uniform double in [lo, hi) from 53 random bits.
+inline double uniform(std::mt19937_64& rng, double lo, double hi)
+{
+    const double unit = double(rng() >> 11) * 0x1.0p-53;
+    return lo + (hi - lo) * unit;
+}
+
+/// A seed for item `index` of stream `stream` derived from `seed` (SplitMix64 mixing), so
+/// per-rollout generators do not depend on the order or thread they run in.
+inline std::uint64_t derive_seed(std::uint64_t seed, std::uint64_t stream, std::uint64_t index = 0)
+{
+    std::uint64_t z = seed ^ (stream * 0x9E3779B97F4A7C15ull) ^ (index * 0xD1B54A32D192ED03ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+} // namespace podsim::pods

@@ -1,0 +1,195 @@
+// BDF2 / BDF1 steps as incremental potential minimisation with a projected Newton method.
+#include "sim/bdf2.hpp"
+
+#include <cassert>
+#include <cmath>
+#include <limits>
+#include <sstream>
+
+namespace podsim::sim {
+
+namespace {
+
+constexpr double kArmijo = 1e-4;
+constexpr int kMaxHalvings = 40;
+
+bool use_sparse(const Model& model)
+{
+    switch (model.solver.linear_solver) {
+    case LinearSolverChoice::kDense: return false;
+    case LinearSolverChoice::kSparse: return true;
+    case LinearSolverChoice::kAuto: break;
+    }
+    return model.n_x() > kDenseSolverMaxDofs;
+}
+
+} // namespace
+
+std::string StepStatus::message(int step) const
+{
+    std::ostringstream s;
+    s.precision(3);
+    s << "step " << step << ": Newton did not converge";
+    if (!failure.empty()) s << ": " << failure;
+    s << " (residual " << residual << ", tolerance " << tolerance << ", " << iterations << " iterations)";
+    return s.str();
+}
+
+BdfCoefficients bdf_coefficients(int t)
+{
+    if (t == 0) return {1.0, 0.0, 1.0, 0.0, 1.0};                              // BDF1
+    return {4.0 / 3.0, -1.0 / 3.0, 8.0 / 9.0, -2.0 / 9.0, 4.0 / 9.0};           // BDF2
+}
+
+Simulator::Simulator(const Model& model)
+    : m_model(&model), m_assembler(model, m_hessian, use_sparse(model))
+{
+    const int nx = model.n_x();
+    const int nq = model.n_nodes() * model.dim;
+    m_solver.analyze(m_hessian);
+    m_q = model.nominal_positions();
+    m_q_trial = m_q;
+    m_grad_q.setZero(nq);
+    for (Eigen::VectorXd* b : {&m_xhat, &m_g, &m_g_trial, &m_dir, &m_dx}) b->setZero(nx);
+}
+
+double Simulator::objective(const Eigen::VectorXd& q, Eigen::VectorXd& g)
+{
+    const Model& m = *m_model;
+    const int nx = m.n_x();
+    const double u = potential_energy_gradient(m, q, m_grad_q);
+    m_dx = q.head(nx) - m_xhat;
+    g = m.mass.cwiseProduct(m_dx) + m_gamma * m_grad_q.head(nx);
+    return 0.5 * m_dx.dot(m.mass.cwiseProduct(m_dx)) + m_gamma * u;
+}
+
+double Simulator::step_objective(const State& z, const Eigen::VectorXd& a, const Eigen::VectorXd& x)
+{
+    const Model& m = *m_model;
+    const BdfCoefficients c = bdf_coefficients(z.t);
+    const double h = m.dt;
+    m_gamma = c.c_gamma * h * h;
+    m_xhat = c.c_x * z.x + c.c_v * h * z.v;
+    if (z.t > 0) m_xhat += c.c_xp * z.x_prev + c.c_vp * h * z.v_prev;
+    Eigen::VectorXd q = m_q;
+    q.head(m.n_x()) = x;
+    q.segment(m.n_x(), m.n_p()) = z.p + h * a;
+    Eigen::VectorXd g(m.n_x());
+    return objective(q, g);
+}
+
+StepStatus Simulator::step(const State& z, const Eigen::VectorXd& a, State& z_next)
+{
+    assert(&z != &z_next);
+    const Model& m = *m_model;
+    const int nx = m.n_x();
+    const int np = m.n_p();
+    const double h = m.dt;
+    assert(a.size() == np && z.x.size() == nx && z.p.size() == np);
+
+    // predictor xhat and weight gamma (BDF1 on the first step)
+    const BdfCoefficients c = bdf_coefficients(z.t);
+    m_gamma = c.c_gamma * h * h;
+    m_xhat = c.c_x * z.x + c.c_v * h * z.v;
+    if (z.t > 0) m_xhat += c.c_xp * z.x_prev + c.c_vp * h * z.v_prev;
+
+    // handles move explicitly; warm start from xhat
+    m_q.head(nx) = m_xhat;
+    m_q.segment(nx, np) = z.p + h * a;
+    m_q_trial.segment(nx, np) = m_q.segment(nx, np);
+
+    StepStatus status;
+    status.tolerance = m.solver.tolerance * m.mass.maxCoeff() * m.length_scale;
+    double e = objective(m_q, m_g);
+    for (;;) {
+        status.residual = m_g.lpNorm<Eigen::Infinity>();
+        if (!std::isfinite(status.residual)) {
+            status.failure = "non-finite residual";
+            break;
+        }
+        if (status.residual <= status.tolerance) {
+            status.converged = true;
+            break;
+        }
+        if (status.iterations >= m.solver.max_iterations) {
+            status.failure = "iteration limit reached";
+            break;
+        }
+        ++status.iterations;
+
+        // projected Newton direction: (M + gamma PSD(d2U/dx2)) d = -g
+        m_hessian.set_zero();
+        m_hessian.add_diagonal(m.mass);
+        m_assembler.add(m, m_q, m_gamma, true, m_hessian);
+        if (!m_solver.factorize(m_hessian)) {
+            status.failure = "Newton matrix not positive definite";
+            break;
+        }
+        m_dir = -m_g;
+        m_solver.solve_in_place(m_dir);
+
+        // backtracking line search on E (Armijo); near convergence E cannot resolve the
+        // decrease, so a step within round-off of E that reduces |g| is accepted too
+        const double slope = m_g.dot(m_dir);
+        const double roundoff = 64 * std::numeric_limits<double>::epsilon() * std::abs(e);
+        double alpha = 1;
+        bool accepted = false;
+        for (int k = 0; k <= kMaxHalvings && !accepted; ++k, alpha *= 0.5) {
+            m_q_trial.head(nx) = m_q.head(nx) + alpha * m_dir;
+            const double e_trial = objective(m_q_trial, m_g_trial);
+            if (!std::isfinite(e_trial)) continue;
+            const bool decrease = e_trial <= e + kArmijo * alpha * slope;
+            const bool roundoff_step = e_trial <= e + roundoff &&
+                                       m_g_trial.lpNorm<Eigen::Infinity>() < status.residual;
+            if (decrease || roundoff_step) {
+                accepted = true;
+                e = e_trial;
+                m_q.head(nx) = m_q_trial.head(nx);
+                m_g.swap(m_g_trial);
+            }
+        }
+        if (!accepted) {
+            status.failure = "line search found no decrease";
+            break;
+        }
+    }
+
+    // BDF velocity update and state shift
+    z_next.t = z.t + 1;
+    z_next.x_prev = z.x;
+    z_next.v_prev = z.v;
+    z_next.x = m_q.head(nx);
+    if (z.t == 0)
+        z_next.v = (z_next.x - z.x) / h;
+    else
+        z_next.v = (3 * z_next.x - 4 * z.x + z.x_prev) / (2 * h);
+    z_next.p = m_q.segment(nx, np);
+    return status;
+}
+
+bool Simulator::factorize_exact_hessian(const State& z_next)
+{
+    assert(z_next.t >= 1);
+    const Model& m = *m_model;
+    if (!m_exact_analyzed) {
+        m_exact_hessian = m_hessian; // same pattern and slots
+        m_exact_solver.analyze(m_exact_hessian);
+        m_exact_analyzed = true;
+    }
+    const double h = m.dt;
+    const double gamma = bdf_coefficients(z_next.t - 1).c_gamma * h * h;
+    Eigen::VectorXd& q = m_q_trial;
+    q.head(m.n_x()) = z_next.x;
+    q.segment(m.n_x(), m.n_p()) = z_next.p;
+    m_exact_hessian.set_zero();
+    m_exact_hessian.add_diagonal(m.mass);
+    m_assembler.add(m, q, gamma, false, m_exact_hessian);
+    return m_exact_solver.factorize(m_exact_hessian);
+}
+
+void Simulator::solve_exact(Eigen::Ref<Eigen::MatrixXd> b)
+{
+    m_exact_solver.solve_in_place(b);
+}
+
+} // namespace podsim::sim

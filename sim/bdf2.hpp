@@ -1,0 +1,78 @@
+#pragma once
+// The BDF2 time stepper (BDF1 for the first step) as incremental potential minimisation solved
+// by Newton: the per-thread Simulator workspace over an immutable Model.
+
+#include "sim/block_matrix.hpp"
+#include "sim/linear_solver.hpp"
+#include "sim/model.hpp"
+#include "sim/potential.hpp"
+#include "sim/state.hpp"
+
+#include <string>
+
+namespace podsim::sim {
+
+/// Outcome of one step's Newton solve.
+struct StepStatus {
+    bool converged = false;
+    int iterations = 0;       ///< Newton iterations (linear solves)
+    double residual = 0;      ///< |g|_inf at exit
+    double tolerance = 0;     ///< the absolute tolerance on |g|_inf
+    std::string failure;      ///< why it did not converge (empty when converged)
+
+    /// "step 17: Newton did not converge: ... (residual 1e-3 > tolerance 1e-10 after 50 iterations)"
+    std::string message(int step) const;
+};
+
+/// BDF coefficients of the step leaving a state with `t` steps taken:
+/// xhat = c_x x_t + c_xp x_{t-1} + c_v h v_t + c_vp h v_{t-1}, gamma = c_gamma h^2.
+struct BdfCoefficients {
+    double c_x, c_xp, c_v, c_vp, c_gamma;
+};
+BdfCoefficients bdf_coefficients(int t);
+
+/// Per-thread workspace: buffers, Hessian storage and factorisation for one Model. Steps do not
+/// allocate after the first one.
+class Simulator {
+public:
+    explicit Simulator(const Model& model);
+
+    const Model& model() const { return *m_model; }
+    bool uses_sparse_solver() const { return m_hessian.is_sparse(); }
+
+    /// One step: z_next from z with handle velocities a (length n_p, applied as given:
+    /// p_{t+1} = p_t + h a). BDF1 when z.t == 0, BDF2 after:
+    ///   x_{t+1} = argmin 1/2 (x - xhat)^T M (x - xhat) + gamma U(x, p_{t+1}).
+    /// z_next must be a different object than z. On failure z_next holds the last iterate.
+    StepStatus step(const State& z, const Eigen::VectorXd& a, State& z_next);
+
+    /// Assembles and factorises the EXACT (unprojected) Hessian H = M + gamma d2U/dx2 of the
+    /// step that produced z_next (z_next.t >= 1), for sensitivities. False if H is not positive
+    /// definite. Solve with solve_exact().
+    bool factorize_exact_hessian(const State& z_next);
+    /// Solves H X = B in place with the factorisation of factorize_exact_hessian().
+    void solve_exact(Eigen::Ref<Eigen::MatrixXd> b);
+    /// The exact Hessian assembled by the last factorize_exact_hessian().
+    const BlockMatrix& exact_hessian() const { return m_exact_hessian; }
+
+    /// E(x) of the step leaving z (for tests): 1/2 (x - xhat)^T M (x - xhat) + gamma U.
+    double step_objective(const State& z, const Eigen::VectorXd& a, const Eigen::VectorXd& x);
+
+private:
+    // E and its gradient over the free DOFs at m_q (x in its head); g has length n_x
+    double objective(const Eigen::VectorXd& q, Eigen::VectorXd& g);
+
+    const Model* m_model;
+    BlockMatrix m_hessian;
+    FreeHessianAssembler m_assembler;
+    LinearSolver m_solver;
+    BlockMatrix m_exact_hessian;
+    LinearSolver m_exact_solver;
+    bool m_exact_analyzed = false;
+
+    // per-step data and buffers
+    double m_gamma = 0;
+    Eigen::VectorXd m_xhat, m_q, m_q_trial, m_grad_q, m_g, m_g_trial, m_dir, m_dx;
+};
+
+} // namespace podsim::sim

@@ -1,0 +1,110 @@
+#pragma once
+// The immutable description of a mass-spring system: nodes (free / handle / fixed), springs and
+// cables, masses, gravity, time step and Newton settings. Shared read-only by all threads.
+
+#include <Eigen/Core>
+
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace podsim::sim {
+
+enum class Role { kFree, kHandle, kFixed };
+enum class SpringKind { kBilateral, kUnilateral };
+enum class LinearSolverChoice { kAuto, kDense, kSparse };
+
+const char* role_name(Role role);
+
+struct Node {
+    std::string name;
+    Role role = Role::kFree;
+    double mass = 0;            ///< kg; used for free nodes only
+    Eigen::Vector3d position{}; ///< m; z = 0 in 2D
+    Eigen::Vector3d velocity{}; ///< m/s; nominal initial velocity (free nodes)
+};
+
+/// A spring between nodes i and j (internal indices, see Model::nodes).
+struct Spring {
+    int i = 0;
+    int j = 0;
+    double stiffness = 0;   ///< N/m
+    double rest_length = 0; ///< m
+    SpringKind kind = SpringKind::kBilateral;
+};
+
+struct SolverSettings {
+    /// Newton stops when |g|_inf <= tolerance * max_mass * length_scale (see docs/simulation.md).
+    double tolerance = 1e-10;
+    int max_iterations = 50;
+    LinearSolverChoice linear_solver = LinearSolverChoice::kAuto;
+};
+
+/// Systems with at most this many free DOFs use the dense solver under kAuto (measured with
+/// bench/bench_step, see docs/PERFORMANCE.md).
+inline constexpr int kDenseSolverMaxDofs = 96;
+
+struct Model {
+    int dim = 2;
+    double dt = 0.01;
+    Eigen::VectorXd gravity;        ///< length dim
+    /// Nodes in internal order: free nodes first, then handles, then fixed nodes, each group in
+    /// file order. Coordinates of node i are q[i*dim .. i*dim+dim) of the stacked vector
+    /// q = [x (free), p (handles), fixed positions].
+    std::vector<Node> nodes;
+    std::vector<int> file_order;    ///< internal index of the k-th node of the scene file
+    std::vector<Spring> springs;
+    int n_free = 0;
+    int n_handles = 0;
+    int n_fixed = 0;
+    Eigen::VectorXd mass;           ///< lumped mass per free DOF, length n_free*dim
+    double length_scale = 1;        ///< diagonal of the nominal bounding box (>= 1e-3)
+    SolverSettings solver;
+
+    int n_nodes() const { return int(nodes.size()); }
+    int n_x() const { return n_free * dim; }     ///< free DOFs
+    int n_p() const { return n_handles * dim; }  ///< handle DOFs = action size
+    int first_handle() const { return n_free; }  ///< internal index of handle 0
+    /// Internal index of a node by name, or -1.
+    int find_node(const std::string& name) const;
+    /// Nominal stacked positions q of all nodes (length n_nodes*dim).
+    Eigen::VectorXd nominal_positions() const;
+    /// Positions of the fixed nodes (length n_fixed*dim).
+    Eigen::VectorXd fixed_positions() const;
+
+    std::unordered_map<std::string, int> index_by_name;
+};
+
+/// Collects nodes and springs in file order and builds the Model. Input is assumed validated
+/// (scene parsing does that with file/JSON-path messages); violations here are assertions.
+class ModelBuilder {
+public:
+    ModelBuilder(int dim, double dt, const Eigen::VectorXd& gravity);
+
+    /// Returns the node's file index. Positions/velocities have `dim` entries.
+    int add_node(const std::string& name, Role role, const Eigen::VectorXd& position,
+                 double mass = 0, const Eigen::VectorXd& velocity = Eigen::VectorXd());
+    /// Nodes by file index; rest_length < 0 means "initial distance".
+    void add_spring(int i, int j, double stiffness, double rest_length = -1,
+                    SpringKind kind = SpringKind::kBilateral);
+
+    int find_node(const std::string& name) const;
+    const Node& node(int file_index) const { return m_nodes[std::size_t(file_index)]; }
+    int n_nodes() const { return int(m_nodes.size()); }
+    int n_springs() const { return int(m_springs.size()); }
+    int dim() const { return m_dim; }
+
+    SolverSettings solver;
+
+    Model build() const;
+
+private:
+    int m_dim;
+    double m_dt;
+    Eigen::VectorXd m_gravity;
+    std::vector<Node> m_nodes;
+    std::vector<Spring> m_springs; // file indices
+    std::unordered_map<std::string, int> m_index;
+};
+
+} // namespace podsim::sim

@@ -1,0 +1,144 @@
+// Total potential energy of a model: loops over springs and nodes calling the element kernels.
+#include "sim/potential.hpp"
+
+#include "sim/gravity.hpp"
+#include "sim/spring.hpp"
+
+namespace podsim::sim {
+
+namespace {
+
+template <int D> double element_energy(const Spring& s, const Vec<D>& xi, const Vec<D>& xj)
+{
+    return s.kind == SpringKind::kBilateral ? spring_energy<D>(xi, xj, s.stiffness, s.rest_length)
+                                            : cable_energy<D>(xi, xj, s.stiffness, s.rest_length);
+}
+
+template <int D> Vec<D> element_gradient(const Spring& s, const Vec<D>& xi, const Vec<D>& xj)
+{
+    return s.kind == SpringKind::kBilateral
+               ? spring_energy_gradient<D>(xi, xj, s.stiffness, s.rest_length)
+               : cable_energy_gradient<D>(xi, xj, s.stiffness, s.rest_length);
+}
+
+template <int D>
+Mat<D> element_hessian(const Spring& s, const Vec<D>& xi, const Vec<D>& xj, bool project)
+{
+    return s.kind == SpringKind::kBilateral
+               ? spring_energy_hessian<D>(xi, xj, s.stiffness, s.rest_length, project)
+               : cable_energy_hessian<D>(xi, xj, s.stiffness, s.rest_length);
+}
+
+template <int D> double energy(const Model& m, const Eigen::VectorXd& q, Eigen::VectorXd* gradient)
+{
+    const Vec<D> g = m.gravity.head<D>();
+    double u = 0;
+    if (gradient) gradient->setZero(q.size());
+    // gravity acts on free nodes (handles and fixed nodes are kinematic)
+    for (int i = 0; i < m.n_free; ++i) {
+        const double mass = m.nodes[std::size_t(i)].mass;
+        u += gravity_energy<D>(mass, g, q.segment<D>(i * D));
+        if (gradient) gradient->segment<D>(i * D) += gravity_energy_gradient<D>(mass, g);
+    }
+    for (const Spring& s : m.springs) {
+        const Vec<D> xi = q.segment<D>(s.i * D);
+        const Vec<D> xj = q.segment<D>(s.j * D);
+        u += element_energy<D>(s, xi, xj);
+        if (gradient) {
+            const Vec<D> gi = element_gradient<D>(s, xi, xj);
+            gradient->segment<D>(s.i * D) += gi;
+            gradient->segment<D>(s.j * D) -= gi;
+        }
+    }
+    return u;
+}
+
+template <int D>
+Eigen::SparseMatrix<double> hessian(const Model& m, const Eigen::VectorXd& q, bool project)
+{
+    std::vector<Eigen::Triplet<double>> entries;
+    entries.reserve(m.springs.size() * 4 * D * D);
+    for (const Spring& s : m.springs) {
+        const Mat<D> b = element_hessian<D>(s, q.segment<D>(s.i * D), q.segment<D>(s.j * D), project);
+        for (int c = 0; c < D; ++c)
+            for (int r = 0; r < D; ++r) {
+                entries.emplace_back(s.i * D + r, s.i * D + c, b(r, c));
+                entries.emplace_back(s.j * D + r, s.j * D + c, b(r, c));
+                entries.emplace_back(s.i * D + r, s.j * D + c, -b(r, c));
+                entries.emplace_back(s.j * D + r, s.i * D + c, -b(r, c));
+            }
+    }
+    Eigen::SparseMatrix<double> h(q.size(), q.size());
+    h.setFromTriplets(entries.begin(), entries.end());
+    return h;
+}
+
+template <int D>
+void add_free_hessian(const Model& m, const Eigen::VectorXd& q, double scale, bool project,
+                      const auto& elements, BlockMatrix& matrix)
+{
+    for (const auto& e : elements) {
+        const Spring& s = m.springs[std::size_t(e.spring)];
+        const Mat<D> b = scale * element_hessian<D>(s, q.segment<D>(s.i * D), q.segment<D>(s.j * D), project);
+        if (e.i_free) matrix.add<D>(e.slots[0], b);
+        if (e.j_free) matrix.add<D>(e.slots[3], b);
+        if (e.i_free && e.j_free) {
+            matrix.add<D>(e.slots[1], -b);
+            matrix.add<D>(e.slots[2], -b);
+        }
+    }
+}
+
+} // namespace
+
+double potential_energy(const Model& model, const Eigen::VectorXd& q)
+{
+    return model.dim == 2 ? energy<2>(model, q, nullptr) : energy<3>(model, q, nullptr);
+}
+
+double potential_energy_gradient(const Model& model, const Eigen::VectorXd& q, Eigen::VectorXd& gradient)
+{
+    return model.dim == 2 ? energy<2>(model, q, &gradient) : energy<3>(model, q, &gradient);
+}
+
+Eigen::SparseMatrix<double> potential_energy_hessian(const Model& model, const Eigen::VectorXd& q,
+                                                     bool project)
+{
+    return model.dim == 2 ? hessian<2>(model, q, project) : hessian<3>(model, q, project);
+}
+
+FreeHessianAssembler::FreeHessianAssembler(const Model& model, BlockMatrix& matrix, bool sparse)
+{
+    std::vector<std::pair<int, int>> coupled;
+    for (int k = 0; k < int(model.springs.size()); ++k) {
+        const Spring& s = model.springs[std::size_t(k)];
+        Element e;
+        e.spring = k;
+        e.i_free = s.i < model.n_free;
+        e.j_free = s.j < model.n_free;
+        if (!e.i_free && !e.j_free) continue; // constant energy for the free DOFs
+        if (e.i_free && e.j_free) coupled.emplace_back(s.i, s.j);
+        m_elements.push_back(e);
+    }
+    matrix.init(model.n_free, model.dim, coupled, sparse);
+    for (Element& e : m_elements) {
+        const Spring& s = model.springs[std::size_t(e.spring)];
+        if (e.i_free) e.slots[0] = matrix.slot(s.i, s.i);
+        if (e.j_free) e.slots[3] = matrix.slot(s.j, s.j);
+        if (e.i_free && e.j_free) {
+            e.slots[1] = matrix.slot(s.i, s.j);
+            e.slots[2] = matrix.slot(s.j, s.i);
+        }
+    }
+}
+
+void FreeHessianAssembler::add(const Model& model, const Eigen::VectorXd& q, double scale,
+                               bool project, BlockMatrix& matrix) const
+{
+    if (model.dim == 2)
+        add_free_hessian<2>(model, q, scale, project, m_elements, matrix);
+    else
+        add_free_hessian<3>(model, q, scale, project, m_elements, matrix);
+}
+
+} // namespace podsim::sim
