@@ -1,0 +1,307 @@
+// BDF2 stepper: optimality and exact Hessian of a step, order of accuracy, BDF1 start, settling,
+// pendulum period, non-convergence reporting, dense vs sparse, no allocation per step.
+#include "sim/bdf2.hpp"
+#include "sim/generators.hpp"
+#include "sim/rollout.hpp"
+#include "tests/fd.hpp"
+
+#include <atomic>
+#include <cmath>
+#include <new>
+
+using namespace podsim;
+using namespace podsim::sim;
+
+// count heap allocations made through operator new (the hot loop must make none)
+static std::atomic<long> g_allocations{0};
+void* operator new(std::size_t n)
+{
+    ++g_allocations;
+    if (void* p = std::malloc(n ? n : 1)) return p;
+    throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+
+namespace {
+
+Eigen::VectorXd vec(std::initializer_list<double> v)
+{
+    Eigen::VectorXd out(Eigen::Index(v.size()));
+    Eigen::Index i = 0;
+    for (double x : v) out[i++] = x;
+    return out;
+}
+
+// E's gradient at x for the step leaving z (assembled independently of the simulator)
+Eigen::VectorXd step_gradient(const Model& m, const State& z, const Eigen::VectorXd& a, const Eigen::VectorXd& x)
+{
+    const BdfCoefficients c = bdf_coefficients(z.t);
+    const double h = m.dt;
+    Eigen::VectorXd xhat = c.c_x * z.x + c.c_v * h * z.v;
+    if (z.t > 0) xhat += c.c_xp * z.x_prev + c.c_vp * h * z.v_prev;
+    Eigen::VectorXd q = m.nominal_positions();
+    q.head(m.n_x()) = x;
+    q.segment(m.n_x(), m.n_p()) = z.p + h * a;
+    Eigen::VectorXd gu;
+    potential_energy_gradient(m, q, gu);
+    return m.mass.cwiseProduct(x - xhat) + c.c_gamma * h * h * gu.head(m.n_x());
+}
+
+// double pendulum in 3D hanging from a handle, with a cable
+Model double_pendulum_3d(LinearSolverChoice solver = LinearSolverChoice::kAuto)
+{
+    ModelBuilder b(3, 0.01, vec({0, -9.81, 0}));
+    const int h = b.add_node("h", Role::kHandle, vec({0, 0, 0}));
+    const int a = b.add_node("a", Role::kFree, vec({0.3, -0.9, 0.1}), 1.0, vec({0.5, 0, -0.3}));
+    const int c = b.add_node("c", Role::kFree, vec({0.8, -1.5, 0.3}), 0.5, vec({0, 0.2, 0.4}));
+    b.add_spring(h, a, 5000);
+    b.add_spring(a, c, 3000, -1, SpringKind::kUnilateral);
+    b.solver.linear_solver = solver;
+    b.solver.tolerance = 1e-13;
+    return b.build();
+}
+
+// one free node on a spring to a fixed node along x, no gravity: exact u = A cos(w t)
+Model oscillator(double dt, double k, double mass, double rest, double amplitude)
+{
+    ModelBuilder b(2, dt, vec({0, 0}));
+    const int f = b.add_node("anchor", Role::kFixed, vec({0, 0}));
+    const int n = b.add_node("mass", Role::kFree, vec({rest + amplitude, 0}), mass);
+    b.add_spring(f, n, k, rest);
+    b.solver.tolerance = 1e-14;
+    return b.build();
+}
+
+Model hanging_cloth(LinearSolverChoice solver)
+{
+    ModelBuilder b(3, 0.01, vec({0, -9.81, 0}));
+    ClothSpec c;
+    c.name = "cloth";
+    c.origin = vec({0, 0, 0});
+    c.u = vec({0.5, 0, 0});
+    c.v = vec({0, -0.5, 0});
+    c.nu = 6;
+    c.nv = 6;
+    c.total_mass = 0.2;
+    c.structural = 2000;
+    c.shear = 500;
+    c.bending = 50;
+    for (int i = 0; i < c.nu; ++i) c.attachments.push_back({i, 0, Role::kFixed});
+    add_cloth(b, c);
+    b.solver.linear_solver = solver;
+    return b.build();
+}
+
+} // namespace
+
+TEST_CASE("bdf2: a converged step minimises E and its exact Hessian matches finite differences")
+{
+    const Model m = double_pendulum_3d();
+    Simulator sim(m);
+    State z = nominal_state(m), z1, z2;
+    const Eigen::VectorXd a = vec({0.3, -0.2, 0.1});
+    int checks = 0;
+    for (int step = 0; step < 2; ++step) { // BDF1 then BDF2
+        State& in = step == 0 ? z : z1;
+        State& out = step == 0 ? z1 : z2;
+        const StepStatus s = sim.step(in, a, out);
+        REQUIRE(s.converged);
+        CHECK(s.iterations >= 1);
+        const Eigen::VectorXd g = step_gradient(m, in, a, out.x);
+        CHECK(g.lpNorm<Eigen::Infinity>() <= s.tolerance);
+        // the analytic gradient used here matches FD of the simulator's objective
+        const Eigen::VectorXd xt = out.x + vec({0.01, -0.02, 0.03, 0.02, 0.01, -0.01});
+        const Eigen::VectorXd g_fd = test::fd_gradient(
+            [&](const Eigen::VectorXd& x) { return sim.step_objective(in, a, x); }, xt);
+        test::check_close(step_gradient(m, in, a, xt), g_fd, 1e-6);
+        // exact Hessian at the solution vs FD Jacobian of the gradient
+        REQUIRE(sim.factorize_exact_hessian(out));
+        const Eigen::MatrixXd h = sim.exact_hessian().to_dense();
+        const Eigen::MatrixXd h_fd = test::fd_jacobian(
+            [&](const Eigen::VectorXd& x) { return step_gradient(m, in, a, x); }, out.x);
+        test::check_close(h, h_fd, 1e-6);
+        // solve_exact inverts it
+        Eigen::MatrixXd rhs = h;
+        sim.solve_exact(rhs);
+        test::check_close(rhs, Eigen::MatrixXd::Identity(6, 6), 1e-9);
+        ++checks;
+    }
+    CHECK(checks == 2);
+}
+
+TEST_CASE("bdf2: the first step is implicit Euler and later steps satisfy the BDF2 relations")
+{
+    const Model m = double_pendulum_3d();
+    Simulator sim(m);
+    std::vector<State> states;
+    const Eigen::MatrixXd actions = Eigen::MatrixXd::Constant(3, 4, 0.2);
+    const RolloutStats stats = rollout(sim, nominal_state(m), actions, states);
+    REQUIRE(stats.converged);
+    REQUIRE(states.size() == 5);
+    const double h = m.dt;
+    auto forces = [&](const State& z) {
+        Eigen::VectorXd q = m.nominal_positions();
+        q.head(m.n_x()) = z.x;
+        q.segment(m.n_x(), m.n_p()) = z.p;
+        Eigen::VectorXd g;
+        potential_energy_gradient(m, q, g);
+        return Eigen::VectorXd(-g.head(m.n_x()));
+    };
+    // BDF1: x1 = x0 + h v1, v1 = v0 + h M^-1 f(x1)
+    const State &z0 = states[0], &z1 = states[1];
+    test::check_close(z1.x, z0.x + h * z1.v, 1e-12);
+    test::check_close(z1.v, z0.v + h * forces(z1).cwiseQuotient(m.mass), 1e-9);
+    test::check_close(z1.p, z0.p + h * actions.col(0), 1e-15);
+    for (std::size_t t = 1; t + 1 < states.size(); ++t) {
+        const State &a = states[t - 1], &b = states[t], &c = states[t + 1];
+        // x_{t+1} - 4/3 x_t + 1/3 x_{t-1} = 2/3 h v_{t+1}
+        test::check_close(Eigen::VectorXd(c.x - 4.0 / 3 * b.x + 1.0 / 3 * a.x), Eigen::VectorXd(2.0 / 3 * h * c.v), 1e-12);
+        // v_{t+1} - 4/3 v_t + 1/3 v_{t-1} = 2/3 h M^-1 f(x_{t+1})
+        test::check_close(Eigen::VectorXd(c.v - 4.0 / 3 * b.v + 1.0 / 3 * a.v),
+                          Eigen::VectorXd(2.0 / 3 * h * forces(c).cwiseQuotient(m.mass)), 1e-9);
+        CHECK(c.x_prev == b.x);
+        CHECK(c.v_prev == b.v);
+    }
+}
+
+TEST_CASE("bdf2: second-order accuracy on a linear oscillator (error falls ~4x per halving of dt)")
+{
+    const double k = 40, mass = 0.5, rest = 1.0, amplitude = 0.2, horizon = 2.0;
+    const double w = std::sqrt(k / mass);
+    std::vector<double> errors;
+    for (int n : {100, 200, 400, 800}) {
+        const Model m = oscillator(horizon / n, k, mass, rest, amplitude);
+        Simulator sim(m);
+        std::vector<State> states;
+        REQUIRE(rollout(sim, nominal_state(m), Eigen::MatrixXd::Zero(0, n), states).converged);
+        const State& z = states.back();
+        const double u = z.x[0] - rest, v = z.v[0];
+        const double err = std::hypot(u - amplitude * std::cos(w * horizon), (v + amplitude * w * std::sin(w * horizon)) / w);
+        CHECK(std::abs(z.x[1]) <= 1e-12); // stays on the axis
+        errors.push_back(err);
+    }
+    for (std::size_t i = 1; i < errors.size(); ++i) {
+        const double ratio = errors[i - 1] / errors[i];
+        INFO("dt halving " << i << ": error " << errors[i - 1] << " -> " << errors[i] << ", ratio " << ratio);
+        CHECK(ratio > 3.6);
+        CHECK(ratio < 4.4);
+    }
+}
+
+TEST_CASE("bdf2: small-angle pendulum period matches 2 pi sqrt(L/g)")
+{
+    const double g = 9.81, mass = 1.0, k = 1e6, rest = 1.0, theta0 = 0.05, dt = 0.001;
+    const double length = rest + mass * g / k; // static stretch
+    ModelBuilder b(2, dt, vec({0, -g}));
+    const int h = b.add_node("handle", Role::kHandle, vec({0, 0}));
+    const int bob = b.add_node("bob", Role::kFree, vec({length * std::sin(theta0), -length * std::cos(theta0)}), mass);
+    b.add_spring(h, bob, k, rest);
+    const Model m = b.build();
+    Simulator sim(m);
+    State z = nominal_state(m), next;
+    std::vector<double> crossings; // times of downward zero crossings of x
+    const Eigen::VectorXd a = Eigen::VectorXd::Zero(2);
+    for (int t = 0; t < 7000 && crossings.size() < 4; ++t) {
+        REQUIRE(sim.step(z, a, next).converged);
+        if (z.x[0] > 0 && next.x[0] <= 0) crossings.push_back(dt * (t + z.x[0] / (z.x[0] - next.x[0])));
+        std::swap(z, next);
+    }
+    REQUIRE(crossings.size() == 4);
+    const double period = (crossings[3] - crossings[0]) / 3;
+    const double expected = 2 * M_PI * std::sqrt(length / g) * (1 + theta0 * theta0 / 16);
+    CHECK(std::abs(period - expected) / expected < 1e-3);
+}
+
+TEST_CASE("bdf2: a hanging rope and a hanging cloth settle to static equilibrium")
+{
+    SUBCASE("rope")
+    {
+        ModelBuilder b(2, 0.02, vec({0, -9.81}));
+        const int top = b.add_node("top", Role::kFixed, vec({0, 0}));
+        RopeSpec r;
+        r.name = "rope";
+        r.from = top;
+        r.to = vec({0, -1});
+        r.segments = 10;
+        r.node_mass = 0.05;
+        r.stiffness = 20000;
+        add_rope(b, r);
+        const Model m = b.build();
+        Simulator sim(m);
+        std::vector<State> states;
+        REQUIRE(rollout(sim, nominal_state(m), Eigen::MatrixXd::Zero(0, 500), states).converged);
+        const State& z = states.back();
+        CHECK(z.v.lpNorm<Eigen::Infinity>() < 1e-4);
+        Eigen::VectorXd q = m.nominal_positions(), g;
+        q.head(m.n_x()) = z.x;
+        potential_energy_gradient(m, q, g);
+        CHECK(g.head(m.n_x()).lpNorm<Eigen::Infinity>() < 1e-4 * 0.05 * 9.81 * 10);
+        // the rope stretched under its own weight: the top segment carries all of it
+        CHECK(z.x[m.n_x() - 1] < -1.0);
+    }
+    SUBCASE("cloth")
+    {
+        const Model m = hanging_cloth(LinearSolverChoice::kSparse);
+        Simulator sim(m);
+        CHECK(sim.uses_sparse_solver());
+        std::vector<State> states;
+        const RolloutStats stats = rollout(sim, nominal_state(m), Eigen::MatrixXd::Zero(0, 300), states);
+        REQUIRE(stats.converged);
+        CHECK(states.back().v.lpNorm<Eigen::Infinity>() < 1e-3);
+    }
+}
+
+TEST_CASE("bdf2: dense and sparse solvers give the same trajectory")
+{
+    const Model dense = hanging_cloth(LinearSolverChoice::kDense);
+    const Model sparse = hanging_cloth(LinearSolverChoice::kSparse);
+    Simulator sd(dense), ss(sparse);
+    CHECK(!sd.uses_sparse_solver());
+    CHECK(ss.uses_sparse_solver());
+    std::vector<State> a, b;
+    REQUIRE(rollout(sd, nominal_state(dense), Eigen::MatrixXd::Zero(0, 30), a).converged);
+    REQUIRE(rollout(ss, nominal_state(sparse), Eigen::MatrixXd::Zero(0, 30), b).converged);
+    test::check_close(a.back().x, b.back().x, 1e-10);
+    CHECK((a.back().x - nominal_state(dense).x).norm() > 1e-3); // it moved
+}
+
+TEST_CASE("bdf2: non-convergence is reported with the step and the residual")
+{
+    ModelBuilder b(2, 0.05, vec({0, -9.81}));
+    const int h = b.add_node("h", Role::kHandle, vec({0, 0}));
+    const int n = b.add_node("n", Role::kFree, vec({1, 0}), 1.0);
+    b.add_spring(h, n, 1e6);
+    b.solver.max_iterations = 1;
+    const Model m = b.build();
+    Simulator sim(m);
+    State z = nominal_state(m), next;
+    const StepStatus s = sim.step(z, vec({1.5, 0.5}), next);
+    CHECK(!s.converged);
+    CHECK(s.residual > s.tolerance);
+    const std::string msg = s.message(3);
+    CHECK(msg.find("step 3: Newton did not converge") != std::string::npos);
+    CHECK(msg.find("residual") != std::string::npos);
+    std::vector<State> states;
+    const RolloutStats stats = rollout(sim, z, Eigen::MatrixXd::Constant(2, 5, 1.5), states);
+    CHECK(!stats.converged);
+    CHECK(stats.failed_step == 0);
+}
+
+TEST_CASE("bdf2: steps do not allocate after the first one (dense and sparse)")
+{
+    for (LinearSolverChoice choice : {LinearSolverChoice::kDense, LinearSolverChoice::kSparse}) {
+        const Model m = hanging_cloth(choice);
+        Simulator sim(m);
+        State z = nominal_state(m), next = z;
+        const Eigen::VectorXd a = Eigen::VectorXd::Zero(0);
+        REQUIRE(sim.step(z, a, next).converged);
+        std::swap(z, next);
+        const long before = g_allocations.load();
+        for (int t = 0; t < 5; ++t) {
+            REQUIRE(sim.step(z, a, next).converged);
+            std::swap(z, next);
+        }
+        CHECK(g_allocations.load() - before == 0);
+    }
+}
