@@ -1,0 +1,477 @@
+// DMP layer: phase and kernel tables, batched Euler / RK4 integration, exact tangents and adjoints
+// (see dmp.hpp). The (y, z) update is linear in (y, z, g, f), so the tangent recursion reuses the
+// forward step function and the adjoint is its hand-written transpose.
+#include "policy/dmp.hpp"
+
+#include "policy/limits.hpp"
+
+#include <cassert>
+#include <cmath>
+#include <stdexcept>
+
+namespace podsim::policy {
+
+namespace {
+
+// one Euler step of the NDP reference loop; also the tangent step (the map is linear)
+inline void euler_step(double& y, double& z, double g, double f, double a, double b, double tau, double dt)
+{
+    const double dz = (a * (b * (g - y) - z) + f) / tau;
+    const double dy = z / tau;
+    y = y + dy * dt;
+    z = z + dz * dt;
+}
+
+// classical RK4 on (y, z) with the forcing at the four stage phases; also the tangent step
+inline void rk4_step(double& y, double& z, double g, double fa, double fb, double fc, double fd, double a,
+                     double b, double tau, double dt)
+{
+    const double h2 = 0.5 * dt;
+    const double k1y = z / tau, k1z = (a * (b * (g - y) - z) + fa) / tau;
+    const double y2 = y + h2 * k1y, z2 = z + h2 * k1z;
+    const double k2y = z2 / tau, k2z = (a * (b * (g - y2) - z2) + fb) / tau;
+    const double y3 = y + h2 * k2y, z3 = z + h2 * k2z;
+    const double k3y = z3 / tau, k3z = (a * (b * (g - y3) - z3) + fc) / tau;
+    const double y4 = y + dt * k3y, z4 = z + dt * k3z;
+    const double k4y = z4 / tau, k4z = (a * (b * (g - y4) - z4) + fd) / tau;
+    y = y + dt / 6 * (k1y + 2 * k2y + 2 * k3y + k4y);
+    z = z + dt / 6 * (k1z + 2 * k2z + 2 * k3z + k4z);
+}
+
+// transpose of (y, z, g, f) -> (z / tau, (a (b (g - y) - z) + f) / tau) applied to the output
+// cotangent (py, pz): accumulates into ly, lz, lg and returns the forcing cotangent
+struct RhsAdjoint {
+    double ly, lz, lg, lf, la;
+};
+inline RhsAdjoint rhs_adjoint(double py, double pz, double a, double b, double tau)
+{
+    const double q = pz / tau;
+    return {-a * b * q, py / tau - a * q, a * b * q, q, 0.0};
+}
+
+double kernel_value(Kernel k, double x, double c, double h)
+{
+    const double d = x - c;
+    const double r2 = h * (d * d);
+    switch (k) {
+    case Kernel::GAUSSIAN: return std::exp(-h * (d * d));
+    case Kernel::LINEAR: return std::sqrt(r2);
+    case Kernel::MULTIQUADRIC: return std::sqrt(1 + r2);
+    case Kernel::INVERSE_QUADRIC: return 1 / (1 + r2);
+    case Kernel::INVERSE_MULTIQUADRIC: return 1 / std::sqrt(1 + r2);
+    }
+    return 0;
+}
+
+void check_finite_positive(double v, const char* name)
+{
+    if (!(v > 0) || !std::isfinite(v))
+        throw std::invalid_argument(std::string(name) + " = " + std::to_string(v) + ": must be finite and > 0");
+}
+
+} // namespace
+
+Kernel kernel_from_string(const std::string& s)
+{
+    if (s == "gaussian") return Kernel::GAUSSIAN;
+    if (s == "linear") return Kernel::LINEAR;
+    if (s == "multiquadric") return Kernel::MULTIQUADRIC;
+    if (s == "inverse_quadric") return Kernel::INVERSE_QUADRIC;
+    if (s == "inverse_multiquadric") return Kernel::INVERSE_MULTIQUADRIC;
+    throw std::invalid_argument("unknown kernel \"" + s + "\"");
+}
+
+Integrator integrator_from_string(const std::string& s)
+{
+    if (s == "euler") return Integrator::EULER;
+    if (s == "rk4") return Integrator::RK4;
+    throw std::invalid_argument("unknown integrator \"" + s + "\"");
+}
+
+Scaling scaling_from_string(const std::string& s)
+{
+    if (s == "goal") return Scaling::GOAL;
+    if (s == "none") return Scaling::NONE;
+    if (s == "amplitude") return Scaling::AMPLITUDE;
+    throw std::invalid_argument("unknown scaling \"" + s + "\"");
+}
+
+std::string to_string(Kernel k)
+{
+    switch (k) {
+    case Kernel::GAUSSIAN: return "gaussian";
+    case Kernel::LINEAR: return "linear";
+    case Kernel::MULTIQUADRIC: return "multiquadric";
+    case Kernel::INVERSE_QUADRIC: return "inverse_quadric";
+    case Kernel::INVERSE_MULTIQUADRIC: return "inverse_multiquadric";
+    }
+    return "?";
+}
+
+std::string to_string(Integrator i) { return i == Integrator::EULER ? "euler" : "rk4"; }
+
+std::string to_string(Scaling s)
+{
+    switch (s) {
+    case Scaling::GOAL: return "goal";
+    case Scaling::NONE: return "none";
+    case Scaling::AMPLITUDE: return "amplitude";
+    }
+    return "?";
+}
+
+void validate_dmp_config(const DmpConfig& c)
+{
+    if (c.basis < 2 || c.basis > kMaxDmpBasis)
+        throw std::invalid_argument("basis = " + std::to_string(c.basis) + ": must be in [2, " +
+                                    std::to_string(kMaxDmpBasis) + "]");
+    if (c.steps < 1 || c.steps > kMaxDmpSteps)
+        throw std::invalid_argument("steps = " + std::to_string(c.steps) + ": must be in [1, " +
+                                    std::to_string(kMaxDmpSteps) + "]");
+    check_finite_positive(c.alpha, "alpha");
+    check_finite_positive(c.beta, "beta");
+    check_finite_positive(c.a_x, "a_x");
+    check_finite_positive(c.tau, "tau");
+}
+
+bool euler_unstable(const DmpConfig& c, double alpha_max)
+{
+    return c.integrator == Integrator::EULER && c.tau / c.steps > 2 * c.tau / alpha_max;
+}
+
+void check_dmp_params(const DmpLayer& layer, const DmpParams& p)
+{
+    const int r = p.rows();
+    if (r < 1 || r > kMaxDmpRows)
+        throw std::invalid_argument("rows = " + std::to_string(r) + ": must be in [1, " + std::to_string(kMaxDmpRows) + "]");
+    if (std::int64_t(r) * (layer.steps() + 1) > kMaxDmpTrajectoryDoubles)
+        throw std::invalid_argument("rows x (steps + 1) = " + std::to_string(std::int64_t(r) * (layer.steps() + 1)) +
+                                    ": must be <= " + std::to_string(kMaxDmpTrajectoryDoubles));
+    if (p.weights.rows() != r || p.weights.cols() != layer.basis())
+        throw std::invalid_argument("weights: need " + std::to_string(r) + " x " + std::to_string(layer.basis()));
+    if (p.y0.size() != r || p.yd0.size() != r) throw std::invalid_argument("y0, yd0: need one entry per row");
+    if (layer.config().scaling == Scaling::AMPLITUDE && p.amplitude.size() != r)
+        throw std::invalid_argument("amplitude: need one entry per row for amplitude scaling");
+    if (p.alpha.size() != 0 && p.alpha.size() != r)
+        throw std::invalid_argument("alpha: need none or one entry per row");
+}
+
+DmpLayer::DmpLayer(const DmpConfig& config) : m_config(config)
+{
+    validate_dmp_config(m_config);
+    const int n = m_config.basis, t = m_config.steps;
+    const double ax = m_config.a_x, tau = m_config.tau;
+    m_dt = tau / t;
+    const double dt = m_dt;
+    m_stages = m_config.integrator == Integrator::EULER ? t : 4 * t;
+
+    // discrete phase: the sample phases and the phases at which the forcing is evaluated
+    m_sample_phase.resize(t + 1);
+    m_stage_phase.resize(m_stages + 1);
+    double x = 1;
+    m_sample_phase[0] = x;
+    for (int s = 0; s < t; ++s) {
+        if (m_config.integrator == Integrator::EULER) {
+            x = x + (-ax * x / tau) * dt; // advanced first, as in the reference loop
+            m_stage_phase[s] = x;
+        } else {
+            const double ka = -ax * x / tau;
+            const double xb = x + 0.5 * dt * ka;
+            const double kb = -ax * xb / tau;
+            const double xc = x + 0.5 * dt * kb;
+            const double kc = -ax * xc / tau;
+            const double xd = x + dt * kc;
+            const double kd = -ax * xd / tau;
+            m_stage_phase[4 * s + 0] = x;
+            m_stage_phase[4 * s + 1] = xb;
+            m_stage_phase[4 * s + 2] = xc;
+            m_stage_phase[4 * s + 3] = xd;
+            x = x + dt / 6 * (ka + 2 * kb + 2 * kc + kd);
+        }
+        m_sample_phase[s + 1] = x;
+    }
+    // the extra phase needed for ydd at the one sample that is not a stage phase
+    m_stage_phase[m_stages] = m_config.integrator == Integrator::EULER ? m_sample_phase[0] : m_sample_phase[t];
+
+    // kernels, computed once for all rows and calls
+    Eigen::VectorXd c(n), h(n);
+    for (int i = 0; i < n; ++i) {
+        c[i] = std::exp(-ax * (double(i) / double(n - 1)));
+        h[i] = std::pow(double(n), 1.5) / c[i] / ax;
+    }
+    m_psi.resize(n, m_stages + 1);
+    m_psi_sum.resize(m_stages + 1);
+    m_features.resize(n, m_stages + 1);
+    m_feature_scale.resize(m_stages + 1);
+    for (int k = 0; k <= m_stages; ++k) {
+        const double xk = m_stage_phase[k];
+        double sum = 0;
+        for (int i = 0; i < n; ++i) {
+            m_psi(i, k) = kernel_value(m_config.kernel, xk, c[i], h[i]);
+            sum += m_psi(i, k);
+        }
+        if (!(sum > 0) || !std::isfinite(sum))
+            throw std::invalid_argument("kernel sum is not positive at phase " + std::to_string(xk));
+        m_psi_sum[k] = sum;
+        m_feature_scale[k] = xk / sum;
+        for (int i = 0; i < n; ++i) m_features(i, k) = m_psi(i, k) * xk / sum;
+    }
+}
+
+Eigen::VectorXd DmpLayer::sample_features(int n) const
+{
+    assert(n >= 0 && n <= steps());
+    int k = 0;
+    if (m_config.integrator == Integrator::EULER) k = n == 0 ? m_stages : n - 1;
+    else k = n == steps() ? m_stages : 4 * n;
+    return m_features.col(k);
+}
+
+void DmpLayer::compute_scale(const DmpParams& p, DmpWorkspace& ws) const
+{
+    const int r = p.rows();
+    ws.s.resize(r);
+    switch (m_config.scaling) {
+    case Scaling::GOAL: ws.s = p.goal - p.y0; break;
+    case Scaling::NONE: ws.s.setOnes(); break;
+    case Scaling::AMPLITUDE: ws.s = p.amplitude; break;
+    }
+}
+
+void DmpLayer::compute_dots(const DmpParams& p, DmpWorkspace& ws) const
+{
+    // dots(r, k) = sum_i w_ri psi_i(x_k), summed in basis order (as the reference loop does)
+    const int r = p.rows(), n = basis();
+    ws.dots.resize(r, m_stages + 1);
+    for (int k = 0; k <= m_stages; ++k) {
+        double* d = ws.dots.col(k).data();
+        for (int j = 0; j < r; ++j) d[j] = 0.0;
+        for (int i = 0; i < n; ++i) {
+            const double psi = m_psi(i, k);
+            const double* w = p.weights.col(i).data();
+            for (int j = 0; j < r; ++j) d[j] += w[j] * psi;
+        }
+    }
+}
+
+void DmpLayer::forward(const DmpParams& p, DmpTrajectory& out, DmpWorkspace& ws, bool derivatives) const
+{
+    check_dmp_params(*this, p);
+    const int rows = p.rows(), t = steps();
+    const double tau = m_config.tau, dt = m_dt;
+    const bool per_row = p.alpha.size() != 0;
+    const double ratio = m_config.beta / m_config.alpha;
+
+    compute_scale(p, ws);
+    compute_dots(p, ws);
+    out.y.resize(rows, t + 1);
+    ws.z.resize(rows, t + 1);
+    out.y.col(0) = p.y0;
+    ws.z.col(0) = p.yd0 * tau;
+
+    const double* g = p.goal.data();
+    const double* s = ws.s.data();
+    const double* al = per_row ? p.alpha.data() : nullptr;
+    for (int n = 0; n < t; ++n) {
+        const double* yp = out.y.col(n).data();
+        const double* zp = ws.z.col(n).data();
+        double* yn = out.y.col(n + 1).data();
+        double* zn = ws.z.col(n + 1).data();
+        if (m_config.integrator == Integrator::EULER) {
+            const double x = m_stage_phase[n], sum = m_psi_sum[n];
+            const double* d = ws.dots.col(n).data();
+            for (int j = 0; j < rows; ++j) {
+                const double a = per_row ? al[j] : m_config.alpha;
+                const double b = per_row ? al[j] * ratio : m_config.beta;
+                const double f = d[j] * x * s[j] / sum;
+                double y = yp[j], z = zp[j];
+                euler_step(y, z, g[j], f, a, b, tau, dt);
+                yn[j] = y;
+                zn[j] = z;
+            }
+        } else {
+            double x[4], sum[4];
+            const double* d[4];
+            for (int q = 0; q < 4; ++q) {
+                x[q] = m_stage_phase[4 * n + q];
+                sum[q] = m_psi_sum[4 * n + q];
+                d[q] = ws.dots.col(4 * n + q).data();
+            }
+            for (int j = 0; j < rows; ++j) {
+                const double a = per_row ? al[j] : m_config.alpha;
+                const double b = per_row ? al[j] * ratio : m_config.beta;
+                double f[4];
+                for (int q = 0; q < 4; ++q) f[q] = d[q][j] * x[q] * s[j] / sum[q];
+                double y = yp[j], z = zp[j];
+                rk4_step(y, z, g[j], f[0], f[1], f[2], f[3], a, b, tau, dt);
+                yn[j] = y;
+                zn[j] = z;
+            }
+        }
+    }
+
+    // the alpha gradient needs the positions as well
+    if (per_row) ws.y = out.y;
+    if (!derivatives) return;
+    // velocities and accelerations at the samples
+    out.yd = ws.z / tau;
+    out.ydd.resize(rows, t + 1);
+    for (int n = 0; n <= t; ++n) {
+        int k = 0;
+        if (m_config.integrator == Integrator::EULER) k = n == 0 ? m_stages : n - 1;
+        else k = n == t ? m_stages : 4 * n;
+        const double x = m_stage_phase[k], sum = m_psi_sum[k];
+        for (int j = 0; j < rows; ++j) {
+            const double a = per_row ? al[j] : m_config.alpha;
+            const double b = per_row ? al[j] * ratio : m_config.beta;
+            const double f = ws.dots(j, k) * x * s[j] / sum;
+            out.ydd(j, n) = ((a * (b * (g[j] - out.y(j, n)) - ws.z(j, n)) + f) / tau) / tau;
+        }
+    }
+}
+
+void DmpLayer::vjp(const DmpParams& p, DmpWorkspace& ws, const Eigen::MatrixXd& cot_y, DmpGradient& grad) const
+{
+    check_dmp_params(*this, p);
+    const int rows = p.rows(), t = steps(), n_basis = basis();
+    if (cot_y.rows() != rows || cot_y.cols() != t + 1)
+        throw std::invalid_argument("DmpLayer::vjp: cotangent must be rows x (steps + 1)");
+    const bool per_row = p.alpha.size() != 0;
+    if (ws.dots.rows() != rows || ws.dots.cols() != m_stages + 1 || ws.z.rows() != rows ||
+        (per_row && ws.y.rows() != rows))
+        throw std::invalid_argument("DmpLayer::vjp: call forward() with this workspace first");
+    const double tau = m_config.tau, dt = m_dt;
+    const double ratio = m_config.beta / m_config.alpha;
+
+    grad.goal.setZero(rows);
+    grad.alpha.setZero(per_row ? rows : 0);
+    ws.adj_f.resize(rows, m_stages);
+    ws.ly = cot_y.col(t);
+    ws.lz.setZero(rows);
+    const double* g = p.goal.data();
+    const double* s = ws.s.data();
+    double* ly = ws.ly.data();
+    double* lz = ws.lz.data();
+    double* lg = grad.goal.data();
+    double* la = per_row ? grad.alpha.data() : nullptr;
+
+    // reverse sweep over the steps: the exact transpose of the forward step
+    for (int n = t - 1; n >= 0; --n) {
+        const double* zv = ws.z.col(n).data();
+        const double* yv = per_row ? ws.y.col(n).data() : nullptr;
+        if (m_config.integrator == Integrator::EULER) {
+            double* lf = ws.adj_f.col(n).data();
+            for (int j = 0; j < rows; ++j) {
+                const double a = per_row ? p.alpha[j] : m_config.alpha;
+                const double b = per_row ? p.alpha[j] * ratio : m_config.beta;
+                const RhsAdjoint r = rhs_adjoint(dt * ly[j], dt * lz[j], a, b, tau);
+                lf[j] = r.lf;
+                lg[j] += r.lg;
+                // d/da of a (b (g - y) - z) with b = ratio a
+                if (per_row) la[j] += r.lf * (2 * ratio * a * (g[j] - yv[j]) - zv[j]);
+                ly[j] += r.ly;
+                lz[j] += r.lz;
+            }
+        } else {
+            double* lf[4];
+            double x[4], sum[4];
+            for (int q = 0; q < 4; ++q) {
+                lf[q] = ws.adj_f.col(4 * n + q).data();
+                x[q] = m_stage_phase[4 * n + q];
+                sum[q] = m_psi_sum[4 * n + q];
+            }
+            const double c1 = dt / 6, c2 = dt / 3, h2 = 0.5 * dt;
+            for (int j = 0; j < rows; ++j) {
+                const double a = per_row ? p.alpha[j] : m_config.alpha;
+                const double b = per_row ? p.alpha[j] * ratio : m_config.beta;
+                const double Ly = ly[j], Lz = lz[j];
+                const RhsAdjoint r4 = rhs_adjoint(c1 * Ly, c1 * Lz, a, b, tau);
+                const RhsAdjoint r3 = rhs_adjoint(c2 * Ly + dt * r4.ly, c2 * Lz + dt * r4.lz, a, b, tau);
+                const RhsAdjoint r2 = rhs_adjoint(c2 * Ly + h2 * r3.ly, c2 * Lz + h2 * r3.lz, a, b, tau);
+                const RhsAdjoint r1 = rhs_adjoint(c1 * Ly + h2 * r2.ly, c1 * Lz + h2 * r2.lz, a, b, tau);
+                lf[0][j] = r1.lf;
+                lf[1][j] = r2.lf;
+                lf[2][j] = r3.lf;
+                lf[3][j] = r4.lf;
+                lg[j] += r1.lg + r2.lg + r3.lg + r4.lg;
+                if (per_row) {
+                    // stage states of the forward step, recomputed from the sample state
+                    double f[4];
+                    for (int q = 0; q < 4; ++q) f[q] = ws.dots(j, 4 * n + q) * x[q] * s[j] / sum[q];
+                    const double y1 = yv[j], z1 = zv[j];
+                    const double y2 = y1 + h2 * (z1 / tau), z2 = z1 + h2 * ((a * (b * (g[j] - y1) - z1) + f[0]) / tau);
+                    const double y3 = y1 + h2 * (z2 / tau), z3 = z1 + h2 * ((a * (b * (g[j] - y2) - z2) + f[1]) / tau);
+                    const double y4 = y1 + dt * (z3 / tau), z4 = z1 + dt * ((a * (b * (g[j] - y3) - z3) + f[2]) / tau);
+                    const double k = 2 * ratio * a;
+                    la[j] += r1.lf * (k * (g[j] - y1) - z1) + r2.lf * (k * (g[j] - y2) - z2) +
+                             r3.lf * (k * (g[j] - y3) - z3) + r4.lf * (k * (g[j] - y4) - z4);
+                }
+                ly[j] = Ly + r1.ly + r2.ly + r3.ly + r4.ly;
+                lz[j] = Lz + r1.lz + r2.lz + r3.lz + r4.lz;
+            }
+        }
+        ws.ly += cot_y.col(n);
+    }
+
+    // forcing cotangents -> weights (one matrix product) and the forcing scale s
+    grad.weights.resize(rows, n_basis);
+    grad.weights.noalias() = ws.adj_f * m_features.leftCols(m_stages).transpose();
+    grad.weights = ws.s.asDiagonal() * grad.weights;
+    grad.y0 = ws.ly;
+    grad.yd0 = tau * ws.lz;
+    if (m_config.scaling == Scaling::GOAL) {
+        ws.ds.noalias() = (ws.adj_f.array() * ws.dots.leftCols(m_stages).array()).matrix() *
+                          m_feature_scale.head(m_stages);
+        grad.goal += ws.ds;
+        grad.y0 -= ws.ds;
+    }
+}
+
+void DmpLayer::jacobian(const DmpParams& p, std::vector<Eigen::MatrixXd>& jac) const
+{
+    check_dmp_params(*this, p);
+    const int rows = p.rows(), t = steps(), n_basis = basis(), np = n_basis + 3;
+    const double tau = m_config.tau, dt = m_dt;
+    const double ratio = m_config.beta / m_config.alpha;
+    DmpWorkspace ws;
+    compute_scale(p, ws);
+    compute_dots(p, ws);
+    jac.resize(rows);
+    // tangent state for every parameter column: dy, dz, and the forcing tangents at one step
+    Eigen::VectorXd dy(np), dz(np), dg = Eigen::VectorXd::Zero(np);
+    Eigen::MatrixXd df(np, 4);
+    dg[n_basis] = 1;
+    // ds/dparam for the goal scaling (s = g - y0); zero for the fixed scalings
+    Eigen::VectorXd ds = Eigen::VectorXd::Zero(np);
+    if (m_config.scaling == Scaling::GOAL) {
+        ds[n_basis] = 1;
+        ds[n_basis + 1] = -1;
+    }
+    const int per_step = m_config.integrator == Integrator::EULER ? 1 : 4;
+    for (int j = 0; j < rows; ++j) {
+        const double a = p.alpha.size() ? p.alpha[j] : m_config.alpha;
+        const double b = p.alpha.size() ? p.alpha[j] * ratio : m_config.beta;
+        Eigen::MatrixXd& J = jac[j];
+        J.resize(t + 1, np);
+        dy.setZero();
+        dz.setZero();
+        dy[n_basis + 1] = 1;
+        dz[n_basis + 2] = tau;
+        J.row(0) = dy.transpose();
+        for (int n = 0; n < t; ++n) {
+            // forcing tangents: df/dw_i = feature_i s, df/ds = dots x / sum psi
+            for (int q = 0; q < per_step; ++q) {
+                const int k = per_step * n + q;
+                df.col(q).head(n_basis) = m_features.col(k) * ws.s[j];
+                df.col(q).tail(3) = ds.tail(3) * (ws.dots(j, k) * m_feature_scale[k]);
+            }
+            for (int c = 0; c < np; ++c) {
+                if (per_step == 1) euler_step(dy[c], dz[c], dg[c], df(c, 0), a, b, tau, dt);
+                else rk4_step(dy[c], dz[c], dg[c], df(c, 0), df(c, 1), df(c, 2), df(c, 3), a, b, tau, dt);
+            }
+            J.row(n + 1) = dy.transpose();
+        }
+    }
+}
+
+} // namespace podsim::policy
