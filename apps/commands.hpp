@@ -8,5 +8,7 @@ namespace podsim::apps {
 
 void add_validate_command(CLI::App& app, int& exit_code);
 void add_simulate_command(CLI::App& app, int& exit_code);
+void add_dmp_command(CLI::App& app, int& exit_code);
+void add_bench_dmp_command(CLI::App& app, int& exit_code);
 
 } // namespace podsim::apps

@@ -49,6 +49,44 @@ inline RhsAdjoint rhs_adjoint(double py, double pz, double a, double b, double t
     return {-a * b * q, py / tau - a * q, a * b * q, q, 0.0};
 }
 
+// one Euler step for every row (templated so the per-row-alpha branch leaves the inner loop)
+template <bool PerRow>
+void euler_rows(int rows, const double* yp, const double* zp, double* yn, double* zn, const double* d,
+                const double* s, const double* g, const double* al, double x, double sum, double alpha,
+                double beta, double ratio, double tau, double dt)
+{
+    for (int j = 0; j < rows; ++j) {
+        const double a = PerRow ? al[j] : alpha;
+        const double b = PerRow ? al[j] * ratio : beta;
+        const double f = d[j] * x * s[j] / sum;
+        double y = yp[j], z = zp[j];
+        euler_step(y, z, g[j], f, a, b, tau, dt);
+        yn[j] = y;
+        zn[j] = z;
+    }
+}
+
+// the transpose of one Euler step for every row, with the output cotangent of the earlier sample
+// added on the way: lf = dt / tau lz, ly -= a b lf, lz += dt / tau ly - a lf, lg += a b lf
+template <bool PerRow>
+void euler_adjoint_rows(int rows, double* ly, double* lz, double* lg, double* la, double* lf, const double* cot,
+                        const double* yv, const double* zv, const double* g, const double* al, double alpha,
+                        double beta, double ratio, double c)
+{
+    for (int j = 0; j < rows; ++j) {
+        const double a = PerRow ? al[j] : alpha;
+        const double b = PerRow ? al[j] * ratio : beta;
+        const double q = c * lz[j];
+        const double lyj = ly[j];
+        lf[j] = q;
+        lg[j] += a * b * q;
+        // d/da of a (b (g - y) - z) with b = ratio a
+        if constexpr (PerRow) la[j] += q * (2 * ratio * a * (g[j] - yv[j]) - zv[j]);
+        ly[j] = lyj - a * b * q + cot[j];
+        lz[j] = lz[j] + c * lyj - a * q;
+    }
+}
+
 double kernel_value(Kernel k, double x, double c, double h)
 {
     const double d = x - c;
@@ -240,10 +278,30 @@ void DmpLayer::compute_scale(const DmpParams& p, DmpWorkspace& ws) const
 
 void DmpLayer::compute_dots(const DmpParams& p, DmpWorkspace& ws) const
 {
-    // dots(r, k) = sum_i w_ri psi_i(x_k), summed in basis order (as the reference loop does)
-    const int r = p.rows(), n = basis();
-    ws.dots.resize(r, m_stages + 1);
-    for (int k = 0; k <= m_stages; ++k) {
+    // dots(r, k) = sum_i w_ri psi_i(x_k), summed in basis order (as the reference loop does);
+    // four stage columns at a time so every weight is loaded once per block
+    const int r = p.rows(), n = basis(), kk = m_stages + 1;
+    ws.dots.resize(r, kk);
+    int k = 0;
+    for (; k + 4 <= kk; k += 4) {
+        double* d0 = ws.dots.col(k).data();
+        double* d1 = ws.dots.col(k + 1).data();
+        double* d2 = ws.dots.col(k + 2).data();
+        double* d3 = ws.dots.col(k + 3).data();
+        for (int j = 0; j < r; ++j) d0[j] = d1[j] = d2[j] = d3[j] = 0.0;
+        for (int i = 0; i < n; ++i) {
+            const double p0 = m_psi(i, k), p1 = m_psi(i, k + 1), p2 = m_psi(i, k + 2), p3 = m_psi(i, k + 3);
+            const double* w = p.weights.col(i).data();
+            for (int j = 0; j < r; ++j) {
+                const double wj = w[j];
+                d0[j] += wj * p0;
+                d1[j] += wj * p1;
+                d2[j] += wj * p2;
+                d3[j] += wj * p3;
+            }
+        }
+    }
+    for (; k < kk; ++k) {
         double* d = ws.dots.col(k).data();
         for (int j = 0; j < r; ++j) d[j] = 0.0;
         for (int i = 0; i < n; ++i) {
@@ -280,15 +338,8 @@ void DmpLayer::forward(const DmpParams& p, DmpTrajectory& out, DmpWorkspace& ws,
         if (m_config.integrator == Integrator::EULER) {
             const double x = m_stage_phase[n], sum = m_psi_sum[n];
             const double* d = ws.dots.col(n).data();
-            for (int j = 0; j < rows; ++j) {
-                const double a = per_row ? al[j] : m_config.alpha;
-                const double b = per_row ? al[j] * ratio : m_config.beta;
-                const double f = d[j] * x * s[j] / sum;
-                double y = yp[j], z = zp[j];
-                euler_step(y, z, g[j], f, a, b, tau, dt);
-                yn[j] = y;
-                zn[j] = z;
-            }
+            if (per_row) euler_rows<true>(rows, yp, zp, yn, zn, d, s, g, al, x, sum, m_config.alpha, m_config.beta, ratio, tau, dt);
+            else euler_rows<false>(rows, yp, zp, yn, zn, d, s, g, al, x, sum, m_config.alpha, m_config.beta, ratio, tau, dt);
         } else {
             double x[4], sum[4];
             const double* d[4];
@@ -361,17 +412,13 @@ void DmpLayer::vjp(const DmpParams& p, DmpWorkspace& ws, const Eigen::MatrixXd& 
         const double* yv = per_row ? ws.y.col(n).data() : nullptr;
         if (m_config.integrator == Integrator::EULER) {
             double* lf = ws.adj_f.col(n).data();
-            for (int j = 0; j < rows; ++j) {
-                const double a = per_row ? p.alpha[j] : m_config.alpha;
-                const double b = per_row ? p.alpha[j] * ratio : m_config.beta;
-                const RhsAdjoint r = rhs_adjoint(dt * ly[j], dt * lz[j], a, b, tau);
-                lf[j] = r.lf;
-                lg[j] += r.lg;
-                // d/da of a (b (g - y) - z) with b = ratio a
-                if (per_row) la[j] += r.lf * (2 * ratio * a * (g[j] - yv[j]) - zv[j]);
-                ly[j] += r.ly;
-                lz[j] += r.lz;
-            }
+            const double* cot = cot_y.col(n).data();
+            const double* al = per_row ? p.alpha.data() : nullptr;
+            if (per_row)
+                euler_adjoint_rows<true>(rows, ly, lz, lg, la, lf, cot, yv, zv, g, al, m_config.alpha, m_config.beta, ratio, dt / tau);
+            else
+                euler_adjoint_rows<false>(rows, ly, lz, lg, la, lf, cot, yv, zv, g, al, m_config.alpha, m_config.beta, ratio, dt / tau);
+            continue;
         } else {
             double* lf[4];
             double x[4], sum[4];
@@ -420,8 +467,15 @@ void DmpLayer::vjp(const DmpParams& p, DmpWorkspace& ws, const Eigen::MatrixXd& 
     grad.y0 = ws.ly;
     grad.yd0 = tau * ws.lz;
     if (m_config.scaling == Scaling::GOAL) {
-        ws.ds.noalias() = (ws.adj_f.array() * ws.dots.leftCols(m_stages).array()).matrix() *
-                          m_feature_scale.head(m_stages);
+        // ds_r = sum_k lf_rk dots_rk x_k / sum psi_k (column loop, no temporary)
+        ws.ds.setZero(rows);
+        double* ds = ws.ds.data();
+        for (int k = 0; k < m_stages; ++k) {
+            const double* lf = ws.adj_f.col(k).data();
+            const double* d = ws.dots.col(k).data();
+            const double fs = m_feature_scale[k];
+            for (int j = 0; j < rows; ++j) ds[j] += lf[j] * d[j] * fs;
+        }
         grad.goal += ws.ds;
         grad.y0 -= ws.ds;
     }
