@@ -87,6 +87,52 @@ void euler_adjoint_rows(int rows, double* ly, double* lz, double* lg, double* la
     }
 }
 
+// C(j, m) = sum_l A(j, l) B(l, m) with the sum taken in order l = 0, 1, ... (so the rounding is
+// that of a plain loop); A and C column-major with `rows` rows, B(l, m) = b[l sl + m sm].
+// Register-blocked: 4 rows x 4 columns of C accumulate in registers over the whole sum.
+void product_in_order(int rows, int depth, int cols, const double* a, const double* b, long sl, long sm, double* c)
+{
+    int m = 0;
+    for (; m + 4 <= cols; m += 4) {
+        const double* b0 = b + m * sm;
+        int j = 0;
+        for (; j + 4 <= rows; j += 4) {
+            double c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
+            double c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+            for (int l = 0; l < depth; ++l) {
+                const double* al = a + std::size_t(l) * rows + j;
+                const double* bl = b0 + l * sl;
+                const double w0 = al[0], w1 = al[1], w2 = al[2], w3 = al[3];
+                const double p0 = bl[0], p1 = bl[sm], p2 = bl[2 * sm], p3 = bl[3 * sm];
+                c00 += w0 * p0; c10 += w1 * p0; c20 += w2 * p0; c30 += w3 * p0;
+                c01 += w0 * p1; c11 += w1 * p1; c21 += w2 * p1; c31 += w3 * p1;
+                c02 += w0 * p2; c12 += w1 * p2; c22 += w2 * p2; c32 += w3 * p2;
+                c03 += w0 * p3; c13 += w1 * p3; c23 += w2 * p3; c33 += w3 * p3;
+            }
+            double* cm = c + std::size_t(m) * rows + j;
+            cm[0] = c00; cm[1] = c10; cm[2] = c20; cm[3] = c30;
+            cm += rows;
+            cm[0] = c01; cm[1] = c11; cm[2] = c21; cm[3] = c31;
+            cm += rows;
+            cm[0] = c02; cm[1] = c12; cm[2] = c22; cm[3] = c32;
+            cm += rows;
+            cm[0] = c03; cm[1] = c13; cm[2] = c23; cm[3] = c33;
+        }
+        for (; j < rows; ++j)
+            for (int q = 0; q < 4; ++q) {
+                double acc = 0;
+                for (int l = 0; l < depth; ++l) acc += a[std::size_t(l) * rows + j] * b0[l * sl + q * sm];
+                c[std::size_t(m + q) * rows + j] = acc;
+            }
+    }
+    for (; m < cols; ++m)
+        for (int j = 0; j < rows; ++j) {
+            double acc = 0;
+            for (int l = 0; l < depth; ++l) acc += a[std::size_t(l) * rows + j] * b[l * sl + m * sm];
+            c[std::size_t(m) * rows + j] = acc;
+        }
+}
+
 double kernel_value(Kernel k, double x, double c, double h)
 {
     const double d = x - c;
@@ -278,38 +324,9 @@ void DmpLayer::compute_scale(const DmpParams& p, DmpWorkspace& ws) const
 
 void DmpLayer::compute_dots(const DmpParams& p, DmpWorkspace& ws) const
 {
-    // dots(r, k) = sum_i w_ri psi_i(x_k), summed in basis order (as the reference loop does);
-    // four stage columns at a time so every weight is loaded once per block
-    const int r = p.rows(), n = basis(), kk = m_stages + 1;
-    ws.dots.resize(r, kk);
-    int k = 0;
-    for (; k + 4 <= kk; k += 4) {
-        double* d0 = ws.dots.col(k).data();
-        double* d1 = ws.dots.col(k + 1).data();
-        double* d2 = ws.dots.col(k + 2).data();
-        double* d3 = ws.dots.col(k + 3).data();
-        for (int j = 0; j < r; ++j) d0[j] = d1[j] = d2[j] = d3[j] = 0.0;
-        for (int i = 0; i < n; ++i) {
-            const double p0 = m_psi(i, k), p1 = m_psi(i, k + 1), p2 = m_psi(i, k + 2), p3 = m_psi(i, k + 3);
-            const double* w = p.weights.col(i).data();
-            for (int j = 0; j < r; ++j) {
-                const double wj = w[j];
-                d0[j] += wj * p0;
-                d1[j] += wj * p1;
-                d2[j] += wj * p2;
-                d3[j] += wj * p3;
-            }
-        }
-    }
-    for (; k < kk; ++k) {
-        double* d = ws.dots.col(k).data();
-        for (int j = 0; j < r; ++j) d[j] = 0.0;
-        for (int i = 0; i < n; ++i) {
-            const double psi = m_psi(i, k);
-            const double* w = p.weights.col(i).data();
-            for (int j = 0; j < r; ++j) d[j] += w[j] * psi;
-        }
-    }
+    // dots(r, k) = sum_i w_ri psi_i(x_k), summed in basis order (as the reference loop does)
+    ws.dots.resize(p.rows(), m_stages + 1);
+    product_in_order(p.rows(), basis(), m_stages + 1, p.weights.data(), m_psi.data(), 1, basis(), ws.dots.data());
 }
 
 void DmpLayer::forward(const DmpParams& p, DmpTrajectory& out, DmpWorkspace& ws, bool derivatives) const

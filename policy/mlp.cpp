@@ -13,10 +13,17 @@ namespace podsim::policy {
 
 namespace {
 
+// tanh(u) = 1 - 2 / (exp(2u) + 1) with Eigen's vectorised exp (Eigen's double tanh is scalar);
+// absolute error ~1e-16, saturates cleanly to +-1 (exp overflow gives 1, underflow -1)
+void tanh_in_place(Eigen::MatrixXd& m)
+{
+    m.array() = 1.0 - 2.0 / ((2.0 * m.array()).exp() + 1.0);
+}
+
 void apply_activation(Activation a, Eigen::MatrixXd& m)
 {
     switch (a) {
-    case Activation::TANH: m = m.array().tanh(); break;
+    case Activation::TANH: tanh_in_place(m); break;
     case Activation::RELU: m = m.array().max(0.0); break;
     case Activation::ELU: m = (m.array() > 0).select(m.array(), m.array().exp() - 1.0); break;
     case Activation::LINEAR: break;
@@ -137,8 +144,10 @@ void Mlp::forward(const Eigen::MatrixXd& x, Eigen::MatrixXd& y, MlpWorkspace& ws
         out.colwise() += b;
         if (l + 1 < layers)
             apply_activation(activation(l), out);
-        else if (m_config.output_limit > 0)
-            out = m_config.output_limit * out.array().tanh();
+        else if (m_config.output_limit > 0) {
+            tanh_in_place(out);
+            out *= m_config.output_limit;
+        }
     }
     y = ws.output;
 }
@@ -150,26 +159,28 @@ void Mlp::backward(MlpWorkspace& ws, const Eigen::MatrixXd& dy, Eigen::VectorXd&
     dparams.setZero(n_params());
 
     // through the output squashing: d(L tanh(u))/du = L (1 - tanh^2) = L - out^2 / L
-    ws.delta = dy;
+    ws.deltas.resize(layers + 1);
+    Eigen::MatrixXd& top = ws.deltas[layers];
+    top = dy;
     if (m_config.output_limit > 0) {
         const double lim = m_config.output_limit;
-        ws.delta.array() *= lim - ws.output.array().square() / lim;
+        top.array() *= lim - ws.output.array().square() / lim;
     }
     for (int l = layers - 1; l >= 0; --l) {
         const int m = m_sizes[l], n = m_sizes[l + 1];
         const Eigen::Map<const Eigen::MatrixXd> w(m_params.data() + m_offsets[l], n, m);
         Eigen::Map<Eigen::MatrixXd> dw(dparams.data() + m_offsets[l], n, m);
         Eigen::Map<Eigen::VectorXd> db(dparams.data() + m_offsets[l] + n * m, n);
+        const Eigen::MatrixXd& delta = ws.deltas[l + 1];
         // parameter gradients summed over the batch
-        dw.noalias() = ws.delta * ws.activations[l].transpose();
-        db = ws.delta.rowwise().sum();
+        dw.noalias() = delta * ws.activations[l].transpose();
+        db = delta.rowwise().sum();
         if (l == 0 && dx == nullptr) break;
-        // cotangent of the layer input
-        ws.delta_next.noalias() = w.transpose() * ws.delta;
-        if (l > 0) multiply_activation_derivative(activation(l - 1), ws.activations[l], ws.delta_next);
-        ws.delta.swap(ws.delta_next);
+        // cotangent of the layer input (deltas[l] holds the cotangent of activations[l])
+        ws.deltas[l].noalias() = w.transpose() * delta;
+        if (l > 0) multiply_activation_derivative(activation(l - 1), ws.activations[l], ws.deltas[l]);
     }
-    if (dx != nullptr) *dx = m_config.input_scale.asDiagonal() * ws.delta;
+    if (dx != nullptr) *dx = m_config.input_scale.asDiagonal() * ws.deltas[0];
 }
 
 } // namespace podsim::policy

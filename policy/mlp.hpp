@@ -35,7 +35,7 @@ struct MlpConfig {
 struct MlpWorkspace {
     std::vector<Eigen::MatrixXd> activations; ///< [0] = scaled input, [l] = output of hidden layer l
     Eigen::MatrixXd output;                   ///< network output (after the output squashing)
-    Eigen::MatrixXd delta, delta_next;        ///< backward scratch
+    std::vector<Eigen::MatrixXd> deltas;      ///< backward scratch: cotangent of each layer output
 };
 
 /// Parameters are one flat vector: for each layer l (inputs m, outputs n) the weight matrix W_l

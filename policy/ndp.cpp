@@ -124,8 +124,10 @@ void NdpPolicy::act(const Eigen::MatrixXd& obs, const Eigen::MatrixXd& hv, Eigen
                     PolicyWorkspace& wsb) const
 {
     const int batch = int(obs.cols()), na = n_act(), nb = m_config.basis, k = horizon(), sub = m_config.substeps;
-    require(obs.rows() == n_obs(), "NdpPolicy::act: observation size mismatch");
-    require(hv.size() == 0 || (hv.rows() == na && hv.cols() == batch), "NdpPolicy::act: handle velocity must be n_act x B");
+    // (no message strings are built unless the check fails: act() must not allocate)
+    if (obs.rows() != n_obs()) throw std::invalid_argument("NdpPolicy::act: observation size mismatch");
+    if (hv.size() != 0 && (hv.rows() != na || hv.cols() != batch))
+        throw std::invalid_argument("NdpPolicy::act: handle velocity must be n_act x B");
     NdpWorkspace& ws = cast(wsb);
     ws.batch = batch;
 
@@ -173,8 +175,8 @@ void NdpPolicy::vjp(PolicyWorkspace& wsb, const Eigen::MatrixXd& d_actions, Eige
 {
     NdpWorkspace& ws = cast(wsb);
     const int batch = ws.batch, na = n_act(), nb = m_config.basis, k = horizon(), sub = m_config.substeps;
-    require(batch >= 0 && d_actions.rows() == k * na && d_actions.cols() == batch,
-            "NdpPolicy::vjp: call act() first; d_actions must be (horizon n_act) x B");
+    if (batch < 0 || d_actions.rows() != k * na || d_actions.cols() != batch)
+        throw std::invalid_argument("NdpPolicy::vjp: call act() first; d_actions must be (horizon n_act) x B");
     const int rows = batch * na;
     const double h = m_config.dt;
 

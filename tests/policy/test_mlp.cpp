@@ -138,3 +138,24 @@ TEST_CASE("policy: mlp rejects bad configurations and parameter vectors")
     CHECK_THROWS_AS(net.set_parameters(Eigen::VectorXd::Zero(3)), std::invalid_argument);
     CHECK_THROWS_AS(activation_from_string("sigmoid"), std::invalid_argument);
 }
+
+TEST_CASE("policy: mlp tanh matches std::tanh to rounding and saturates cleanly")
+{
+    MlpConfig c;
+    c.n_in = 1;
+    c.n_out = 1;
+    c.hidden = {};
+    c.output_limit = 1.0;
+    Mlp net(c, 1);
+    net.set_parameters(Eigen::Vector2d(1.0, 0.0)); // output = tanh(x)
+    const std::vector<double> xs = {-1e300, -400, -20, -3, -0.7, -1e-5, -1e-300, 0, 1e-300, 1e-9, 0.2, 1, 5, 19, 400, 1e300};
+    Eigen::MatrixXd x(1, Eigen::Index(xs.size())), y;
+    for (std::size_t i = 0; i < xs.size(); ++i) x(0, Eigen::Index(i)) = xs[i];
+    MlpWorkspace ws;
+    net.forward(x, y, ws);
+    for (std::size_t i = 0; i < xs.size(); ++i) {
+        CAPTURE(xs[i]);
+        CHECK(std::abs(y(0, Eigen::Index(i)) - std::tanh(xs[i])) <= 4e-16);
+        CHECK(std::abs(y(0, Eigen::Index(i))) <= 1.0);
+    }
+}
