@@ -52,9 +52,10 @@ int run_simulate(const SimulateOptions& o)
     }
 
     const pods::CostTerms& terminal = e.costs.back();
-    std::printf("%s: %d steps of %g s, %d free DOFs (%s solver), %.3f ms, %.2f Newton iterations/step\n",
+    std::printf("%s: %d steps of %g s, %d free DOFs (%s solver), %.3f ms, %.2f Newton iterations and %.2f factorisations per step\n",
                 scene.name.empty() ? o.scene.c_str() : scene.name.c_str(), steps, model.dt, model.n_x(),
-                simulator.uses_sparse_solver() ? "sparse" : "dense", seconds * 1e3, e.stats.mean_iterations());
+                simulator.uses_sparse_solver() ? "sparse" : "dense", seconds * 1e3, e.stats.mean_iterations(),
+                e.stats.mean_factorizations());
     std::printf("return %.10g (terminal cost %.6g)\n", -e.total_cost(), terminal.total());
     if (clamped > 0)
         std::fprintf(stderr, "podsim: warning: %d action components were clamped to the limit %g\n", clamped,

@@ -12,6 +12,10 @@ namespace {
 
 constexpr double kArmijo = 1e-4;
 constexpr int kMaxHalvings = 40;
+// an iteration with a reused factorisation must cut |g|_inf at least this much, else refresh
+constexpr double kReuseContraction = 0.25;
+// below this many free DOFs a factorisation costs about as much as a solve: never reuse
+constexpr int kReuseMinDofs = 16;
 
 bool use_sparse(const Model& model)
 {
@@ -98,6 +102,10 @@ StepStatus Simulator::step(const State& z, const Eigen::VectorXd& a, State& z_ne
     m_q.segment(nx, np) = z.p + h * a;
     m_q_trial.segment(nx, np) = m_q.segment(nx, np);
 
+    // a factorisation is reused only within one rollout (results must not depend on what the
+    // workspace simulated before) and for the same gamma (BDF1 and BDF2 steps differ)
+    if (z.t == 0 || m_factor_gamma != m_gamma) m_factor_valid = false;
+
     StepStatus status;
     status.tolerance = m.solver.tolerance * m.mass.maxCoeff() * m.length_scale;
     double e = objective(m_q, m_g);
@@ -117,13 +125,13 @@ StepStatus Simulator::step(const State& z, const Eigen::VectorXd& a, State& z_ne
         }
         ++status.iterations;
 
-        // projected Newton direction: (M + gamma PSD(d2U/dx2)) d = -g
-        m_hessian.set_zero();
-        m_hessian.add_diagonal(m.mass);
-        m_assembler.add(m, m_q, m_gamma, true, m_hessian);
-        if (!m_solver.factorize(m_hessian)) {
-            status.failure = "Newton matrix not positive definite";
-            break;
+        // Newton direction H d = -g; the factorisation of H is kept while it keeps converging
+        // fast (also across steps), and refreshed at the current iterate otherwise
+        const bool fresh = !m_factor_valid;
+        if (fresh) {
+            if (!factorize_newton_matrix(status)) break;
+            m_factor_valid = m.solver.reuse_factorization && nx >= kReuseMinDofs;
+            m_factor_gamma = m_gamma;
         }
         m_dir = -m_g;
         m_solver.solve_in_place(m_dir);
@@ -149,9 +157,14 @@ StepStatus Simulator::step(const State& z, const Eigen::VectorXd& a, State& z_ne
             }
         }
         if (!accepted) {
+            if (!fresh) { // an old factorisation may give a poor direction: refresh and retry
+                m_factor_valid = false;
+                continue;
+            }
             status.failure = "line search found no decrease";
             break;
         }
+        if (!fresh && m_g.lpNorm<Eigen::Infinity>() > kReuseContraction * status.residual) m_factor_valid = false;
     }
 
     // BDF velocity update and state shift
@@ -165,6 +178,27 @@ StepStatus Simulator::step(const State& z, const Eigen::VectorXd& a, State& z_ne
         z_next.v = (3 * z_next.x - 4 * z.x + z.x_prev) / (2 * h);
     z_next.p = m_q.segment(nx, np);
     return status;
+}
+
+bool Simulator::factorize_newton_matrix(StepStatus& status)
+{
+    // H = M + gamma d2U/dx2, exact when it is positive definite (quadratic convergence),
+    // otherwise PSD-projected, which always is, so d is a descent direction (the measured
+    // alternatives are in docs/simulation.md)
+    const Model& m = *m_model;
+    ++status.factorizations;
+    m_hessian.set_zero();
+    m_hessian.add_diagonal(m.mass);
+    m_assembler.add(m, m_q, m_gamma, false, m_hessian);
+    if (m_solver.factorize(m_hessian)) return true;
+    ++status.factorizations;
+    ++status.projected;
+    m_hessian.set_zero();
+    m_hessian.add_diagonal(m.mass);
+    m_assembler.add(m, m_q, m_gamma, true, m_hessian);
+    if (m_solver.factorize(m_hessian)) return true;
+    status.failure = "projected Newton matrix not positive definite";
+    return false;
 }
 
 bool Simulator::factorize_exact_hessian(const State& z_next)

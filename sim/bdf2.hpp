@@ -15,7 +15,9 @@ namespace podsim::sim {
 /// Outcome of one step's Newton solve.
 struct StepStatus {
     bool converged = false;
-    int iterations = 0;       ///< Newton iterations (linear solves)
+    int iterations = 0;       ///< Newton iterations
+    int factorizations = 0;   ///< numeric factorisations (reused ones are not counted)
+    int projected = 0;        ///< factorisations that fell back to the PSD-projected Hessian
     double residual = 0;      ///< |g|_inf at exit
     double tolerance = 0;     ///< the absolute tolerance on |g|_inf
     std::string failure;      ///< why it did not converge (empty when converged)
@@ -59,6 +61,8 @@ public:
     double step_objective(const State& z, const Eigen::VectorXd& a, const Eigen::VectorXd& x);
 
 private:
+    // assembles and factorises the Newton matrix at m_q (exact, else projected)
+    bool factorize_newton_matrix(StepStatus& status);
     // E and its gradient over the free DOFs at m_q (x in its head); g has length n_x
     double objective(const Eigen::VectorXd& q, Eigen::VectorXd& g);
 
@@ -69,6 +73,8 @@ private:
     BlockMatrix m_exact_hessian;
     LinearSolver m_exact_solver;
     bool m_exact_analyzed = false;
+    bool m_factor_valid = false;  // m_solver holds a usable factorisation
+    double m_factor_gamma = 0;    // gamma it was built with
 
     // per-step data and buffers
     double m_gamma = 0;

@@ -4,6 +4,8 @@
 #include <Eigen/CholmodSupport>
 #include <Eigen/Cholesky>
 
+#include <omp.h>
+
 #include <cassert>
 #include <cstring>
 
@@ -50,6 +52,31 @@ private:
     cholmod_dense* m_e = nullptr;
 };
 
+// CHOLMOD's supernodal code opens OpenMP regions with a fixed num_threads(4) that
+// OMP_NUM_THREADS cannot lower; on small machines the thread start-ups cost more than the work
+// (measured 5x slower on 2 cores). Outside our own parallel regions this guard makes every
+// region serial for its lifetime; inside them (parallel rollouts) CHOLMOD's regions are nested
+// and run serially anyway.
+class SerialOpenMp {
+public:
+    SerialOpenMp() : m_active(!omp_in_parallel())
+    {
+        if (!m_active) return;
+        m_saved = omp_get_max_active_levels();
+        omp_set_max_active_levels(0);
+    }
+    ~SerialOpenMp()
+    {
+        if (m_active) omp_set_max_active_levels(m_saved);
+    }
+    SerialOpenMp(const SerialOpenMp&) = delete;
+    SerialOpenMp& operator=(const SerialOpenMp&) = delete;
+
+private:
+    bool m_active;
+    int m_saved = 1;
+};
+
 } // namespace
 
 struct LinearSolver::Impl {
@@ -68,6 +95,7 @@ void LinearSolver::analyze(const BlockMatrix& a)
     m_impl->sparse = a.is_sparse();
     if (!m_impl->sparse) return;
     m_impl->cholmod = std::make_unique<CholmodLLT>();
+    const SerialOpenMp serial;
     m_impl->cholmod->analyzePattern(a.sparse());
 }
 
@@ -79,6 +107,7 @@ bool LinearSolver::factorize(const BlockMatrix& a)
         return m_impl->dense.info() == Eigen::Success;
     }
     assert(m_impl->cholmod && "analyze() first");
+    const SerialOpenMp serial;
     m_impl->cholmod->factorize(a.sparse());
     return m_impl->cholmod->info() == Eigen::Success;
 }
@@ -90,6 +119,7 @@ void LinearSolver::solve_in_place(Eigen::Ref<Eigen::MatrixXd> b)
         return;
     }
     assert(b.outerStride() == b.rows());
+    const SerialOpenMp serial;
     m_impl->cholmod->solve_in_place(b.data(), int(b.rows()), int(b.cols()));
 }
 
@@ -99,6 +129,7 @@ void LinearSolver::solve_in_place(Eigen::VectorXd& b)
         m_impl->dense.solveInPlace(b);
         return;
     }
+    const SerialOpenMp serial;
     m_impl->cholmod->solve_in_place(b.data(), int(b.size()), 1);
 }
 

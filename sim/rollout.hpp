@@ -12,9 +12,11 @@ struct RolloutStats {
     int failed_step = -1;      ///< index t of the step that failed (z_t -> z_{t+1})
     StepStatus failure;        ///< status of the failed step
     long newton_iterations = 0;
+    long factorizations = 0;
     int steps = 0;             ///< steps taken
 
     double mean_iterations() const { return steps ? double(newton_iterations) / steps : 0.0; }
+    double mean_factorizations() const { return steps ? double(factorizations) / steps : 0.0; }
 };
 
 /// Simulates actions.cols() steps from z0 (column t of `actions` = a_t, applied as given).
