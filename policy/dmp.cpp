@@ -51,8 +51,9 @@ inline RhsAdjoint rhs_adjoint(double py, double pz, double a, double b, double t
 
 // one Euler step for every row (templated so the per-row-alpha branch leaves the inner loop)
 template <bool PerRow>
-void euler_rows(int rows, const double* yp, const double* zp, double* yn, double* zn, const double* d,
-                const double* s, const double* g, const double* al, double x, double sum, double alpha,
+void euler_rows(int rows, const double* __restrict yp, const double* __restrict zp, double* __restrict yn,
+                double* __restrict zn, const double* __restrict d, const double* __restrict s,
+                const double* __restrict g, const double* __restrict al, double x, double sum, double alpha,
                 double beta, double ratio, double tau, double dt)
 {
     for (int j = 0; j < rows; ++j) {
@@ -69,8 +70,10 @@ void euler_rows(int rows, const double* yp, const double* zp, double* yn, double
 // the transpose of one Euler step for every row, with the output cotangent of the earlier sample
 // added on the way: lf = dt / tau lz, ly -= a b lf, lz += dt / tau ly - a lf, lg += a b lf
 template <bool PerRow>
-void euler_adjoint_rows(int rows, double* ly, double* lz, double* lg, double* la, double* lf, const double* cot,
-                        const double* yv, const double* zv, const double* g, const double* al, double alpha,
+void euler_adjoint_rows(int rows, double* __restrict ly, double* __restrict lz, double* __restrict lg,
+                        double* __restrict la, double* __restrict lf, const double* __restrict cot,
+                        const double* __restrict yv, const double* __restrict zv, const double* __restrict g,
+                        const double* __restrict al, double alpha,
                         double beta, double ratio, double c)
 {
     for (int j = 0; j < rows; ++j) {
