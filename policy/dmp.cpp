@@ -22,31 +22,41 @@ inline void euler_step(double& y, double& z, double g, double f, double a, doubl
     z = z + dz * dt;
 }
 
-// classical RK4 on (y, z) with the forcing at the four stage phases; also the tangent step
+// classical RK4 on (y, z) with the forcing at the four stage phases; also the tangent step.
+// Multiplies by 1 / tau (no bit-compatibility constraint here, unlike Euler).
 inline void rk4_step(double& y, double& z, double g, double fa, double fb, double fc, double fd, double a,
-                     double b, double tau, double dt)
+                     double b, double inv_tau, double dt)
 {
-    const double h2 = 0.5 * dt;
-    const double k1y = z / tau, k1z = (a * (b * (g - y) - z) + fa) / tau;
+    const double h2 = 0.5 * dt, h6 = dt / 6;
+    const double k1y = z * inv_tau, k1z = (a * (b * (g - y) - z) + fa) * inv_tau;
     const double y2 = y + h2 * k1y, z2 = z + h2 * k1z;
-    const double k2y = z2 / tau, k2z = (a * (b * (g - y2) - z2) + fb) / tau;
+    const double k2y = z2 * inv_tau, k2z = (a * (b * (g - y2) - z2) + fb) * inv_tau;
     const double y3 = y + h2 * k2y, z3 = z + h2 * k2z;
-    const double k3y = z3 / tau, k3z = (a * (b * (g - y3) - z3) + fc) / tau;
+    const double k3y = z3 * inv_tau, k3z = (a * (b * (g - y3) - z3) + fc) * inv_tau;
     const double y4 = y + dt * k3y, z4 = z + dt * k3z;
-    const double k4y = z4 / tau, k4z = (a * (b * (g - y4) - z4) + fd) / tau;
-    y = y + dt / 6 * (k1y + 2 * k2y + 2 * k3y + k4y);
-    z = z + dt / 6 * (k1z + 2 * k2z + 2 * k3z + k4z);
+    const double k4y = z4 * inv_tau, k4z = (a * (b * (g - y4) - z4) + fd) * inv_tau;
+    y = y + h6 * (k1y + 2 * k2y + 2 * k3y + k4y);
+    z = z + h6 * (k1z + 2 * k2z + 2 * k3z + k4z);
 }
 
-// transpose of (y, z, g, f) -> (z / tau, (a (b (g - y) - z) + f) / tau) applied to the output
-// cotangent (py, pz): accumulates into ly, lz, lg and returns the forcing cotangent
-struct RhsAdjoint {
-    double ly, lz, lg, lf, la;
-};
-inline RhsAdjoint rhs_adjoint(double py, double pz, double a, double b, double tau)
+// one RK4 step for every row; f_q = dots_q s fs_q with fs_q = x_q / sum psi(x_q)
+template <bool PerRow>
+void rk4_rows(int rows, const double* __restrict yp, const double* __restrict zp, double* __restrict yn,
+              double* __restrict zn, const double* __restrict d0, const double* __restrict d1,
+              const double* __restrict d2, const double* __restrict d3, const double* __restrict s,
+              const double* __restrict g, const double* __restrict al, const double* fs, double alpha, double beta,
+              double ratio, double inv_tau, double dt)
 {
-    const double q = pz / tau;
-    return {-a * b * q, py / tau - a * q, a * b * q, q, 0.0};
+    const double f0 = fs[0], f1 = fs[1], f2 = fs[2], f3 = fs[3];
+    for (int j = 0; j < rows; ++j) {
+        const double a = PerRow ? al[j] : alpha;
+        const double b = PerRow ? al[j] * ratio : beta;
+        double y = yp[j], z = zp[j];
+        rk4_step(y, z, g[j], d0[j] * s[j] * f0, d1[j] * s[j] * f1, d2[j] * s[j] * f2, d3[j] * s[j] * f3, a, b,
+                 inv_tau, dt);
+        yn[j] = y;
+        zn[j] = z;
+    }
 }
 
 // one Euler step for every row (templated so the per-row-alpha branch leaves the inner loop)
@@ -134,6 +144,54 @@ void product_in_order(int rows, int depth, int cols, const double* a, const doub
             for (int l = 0; l < depth; ++l) acc += a[std::size_t(l) * rows + j] * b[l * sl + m * sm];
             c[std::size_t(m) * rows + j] = acc;
         }
+}
+
+// the transpose of one RK4 step for every row (stage cotangents in reverse order); with per-row
+// alpha the stage states are recomputed from the sample state for the alpha gradient
+template <bool PerRow>
+void rk4_adjoint_rows(int rows, double* __restrict ly, double* __restrict lz, double* __restrict lg,
+                      double* __restrict la, double* const* lf, const double* const* d, const double* fs,
+                      const double* __restrict s, const double* __restrict yv, const double* __restrict zv,
+                      const double* __restrict g, const double* __restrict al, double alpha, double beta,
+                      double ratio, double inv_tau, double dt)
+{
+    const double c1 = dt / 6, c2 = dt / 3, h2 = 0.5 * dt;
+    double* __restrict lf0 = lf[0];
+    double* __restrict lf1 = lf[1];
+    double* __restrict lf2 = lf[2];
+    double* __restrict lf3 = lf[3];
+    for (int j = 0; j < rows; ++j) {
+        const double a = PerRow ? al[j] : alpha;
+        const double b = PerRow ? al[j] * ratio : beta;
+        const double ab = a * b;
+        const double Ly = ly[j], Lz = lz[j];
+        // stage k: input cotangent (py, pz) -> q = pz / tau; ly_k = -a b q, lz_k = py / tau - a q
+        const double q4 = c1 * Lz * inv_tau;
+        const double ly4 = -ab * q4, lz4 = c1 * Ly * inv_tau - a * q4;
+        const double q3 = (c2 * Lz + dt * lz4) * inv_tau;
+        const double ly3 = -ab * q3, lz3 = (c2 * Ly + dt * ly4) * inv_tau - a * q3;
+        const double q2 = (c2 * Lz + h2 * lz3) * inv_tau;
+        const double ly2 = -ab * q2, lz2 = (c2 * Ly + h2 * ly3) * inv_tau - a * q2;
+        const double q1 = (c1 * Lz + h2 * lz2) * inv_tau;
+        const double ly1 = -ab * q1, lz1 = (c1 * Ly + h2 * ly2) * inv_tau - a * q1;
+        lf0[j] = q1;
+        lf1[j] = q2;
+        lf2[j] = q3;
+        lf3[j] = q4;
+        lg[j] += ab * (q1 + q2 + q3 + q4);
+        if constexpr (PerRow) {
+            const double f0 = d[0][j] * s[j] * fs[0], f1 = d[1][j] * s[j] * fs[1], f2 = d[2][j] * s[j] * fs[2];
+            const double y1 = yv[j], z1 = zv[j];
+            const double y2 = y1 + h2 * (z1 * inv_tau), z2 = z1 + h2 * ((a * (b * (g[j] - y1) - z1) + f0) * inv_tau);
+            const double y3 = y1 + h2 * (z2 * inv_tau), z3 = z1 + h2 * ((a * (b * (g[j] - y2) - z2) + f1) * inv_tau);
+            const double y4 = y1 + dt * (z3 * inv_tau), z4 = z1 + dt * ((a * (b * (g[j] - y3) - z3) + f2) * inv_tau);
+            const double k = 2 * ratio * a;
+            la[j] += q1 * (k * (g[j] - y1) - z1) + q2 * (k * (g[j] - y2) - z2) + q3 * (k * (g[j] - y3) - z3) +
+                     q4 * (k * (g[j] - y4) - z4);
+        }
+        ly[j] = Ly + ly1 + ly2 + ly3 + ly4;
+        lz[j] = Lz + lz1 + lz2 + lz3 + lz4;
+    }
 }
 
 double kernel_value(Kernel k, double x, double c, double h)
@@ -361,23 +419,15 @@ void DmpLayer::forward(const DmpParams& p, DmpTrajectory& out, DmpWorkspace& ws,
             if (per_row) euler_rows<true>(rows, yp, zp, yn, zn, d, s, g, al, x, sum, m_config.alpha, m_config.beta, ratio, tau, dt);
             else euler_rows<false>(rows, yp, zp, yn, zn, d, s, g, al, x, sum, m_config.alpha, m_config.beta, ratio, tau, dt);
         } else {
-            double x[4], sum[4];
-            const double* d[4];
-            for (int q = 0; q < 4; ++q) {
-                x[q] = m_stage_phase[4 * n + q];
-                sum[q] = m_psi_sum[4 * n + q];
-                d[q] = ws.dots.col(4 * n + q).data();
-            }
-            for (int j = 0; j < rows; ++j) {
-                const double a = per_row ? al[j] : m_config.alpha;
-                const double b = per_row ? al[j] * ratio : m_config.beta;
-                double f[4];
-                for (int q = 0; q < 4; ++q) f[q] = d[q][j] * x[q] * s[j] / sum[q];
-                double y = yp[j], z = zp[j];
-                rk4_step(y, z, g[j], f[0], f[1], f[2], f[3], a, b, tau, dt);
-                yn[j] = y;
-                zn[j] = z;
-            }
+            const double* fs = m_feature_scale.data() + 4 * n;
+            const double* d0 = ws.dots.col(4 * n).data();
+            const double* d1 = ws.dots.col(4 * n + 1).data();
+            const double* d2 = ws.dots.col(4 * n + 2).data();
+            const double* d3 = ws.dots.col(4 * n + 3).data();
+            if (per_row)
+                rk4_rows<true>(rows, yp, zp, yn, zn, d0, d1, d2, d3, s, g, al, fs, m_config.alpha, m_config.beta, ratio, 1 / tau, dt);
+            else
+                rk4_rows<false>(rows, yp, zp, yn, zn, d0, d1, d2, d3, s, g, al, fs, m_config.alpha, m_config.beta, ratio, 1 / tau, dt);
         }
     }
 
@@ -420,7 +470,6 @@ void DmpLayer::vjp(const DmpParams& p, DmpWorkspace& ws, const Eigen::MatrixXd& 
     ws.ly = cot_y.col(t);
     ws.lz.setZero(rows);
     const double* g = p.goal.data();
-    const double* s = ws.s.data();
     double* ly = ws.ly.data();
     double* lz = ws.lz.data();
     double* lg = grad.goal.data();
@@ -441,41 +490,17 @@ void DmpLayer::vjp(const DmpParams& p, DmpWorkspace& ws, const Eigen::MatrixXd& 
             continue;
         } else {
             double* lf[4];
-            double x[4], sum[4];
-            for (int q = 0; q < 4; ++q) {
-                lf[q] = ws.adj_f.col(4 * n + q).data();
-                x[q] = m_stage_phase[4 * n + q];
-                sum[q] = m_psi_sum[4 * n + q];
-            }
-            const double c1 = dt / 6, c2 = dt / 3, h2 = 0.5 * dt;
-            for (int j = 0; j < rows; ++j) {
-                const double a = per_row ? p.alpha[j] : m_config.alpha;
-                const double b = per_row ? p.alpha[j] * ratio : m_config.beta;
-                const double Ly = ly[j], Lz = lz[j];
-                const RhsAdjoint r4 = rhs_adjoint(c1 * Ly, c1 * Lz, a, b, tau);
-                const RhsAdjoint r3 = rhs_adjoint(c2 * Ly + dt * r4.ly, c2 * Lz + dt * r4.lz, a, b, tau);
-                const RhsAdjoint r2 = rhs_adjoint(c2 * Ly + h2 * r3.ly, c2 * Lz + h2 * r3.lz, a, b, tau);
-                const RhsAdjoint r1 = rhs_adjoint(c1 * Ly + h2 * r2.ly, c1 * Lz + h2 * r2.lz, a, b, tau);
-                lf[0][j] = r1.lf;
-                lf[1][j] = r2.lf;
-                lf[2][j] = r3.lf;
-                lf[3][j] = r4.lf;
-                lg[j] += r1.lg + r2.lg + r3.lg + r4.lg;
-                if (per_row) {
-                    // stage states of the forward step, recomputed from the sample state
-                    double f[4];
-                    for (int q = 0; q < 4; ++q) f[q] = ws.dots(j, 4 * n + q) * x[q] * s[j] / sum[q];
-                    const double y1 = yv[j], z1 = zv[j];
-                    const double y2 = y1 + h2 * (z1 / tau), z2 = z1 + h2 * ((a * (b * (g[j] - y1) - z1) + f[0]) / tau);
-                    const double y3 = y1 + h2 * (z2 / tau), z3 = z1 + h2 * ((a * (b * (g[j] - y2) - z2) + f[1]) / tau);
-                    const double y4 = y1 + dt * (z3 / tau), z4 = z1 + dt * ((a * (b * (g[j] - y3) - z3) + f[2]) / tau);
-                    const double k = 2 * ratio * a;
-                    la[j] += r1.lf * (k * (g[j] - y1) - z1) + r2.lf * (k * (g[j] - y2) - z2) +
-                             r3.lf * (k * (g[j] - y3) - z3) + r4.lf * (k * (g[j] - y4) - z4);
-                }
-                ly[j] = Ly + r1.ly + r2.ly + r3.ly + r4.ly;
-                lz[j] = Lz + r1.lz + r2.lz + r3.lz + r4.lz;
-            }
+            for (int q = 0; q < 4; ++q) lf[q] = ws.adj_f.col(4 * n + q).data();
+            const double* d[4];
+            for (int q = 0; q < 4; ++q) d[q] = ws.dots.col(4 * n + q).data();
+            const double* fs = m_feature_scale.data() + 4 * n;
+            const double* al = per_row ? p.alpha.data() : nullptr;
+            if (per_row)
+                rk4_adjoint_rows<true>(rows, ly, lz, lg, la, lf, d, fs, ws.s.data(), yv, zv, g, al, m_config.alpha,
+                                       m_config.beta, ratio, 1 / tau, dt);
+            else
+                rk4_adjoint_rows<false>(rows, ly, lz, lg, la, lf, d, fs, ws.s.data(), yv, zv, g, al, m_config.alpha,
+                                        m_config.beta, ratio, 1 / tau, dt);
         }
         ws.ly += cot_y.col(n);
     }
@@ -541,7 +566,7 @@ void DmpLayer::jacobian(const DmpParams& p, std::vector<Eigen::MatrixXd>& jac) c
             }
             for (int c = 0; c < np; ++c) {
                 if (per_step == 1) euler_step(dy[c], dz[c], dg[c], df(c, 0), a, b, tau, dt);
-                else rk4_step(dy[c], dz[c], dg[c], df(c, 0), df(c, 1), df(c, 2), df(c, 3), a, b, tau, dt);
+                else rk4_step(dy[c], dz[c], dg[c], df(c, 0), df(c, 1), df(c, 2), df(c, 3), a, b, 1 / tau, dt);
             }
             J.row(n + 1) = dy.transpose();
         }
