@@ -94,9 +94,10 @@ TEST_CASE("policy: dmp euler is bit-identical to an independent NDP reference lo
             c.tau = 1.3;
             c.a_x = 1.5;
             const DmpLayer layer(c);
-            const DmpParams p = random_params(c, 4, rng);
+            // 11 rows: the vectorised kernel's 8-row blocks plus a remainder
+            const DmpParams p = random_params(c, 11, rng);
             const Eigen::MatrixXd y = run(layer, p);
-            for (int r = 0; r < 4; ++r) {
+            for (int r = 0; r < 11; ++r) {
                 const double s = sc == Scaling::GOAL ? p.goal[r] - p.y0[r] : sc == Scaling::NONE ? 1.0 : p.amplitude[r];
                 const std::vector<double> ref = ndp_reference_loop(c, p.weights.row(r).transpose(), p.goal[r], p.y0[r],
                                                                    p.yd0[r], s);
@@ -107,7 +108,7 @@ TEST_CASE("policy: dmp euler is bit-identical to an independent NDP reference lo
                 }
             }
         }
-    CHECK(compared == 5 * 3 * 4 * 151);
+    CHECK(compared == 5 * 3 * 11 * 151);
 }
 
 TEST_CASE("policy: dmp without forcing matches the critically damped analytic solution")
