@@ -37,14 +37,21 @@ double median(std::vector<double> v)
 
 int run_bench_dmp(const BenchDmpOptions& o)
 {
-    if (std::int64_t(o.rows) * (o.steps + 1) > policy::kMaxDmpTrajectoryDoubles)
-        throw sim::InputError("--rows x (--steps + 1) = " + std::to_string(std::int64_t(o.rows) * (o.steps + 1)) +
-                              ", must be <= " + std::to_string(policy::kMaxDmpTrajectoryDoubles));
     policy::DmpConfig c;
     c.basis = o.basis;
     c.steps = o.steps;
     c.integrator = policy::integrator_from_string(o.integrator);
     c.kernel = policy::kernel_from_string(o.kernel);
+    const std::int64_t stages = policy::dmp_stages(c);
+    if (std::int64_t(o.rows) * (stages + 1) > policy::kMaxDmpTrajectoryDoubles)
+        throw sim::InputError("--rows x (stages + 1) = " + std::to_string(std::int64_t(o.rows) * (stages + 1)) +
+                              ", must be <= " + std::to_string(policy::kMaxDmpTrajectoryDoubles) +
+                              " (stages = steps for euler, 4 steps for rk4)");
+    try {
+        policy::validate_dmp_config(c);
+    } catch (const std::invalid_argument& e) {
+        throw sim::InputError(std::string("bench-dmp: ") + e.what());
+    }
     const policy::DmpLayer layer(c);
 
     // seeded random parameters and cotangent

@@ -6,6 +6,7 @@
 #include "sim/input_error.hpp"
 #include "sim/text_io.hpp"
 
+#include <cmath>
 #include <cstdio>
 #include <memory>
 
@@ -43,9 +44,11 @@ int run_fit(const DmpFitCliOptions& o)
     const policy::Demonstration demo = policy::read_demo_csv(o.demo);
     const int samples = int(demo.time.size());
     const std::int64_t steps = o.steps > 0 ? o.steps : samples - 1;
-    if (std::int64_t(demo.y.rows()) * (steps + 1) > policy::kMaxDmpTrajectoryDoubles)
-        throw sim::InputError(o.demo + ": dim x (steps + 1) = " + std::to_string(demo.y.rows() * (steps + 1)) +
-                              ", must be <= " + std::to_string(policy::kMaxDmpTrajectoryDoubles));
+    const std::int64_t stages = o.integrator == "rk4" ? 4 * steps : steps;
+    if (std::int64_t(demo.y.rows()) * (stages + 1) > policy::kMaxDmpTrajectoryDoubles)
+        throw sim::InputError(o.demo + ": dim x (stages + 1) = " + std::to_string(demo.y.rows() * (stages + 1)) +
+                              ", must be <= " + std::to_string(policy::kMaxDmpTrajectoryDoubles) +
+                              " (stages = steps for euler, 4 steps for rk4)");
     policy::DmpFitOptions f;
     f.config.basis = o.basis;
     f.config.kernel = policy::kernel_from_string(o.kernel);
@@ -78,7 +81,11 @@ int run_rollout(const DmpRolloutCliOptions& o)
         if (int(o.goal.size()) != m.dim())
             throw sim::InputError("--goal: got " + std::to_string(o.goal.size()) + " values, must be dim = " +
                                   std::to_string(m.dim()));
-        for (int d = 0; d < m.dim(); ++d) m.params.goal[d] = o.goal[std::size_t(d)];
+        for (int d = 0; d < m.dim(); ++d) {
+            if (!std::isfinite(o.goal[std::size_t(d)]))
+                throw sim::InputError("--goal: value " + std::to_string(d) + " is not finite");
+            m.params.goal[d] = o.goal[std::size_t(d)];
+        }
     }
     print_warnings(m);
     const policy::DmpTrajectory t = policy::rollout(m);

@@ -346,6 +346,10 @@ void validate_dmp_config(const DmpConfig& c)
     check_finite_positive(c.beta, "beta");
     check_finite_positive(c.a_x, "a_x");
     check_finite_positive(c.tau, "tau");
+    if (std::int64_t(c.basis) * (dmp_stages(c) + 1) > kMaxDmpKernelTable)
+        throw std::invalid_argument("basis x (stages + 1) = " + std::to_string(std::int64_t(c.basis) * (dmp_stages(c) + 1)) +
+                                    ": must be <= " + std::to_string(kMaxDmpKernelTable) +
+                                    " (stages = steps for euler, 4 steps for rk4)");
 }
 
 bool euler_unstable(const DmpConfig& c, double alpha_max)
@@ -358,8 +362,8 @@ void check_dmp_params(const DmpLayer& layer, const DmpParams& p)
     const int r = p.rows();
     if (r < 1 || r > kMaxDmpRows)
         throw std::invalid_argument("rows = " + std::to_string(r) + ": must be in [1, " + std::to_string(kMaxDmpRows) + "]");
-    if (std::int64_t(r) * (layer.steps() + 1) > kMaxDmpTrajectoryDoubles)
-        throw std::invalid_argument("rows x (steps + 1) = " + std::to_string(std::int64_t(r) * (layer.steps() + 1)) +
+    if (std::int64_t(r) * (layer.stages() + 1) > kMaxDmpTrajectoryDoubles)
+        throw std::invalid_argument("rows x (stages + 1) = " + std::to_string(std::int64_t(r) * (layer.stages() + 1)) +
                                     ": must be <= " + std::to_string(kMaxDmpTrajectoryDoubles));
     if (p.weights.rows() != r || p.weights.cols() != layer.basis())
         throw std::invalid_argument("weights: need " + std::to_string(r) + " x " + std::to_string(layer.basis()));

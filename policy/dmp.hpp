@@ -5,6 +5,7 @@
 
 #include <Eigen/Core>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,12 @@ struct DmpConfig {
 
 /// Throws std::invalid_argument naming the violated rule (basis >= 2, positive constants, limits).
 void validate_dmp_config(const DmpConfig& c);
+
+/// Forcing evaluations per row: steps (Euler) or 4 steps (RK4).
+inline std::int64_t dmp_stages(const DmpConfig& c)
+{
+    return c.integrator == Integrator::EULER ? std::int64_t(c.steps) : 4 * std::int64_t(c.steps);
+}
 
 /// True when the Euler step is unstable by the contract's rule dt > 2 tau / alpha (also for
 /// per-row alpha: pass the largest one). Always false for RK4.

@@ -44,9 +44,10 @@ DmpModel dmp_from_json(const sim::JsonNode& node)
     if (node.has("a_x")) c.a_x = node["a_x"].number_in(1e-6, 1e3);
     if (node.has("tau")) c.tau = node["tau"].number_in(1e-6, 1e6);
     if (node.has("steps")) c.steps = int(node["steps"].integer_in(1, kMaxDmpSteps));
-    if (std::int64_t(dim) * (c.steps + 1) > kMaxDmpTrajectoryDoubles)
-        node["steps"].fail_value("dim x (steps + 1) must be <= " + std::to_string(kMaxDmpTrajectoryDoubles));
     if (node.has("integrator")) c.integrator = integrator_from_string(node["integrator"].choice({"euler", "rk4"}));
+    if (std::int64_t(dim) * (dmp_stages(c) + 1) > kMaxDmpTrajectoryDoubles)
+        node["steps"].fail_value("dim x (stages + 1) must be <= " + std::to_string(kMaxDmpTrajectoryDoubles) +
+                                 " (stages = steps for euler, 4 steps for rk4)");
     if (node.has("scaling")) c.scaling = scaling_from_string(node["scaling"].choice({"goal", "none", "amplitude"}));
 
     DmpParams& p = m.params;

@@ -13,8 +13,11 @@ inline constexpr int kMaxDmpBasis = 1000;
 inline constexpr int kMaxDmpSteps = 1'000'000;
 inline constexpr int kMaxDmpDims = 64;
 inline constexpr int kMaxDmpRows = 1'000'000;
-/// Largest number of doubles one trajectory matrix (rows x (steps + 1)) may hold (~200 MB).
+/// Largest per-call DMP matrix, rows x (stages + 1) doubles (~200 MB; stages = steps for Euler,
+/// 4 steps for RK4): bounds the trajectories and the per-stage kernel sums.
 inline constexpr std::int64_t kMaxDmpTrajectoryDoubles = 25'000'000;
+/// Largest precomputed kernel table, basis x (stages + 1) doubles (~80 MB each).
+inline constexpr std::int64_t kMaxDmpKernelTable = 10'000'000;
 inline constexpr int kMaxDemoSamples = 1'000'000;
 inline constexpr int kMaxNdpHorizon = 1000;
 inline constexpr int kMaxNdpSubsteps = 1000;

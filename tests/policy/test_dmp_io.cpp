@@ -84,6 +84,16 @@ TEST_CASE("policy: bad dmp json gives one-line errors naming file, path, value a
     j["steps"] = 100000000;
     CHECK(error_of(j).find("d.json: steps: got 100000000, must be in [1, 1000000]") == 0);
     j = valid_json();
+    j["steps"] = 1000000;
+    j["dim"] = 10;
+    j["integrator"] = "rk4";
+    CHECK(error_of(j).rfind("d.json: steps: got 1000000, dim x (stages + 1) must be <= 25000000", 0) == 0);
+    j["integrator"] = "euler";
+    j["dim"] = 2;
+    j["basis"] = 20;
+    j["weights"] = {std::vector<double>(20, 0.0), std::vector<double>(20, 0.0)};
+    CHECK(error_of(j).rfind("d.json: (top level): basis x (stages + 1) = 20000020: must be <= 10000000", 0) == 0);
+    j = valid_json();
     j["type"] = "mlp";
     CHECK(error_of(j) == "d.json: type: got \"mlp\", must be \"dmp\"");
     j = valid_json();
