@@ -30,6 +30,13 @@ NdpWorkspace& cast(PolicyWorkspace& ws)
     return *w;
 }
 
+const NdpWorkspace& cast(const PolicyWorkspace& ws)
+{
+    const auto* w = dynamic_cast<const NdpWorkspace*>(&ws);
+    if (w == nullptr) throw std::invalid_argument("NdpPolicy: workspace was not made by an NdpPolicy");
+    return *w;
+}
+
 void require(bool ok, const std::string& what)
 {
     if (!ok) throw std::invalid_argument(what);
@@ -117,7 +124,7 @@ std::unique_ptr<PolicyWorkspace> NdpPolicy::make_workspace() const { return std:
 
 const DmpTrajectory& NdpPolicy::last_trajectory(const PolicyWorkspace& ws) const
 {
-    return cast(const_cast<PolicyWorkspace&>(ws)).traj;
+    return cast(ws).traj;
 }
 
 void NdpPolicy::act(const Eigen::MatrixXd& obs, const Eigen::MatrixXd& hv, Eigen::MatrixXd& actions,
