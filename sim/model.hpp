@@ -36,7 +36,7 @@ struct Spring {
 struct SolverSettings {
     /// Newton stops when |g|_inf <= tolerance * max_mass * length_scale (see docs/simulation.md).
     double tolerance = 1e-9;
-    int max_iterations = 100;
+    int max_iterations = 500;
     LinearSolverChoice linear_solver = LinearSolverChoice::kAuto;
     /// Keep the Newton matrix's factorisation across iterations and steps of a rollout while
     /// each iteration still cuts the residual 4x (the converged result is unchanged); systems
@@ -46,7 +46,7 @@ struct SolverSettings {
 
 /// Systems with at most this many free DOFs use the dense solver under kAuto (measured with
 /// bench/bench_step, see docs/PERFORMANCE.md).
-inline constexpr int kDenseSolverMaxDofs = 96;
+inline constexpr int kDenseSolverMaxDofs = 80;
 
 struct Model {
     int dim = 2;

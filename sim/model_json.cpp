@@ -179,7 +179,7 @@ void parse_solver(const JsonNode& s, SolverSettings& settings)
     s.allow_keys({"tolerance", "max_iterations", "linear_solver", "reuse_factorization"});
     if (s.has("reuse_factorization")) settings.reuse_factorization = s["reuse_factorization"].boolean();
     if (s.has("tolerance")) settings.tolerance = s["tolerance"].number_in(1e-15, 1e-2);
-    if (s.has("max_iterations")) settings.max_iterations = int(s["max_iterations"].integer_in(1, 1000));
+    if (s.has("max_iterations")) settings.max_iterations = int(s["max_iterations"].integer_in(1, 10000));
     if (s.has("linear_solver")) {
         const std::string c = s["linear_solver"].choice({"auto", "dense", "sparse"});
         settings.linear_solver = c == "auto" ? LinearSolverChoice::kAuto

@@ -1,14 +1,11 @@
 #pragma once
-// Runs the real `podsim` executable for command-line tests: exit code, stdout and stderr, plus
-// scratch directories and file helpers.
+// Runs the real `podsim` executable for command-line tests: exit code, stdout and stderr.
 
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
+#include "tests/scratch.hpp"
+
+#include <cstdlib>
 #include <string>
 #include <sys/wait.h>
-#include <unistd.h>
 
 namespace podsim::test {
 
@@ -17,31 +14,6 @@ struct CliResult {
     std::string out;
     std::string err;
 };
-
-inline std::string read_text(const std::filesystem::path& p)
-{
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-inline void write_text(const std::filesystem::path& p, const std::string& text)
-{
-    std::filesystem::create_directories(p.parent_path());
-    std::ofstream(p, std::ios::binary) << text;
-}
-
-/// A fresh empty directory under the system temp dir, unique per process and call.
-inline std::filesystem::path scratch_dir(const std::string& tag)
-{
-    static int counter = 0;
-    const auto dir = std::filesystem::temp_directory_path() /
-                     ("podsim_test_" + std::to_string(::getpid()) + "_" + tag + "_" + std::to_string(counter++));
-    std::filesystem::remove_all(dir);
-    std::filesystem::create_directories(dir);
-    return dir;
-}
 
 /// Runs `podsim <args>` (args are passed to the shell as written; quote paths yourself).
 inline CliResult run_podsim(const std::string& args)

@@ -1,0 +1,121 @@
+// Step-time benchmarks of the simulator (docs/PERFORMANCE.md): the 2D pendulum, the 32x32 cloth
+// and a dense-vs-sparse sweep over rope sizes that sets kDenseSolverMaxDofs.
+//   bench_step [--scenes DIR] [--repeats R]
+#include "pods/scene.hpp"
+#include "sim/generators.hpp"
+#include "sim/rollout.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+using namespace podsim;
+
+namespace {
+
+struct Timing {
+    double median_step_s = 0;
+    double iterations = 0;
+    double factorizations = 0;
+};
+
+// median over `repeats` rollouts of the mean time per step
+Timing time_rollouts(const sim::Model& model, const sim::State& z0, const Eigen::MatrixXd& actions, int repeats)
+{
+    sim::Simulator sim(model);
+    std::vector<sim::State> states;
+    std::vector<double> per_step;
+    Timing t;
+    for (int r = 0; r < repeats + 1; ++r) {
+        const auto start = std::chrono::steady_clock::now();
+        const sim::RolloutStats stats = sim::rollout(sim, z0, actions, states);
+        const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        if (!stats.converged) {
+            std::fprintf(stderr, "bench_step: %s\n", stats.failure.message(stats.failed_step).c_str());
+            std::exit(1);
+        }
+        if (r == 0) continue; // warm-up
+        per_step.push_back(s / double(actions.cols()));
+        t.iterations = stats.mean_iterations();
+        t.factorizations = stats.mean_factorizations();
+    }
+    std::nth_element(per_step.begin(), per_step.begin() + long(per_step.size() / 2), per_step.end());
+    t.median_step_s = per_step[per_step.size() / 2];
+    return t;
+}
+
+Eigen::MatrixXd random_actions(int rows, int cols, double limit, std::uint64_t seed)
+{
+    std::mt19937_64 rng(seed);
+    Eigen::MatrixXd a(rows, cols);
+    for (Eigen::Index i = 0; i < a.size(); ++i) a.data()[i] = limit * (double(rng() >> 11) * 0x1.0p-53 * 2 - 1);
+    return a;
+}
+
+void bench_scene(const std::string& path, int repeats, double scale, const char* unit, double action_fraction)
+{
+    const pods::Scene s = pods::load_scene(path);
+    const Eigen::MatrixXd actions = random_actions(s.model.n_p(), s.task.horizon, action_fraction * s.task.action_limit, 1);
+    const Timing t = time_rollouts(s.model, sim::nominal_state(s.model), actions, repeats);
+    std::printf("| %s | %g | %d | %s | %.3f %s | %.2f | %.2f |\n", s.name.c_str(), action_fraction, s.model.n_x(),
+                s.model.n_x() > sim::kDenseSolverMaxDofs ? "sparse" : "dense", t.median_step_s * scale, unit,
+                t.iterations, t.factorizations);
+}
+
+// a 3D rope of n segments hanging from a handle, swinging
+sim::Model rope(int segments, sim::LinearSolverChoice solver)
+{
+    Eigen::VectorXd g(3);
+    g << 0, -9.81, 0;
+    sim::ModelBuilder b(3, 0.01, g);
+    const int h = b.add_node("handle", sim::Role::kHandle, Eigen::Vector3d(0, 0, 0));
+    sim::RopeSpec r;
+    r.name = "rope";
+    r.from = h;
+    r.to = Eigen::Vector3d(0.6, -0.8, 0.0);
+    r.segments = segments;
+    r.node_mass = 0.02;
+    r.stiffness = 5000;
+    r.bending_stiffness = 50;
+    sim::add_rope(b, r);
+    b.solver.linear_solver = solver;
+    return b.build();
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    std::string scenes = "scenes";
+    int repeats = 21;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        if (!std::strcmp(argv[i], "--scenes")) scenes = argv[i + 1];
+        else if (!std::strcmp(argv[i], "--repeats")) repeats = std::max(1, std::atoi(argv[i + 1]));
+    }
+
+    // actions: uniform random in +-fraction x action_limit (fraction 0: the passive scene)
+    std::printf("| scene | action fraction | free DOFs | solver | median step | Newton it./step | factorisations/step |\n");
+    std::printf("|---|---|---|---|---|---|---|\n");
+    bench_scene(scenes + "/pendulum_2d_stop.json", repeats * 50, 1e6, "us", 0.5);
+    bench_scene(scenes + "/double_pendulum_3d.json", repeats * 10, 1e6, "us", 0.5);
+    bench_scene(scenes + "/rope_3d.json", repeats, 1e6, "us", 0.5);
+    bench_scene(scenes + "/cloth_32.json", std::max(3, repeats / 4), 1e3, "ms", 0.0);
+    bench_scene(scenes + "/cloth_32.json", 3, 1e3, "ms", 0.1);
+
+    std::printf("\n| rope segments | free DOFs | dense step (us) | sparse step (us) | sparse / dense |\n");
+    std::printf("|---|---|---|---|---|\n");
+    for (int n : {4, 8, 16, 24, 32, 48, 64, 96, 128}) {
+        const sim::Model dense = rope(n, sim::LinearSolverChoice::kDense);
+        const sim::Model sparse = rope(n, sim::LinearSolverChoice::kSparse);
+        const Eigen::MatrixXd actions = random_actions(3, 100, 0.5, 2);
+        const Timing td = time_rollouts(dense, sim::nominal_state(dense), actions, repeats);
+        const Timing ts = time_rollouts(sparse, sim::nominal_state(sparse), actions, repeats);
+        std::printf("| %d | %d | %.2f | %.2f | %.2f |\n", n, dense.n_x(), td.median_step_s * 1e6,
+                    ts.median_step_s * 1e6, ts.median_step_s / td.median_step_s);
+    }
+    return 0;
+}
