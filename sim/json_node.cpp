@@ -1,10 +1,11 @@
 // Validated JSON reading with one-line error messages (see json_node.hpp).
 #include "sim/json_node.hpp"
 
+#include "sim/text_io.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <fstream>
-#include <sstream>
 #include <vector>
 
 namespace podsim::sim {
@@ -28,13 +29,6 @@ std::size_t edit_distance(std::string_view a, std::string_view b)
     return row[b.size()];
 }
 
-std::string format_number(double v)
-{
-    std::ostringstream s;
-    s.precision(17);
-    s << v;
-    return s.str();
-}
 
 } // namespace
 
@@ -155,7 +149,7 @@ double JsonNode::number_in(double lo, double hi) const
 {
     const double v = number();
     if (!(v >= lo && v <= hi))
-        fail_value("must be in [" + format_number(lo) + ", " + format_number(hi) + "]");
+        fail_value("must be in [" + format_double(lo) + ", " + format_double(hi) + "]");
     return v;
 }
 
