@@ -19,8 +19,9 @@ struct PolicyWorkspace {
 /// A deterministic policy a = pi(o; theta).
 /// Shapes (B = batch size, one column per sample):
 ///   obs              n_obs x B, the task's observation [p - handle_target, x - target, v]
-///                    (handles first, then payload nodes), already scaled by the task's factors
-///                    only if the policy's own input_scale is 1 (the policy applies its scale);
+///                    (handles first, then payload nodes) as the task produces it; the network
+///                    multiplies it by its fixed input_scale, and the NDP head reads the handle
+///                    positions as obs[handle_offset + d] / handle_scale (physical units);
 ///   handle_velocity  n_act x B, current handle velocities (the last action); read by the NDP
 ///                    head as the DMP's initial velocity, ignored by the MLP; an empty matrix
 ///                    means zero;

@@ -7,6 +7,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <limits>
 #include <vector>
 
 using namespace podsim::policy;
@@ -250,8 +251,16 @@ TEST_CASE("policy: dmp vjp and forward jacobian match central differences (all k
                 DmpTrajectory t;
                 DmpWorkspace ws;
                 DmpGradient grad;
+                // marker values: every output slot must be written
+                const double nan = std::numeric_limits<double>::quiet_NaN();
+                grad.weights.setConstant(rows, c.basis, nan);
+                grad.goal.setConstant(rows, nan);
+                grad.y0.setConstant(rows, nan);
+                grad.yd0.setConstant(rows, nan);
                 layer.forward(p, t, ws);
                 layer.vjp(p, ws, cot, grad);
+                REQUIRE(grad.weights.allFinite());
+                REQUIRE((grad.goal.allFinite() && grad.y0.allFinite() && grad.yd0.allFinite()));
                 CHECK(p.weights == before.weights); // derivative calls leave the parameters alone
                 CHECK(p.goal == before.goal);
 
@@ -291,9 +300,10 @@ TEST_CASE("policy: dmp vjp and forward jacobian match central differences (all k
                 ++checks;
 
                 // forward Jacobian: against finite differences and transposed against the VJP
-                std::vector<Eigen::MatrixXd> jac;
+                std::vector<Eigen::MatrixXd> jac(rows, Eigen::MatrixXd::Constant(c.steps + 1, nb + 3, nan));
                 layer.jacobian(p, jac);
                 REQUIRE(int(jac.size()) == rows);
+                for (const Eigen::MatrixXd& J : jac) REQUIRE(J.allFinite());
                 for (int r = 0; r < rows; ++r) {
                     auto traj = [&](const Eigen::VectorXd& v) -> Eigen::VectorXd {
                         Eigen::VectorXd all = pack(p);

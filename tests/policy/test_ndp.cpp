@@ -7,6 +7,8 @@
 
 #include <doctest/doctest.h>
 
+#include <limits>
+
 using namespace podsim::policy;
 using podsim::test::check_close;
 
@@ -111,11 +113,17 @@ TEST_CASE("policy: ndp vjps match central differences for every ablation switch"
                     const Eigen::MatrixXd obs = random_matrix(rng, 5, batch), hv = random_matrix(rng, 2, batch);
                     const Eigen::MatrixXd cot = random_matrix(rng, 6, batch);
                     auto ws = pi.make_workspace();
-                    Eigen::MatrixXd actions, d_obs, d_hv;
-                    Eigen::VectorXd d_params;
+                    // marker values: every output slot must be written
+                    const double nan = std::numeric_limits<double>::quiet_NaN();
+                    Eigen::MatrixXd actions = Eigen::MatrixXd::Constant(6, batch, nan);
+                    Eigen::MatrixXd d_obs = Eigen::MatrixXd::Constant(5, batch, nan);
+                    Eigen::MatrixXd d_hv = Eigen::MatrixXd::Constant(2, batch, nan);
+                    Eigen::VectorXd d_params = Eigen::VectorXd::Constant(pi.n_params(), nan);
                     pi.act(obs, hv, actions, *ws);
+                    REQUIRE(actions.allFinite());
                     const Eigen::VectorXd theta = pi.parameters();
                     pi.vjp(*ws, cot, d_params, &d_obs, &d_hv);
+                    REQUIRE((d_params.allFinite() && d_obs.allFinite() && d_hv.allFinite()));
                     CHECK(pi.parameters() == theta);
                     REQUIRE(d_params.norm() > 1e-3);
                     REQUIRE(d_obs.norm() > 1e-3);
