@@ -134,3 +134,15 @@ TEST_CASE("cli bench-dmp: prints one JSON line with median timings")
     CHECK(run_podsim("bench-dmp --rows 0").exit_code == 2);
     CHECK(run_podsim("bench-dmp --rows 1000000 --steps 1000000").exit_code == 2);
 }
+
+TEST_CASE("cli dmp: the dmp commands have --help and exit 0")
+{
+    for (const char* cmd : {"dmp", "dmp fit", "dmp rollout", "bench-dmp"}) {
+        const auto r = run_podsim(std::string(cmd) + " --help");
+        INFO(cmd);
+        CHECK(r.exit_code == 0);
+        CHECK(r.out.find("Usage") != std::string::npos);
+    }
+    const auto r = run_podsim("dmp");
+    CHECK(r.exit_code == 2); // a subcommand is required
+}
