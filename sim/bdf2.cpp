@@ -211,13 +211,13 @@ bool Simulator::factorize_exact_hessian(const State& z_next)
         m_exact_analyzed = true;
     }
     const double h = m.dt;
-    const double gamma = bdf_coefficients(z_next.t - 1).c_gamma * h * h;
-    Eigen::VectorXd& q = m_q_trial;
-    q.head(m.n_x()) = z_next.x;
-    q.segment(m.n_x(), m.n_p()) = z_next.p;
+    m_gamma_exact = bdf_coefficients(z_next.t - 1).c_gamma * h * h;
+    if (m_q_exact.size() != m_q.size()) m_q_exact = m_q;
+    m_q_exact.head(m.n_x()) = z_next.x;
+    m_q_exact.segment(m.n_x(), m.n_p()) = z_next.p;
     m_exact_hessian.set_zero();
     m_exact_hessian.add_diagonal(m.mass);
-    m_assembler.add(m, q, gamma, false, m_exact_hessian);
+    m_assembler.add(m, m_q_exact, m_gamma_exact, false, m_exact_hessian);
     return m_exact_solver.factorize(m_exact_hessian);
 }
 

@@ -56,6 +56,10 @@ public:
     void solve_exact(Eigen::Ref<Eigen::MatrixXd> b);
     /// The exact Hessian assembled by the last factorize_exact_hessian().
     const BlockMatrix& exact_hessian() const { return m_exact_hessian; }
+    /// Stacked positions q = [x_{t+1}, p_{t+1}, fixed] and gamma of the last
+    /// factorize_exact_hessian() (for U_xp products).
+    const Eigen::VectorXd& exact_hessian_positions() const { return m_q_exact; }
+    double exact_hessian_gamma() const { return m_gamma_exact; }
 
     /// E(x) of the step leaving z (for tests): 1/2 (x - xhat)^T M (x - xhat) + gamma U.
     double step_objective(const State& z, const Eigen::VectorXd& a, const Eigen::VectorXd& x);
@@ -73,6 +77,8 @@ private:
     BlockMatrix m_exact_hessian;
     LinearSolver m_exact_solver;
     bool m_exact_analyzed = false;
+    Eigen::VectorXd m_q_exact;
+    double m_gamma_exact = 0;
     bool m_factor_valid = false;  // m_solver holds a usable factorisation
     double m_factor_gamma = 0;    // gamma it was built with
 

@@ -89,7 +89,50 @@ void add_free_hessian(const Model& m, const Eigen::VectorXd& q, double scale, bo
     }
 }
 
+// calls f(free node, handle index, exact element block B) for every free-handle spring; the
+// mixed second derivative d2U/dx_free dp_handle of such a spring is -B
+template <int D, typename F> void for_each_free_handle(const Model& m, const Eigen::VectorXd& q, F&& f)
+{
+    const int first_fixed = m.n_free + m.n_handles;
+    for (const Spring& s : m.springs) {
+        int free = s.i, handle = s.j;
+        if (free >= m.n_free) std::swap(free, handle);
+        if (free >= m.n_free || handle < m.n_free || handle >= first_fixed) continue;
+        f(free, handle - m.n_free, element_hessian<D>(s, q.segment<D>(s.i * D), q.segment<D>(s.j * D), false));
+    }
+}
+
+template <int D>
+void free_handle_product(const Model& m, const Eigen::VectorXd& q, double scale,
+                         const Eigen::Ref<const Eigen::MatrixXd>& in, Eigen::Ref<Eigen::MatrixXd> out, bool transpose)
+{
+    for_each_free_handle<D>(m, q, [&](int free, int handle, const Mat<D>& b) {
+        if (transpose)
+            out.middleRows<D>(handle * D).noalias() -= scale * b * in.middleRows<D>(free * D);
+        else
+            out.middleRows<D>(free * D).noalias() -= scale * b * in.middleRows<D>(handle * D);
+    });
+}
+
 } // namespace
+
+void add_free_handle_product(const Model& model, const Eigen::VectorXd& q, double scale,
+                             const Eigen::Ref<const Eigen::MatrixXd>& in, Eigen::Ref<Eigen::MatrixXd> out)
+{
+    if (model.dim == 2)
+        free_handle_product<2>(model, q, scale, in, out, false);
+    else
+        free_handle_product<3>(model, q, scale, in, out, false);
+}
+
+void add_handle_free_product(const Model& model, const Eigen::VectorXd& q, double scale,
+                             const Eigen::Ref<const Eigen::MatrixXd>& in, Eigen::Ref<Eigen::MatrixXd> out)
+{
+    if (model.dim == 2)
+        free_handle_product<2>(model, q, scale, in, out, true);
+    else
+        free_handle_product<3>(model, q, scale, in, out, true);
+}
 
 double potential_energy(const Model& model, const Eigen::VectorXd& q)
 {

@@ -25,6 +25,15 @@ double potential_energy_gradient(const Model& model, const Eigen::VectorXd& q,
 Eigen::SparseMatrix<double> potential_energy_hessian(const Model& model, const Eigen::VectorXd& q,
                                                      bool project);
 
+/// out += scale * U_xp * in, with U_xp = d2U/dx dp the exact free-handle block of the Hessian at
+/// q (n_x x n_p); `in` is n_p x k, `out` n_x x k.
+void add_free_handle_product(const Model& model, const Eigen::VectorXd& q, double scale,
+                             const Eigen::Ref<const Eigen::MatrixXd>& in, Eigen::Ref<Eigen::MatrixXd> out);
+
+/// out += scale * U_px * in with U_px = U_xp^T; `in` is n_x x k, `out` n_p x k.
+void add_handle_free_product(const Model& model, const Eigen::VectorXd& q, double scale,
+                             const Eigen::Ref<const Eigen::MatrixXd>& in, Eigen::Ref<Eigen::MatrixXd> out);
+
 /// Adds `scale * d2U/dx2` (free-free block only) into a BlockMatrix whose pattern it sets up.
 class FreeHessianAssembler {
 public:

@@ -1,0 +1,213 @@
+// Tangent and adjoint recursions of BDF2 rollouts (see sensitivity.hpp).
+#include "sim/sensitivity.hpp"
+
+#include "sim/potential.hpp"
+
+#include <cassert>
+#include <string>
+
+namespace podsim::sim {
+
+StateTangent StateTangent::zero(const Model& model, int columns)
+{
+    StateTangent t;
+    for (Eigen::MatrixXd* m : {&t.x, &t.v, &t.x_prev, &t.v_prev}) m->setZero(model.n_x(), columns);
+    t.p.setZero(model.n_p(), columns);
+    return t;
+}
+
+Eigen::VectorXd StateSelection::extract(const Model& model, const State& z) const
+{
+    const int d = model.dim, np = model.n_p(), k = int(nodes.size());
+    Eigen::VectorXd s(size(model));
+    s.head(np) = z.p;
+    for (int i = 0; i < k; ++i) {
+        s.segment(np + i * d, d) = z.x.segment(nodes[std::size_t(i)] * d, d);
+        s.segment(np + (k + i) * d, d) = z.v.segment(nodes[std::size_t(i)] * d, d);
+    }
+    return s;
+}
+
+Eigen::MatrixXd StateSelection::extract(const Model& model, const StateTangent& dz) const
+{
+    const int d = model.dim, np = model.n_p(), k = int(nodes.size());
+    Eigen::MatrixXd s(size(model), dz.x.cols());
+    s.topRows(np) = dz.p;
+    for (int i = 0; i < k; ++i) {
+        s.middleRows(np + i * d, d) = dz.x.middleRows(nodes[std::size_t(i)] * d, d);
+        s.middleRows(np + (k + i) * d, d) = dz.v.middleRows(nodes[std::size_t(i)] * d, d);
+    }
+    return s;
+}
+
+void StateSelection::add_transpose(const Model& model, const Eigen::Ref<const Eigen::MatrixXd>& bar_s,
+                                   StateTangent& bar_z) const
+{
+    const int d = model.dim, np = model.n_p(), k = int(nodes.size());
+    bar_z.p += bar_s.topRows(np);
+    for (int i = 0; i < k; ++i) {
+        bar_z.x.middleRows(nodes[std::size_t(i)] * d, d) += bar_s.middleRows(np + i * d, d);
+        bar_z.v.middleRows(nodes[std::size_t(i)] * d, d) += bar_s.middleRows(np + (k + i) * d, d);
+    }
+}
+
+SensitivityError::SensitivityError(int s)
+    : std::runtime_error("step " + std::to_string(s) +
+                         ": the exact Hessian is not positive definite, so the step has no derivative"),
+      step(s)
+{
+}
+
+namespace {
+
+void factorize_or_throw(Simulator& sim, const State& z_next)
+{
+    if (!sim.factorize_exact_hessian(z_next)) throw SensitivityError(z_next.t - 1);
+}
+
+} // namespace
+
+void step_tangent(Simulator& sim, const State& z, const State& z_next, const StateTangent& dz,
+                  const Eigen::Ref<const Eigen::MatrixXd>& da, StateTangent& dz_next)
+{
+    const Model& m = sim.model();
+    const double h = m.dt;
+    const BdfCoefficients c = bdf_coefficients(z.t);
+    factorize_or_throw(sim, z_next);
+
+    // handles: dp' = dp + h da
+    dz_next.p = dz.p + h * da;
+    // H dx' = M dxhat - gamma U_xp dp'
+    Eigen::MatrixXd rhs = c.c_x * dz.x + (h * c.c_v) * dz.v;
+    if (z.t > 0) rhs += c.c_xp * dz.x_prev + (h * c.c_vp) * dz.v_prev;
+    rhs = m.mass.asDiagonal() * rhs;
+    add_free_handle_product(m, sim.exact_hessian_positions(), -sim.exact_hessian_gamma(), dz_next.p, rhs);
+    sim.solve_exact(rhs);
+    // velocity update and shift
+    if (z.t == 0)
+        dz_next.v = (rhs - dz.x) / h;
+    else
+        dz_next.v = (3 * rhs - 4 * dz.x + dz.x_prev) / (2 * h);
+    dz_next.x_prev = dz.x;
+    dz_next.v_prev = dz.v;
+    dz_next.x = std::move(rhs);
+}
+
+void step_adjoint(Simulator& sim, const State& z, const State& z_next, const StateTangent& bar_next,
+                  StateTangent& bar_z, Eigen::Ref<Eigen::MatrixXd> bar_a)
+{
+    const Model& m = sim.model();
+    const double h = m.dt;
+    const BdfCoefficients c = bdf_coefficients(z.t);
+    factorize_or_throw(sim, z_next);
+
+    // cotangent of x' (its own plus the velocity update's), then w = H^-1 bar_x'
+    Eigen::MatrixXd w = z.t == 0 ? Eigen::MatrixXd(bar_next.x + bar_next.v / h)
+                                 : Eigen::MatrixXd(bar_next.x + (3 / (2 * h)) * bar_next.v);
+    sim.solve_exact(w);
+    // p' = p + h a, and p' enters through -gamma U_xp p'
+    Eigen::MatrixXd bar_p_next = bar_next.p;
+    add_handle_free_product(m, sim.exact_hessian_positions(), -sim.exact_hessian_gamma(), w, bar_p_next);
+    bar_z.p += bar_p_next;
+    bar_a += h * bar_p_next;
+    // xhat = c_x x + c_xp x_prev + h c_v v + h c_vp v_prev, with bar_xhat = M w
+    const Eigen::MatrixXd bar_xhat = m.mass.asDiagonal() * w;
+    bar_z.x += c.c_x * bar_xhat + bar_next.x_prev;
+    bar_z.v += (h * c.c_v) * bar_xhat + bar_next.v_prev;
+    if (z.t == 0) {
+        bar_z.x -= bar_next.v / h;
+    } else {
+        bar_z.x -= (2 / h) * bar_next.v;
+        bar_z.x_prev += c.c_xp * bar_xhat + (1 / (2 * h)) * bar_next.v;
+        bar_z.v_prev += (h * c.c_vp) * bar_xhat;
+    }
+}
+
+Eigen::VectorXd trajectory_tangent(Simulator& sim, const std::vector<State>& states,
+                                   const StateSelection& sel, const Eigen::MatrixXd& da,
+                                   const Eigen::VectorXd& dx0, const Eigen::VectorXd& dv0)
+{
+    const Model& m = sim.model();
+    const int n = int(states.size()) - 1, ns = sel.size(m);
+    assert(da.rows() == m.n_p() && da.cols() == n);
+    Eigen::VectorXd ds(Eigen::Index(n + 1) * ns);
+    StateTangent dz = StateTangent::zero(m, 1), next;
+    dz.x.col(0) = dx0;
+    dz.v.col(0) = dv0;
+    dz.x_prev = dz.x;
+    dz.v_prev = dz.v;
+    ds.head(ns) = sel.extract(m, dz);
+    for (int t = 0; t < n; ++t) {
+        step_tangent(sim, states[std::size_t(t)], states[std::size_t(t) + 1], dz, da.col(t), next);
+        std::swap(dz, next);
+        ds.segment(Eigen::Index(t + 1) * ns, ns) = sel.extract(m, dz);
+    }
+    return ds;
+}
+
+TrajectoryGradient trajectory_adjoint(Simulator& sim, const std::vector<State>& states,
+                                      const StateSelection& sel, const Eigen::MatrixXd& bar_s)
+{
+    const Model& m = sim.model();
+    const int n = int(states.size()) - 1, ns = sel.size(m);
+    assert(bar_s.size() == Eigen::Index(n + 1) * ns);
+    TrajectoryGradient g;
+    g.actions.setZero(m.n_p(), n);
+    StateTangent bar_next = StateTangent::zero(m, 1), bar = bar_next;
+    sel.add_transpose(m, bar_s.reshaped().segment(Eigen::Index(n) * ns, ns), bar_next);
+    for (int t = n - 1; t >= 0; --t) {
+        for (Eigen::MatrixXd* b : {&bar.x, &bar.v, &bar.x_prev, &bar.v_prev, &bar.p}) b->setZero();
+        sel.add_transpose(m, bar_s.reshaped().segment(Eigen::Index(t) * ns, ns), bar);
+        step_adjoint(sim, states[std::size_t(t)], states[std::size_t(t) + 1], bar_next, bar, g.actions.col(t));
+        std::swap(bar, bar_next);
+    }
+    // z_0's previous-step slots do not enter the BDF1 step
+    g.x0 = bar_next.x.col(0);
+    g.v0 = bar_next.v.col(0);
+    return g;
+}
+
+Eigen::MatrixXd trajectory_jacobian(Simulator& sim, const std::vector<State>& states, const StateSelection& sel)
+{
+    const Model& m = sim.model();
+    const int n = int(states.size()) - 1, ns = sel.size(m), na = m.n_p();
+    Eigen::MatrixXd j = Eigen::MatrixXd::Zero(Eigen::Index(n + 1) * ns, Eigen::Index(n) * na);
+    // tangents of z_t with respect to a_0..a_{t-1} only: the columns of later actions are zero,
+    // so the tangent grows by n_a columns per step (a_t enters through p_{t+1})
+    StateTangent dz = StateTangent::zero(m, 0), next;
+    for (int t = 0; t < n; ++t) {
+        const int k = (t + 1) * na;
+        for (Eigen::MatrixXd* b : {&dz.x, &dz.v, &dz.x_prev, &dz.v_prev, &dz.p}) {
+            b->conservativeResize(Eigen::NoChange, k);
+            b->rightCols(na).setZero();
+        }
+        Eigen::MatrixXd da = Eigen::MatrixXd::Zero(na, k);
+        da.rightCols(na).setIdentity();
+        step_tangent(sim, states[std::size_t(t)], states[std::size_t(t) + 1], dz, da, next);
+        std::swap(dz, next);
+        j.block(Eigen::Index(t + 1) * ns, 0, ns, k) = sel.extract(m, dz);
+    }
+    return j;
+}
+
+Eigen::MatrixXd initial_state_jacobian(Simulator& sim, const std::vector<State>& states, const StateSelection& sel)
+{
+    const Model& m = sim.model();
+    const int n = int(states.size()) - 1, ns = sel.size(m), nx = m.n_x();
+    Eigen::MatrixXd j(Eigen::Index(n + 1) * ns, 2 * nx);
+    StateTangent dz = StateTangent::zero(m, 2 * nx), next;
+    dz.x.leftCols(nx).setIdentity();
+    dz.v.rightCols(nx).setIdentity();
+    dz.x_prev = dz.x;
+    dz.v_prev = dz.v;
+    j.topRows(ns) = sel.extract(m, dz);
+    const Eigen::MatrixXd da = Eigen::MatrixXd::Zero(m.n_p(), 2 * nx);
+    for (int t = 0; t < n; ++t) {
+        step_tangent(sim, states[std::size_t(t)], states[std::size_t(t) + 1], dz, da, next);
+        std::swap(dz, next);
+        j.middleRows(Eigen::Index(t + 1) * ns, ns) = sel.extract(m, dz);
+    }
+    return j;
+}
+
+} // namespace podsim::sim

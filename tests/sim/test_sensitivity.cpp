@@ -1,0 +1,239 @@
+// Sensitivities of whole rollouts: tangent vs adjoint vs central finite differences for every
+// kind of element (bilateral, taut and slack cables, handles, 2D and 3D), block structure of the
+// trajectory Jacobian, initial-state Jacobian, and derivative calls leaving the simulator as is.
+#include "sim/generators.hpp"
+#include "sim/rollout.hpp"
+#include "sim/sensitivity.hpp"
+#include "tests/fd.hpp"
+
+#include <string>
+
+using namespace podsim;
+using namespace podsim::sim;
+
+namespace {
+
+Eigen::VectorXd vec(std::initializer_list<double> v)
+{
+    Eigen::VectorXd out(Eigen::Index(v.size()));
+    Eigen::Index i = 0;
+    for (double x : v) out[i++] = x;
+    return out;
+}
+
+struct Case {
+    std::string name;
+    Model model;
+    StateSelection sel;
+    int steps = 0;
+    double action_scale = 0.3;
+};
+
+Model finish(ModelBuilder& b)
+{
+    b.solver.tolerance = 1e-14;
+    return b.build();
+}
+
+std::vector<Case> cases()
+{
+    std::vector<Case> out;
+    { // 2D pendulum on a bilateral spring
+        ModelBuilder b(2, 0.01, vec({0, -9.81}));
+        const int h = b.add_node("h", Role::kHandle, vec({0, 0}));
+        const int bob = b.add_node("bob", Role::kFree, vec({0.5, -0.85}), 1.0, vec({0.3, 0.1}));
+        b.add_spring(h, bob, 2000, 1.0);
+        out.push_back({"pendulum 2D", finish(b), {{0}}, 30});
+    }
+    { // 2D taut cable pendulum
+        ModelBuilder b(2, 0.01, vec({0, -9.81}));
+        const int h = b.add_node("h", Role::kHandle, vec({0, 0}));
+        const int bob = b.add_node("bob", Role::kFree, vec({0.3, -1.0}), 0.5, vec({0.5, 0}));
+        b.add_spring(h, bob, 3000, 1.0, SpringKind::kUnilateral);
+        out.push_back({"taut cable 2D", finish(b), {{0}}, 30, 0.1});
+    }
+    { // slack cable: the bob flies inside the cable's reach, then a taut one holds a second bob
+        ModelBuilder b(2, 0.01, vec({0, -1.0}));
+        const int h = b.add_node("h", Role::kHandle, vec({0, 0}));
+        const int bob = b.add_node("bob", Role::kFree, vec({0.2, -0.3}), 0.5, vec({0.2, 0.1}));
+        const int other = b.add_node("other", Role::kFree, vec({-0.5, -0.6}), 0.5);
+        b.add_spring(h, bob, 3000, 1.0, SpringKind::kUnilateral);
+        b.add_spring(h, other, 3000, 0.7, SpringKind::kBilateral);
+        out.push_back({"slack cable 2D", finish(b), {{0, 1}}, 20, 0.1});
+    }
+    { // 3D double pendulum, second link a cable, two handles with a spring between
+        ModelBuilder b(3, 0.01, vec({0, -9.81, 0}));
+        const int h = b.add_node("h", Role::kHandle, vec({0, 0, 0}));
+        const int g = b.add_node("g", Role::kHandle, vec({0.4, 0.1, 0}));
+        const int u = b.add_node("u", Role::kFree, vec({0.3, -0.6, 0.1}), 0.5, vec({0, 0, 0.5}));
+        const int l = b.add_node("l", Role::kFree, vec({0.5, -1.2, 0.35}), 0.5);
+        const int f = b.add_node("f", Role::kFixed, vec({1, 0, 0}));
+        b.add_spring(h, u, 5000);
+        b.add_spring(u, l, 5000, 0.6, SpringKind::kUnilateral);
+        b.add_spring(g, u, 300);
+        b.add_spring(f, l, 50, 0.5);
+        out.push_back({"double pendulum 3D", finish(b), {{0, 1}}, 25});
+    }
+    { // 3D rope with bending springs (sparse path)
+        ModelBuilder b(3, 0.01, vec({0, -9.81, 0}));
+        const int h = b.add_node("h", Role::kHandle, vec({0, 0, 0}));
+        RopeSpec r;
+        r.name = "r";
+        r.from = h;
+        r.to = vec({0.6, -0.8, 0.1});
+        r.segments = 30;
+        r.node_mass = 0.02;
+        r.stiffness = 3000;
+        r.bending_stiffness = 30;
+        add_rope(b, r);
+        b.solver.linear_solver = LinearSolverChoice::kSparse;
+        out.push_back({"rope 3D sparse", finish(b), {{29, 10}}, 15, 0.2});
+    }
+    return out;
+}
+
+Eigen::MatrixXd random_actions(std::mt19937_64& rng, const Model& m, int n, double scale)
+{
+    return test::random_vector(rng, m.n_p() * n, -scale, scale).reshaped(m.n_p(), n);
+}
+
+// stacked s_0..s_N of a rollout from z0 with actions a
+Eigen::VectorXd observe(Simulator& sim, const StateSelection& sel, const State& z0, const Eigen::MatrixXd& a)
+{
+    std::vector<State> states;
+    const RolloutStats stats = rollout(sim, z0, a, states);
+    REQUIRE(stats.converged);
+    const int ns = sel.size(sim.model());
+    Eigen::VectorXd s(Eigen::Index(states.size()) * ns);
+    for (std::size_t t = 0; t < states.size(); ++t) s.segment(Eigen::Index(t) * ns, ns) = sel.extract(sim.model(), states[t]);
+    return s;
+}
+
+} // namespace
+
+TEST_CASE("sensitivity: tangent, adjoint and finite differences agree on whole rollouts")
+{
+    int checked = 0;
+    for (Case& c : cases()) {
+        INFO(c.name);
+        const Model& m = c.model;
+        Simulator sim(m);
+        std::mt19937_64 rng(17);
+        const Eigen::MatrixXd a = random_actions(rng, m, c.steps, c.action_scale);
+        const State z0 = nominal_state(m);
+        std::vector<State> states;
+        REQUIRE(rollout(sim, z0, a, states).converged);
+
+        // random directions in actions and initial state
+        const Eigen::MatrixXd da = random_actions(rng, m, c.steps, 1.0);
+        const Eigen::VectorXd dx0 = test::random_vector(rng, m.n_x(), -0.01, 0.01);
+        const Eigen::VectorXd dv0 = test::random_vector(rng, m.n_x(), -0.1, 0.1);
+        const Eigen::VectorXd ds = trajectory_tangent(sim, states, c.sel, da, dx0, dv0);
+        CHECK(ds.norm() > 1e-3);
+
+        // central differences of the re-simulated rollout
+        const double eps = 1e-6;
+        State zp = z0, zm = z0;
+        zp.x += eps * dx0;
+        zp.v += eps * dv0;
+        zm.x -= eps * dx0;
+        zm.v -= eps * dv0;
+        zp.x_prev = zp.x, zp.v_prev = zp.v, zm.x_prev = zm.x, zm.v_prev = zm.v;
+        const Eigen::VectorXd fd = (observe(sim, c.sel, zp, a + eps * da) - observe(sim, c.sel, zm, a - eps * da)) / (2 * eps);
+        test::check_close(ds, fd, 2e-6);
+
+        // adjoint: w . (J u) == (J^T w) . u for a random cotangent w
+        const Eigen::VectorXd w = test::random_vector(rng, ds.size());
+        const TrajectoryGradient g = trajectory_adjoint(sim, states, c.sel, w);
+        const double forward = w.dot(ds);
+        const double reverse = g.actions.reshaped().dot(da.reshaped()) + g.x0.dot(dx0) + g.v0.dot(dv0);
+        CHECK(test::close(forward, reverse, 1e-10));
+        CHECK(g.actions.norm() > 1e-3);
+        ++checked;
+    }
+    CHECK(checked == 5);
+}
+
+TEST_CASE("sensitivity: the trajectory Jacobian is block lower triangular and matches tangents")
+{
+    int checked = 0;
+    for (Case& c : cases()) {
+        INFO(c.name);
+        const Model& m = c.model;
+        Simulator sim(m);
+        std::mt19937_64 rng(5);
+        const Eigen::MatrixXd a = random_actions(rng, m, c.steps, c.action_scale);
+        std::vector<State> states;
+        REQUIRE(rollout(sim, nominal_state(m), a, states).converged);
+        const Eigen::MatrixXd j = trajectory_jacobian(sim, states, c.sel);
+        const int ns = c.sel.size(m), na = m.n_p();
+        REQUIRE(j.rows() == (c.steps + 1) * ns);
+        REQUIRE(j.cols() == c.steps * na);
+        // ds_t/da_k = 0 for k >= t, and the sub-diagonal blocks are not all zero
+        double upper = 0, first_below = 0;
+        for (int t = 0; t <= c.steps; ++t)
+            for (int k = 0; k < c.steps; ++k) {
+                const double block = j.block(t * ns, k * na, ns, na).norm();
+                if (k >= t) upper += block;
+                else if (k == t - 1) first_below += block;
+            }
+        CHECK(upper == 0.0);
+        CHECK(first_below > 0.0);
+        // J u equals the tangent for a random direction, and J^T w the adjoint
+        const Eigen::MatrixXd da = random_actions(rng, m, c.steps, 1.0);
+        const Eigen::VectorXd zero = Eigen::VectorXd::Zero(m.n_x());
+        test::check_close(Eigen::VectorXd(j * da.reshaped()), trajectory_tangent(sim, states, c.sel, da, zero, zero), 1e-9);
+        const Eigen::VectorXd w = test::random_vector(rng, j.rows());
+        test::check_close(Eigen::VectorXd(j.transpose() * w), Eigen::VectorXd(trajectory_adjoint(sim, states, c.sel, w).actions.reshaped()), 1e-9);
+        ++checked;
+    }
+    CHECK(checked == 5);
+}
+
+TEST_CASE("sensitivity: the initial-state Jacobian matches finite differences")
+{
+    Case c = cases()[3]; // 3D double pendulum
+    const Model& m = c.model;
+    Simulator sim(m);
+    std::mt19937_64 rng(9);
+    const Eigen::MatrixXd a = random_actions(rng, m, 10, 0.3);
+    const State z0 = nominal_state(m);
+    std::vector<State> states;
+    REQUIRE(rollout(sim, z0, a, states).converged);
+    const Eigen::MatrixXd j = initial_state_jacobian(sim, states, c.sel);
+    const Eigen::VectorXd y0 = (Eigen::VectorXd(2 * m.n_x()) << z0.x, z0.v).finished();
+    const Eigen::MatrixXd fd = test::fd_jacobian(
+        [&](const Eigen::VectorXd& y) {
+            State z = z0;
+            z.x = y.head(m.n_x());
+            z.v = y.tail(m.n_x());
+            z.x_prev = z.x;
+            z.v_prev = z.v;
+            return observe(sim, c.sel, z, a);
+        },
+        y0);
+    test::check_close(j, fd, 2e-6);
+    CHECK(j.norm() > 1.0);
+}
+
+TEST_CASE("sensitivity: derivative calls leave the simulator and the rollout unchanged")
+{
+    Case c = cases()[4]; // rope, sparse, factorisation reuse on
+    const Model& m = c.model;
+    Simulator sim(m);
+    std::mt19937_64 rng(3);
+    const Eigen::MatrixXd a = random_actions(rng, m, c.steps, c.action_scale);
+    std::vector<State> before, after;
+    REQUIRE(rollout(sim, nominal_state(m), a, before).converged);
+    const std::vector<State> copy = before;
+    const Eigen::MatrixXd j1 = trajectory_jacobian(sim, before, c.sel);
+    const Eigen::VectorXd w = test::random_vector(rng, j1.rows());
+    const TrajectoryGradient g1 = trajectory_adjoint(sim, before, c.sel, w);
+    REQUIRE(rollout(sim, nominal_state(m), a, after).converged);
+    for (std::size_t t = 0; t < before.size(); ++t) {
+        CHECK(after[t].x == copy[t].x);
+        CHECK(before[t].x == copy[t].x);
+    }
+    CHECK(trajectory_jacobian(sim, before, c.sel) == j1);
+    CHECK(trajectory_adjoint(sim, before, c.sel, w).actions == g1.actions);
+}
