@@ -8,6 +8,8 @@ namespace podsim::apps {
 
 void add_validate_command(CLI::App& app, int& exit_code);
 void add_simulate_command(CLI::App& app, int& exit_code);
+void add_sensitivity_command(CLI::App& app, int& exit_code);
+void add_bench_command(CLI::App& app, int& exit_code);
 void add_dmp_command(CLI::App& app, int& exit_code);
 void add_bench_dmp_command(CLI::App& app, int& exit_code);
 

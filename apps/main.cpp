@@ -19,6 +19,8 @@ int main(int argc, char** argv)
     int exit_code = 0;
     podsim::apps::add_validate_command(app, exit_code);
     podsim::apps::add_simulate_command(app, exit_code);
+    podsim::apps::add_sensitivity_command(app, exit_code);
+    podsim::apps::add_bench_command(app, exit_code);
     podsim::apps::add_dmp_command(app, exit_code);
     podsim::apps::add_bench_dmp_command(app, exit_code);
 

@@ -4,13 +4,15 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <array>
+#include <random>
 #include <sstream>
 
 using podsim::test::run_podsim;
 
 TEST_CASE("cli: every command has --help and exits 0")
 {
-    for (const char* cmd : {"", "validate", "simulate"}) {
+    for (const char* cmd : {"", "validate", "simulate", "sensitivity", "bench"}) {
         const auto r = run_podsim(std::string(cmd) + " --help");
         INFO(cmd);
         CHECK(r.exit_code == 0);
@@ -211,4 +213,105 @@ TEST_CASE("cli: a step whose Newton solve fails exits 1 naming the step")
     CHECK(r.err.rfind("podsim: error: step 0: Newton did not converge", 0) == 0);
     CHECK(!std::filesystem::exists(dir / "out/states.csv"));
     std::filesystem::remove_all(dir);
+}
+
+// ---------------------------------------------------------------------------------------------
+// `podsim sensitivity` against finite differences of `podsim simulate`, both run from outside
+
+namespace {
+
+double return_of(const std::filesystem::path& rewards_csv)
+{
+    std::istringstream in(podsim::test::read_text(rewards_csv));
+    std::string line;
+    std::getline(in, line);
+    double sum = 0;
+    while (std::getline(in, line)) {
+        const auto a = line.find(',');
+        const auto b = line.find(',', a + 1);
+        sum += std::stod(line.substr(b + 1));
+    }
+    return sum;
+}
+
+std::string actions_csv(const std::vector<std::array<double, 2>>& a)
+{
+    std::ostringstream s;
+    s.precision(17);
+    s << "step,handle,ax,ay,az\n";
+    for (std::size_t t = 0; t < a.size(); ++t) s << t << ",handle," << a[t][0] << ',' << a[t][1] << ",0\n";
+    return s.str();
+}
+
+} // namespace
+
+TEST_CASE("cli: sensitivity's value equals simulate's return and its gradient matches FD of simulate")
+{
+    const auto dir = scratch_dir("sens");
+    nlohmann::json j = good_scene();
+    j["solver"] = {{"tolerance", 1e-14}};
+    write_text(dir / "s.json", j.dump());
+    const int n = 40;
+    std::mt19937_64 rng(21);
+    std::uniform_real_distribution<double> u(-0.5, 0.5);
+    std::vector<std::array<double, 2>> a(n), dir_a(n), plus(n), minus(n);
+    const double eps = 1e-6;
+    for (int t = 0; t < n; ++t)
+        for (int k = 0; k < 2; ++k) {
+            a[std::size_t(t)][std::size_t(k)] = u(rng);
+            dir_a[std::size_t(t)][std::size_t(k)] = u(rng);
+            plus[std::size_t(t)][std::size_t(k)] = a[std::size_t(t)][std::size_t(k)] + eps * dir_a[std::size_t(t)][std::size_t(k)];
+            minus[std::size_t(t)][std::size_t(k)] = a[std::size_t(t)][std::size_t(k)] - eps * dir_a[std::size_t(t)][std::size_t(k)];
+        }
+    write_text(dir / "a.csv", actions_csv(a));
+    write_text(dir / "plus.csv", actions_csv(plus));
+    write_text(dir / "minus.csv", actions_csv(minus));
+    const std::string scene = "'" + (dir / "s.json").string() + "' --steps 40 --sample-initial 2 ";
+
+    auto r = run_podsim("sensitivity " + scene + "--actions '" + (dir / "a.csv").string() + "' --jacobian --out '" + (dir / "sens").string() + "'");
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    for (const char* f : {"gradient.csv", "summary.json", "jacobian.csv", "gn_step.csv"}) CHECK(std::filesystem::exists(dir / "sens" / f));
+    const nlohmann::json summary = nlohmann::json::parse(podsim::test::read_text(dir / "sens/summary.json"));
+
+    REQUIRE(run_podsim("simulate " + scene + "--actions '" + (dir / "a.csv").string() + "' --out '" + (dir / "sim").string() + "'").exit_code == 0);
+    CHECK(summary["value"].get<double>() == doctest::Approx(return_of(dir / "sim/rewards.csv")).epsilon(1e-12));
+    CHECK(summary["gn_predicted_decrease"].get<double>() > 0);
+
+    REQUIRE(run_podsim("simulate " + scene + "--actions '" + (dir / "plus.csv").string() + "' --out '" + (dir / "plus").string() + "'").exit_code == 0);
+    REQUIRE(run_podsim("simulate " + scene + "--actions '" + (dir / "minus.csv").string() + "' --out '" + (dir / "minus").string() + "'").exit_code == 0);
+    const double fd = (return_of(dir / "plus/rewards.csv") - return_of(dir / "minus/rewards.csv")) / (2 * eps);
+
+    std::istringstream in(podsim::test::read_text(dir / "sens/gradient.csv"));
+    std::string line;
+    std::getline(in, line);
+    CHECK(line == "step,handle,dx,dy,dz");
+    double directional = 0;
+    int rows = 0;
+    while (std::getline(in, line)) {
+        std::istringstream ls(line);
+        std::string step, handle, dx, dy, dz;
+        std::getline(ls, step, ',');
+        std::getline(ls, handle, ',');
+        std::getline(ls, dx, ',');
+        std::getline(ls, dy, ',');
+        std::getline(ls, dz, ',');
+        const auto t = std::size_t(std::stoi(step));
+        directional += std::stod(dx) * dir_a[t][0] + std::stod(dy) * dir_a[t][1];
+        ++rows;
+    }
+    CHECK(rows == n);
+    CHECK(std::abs(directional) > 1e-2);
+    CHECK(directional == doctest::Approx(fd).epsilon(1e-5));
+    std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("cli: bench prints one JSON line with the four median timings")
+{
+    const auto r = run_podsim("bench " PODSIM_SOURCE_DIR "/scenes/pendulum_2d_stop.json --horizon 20 --repeats 2");
+    REQUIRE(r.exit_code == 0);
+    CHECK(std::count(r.out.begin(), r.out.end(), '\n') == 1);
+    const nlohmann::json j = nlohmann::json::parse(r.out);
+    for (const char* k : {"rollout_ms", "gradient_ms", "jacobian_ms", "gn_step_ms"}) CHECK(j[k].get<double>() > 0);
+    CHECK(j["horizon"] == 20);
 }

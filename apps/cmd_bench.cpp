@@ -1,0 +1,93 @@
+// `podsim bench SCENE`: median timings of a rollout and of its derivatives, one JSON line.
+#include "apps/commands.hpp"
+#include "pods/improvement.hpp"
+#include "pods/scene.hpp"
+#include "sim/input_error.hpp"
+#include "sim/limits.hpp"
+#include "sim/rollout.hpp"
+#include "sim/sensitivity.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <iostream>
+#include <memory>
+#include <random>
+
+namespace podsim::apps {
+
+namespace {
+
+struct BenchOptions {
+    std::string scene;
+    int horizon = -1;
+    int repeats = 15;
+};
+
+template <typename F> double median_ms(int repeats, F&& f)
+{
+    std::vector<double> ms;
+    f(); // warm-up
+    for (int r = 0; r < repeats; ++r) {
+        const auto start = std::chrono::steady_clock::now();
+        f();
+        ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+    }
+    std::nth_element(ms.begin(), ms.begin() + long(ms.size() / 2), ms.end());
+    return ms[ms.size() / 2];
+}
+
+int run_bench(const BenchOptions& o)
+{
+    const pods::Scene scene = pods::load_scene(o.scene);
+    const sim::Model& model = scene.model;
+    const int n = o.horizon > 0 ? o.horizon : scene.task.horizon;
+    // fixed pseudo-random actions in +-action_limit/10 from the nominal state (small actions, as
+    // from an initial policy; large random pushes make cloth buckle, see docs/simulation.md)
+    std::mt19937_64 rng(1);
+    Eigen::MatrixXd actions(model.n_p(), n);
+    for (Eigen::Index i = 0; i < actions.size(); ++i)
+        actions.data()[i] = 0.1 * scene.task.action_limit * (2 * double(rng() >> 11) * 0x1.0p-53 - 1);
+    const sim::State z0 = sim::nominal_state(model);
+    const pods::QuadraticCost cost = pods::quadratic_cost(model, scene.task);
+
+    sim::Simulator simulator(model);
+    std::vector<sim::State> states;
+    sim::RolloutStats stats;
+    const double rollout_ms = median_ms(o.repeats, [&] { stats = sim::rollout(simulator, z0, actions, states); });
+    if (!stats.converged) throw sim::RuntimeFailure(stats.failure.message(stats.failed_step));
+    const double gradient_ms = median_ms(o.repeats, [&] { pods::cost_gradient_adjoint(simulator, cost, states, actions); });
+    const double jacobian_ms = median_ms(o.repeats, [&] { sim::trajectory_jacobian(simulator, states, cost.selection); });
+    const pods::GaussNewtonMethod method = pods::choose_gauss_newton(model);
+    const double mu = scene.task.weights.a > 0 ? 0.0 : 1e-6;
+    const double gn_step_ms = median_ms(o.repeats, [&] { pods::gauss_newton_step(simulator, cost, states, actions, mu, method); });
+
+    const nlohmann::json line = {{"scene", scene.name.empty() ? o.scene : scene.name},
+                                 {"horizon", n},
+                                 {"free_dofs", model.n_x()},
+                                 {"action_dims", model.n_p()},
+                                 {"rollout_ms", rollout_ms},
+                                 {"gradient_ms", gradient_ms},
+                                 {"jacobian_ms", jacobian_ms},
+                                 {"gn_step_ms", gn_step_ms},
+                                 {"gn_method", method == pods::GaussNewtonMethod::kRiccati ? "riccati" : "dense"},
+                                 {"newton_iterations_per_step", stats.mean_iterations()},
+                                 {"repeats", o.repeats}};
+    std::cout << line.dump() << "\n";
+    return 0;
+}
+
+} // namespace
+
+void add_bench_command(CLI::App& app, int& exit_code)
+{
+    auto o = std::make_shared<BenchOptions>();
+    CLI::App* cmd = app.add_subcommand("bench", "Median rollout / gradient / Jacobian / Gauss-Newton step times of a scene (one JSON line)");
+    cmd->add_option("scene", o->scene, "Scene JSON file")->required();
+    cmd->add_option("--horizon", o->horizon, "Horizon N (default: the task's)")->check(CLI::Range(1, 2000));
+    cmd->add_option("--repeats", o->repeats, "Timed repetitions (median reported)")->check(CLI::Range(1, 1000));
+    cmd->callback([o, &exit_code] { exit_code = run_bench(*o); });
+}
+
+} // namespace podsim::apps
