@@ -237,3 +237,69 @@ TEST_CASE("sensitivity: derivative calls leave the simulator and the rollout unc
     CHECK(trajectory_jacobian(sim, before, c.sel) == j1);
     CHECK(trajectory_adjoint(sim, before, c.sel, w).actions == g1.actions);
 }
+
+TEST_CASE("sensitivity: one step's adjoint is the exact transpose of its tangent, and the tangent matches FD")
+{
+    for (Case& c : cases()) {
+        INFO(c.name);
+        const Model& m = c.model;
+        Simulator sim(m);
+        std::mt19937_64 rng(23);
+        const Eigen::MatrixXd a = random_actions(rng, m, 3, c.action_scale);
+        std::vector<State> states;
+        REQUIRE(rollout(sim, nominal_state(m), a, states).converged);
+        for (int t : {0, 2}) { // BDF1 and BDF2 steps
+            const State& z = states[std::size_t(t)];
+            const State& zn = states[std::size_t(t) + 1];
+            auto random_tangent = [&](double scale) {
+                StateTangent s = StateTangent::zero(m, 1);
+                for (Eigen::MatrixXd* b : {&s.x, &s.v, &s.x_prev, &s.v_prev, &s.p})
+                    *b = test::random_vector(rng, b->rows(), -scale, scale);
+                return s;
+            };
+            const StateTangent dz = random_tangent(0.01);
+            const Eigen::MatrixXd da = test::random_vector(rng, m.n_p(), -1, 1);
+            StateTangent out;
+            step_tangent(sim, z, zn, dz, da, out);
+            const StateTangent bar = random_tangent(1.0);
+            StateTangent bar_z = StateTangent::zero(m, 1);
+            Eigen::MatrixXd bar_a = Eigen::MatrixXd::Zero(m.n_p(), 1);
+            step_adjoint(sim, z, zn, bar, bar_z, bar_a);
+            auto dot = [](const StateTangent& p, const StateTangent& q) {
+                return (p.x.array() * q.x.array()).sum() + (p.v.array() * q.v.array()).sum() +
+                       (p.x_prev.array() * q.x_prev.array()).sum() + (p.v_prev.array() * q.v_prev.array()).sum() +
+                       (p.p.array() * q.p.array()).sum();
+            };
+            const double lhs = dot(bar, out);
+            StateTangent dz_used = dz;
+            if (t == 0) { // the BDF1 step does not read the previous-step slots
+                dz_used.x_prev.setZero();
+                dz_used.v_prev.setZero();
+            }
+            const double rhs = dot(bar_z, dz_used) + (bar_a.array() * da.array()).sum();
+            CHECK(test::close(lhs, rhs, 1e-11));
+            CHECK(std::abs(lhs) > 1e-4);
+
+            // tangent of x' and v' against central differences of the step itself
+            const double eps = 1e-6;
+            auto step_with = [&](double s) {
+                State zi = z;
+                zi.x += s * dz.x.col(0);
+                zi.v += s * dz.v.col(0);
+                if (t > 0) {
+                    zi.x_prev += s * dz.x_prev.col(0);
+                    zi.v_prev += s * dz.v_prev.col(0);
+                }
+                zi.p += s * dz.p.col(0);
+                State next;
+                REQUIRE(sim.step(zi, a.col(t) + s * da.col(0), next).converged);
+                Eigen::VectorXd y(2 * m.n_x() + m.n_p());
+                y << next.x, next.v, next.p;
+                return y;
+            };
+            Eigen::VectorXd analytic(2 * m.n_x() + m.n_p());
+            analytic << out.x.col(0), out.v.col(0), out.p.col(0);
+            test::check_close(analytic, Eigen::VectorXd((step_with(eps) - step_with(-eps)) / (2 * eps)), 1e-6);
+        }
+    }
+}
