@@ -9,9 +9,19 @@
 #include <cmath>
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <random>
 
 namespace podsim::test {
+
+/// A vector from a braced list: vec({0, -9.81}).
+inline Eigen::VectorXd vec(std::initializer_list<double> values)
+{
+    Eigen::VectorXd out(Eigen::Index(values.size()));
+    Eigen::Index i = 0;
+    for (double x : values) out[i++] = x;
+    return out;
+}
 
 /// True when |a - b| <= tol * max(|a|, |b|, 1).
 inline bool close(double a, double b, double tol)

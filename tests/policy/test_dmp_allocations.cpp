@@ -5,33 +5,14 @@
 #include "policy/ndp.hpp"
 
 #include "tests/fd.hpp"
+#include "tests/malloc_counter.hpp"
 
 #include <doctest/doctest.h>
 
 #include <atomic>
 #include <cstdlib>
 
-extern "C" void* __libc_malloc(std::size_t);
-extern "C" void* __libc_calloc(std::size_t, std::size_t);
-extern "C" void* __libc_realloc(void*, std::size_t);
-
-static std::atomic<long> g_mallocs{0};
-
-extern "C" void* malloc(std::size_t n)
-{
-    ++g_mallocs;
-    return __libc_malloc(n);
-}
-extern "C" void* calloc(std::size_t n, std::size_t m)
-{
-    ++g_mallocs;
-    return __libc_calloc(n, m);
-}
-extern "C" void* realloc(void* p, std::size_t n)
-{
-    ++g_mallocs;
-    return __libc_realloc(p, n);
-}
+using podsim::test::g_mallocs;
 
 using namespace podsim::policy;
 

@@ -11,15 +11,9 @@
 using namespace podsim;
 using namespace podsim::sim;
 
-namespace {
+using test::vec;
 
-Eigen::VectorXd vec(std::initializer_list<double> v)
-{
-    Eigen::VectorXd out(Eigen::Index(v.size()));
-    Eigen::Index i = 0;
-    for (double x : v) out[i++] = x;
-    return out;
-}
+namespace {
 
 struct Case {
     std::string name;
