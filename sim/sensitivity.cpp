@@ -170,22 +170,45 @@ TrajectoryGradient trajectory_adjoint(Simulator& sim, const std::vector<State>& 
 Eigen::MatrixXd trajectory_jacobian(Simulator& sim, const std::vector<State>& states, const StateSelection& sel)
 {
     const Model& m = sim.model();
-    const int n = int(states.size()) - 1, ns = sel.size(m), na = m.n_p();
+    const int n = int(states.size()) - 1, ns = sel.size(m), na = m.n_p(), nx = m.n_x(), d = m.dim;
+    const double h = m.dt;
     Eigen::MatrixXd j = Eigen::MatrixXd::Zero(Eigen::Index(n + 1) * ns, Eigen::Index(n) * na);
-    // tangents of z_t with respect to a_0..a_{t-1} only: the columns of later actions are zero,
-    // so the tangent grows by n_a columns per step (a_t enters through p_{t+1})
-    StateTangent dz = StateTangent::zero(m, 0), next;
+    // step_tangent specialised to all actions at once: the tangents of z_t carry only the
+    // columns of a_0..a_{t-1} (later ones are zero) and dp_t/da_k = h I for k < t is known, so
+    // step t solves with (t+1) n_a right-hand sides; buffers rotate instead of being copied
+    Eigen::MatrixXd x = Eigen::MatrixXd::Zero(nx, Eigen::Index(n) * na), v = x, x_prev = x, v_prev = x, next = x;
+    Eigen::MatrixXd coupling(nx, na);
+    const Eigen::MatrixXd identity = Eigen::MatrixXd::Identity(na, na);
     for (int t = 0; t < n; ++t) {
         const int k = (t + 1) * na;
-        for (Eigen::MatrixXd* b : {&dz.x, &dz.v, &dz.x_prev, &dz.v_prev, &dz.p}) {
-            b->conservativeResize(Eigen::NoChange, k);
-            b->rightCols(na).setZero();
+        const BdfCoefficients c = bdf_coefficients(t);
+        factorize_or_throw(sim, states[std::size_t(t) + 1]);
+        // right-hand side M dxhat - gamma U_xp dp_{t+1}, dp_{t+1} = h [I ... I]
+        auto rhs = next.leftCols(k);
+        rhs = c.c_x * x.leftCols(k) + (h * c.c_v) * v.leftCols(k);
+        if (t > 0) rhs += c.c_xp * x_prev.leftCols(k) + (h * c.c_vp) * v_prev.leftCols(k);
+        rhs = m.mass.asDiagonal() * rhs;
+        coupling.setZero();
+        add_free_handle_product(m, sim.exact_hessian_positions(), -sim.exact_hessian_gamma() * h, identity, coupling);
+        for (int col = 0; col <= t; ++col) rhs.middleCols(col * na, na) += coupling;
+        sim.solve_exact(rhs);
+        // velocities, then rotate: (x_prev, x, next) <- (x, next, x_prev), (v_prev, v) <- (v, new v)
+        if (t == 0)
+            x_prev.leftCols(k) = (rhs - x.leftCols(k)) / h; // x_prev is free at t = 0: new v
+        else
+            x_prev.leftCols(k) = (3 * rhs - 4 * x.leftCols(k) + x_prev.leftCols(k)) / (2 * h);
+        std::swap(v_prev, v);      // v_prev <- v
+        std::swap(v, x_prev);      // v <- new v; x_prev now holds stale data
+        std::swap(x_prev, x);      // x_prev <- x
+        std::swap(x, next);        // x <- new x; next is scratch
+        // rows of s_{t+1}: p, payload x, payload v
+        const Eigen::Index row = Eigen::Index(t + 1) * ns;
+        for (int col = 0; col <= t; ++col) j.block(row, col * na, na, na) = h * identity;
+        for (std::size_t i = 0; i < sel.nodes.size(); ++i) {
+            const int node = sel.nodes[i];
+            j.block(row + na + Eigen::Index(i) * d, 0, d, k) = x.block(node * d, 0, d, k);
+            j.block(row + na + Eigen::Index(sel.nodes.size() + i) * d, 0, d, k) = v.block(node * d, 0, d, k);
         }
-        Eigen::MatrixXd da = Eigen::MatrixXd::Zero(na, k);
-        da.rightCols(na).setIdentity();
-        step_tangent(sim, states[std::size_t(t)], states[std::size_t(t) + 1], dz, da, next);
-        std::swap(dz, next);
-        j.block(Eigen::Index(t + 1) * ns, 0, ns, k) = sel.extract(m, dz);
     }
     return j;
 }
