@@ -340,44 +340,82 @@ TEST_CASE("policy: dmp jacobian structure: y0 and y1 do not depend on weights or
     }
 }
 
-TEST_CASE("policy: dmp per-row alpha gradient matches central differences")
+TEST_CASE("policy: dmp with per-row alpha: every vjp output and the jacobian match central differences")
 {
     std::mt19937_64 rng(31);
     int checks = 0;
-    for (Integrator integ : kAllIntegrators) {
-        DmpConfig c;
-        c.basis = 4;
-        c.steps = 40;
-        c.integrator = integ;
-        const DmpLayer layer(c);
-        DmpParams p = random_params(c, 3, rng, 30);
-        p.alpha = Eigen::Vector3d(10, 20, 30);
-        Eigen::MatrixXd cot(3, c.steps + 1);
-        for (int n = 0; n <= c.steps; ++n) cot.col(n) = podsim::test::random_vector(rng, 3);
-        DmpTrajectory t;
-        DmpWorkspace ws;
-        DmpGradient grad;
-        layer.forward(p, t, ws);
-        layer.vjp(p, ws, cot, grad);
-        REQUIRE(grad.alpha.size() == 3);
-        REQUIRE(grad.alpha.cwiseAbs().minCoeff() > 1e-6);
-        auto loss = [&](const Eigen::VectorXd& a) {
-            DmpParams q = p;
-            q.alpha = a;
-            return (run(layer, q).array() * cot.array()).sum();
-        };
-        check_close(grad.alpha, podsim::test::fd_gradient(loss, p.alpha, 1e-6), 1e-6);
-        ++checks;
-        // the weight gradient with per-row alpha too
-        auto loss_w = [&](const Eigen::VectorXd& w) {
-            DmpParams q = p;
-            q.weights.row(1) = w.transpose();
-            return (run(layer, q).array() * cot.array()).sum();
-        };
-        check_close(grad.weights.row(1).transpose(), podsim::test::fd_gradient(loss_w, p.weights.row(1).transpose(), 1e-6), 1e-6);
-        ++checks;
-    }
-    CHECK(checks == 4);
+    for (Integrator integ : kAllIntegrators)
+        for (Scaling sc : {Scaling::GOAL, Scaling::NONE}) {
+            CAPTURE(to_string(integ));
+            CAPTURE(to_string(sc));
+            DmpConfig c;
+            c.basis = 4;
+            c.steps = 40;
+            c.integrator = integ;
+            c.scaling = sc;
+            const DmpLayer layer(c);
+            const int rows = 3, nb = c.basis;
+            DmpParams p = random_params(c, rows, rng, 30);
+            p.alpha = Eigen::Vector3d(10, 20, 30);
+            Eigen::MatrixXd cot(rows, c.steps + 1);
+            for (int n = 0; n <= c.steps; ++n) cot.col(n) = podsim::test::random_vector(rng, rows);
+            DmpTrajectory t;
+            DmpWorkspace ws;
+            DmpGradient grad;
+            // marker values: every output slot must be written
+            const double nan = std::numeric_limits<double>::quiet_NaN();
+            grad.weights.setConstant(rows, nb, nan);
+            grad.goal.setConstant(rows, nan);
+            grad.y0.setConstant(rows, nan);
+            grad.yd0.setConstant(rows, nan);
+            grad.alpha.setConstant(rows, nan);
+            layer.forward(p, t, ws);
+            layer.vjp(p, ws, cot, grad);
+            REQUIRE(grad.alpha.size() == rows);
+            REQUIRE(grad.alpha.cwiseAbs().minCoeff() > 1e-6);
+            REQUIRE(grad.weights.cwiseAbs().minCoeff() > 1e-9);
+            REQUIRE(grad.goal.cwiseAbs().minCoeff() > 1e-6);
+            REQUIRE(grad.yd0.cwiseAbs().minCoeff() > 1e-6);
+
+            // per row: [w, g, y0, yd0, alpha] against central differences of L = <cot, y>
+            for (int r = 0; r < rows; ++r) {
+                auto unpack = [&](const Eigen::VectorXd& v) {
+                    DmpParams q = p;
+                    q.weights.row(r) = v.head(nb).transpose();
+                    q.goal[r] = v[nb];
+                    q.y0[r] = v[nb + 1];
+                    q.yd0[r] = v[nb + 2];
+                    q.alpha[r] = v[nb + 3];
+                    return q;
+                };
+                Eigen::VectorXd x(nb + 4), analytic(nb + 4);
+                x << p.weights.row(r).transpose(), p.goal[r], p.y0[r], p.yd0[r], p.alpha[r];
+                analytic << grad.weights.row(r).transpose(), grad.goal[r], grad.y0[r], grad.yd0[r], grad.alpha[r];
+                auto loss = [&](const Eigen::VectorXd& v) { return (run(layer, unpack(v)).array() * cot.array()).sum(); };
+                check_close(analytic, podsim::test::fd_gradient(loss, x, 1e-6), 1e-6);
+                ++checks;
+            }
+
+            // the forward jacobian with per-row alpha held fixed
+            std::vector<Eigen::MatrixXd> jac(rows, Eigen::MatrixXd::Constant(c.steps + 1, nb + 3, nan));
+            layer.jacobian(p, jac);
+            for (int r = 0; r < rows; ++r) {
+                auto traj = [&](const Eigen::VectorXd& v) -> Eigen::VectorXd {
+                    DmpParams q = p;
+                    q.weights.row(r) = v.head(nb).transpose();
+                    q.goal[r] = v[nb];
+                    q.y0[r] = v[nb + 1];
+                    q.yd0[r] = v[nb + 2];
+                    return run(layer, q).row(r).transpose();
+                };
+                Eigen::VectorXd x(nb + 3);
+                x << p.weights.row(r).transpose(), p.goal[r], p.y0[r], p.yd0[r];
+                REQUIRE(jac[r].allFinite());
+                check_close(jac[r], podsim::test::fd_jacobian(traj, x, 1e-6), 1e-6);
+                ++checks;
+            }
+        }
+    CHECK(checks == 2 * 2 * 6);
 }
 
 TEST_CASE("policy: dmp rejects bad configurations and shapes")
