@@ -114,9 +114,12 @@ void add_dmp_command(CLI::App& app, int& exit_code)
     fit->add_option("--integrator", f->integrator, "Integrator")->check(CLI::IsMember({"euler", "rk4"}));
     fit->add_option("--scaling", f->scaling, "Forcing scale: goal (g - y0, NDP), none (1), amplitude (demo range)")
         ->check(CLI::IsMember({"goal", "none", "amplitude"}));
-    fit->add_option("--alpha", f->alpha, "Spring constant alpha (default 25)")->check(CLI::Range(1e-6, 1e6));
-    fit->add_option("--beta", f->beta, "Damping beta (default alpha / 4, critical)")->check(CLI::Range(1e-6, 1e6));
-    fit->add_option("--a-x", f->a_x, "Phase decay a_x (default 1)")->check(CLI::Range(1e-6, 1e3));
+    fit->add_option("--alpha", f->alpha, "Spring constant alpha (default 25)")
+        ->check(CLI::Range(policy::kMinDmpConstant, policy::kMaxDmpConstant));
+    fit->add_option("--beta", f->beta, "Damping beta (default alpha / 4, critical)")
+        ->check(CLI::Range(policy::kMinDmpConstant, policy::kMaxDmpConstant));
+    fit->add_option("--a-x", f->a_x, "Phase decay a_x (default 1)")
+        ->check(CLI::Range(policy::kMinDmpConstant, policy::kMaxDmpPhaseDecay));
     fit->add_option("--steps", f->steps, "Integration steps (default: samples - 1)")
         ->check(CLI::Range(1, policy::kMaxDmpSteps));
     fit->add_option("--ridge", f->ridge, "Relative ridge regularisation (default 1e-9)")->check(CLI::Range(0.0, 1e6));

@@ -4,6 +4,7 @@
 #include "policy/dmp.hpp"
 
 #include "policy/limits.hpp"
+#include "sim/text_io.hpp"
 
 #include <cassert>
 #include <cmath>
@@ -311,10 +312,11 @@ double kernel_value(Kernel k, double x, double c, double h)
     return 0;
 }
 
-void check_finite_positive(double v, const char* name)
+void check_in_range(double v, const char* name, double lo, double hi)
 {
-    if (!(v > 0) || !std::isfinite(v))
-        throw std::invalid_argument(std::string(name) + " = " + std::to_string(v) + ": must be finite and > 0");
+    if (!(v >= lo && v <= hi))
+        throw std::invalid_argument(std::string(name) + " = " + sim::format_double(v) + ": must be in [" +
+                                    sim::format_double(lo) + ", " + sim::format_double(hi) + "]");
 }
 
 } // namespace
@@ -376,10 +378,14 @@ void validate_dmp_config(const DmpConfig& c)
     if (c.steps < 1 || c.steps > kMaxDmpSteps)
         throw std::invalid_argument("steps = " + std::to_string(c.steps) + ": must be in [1, " +
                                     std::to_string(kMaxDmpSteps) + "]");
-    check_finite_positive(c.alpha, "alpha");
-    check_finite_positive(c.beta, "beta");
-    check_finite_positive(c.a_x, "a_x");
-    check_finite_positive(c.tau, "tau");
+    check_in_range(c.alpha, "alpha", kMinDmpConstant, kMaxDmpConstant);
+    check_in_range(c.beta, "beta", kMinDmpConstant, kMaxDmpConstant);
+    check_in_range(c.a_x, "a_x", kMinDmpConstant, kMaxDmpPhaseDecay);
+    check_in_range(c.tau, "tau", kMinDmpConstant, kMaxDmpConstant);
+    // one phase step multiplies x by 1 - a_x / steps (Euler): beyond 1 the phase turns negative
+    if (c.a_x > c.steps)
+        throw std::invalid_argument("a_x / steps = " + sim::format_double(c.a_x / c.steps) +
+                                    ": must be <= 1 (the discrete phase must stay >= 0 and decrease)");
     if (std::int64_t(c.basis) * (dmp_stages(c) + 1) > kMaxDmpKernelTable)
         throw std::invalid_argument("basis x (stages + 1) = " + std::to_string(std::int64_t(c.basis) * (dmp_stages(c) + 1)) +
                                     ": must be <= " + std::to_string(kMaxDmpKernelTable) +

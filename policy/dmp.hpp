@@ -45,7 +45,8 @@ struct DmpConfig {
     Scaling scaling = Scaling::GOAL;
 };
 
-/// Throws std::invalid_argument naming the violated rule (basis >= 2, positive constants, limits).
+/// Throws std::invalid_argument naming the violated rule: basis >= 2, the size limits and the
+/// constant ranges of limits.hpp, and a_x <= steps (the discrete phase stays >= 0).
 void validate_dmp_config(const DmpConfig& c);
 
 /// Forcing evaluations per row: steps (Euler) or 4 steps (RK4).

@@ -2,6 +2,7 @@
 #include "policy/dmp_fit.hpp"
 
 #include "policy/limits.hpp"
+#include "sim/text_io.hpp"
 
 #include <Eigen/Cholesky>
 
@@ -69,6 +70,10 @@ DmpFitResult fit_dmp(const Demonstration& demo, const DmpFitOptions& options)
     DmpConfig& c = m.config;
     c = options.config;
     c.tau = demo.time[samples - 1] - demo.time[0];
+    if (!(c.tau >= kMinDmpConstant && c.tau <= kMaxDmpConstant))
+        throw std::invalid_argument("duration (last - first time) = " + sim::format_double(c.tau) + ": must be in [" +
+                                    sim::format_double(kMinDmpConstant) + ", " + sim::format_double(kMaxDmpConstant) +
+                                    "] (it becomes the DMP's tau)");
     c.steps = options.steps > 0 ? options.steps : samples - 1;
     if (c.integrator == Integrator::EULER && c.steps < 2)
         throw std::invalid_argument("steps must be >= 2 for an Euler fit");
@@ -142,6 +147,8 @@ DmpFitResult fit_dmp(const Demonstration& demo, const DmpFitOptions& options)
     // reproduction error on the grid
     DmpFitResult result;
     const DmpTrajectory traj = rollout(m);
+    if (!p.weights.allFinite() || !traj.y.allFinite())
+        throw std::invalid_argument("the fit overflowed (non-finite weights or trajectory); rescale the demonstration");
     result.max_error = (traj.y - y).cwiseAbs().maxCoeff();
     double range = 0;
     for (int d = 0; d < dim; ++d) range = std::max(range, demo.y.row(d).maxCoeff() - demo.y.row(d).minCoeff());

@@ -39,10 +39,10 @@ DmpModel dmp_from_json(const sim::JsonNode& node)
     if (node.has("kernel"))
         c.kernel = kernel_from_string(
             node["kernel"].choice({"gaussian", "linear", "multiquadric", "inverse_quadric", "inverse_multiquadric"}));
-    if (node.has("alpha")) c.alpha = node["alpha"].number_in(1e-6, 1e6);
-    c.beta = node.has("beta") ? node["beta"].number_in(1e-6, 1e6) : c.alpha / 4;
-    if (node.has("a_x")) c.a_x = node["a_x"].number_in(1e-6, 1e3);
-    if (node.has("tau")) c.tau = node["tau"].number_in(1e-6, 1e6);
+    if (node.has("alpha")) c.alpha = node["alpha"].number_in(kMinDmpConstant, kMaxDmpConstant);
+    c.beta = node.has("beta") ? node["beta"].number_in(kMinDmpConstant, kMaxDmpConstant) : c.alpha / 4;
+    if (node.has("a_x")) c.a_x = node["a_x"].number_in(kMinDmpConstant, kMaxDmpPhaseDecay);
+    if (node.has("tau")) c.tau = node["tau"].number_in(kMinDmpConstant, kMaxDmpConstant);
     if (node.has("steps")) c.steps = int(node["steps"].integer_in(1, kMaxDmpSteps));
     if (node.has("integrator")) c.integrator = integrator_from_string(node["integrator"].choice({"euler", "rk4"}));
     if (std::int64_t(dim) * (dmp_stages(c) + 1) > kMaxDmpTrajectoryDoubles)

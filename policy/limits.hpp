@@ -18,6 +18,11 @@ inline constexpr int kMaxDmpRows = 1'000'000;
 inline constexpr std::int64_t kMaxDmpTrajectoryDoubles = 25'000'000;
 /// Largest precomputed kernel table, basis x (stages + 1) doubles (~80 MB each).
 inline constexpr std::int64_t kMaxDmpKernelTable = 10'000'000;
+/// Accepted DMP constants: alpha, beta and tau in [kMinDmpConstant, kMaxDmpConstant], a_x in
+/// [kMinDmpConstant, kMaxDmpPhaseDecay] (also the range of a demonstration's duration).
+inline constexpr double kMinDmpConstant = 1e-6;
+inline constexpr double kMaxDmpConstant = 1e6;
+inline constexpr double kMaxDmpPhaseDecay = 1e3;
 inline constexpr int kMaxDemoSamples = 1'000'000;
 inline constexpr int kMaxNdpHorizon = 1000;
 inline constexpr int kMaxNdpSubsteps = 1000;

@@ -148,9 +148,9 @@ std::unique_ptr<Policy> policy_from_json(const sim::JsonNode& node)
     if (node.has("integrator")) c.integrator = integrator_from_string(node["integrator"].choice({"euler", "rk4"}));
     if (node.has("scaling")) c.scaling = scaling_from_string(node["scaling"].choice({"goal", "none", "amplitude"}));
     if (node.has("amplitude")) c.amplitude = node["amplitude"].positive();
-    if (node.has("alpha")) c.alpha = node["alpha"].number_in(1e-6, 1e6);
-    c.beta = node.has("beta") ? node["beta"].number_in(1e-6, 1e6) : c.alpha / 4;
-    if (node.has("a_x")) c.a_x = node["a_x"].number_in(1e-6, 1e3);
+    if (node.has("alpha")) c.alpha = node["alpha"].number_in(kMinDmpConstant, kMaxDmpConstant);
+    c.beta = node.has("beta") ? node["beta"].number_in(kMinDmpConstant, kMaxDmpConstant) : c.alpha / 4;
+    if (node.has("a_x")) c.a_x = node["a_x"].number_in(kMinDmpConstant, kMaxDmpPhaseDecay);
     if (node.has("only_g")) c.only_g = node["only_g"].boolean();
     if (node.has("learn_alpha")) c.learn_alpha = node["learn_alpha"].boolean();
     if (node.has("alpha_range")) {

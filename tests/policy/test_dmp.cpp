@@ -426,6 +426,23 @@ TEST_CASE("policy: dmp rejects bad configurations and shapes")
     c = DmpConfig{};
     c.tau = 0;
     CHECK_THROWS_AS(DmpLayer{c}, std::invalid_argument);
+    c.tau = 2e6;
+    CHECK_THROWS_AS(DmpLayer{c}, std::invalid_argument);
+    c = DmpConfig{};
+    c.alpha = std::numeric_limits<double>::quiet_NaN();
+    CHECK_THROWS_AS(DmpLayer{c}, std::invalid_argument);
+    // the discrete phase x_{n+1} = x_n (1 - a_x / steps) must not turn negative
+    c = DmpConfig{};
+    c.a_x = 10;
+    c.steps = 10;
+    CHECK_NOTHROW(DmpLayer{c});
+    c.steps = 9;
+    try {
+        validate_dmp_config(c);
+        FAIL("a_x > steps accepted");
+    } catch (const std::invalid_argument& e) {
+        CHECK(std::string(e.what()) == "a_x / steps = 1.1111111111111112: must be <= 1 (the discrete phase must stay >= 0 and decrease)");
+    }
     c = DmpConfig{};
     const DmpLayer layer(c);
     DmpParams p;

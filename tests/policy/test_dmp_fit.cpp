@@ -121,6 +121,20 @@ TEST_CASE("policy: dmp fit refuses goal == start with goal scaling and handles i
     CHECK(dmp_warnings(r.dmp).empty());
 }
 
+TEST_CASE("policy: dmp fit refuses a duration the DMP JSON could not hold")
+{
+    Eigen::MatrixXd y(1, 4);
+    y << 0, 1, 2, 3;
+    DmpFitOptions o;
+    o.config.basis = 3;
+    for (double dt : {1e-300, 1e300}) {
+        CAPTURE(dt);
+        CHECK_THROWS_WITH_AS(fit_dmp(demo_from(y, 0, dt), o), doctest::Contains("duration (last - first time) = "),
+                             std::invalid_argument);
+    }
+    CHECK_NOTHROW(fit_dmp(demo_from(y, 0, 1), o));
+}
+
 TEST_CASE("policy: demo resampling is exact at the samples and for quadratics")
 {
     Demonstration d;

@@ -94,6 +94,10 @@ TEST_CASE("policy: bad dmp json gives one-line errors naming file, path, value a
     j["weights"] = {std::vector<double>(20, 0.0), std::vector<double>(20, 0.0)};
     CHECK(error_of(j).rfind("d.json: (top level): basis x (stages + 1) = 20000020: must be <= 10000000", 0) == 0);
     j = valid_json();
+    j["a_x"] = 60;
+    CHECK(error_of(j) == "d.json: (top level): a_x / steps = 1.2: must be <= 1 (the discrete phase must stay >= 0 and "
+                         "decrease)");
+    j = valid_json();
     j["type"] = "mlp";
     CHECK(error_of(j) == "d.json: type: got \"mlp\", must be \"dmp\"");
     j = valid_json();
