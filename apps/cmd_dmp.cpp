@@ -42,13 +42,6 @@ void print_warnings(const policy::DmpModel& m)
 int run_fit(const DmpFitCliOptions& o)
 {
     const policy::Demonstration demo = policy::read_demo_csv(o.demo);
-    const int samples = int(demo.time.size());
-    const std::int64_t steps = o.steps > 0 ? o.steps : samples - 1;
-    const std::int64_t stages = o.integrator == "rk4" ? 4 * steps : steps;
-    if (std::int64_t(demo.y.rows()) * (stages + 1) > policy::kMaxDmpTrajectoryDoubles)
-        throw sim::InputError(o.demo + ": dim x (stages + 1) = " + std::to_string(demo.y.rows() * (stages + 1)) +
-                              ", must be <= " + std::to_string(policy::kMaxDmpTrajectoryDoubles) +
-                              " (stages = steps for euler, 4 steps for rk4)");
     policy::DmpFitOptions f;
     f.config.basis = o.basis;
     f.config.kernel = policy::kernel_from_string(o.kernel);
@@ -82,13 +75,23 @@ int run_rollout(const DmpRolloutCliOptions& o)
             throw sim::InputError("--goal: got " + std::to_string(o.goal.size()) + " values, must be dim = " +
                                   std::to_string(m.dim()));
         for (int d = 0; d < m.dim(); ++d) {
-            if (!std::isfinite(o.goal[std::size_t(d)]))
-                throw sim::InputError("--goal: value " + std::to_string(d) + " is not finite");
-            m.params.goal[d] = o.goal[std::size_t(d)];
+            const double g = o.goal[std::size_t(d)];
+            if (!std::isfinite(g))
+                throw sim::InputError("--goal: value " + std::to_string(d + 1) + " = " + sim::format_double(g) +
+                                      ": must be a finite number");
+            m.params.goal[d] = g;
         }
     }
     print_warnings(m);
-    const policy::DmpTrajectory t = policy::rollout(m);
+    policy::DmpTrajectory t;
+    try {
+        t = policy::rollout(m);
+    } catch (const std::invalid_argument& e) {
+        throw sim::InputError(o.dmp + ": " + e.what());
+    }
+    if (!t.y.allFinite() || !t.yd.allFinite() || !t.ydd.allFinite())
+        throw sim::RuntimeFailure(o.dmp + ": the trajectory overflows (non-finite values); check the magnitudes of "
+                                  "weights, goal, y0 and yd0");
     sim::ensure_directory(o.out);
     sim::write_file_atomic(o.out + "/trajectory.csv", policy::trajectory_csv(m, t));
     std::printf("rolled out %d dimensions, %d steps of %g s\nwrote %s/trajectory.csv\n", m.dim(), m.config.steps,

@@ -469,7 +469,8 @@ DmpLayer::DmpLayer(const DmpConfig& config) : m_config(config)
             sum += m_psi(i, k);
         }
         if (!(sum > 0) || !std::isfinite(sum))
-            throw std::invalid_argument("kernel sum is not positive at phase " + std::to_string(xk));
+            throw std::invalid_argument("kernel sum is not positive at phase " + sim::format_double(xk) +
+                                        " (a_x too large for this basis)");
         m_psi_sum[k] = sum;
         m_feature_scale[k] = xk / sum;
         for (int i = 0; i < n; ++i) m_features(i, k) = m_psi(i, k) * xk / sum;

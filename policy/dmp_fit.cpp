@@ -78,6 +78,11 @@ DmpFitResult fit_dmp(const Demonstration& demo, const DmpFitOptions& options)
     if (c.integrator == Integrator::EULER && c.steps < 2)
         throw std::invalid_argument("steps must be >= 2 for an Euler fit");
     validate_dmp_config(c);
+    // the resampled demonstration and the rollout are dim x (steps + 1) or larger
+    if (std::int64_t(dim) * (dmp_stages(c) + 1) > kMaxDmpTrajectoryDoubles)
+        throw std::invalid_argument("dim x (stages + 1) = " + std::to_string(std::int64_t(dim) * (dmp_stages(c) + 1)) +
+                                    ": must be <= " + std::to_string(kMaxDmpTrajectoryDoubles) +
+                                    " (stages = steps for euler, 4 steps for rk4)");
     const DmpLayer layer(c);
     const int t = c.steps, nb = c.basis;
     const double dt = layer.dt(), tau = c.tau;

@@ -106,6 +106,29 @@ TEST_CASE("cli dmp: bad demonstration CSV and bad DMP JSON exit 2 with one line"
     CHECK(r.err.find("typo.json: integrater: unknown key \"integrater\" (did you mean \"integrator\"?)") !=
           std::string::npos);
 
+    // valid JSON whose kernels degenerate: phase 0 hits a centre with infinite width
+    write_text(dir / "wide.json", R"({"type": "dmp", "dim": 1, "basis": 3, "weights": [[1, 2, 3]], "goal": [1],
+                                       "y0": [0], "a_x": 1000, "steps": 1000})");
+    r = run_podsim("dmp rollout '" + (dir / "wide.json").string() + "' --out '" + dir.string() + "'");
+    CHECK(r.exit_code == 2);
+    CHECK(one_error_line(r.err));
+    CHECK(r.err.find("wide.json: kernel sum is not positive at phase 0") != std::string::npos);
+
+    // a rollout that overflows is a run-time failure, not a file of nan
+    write_text(dir / "huge.json", R"({"type": "dmp", "dim": 1, "basis": 3, "weights": [[1e300, 2, 3]],
+                                       "goal": [1e300], "y0": [-1e300]})");
+    r = run_podsim("dmp rollout '" + (dir / "huge.json").string() + "' --out '" + (dir / "huge").string() + "'");
+    CHECK(r.exit_code == 1);
+    CHECK(one_error_line(r.err));
+    CHECK(r.err.find("huge.json: the trajectory overflows") != std::string::npos);
+    CHECK(!std::filesystem::exists(dir / "huge" / "trajectory.csv"));
+
+    r = run_podsim("dmp fit '" + kDemo + "' --basis 5 --out '" + (dir / "d.json").string() + "'");
+    REQUIRE(r.exit_code == 0);
+    r = run_podsim("dmp rollout '" + (dir / "d.json").string() + "' --goal 1,inf --out '" + dir.string() + "'");
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find("--goal: value 2 = inf: must be a finite number") != std::string::npos);
+
     r = run_podsim("dmp fit '" + kDemo + "' --basis 1 --out x.json");
     CHECK(r.exit_code == 2);
     r = run_podsim("dmp rollout '" + (dir / "missing.json").string() + "' --out '" + dir.string() + "'");
