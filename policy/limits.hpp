@@ -9,6 +9,8 @@ namespace podsim::policy {
 inline constexpr int kMaxLayerWidth = 4096;
 inline constexpr int kMaxHiddenLayers = 16;
 inline constexpr int kMaxPolicyInputs = 100000;
+/// Largest network (weights + biases, ~80 MB per copy; Adam keeps three more vectors of this size).
+inline constexpr std::int64_t kMaxPolicyParameters = 10'000'000;
 inline constexpr int kMaxDmpBasis = 1000;
 inline constexpr int kMaxDmpSteps = 1'000'000;
 inline constexpr int kMaxDmpDims = 64;

@@ -80,6 +80,16 @@ void validate_mlp_config(const MlpConfig& c)
     if (!c.hidden.empty() && c.activations.size() != 1 && c.activations.size() != c.hidden.size())
         throw std::invalid_argument("activations: need 1 or one per hidden layer (" +
                                     std::to_string(c.hidden.size()) + ")");
+    // the parameter count, before anything of that size is allocated
+    std::int64_t count = 0, width = c.n_in;
+    for (int h : c.hidden) {
+        count += (width + 1) * h;
+        width = h;
+    }
+    count += (width + 1) * c.n_out;
+    if (count > kMaxPolicyParameters)
+        throw std::invalid_argument("parameters = " + std::to_string(count) + ": must be <= " +
+                                    std::to_string(kMaxPolicyParameters) + " (inputs, hidden widths and outputs)");
     if (c.input_scale.size() != 0 && c.input_scale.size() != c.n_in)
         throw std::invalid_argument("input_scale: need " + std::to_string(c.n_in) + " entries");
     if (!c.input_scale.allFinite()) throw std::invalid_argument("input_scale: must be finite");

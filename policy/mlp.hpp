@@ -72,7 +72,8 @@ private:
     Eigen::VectorXd m_params;
 };
 
-/// Throws std::invalid_argument naming the first violated rule (sizes, limits, scale lengths).
+/// Throws std::invalid_argument naming the first violated rule (sizes, limits including the total
+/// parameter count, scale lengths).
 void validate_mlp_config(const MlpConfig& config);
 
 } // namespace podsim::policy

@@ -1,6 +1,7 @@
 // Tests of policy/mlp.hpp: shapes, seeded initialisation, exact VJPs against finite differences.
 #include "policy/mlp.hpp"
 
+#include "policy/limits.hpp"
 #include "tests/fd.hpp"
 
 #include <doctest/doctest.h>
@@ -134,6 +135,13 @@ TEST_CASE("policy: mlp rejects bad configurations and parameter vectors")
     c = small_config(Activation::TANH, 1);
     c.input_scale = Eigen::VectorXd::Ones(3);
     CHECK_THROWS_AS(Mlp(c, 1), std::invalid_argument);
+    // within every per-layer limit but far too many parameters: refused before allocating them
+    c = small_config(Activation::TANH, 1);
+    c.n_in = kMaxPolicyInputs;
+    c.hidden = {kMaxLayerWidth, kMaxLayerWidth};
+    c.input_scale.resize(0);
+    CHECK_THROWS_WITH_AS(Mlp(c, 1), doctest::Contains("parameters = 426397699: must be <= 10000000"),
+                         std::invalid_argument);
     Mlp net(small_config(Activation::TANH, 1), 1);
     CHECK_THROWS_AS(net.set_parameters(Eigen::VectorXd::Zero(3)), std::invalid_argument);
     CHECK_THROWS_AS(activation_from_string("sigmoid"), std::invalid_argument);

@@ -129,6 +129,11 @@ TEST_CASE("policy: bad policy JSON gives one-line errors")
     j["hidden"] = {0};
     CHECK(error_of(j) == "p.json: hidden[0]: got 0, must be in [1, 4096]");
     j = good;
+    j["inputs"] = 100000;
+    j["hidden"] = {4096, 4096};
+    j.erase("input_scale");
+    CHECK(error_of(j).rfind("p.json: (top level): parameters = 426389505: must be <= 10000000", 0) == 0);
+    j = good;
     j["activations"] = {"sigmoid"};
     CHECK(error_of(j).rfind("p.json: activations[0]: got \"sigmoid\", must be one of", 0) == 0);
 
