@@ -7,6 +7,7 @@
 #include "sim/text_io.hpp"
 
 #include <stdexcept>
+#include <string_view>
 
 namespace podsim::policy {
 
@@ -198,8 +199,15 @@ Adam adam_from_json(const sim::JsonNode& node, int n_params)
     node.allow_keys({"lr", "beta1", "beta2", "eps", "clip_norm", "steps", "m", "v"});
     AdamConfig c;
     c.lr = node["lr"].positive();
-    c.beta1 = node["beta1"].number_in(0, 0.999999999);
-    c.beta2 = node["beta2"].number_in(0, 0.999999999);
+    // the rule of validate_adam_config, so every valid state loads again
+    auto beta = [&](std::string_view key) {
+        const sim::JsonNode b = node[key];
+        const double v = b.number_in(0, 1);
+        if (!(v < 1)) b.fail_value("must be in [0, 1)");
+        return v;
+    };
+    c.beta1 = beta("beta1");
+    c.beta2 = beta("beta2");
     c.eps = node["eps"].positive();
     c.clip_norm = node.has("clip_norm") ? node["clip_norm"].non_negative() : 0.0;
     Adam adam(c, n_params);

@@ -85,6 +85,7 @@ TEST_CASE("policy: adam state round-trips through JSON exactly")
 {
     AdamConfig c;
     c.lr = 3e-4;
+    c.beta2 = 0.9999999999; // valid (< 1), closer to 1 than a 9-digit bound
     c.clip_norm = 1.0 / 3.0;
     Adam a(c, 5);
     std::mt19937_64 rng(2);
@@ -96,12 +97,18 @@ TEST_CASE("policy: adam state round-trips through JSON exactly")
     CHECK(b.first_moment() == a.first_moment());
     CHECK(b.second_moment() == a.second_moment());
     CHECK(b.config().clip_norm == c.clip_norm);
+    CHECK(b.config().beta2 == c.beta2);
+    CHECK(b.config().lr == c.lr);
     Eigen::VectorXd pa = p, pb = p;
     const Eigen::VectorXd g = podsim::test::random_vector(rng, 5);
     a.step(pa, g);
     b.step(pb, g);
     CHECK(pa == pb);
     CHECK_THROWS_AS(adam_from_json(podsim::sim::JsonNode(text, "opt.json"), 4), podsim::sim::InputError);
+    nlohmann::json bad = text;
+    bad["beta1"] = 1;
+    CHECK_THROWS_WITH_AS(adam_from_json(podsim::sim::JsonNode(bad, "opt.json"), 5), "opt.json: beta1: got 1, must be in [0, 1)",
+                         podsim::sim::InputError);
 }
 
 TEST_CASE("policy: bad policy JSON gives one-line errors")
