@@ -43,6 +43,12 @@ int run_bench(const BenchOptions& o)
     const pods::Scene scene = pods::load_scene(o.scene);
     const sim::Model& model = scene.model;
     const int n = o.horizon > 0 ? o.horizon : scene.task.horizon;
+    const pods::QuadraticCost cost = pods::quadratic_cost(model, scene.task);
+    if (n > pods::max_horizon(model))
+        throw sim::InputError("--horizon: got " + std::to_string(n) + ", must be <= " + std::to_string(pods::max_horizon(model)) +
+                              " for this scene (stored states limit)");
+    const std::string problem = pods::dense_size_problem(model, cost, n);
+    if (!problem.empty()) throw sim::InputError("--horizon: " + problem);
     // fixed pseudo-random actions in +-action_limit/10 from the nominal state (small actions, as
     // from an initial policy; large random pushes make cloth buckle, see docs/simulation.md)
     std::mt19937_64 rng(1);
@@ -50,7 +56,6 @@ int run_bench(const BenchOptions& o)
     for (Eigen::Index i = 0; i < actions.size(); ++i)
         actions.data()[i] = 0.1 * scene.task.action_limit * (2 * double(rng() >> 11) * 0x1.0p-53 - 1);
     const sim::State z0 = sim::nominal_state(model);
-    const pods::QuadraticCost cost = pods::quadratic_cost(model, scene.task);
 
     sim::Simulator simulator(model);
     std::vector<sim::State> states;

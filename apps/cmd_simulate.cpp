@@ -3,6 +3,7 @@
 #include "pods/episode_csv.hpp"
 #include "pods/initial_state.hpp"
 #include "pods/scene.hpp"
+#include "sim/input_error.hpp"
 #include "sim/limits.hpp"
 #include "sim/text_io.hpp"
 
@@ -28,6 +29,9 @@ int run_simulate(const SimulateOptions& o)
     pods::Scene scene = pods::load_scene(o.scene);
     const sim::Model& model = scene.model;
     const int steps = o.steps >= 0 ? o.steps : scene.task.horizon;
+    if (steps > pods::max_horizon(model))
+        throw sim::InputError("--steps: got " + std::to_string(steps) + ", must be <= " +
+                              std::to_string(pods::max_horizon(model)) + " for this scene (stored states limit)");
     const Eigen::MatrixXd actions = o.actions.empty() ? Eigen::MatrixXd::Zero(model.n_p(), steps)
                                                       : pods::read_actions_csv(o.actions, model, steps);
     const sim::State z0 = o.sample_seed >= 0
@@ -56,7 +60,7 @@ int run_simulate(const SimulateOptions& o)
                 scene.name.empty() ? o.scene.c_str() : scene.name.c_str(), steps, model.dt, model.n_x(),
                 simulator.uses_sparse_solver() ? "sparse" : "dense", seconds * 1e3, e.stats.mean_iterations(),
                 e.stats.mean_factorizations());
-    std::printf("return %.10g (terminal cost %.6g)\n", -e.total_cost(), terminal.total());
+    std::printf("return %.10g (terminal cost %.6g)\n", 0.0 - e.total_cost(), terminal.total());
     if (clamped > 0)
         std::fprintf(stderr, "podsim: warning: %d action components were clamped to the limit %g\n", clamped,
                      scene.task.action_limit);
@@ -75,7 +79,7 @@ void add_simulate_command(CLI::App& app, int& exit_code)
         ->check(CLI::Range(0, sim::kMaxHorizon));
     cmd->add_option("--actions", o->actions, "Action CSV (step,handle,ax,ay,az); missing steps are zero");
     cmd->add_option("--sample-initial", o->sample_seed, "Sample the initial state with this seed")
-        ->check(CLI::NonNegativeNumber);
+        ->check(seed_range());
     cmd->add_option("--out", o->out, "Output directory for states.csv, actions.csv, rewards.csv");
     cmd->callback([o, &exit_code] { exit_code = run_simulate(*o); });
 }

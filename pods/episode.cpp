@@ -17,7 +17,7 @@ Episode run_episode(sim::Simulator& sim, const Task& task, const sim::State& z0,
 {
     const sim::Model& model = sim.model();
     Episode e;
-    e.actions = actions.cwiseMax(-task.action_limit).cwiseMin(task.action_limit);
+    e.actions = task.clamp(actions);
     if (clamped) *clamped = int((e.actions.array() != actions.array()).count());
     e.stats = sim::rollout(sim, z0, e.actions, e.states);
     if (!e.stats.converged) throw sim::RuntimeFailure(e.stats.failure.message(e.stats.failed_step));

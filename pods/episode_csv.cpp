@@ -5,6 +5,7 @@
 #include "sim/text_io.hpp"
 
 #include <charconv>
+#include <filesystem>
 #include <cmath>
 #include <fstream>
 #include <sstream>
@@ -90,6 +91,9 @@ void append_rewards_csv(std::string& out, const Episode& e, int episode)
 
 Eigen::MatrixXd read_actions_csv(const std::string& path, const sim::Model& model, int horizon)
 {
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec)) throw sim::InputError(path + ": cannot open file for reading (no such file)");
+    if (!std::filesystem::is_regular_file(path, ec)) throw sim::InputError(path + ": not a regular file");
     std::ifstream in(path, std::ios::binary);
     if (!in) throw sim::InputError(path + ": cannot open file for reading");
     const int d = model.dim;
@@ -107,6 +111,7 @@ Eigen::MatrixXd read_actions_csv(const std::string& path, const sim::Model& mode
     while (std::getline(in, line)) {
         ++line_no;
         if (!line.empty() && line.back() == '\r') line.pop_back();
+        if (line_no == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3); // UTF-8 byte order mark
         if (line_no == 1) {
             if (line == "step,handle,ax,ay,az") with_episode = false;
             else if (line == "episode,step,handle,ax,ay,az") with_episode = true;
@@ -121,6 +126,10 @@ Eigen::MatrixXd read_actions_csv(const std::string& path, const sim::Model& mode
         const std::size_t off = with_episode ? 1 : 0;
         auto column = [&](std::size_t k) { return ", column " + columns[k]; };
         if (with_episode) {
+            long episode = 0;
+            const auto r = std::from_chars(f[0].data(), f[0].data() + f[0].size(), episode);
+            if (r.ec != std::errc() || r.ptr != f[0].data() + f[0].size() || episode < 0)
+                fail(column(0), "got \"" + f[0] + "\", must be a non-negative integer");
             if (episode_value.empty()) episode_value = f[0];
             else if (f[0] != episode_value)
                 fail(column(0), "got " + f[0] + " after " + episode_value + ", the file must hold a single episode");
@@ -129,8 +138,10 @@ Eigen::MatrixXd read_actions_csv(const std::string& path, const sim::Model& mode
         {
             const std::string& s = f[off];
             const auto r = std::from_chars(s.data(), s.data() + s.size(), step);
+            if (r.ec == std::errc::result_out_of_range) fail(column(off), "got " + s + ", out of range");
             if (r.ec != std::errc() || r.ptr != s.data() + s.size())
                 fail(column(off), "got \"" + s + "\", must be an integer");
+            if (horizon == 0) fail(column(off), "got " + s + ", but there are no steps to act on (0 steps)");
             if (step < 0 || step >= horizon)
                 fail(column(off), "got " + s + ", must be in [0, " + std::to_string(horizon - 1) + "] (horizon " + std::to_string(horizon) + ")");
         }
@@ -145,6 +156,7 @@ Eigen::MatrixXd read_actions_csv(const std::string& path, const sim::Model& mode
             const std::string& s = f[off + 2 + std::size_t(k)];
             double v = 0;
             const auto r = std::from_chars(s.data(), s.data() + s.size(), v);
+            if (r.ec == std::errc::result_out_of_range) fail(column(off + 2 + std::size_t(k)), "got " + s + ", out of the range of doubles");
             if (r.ec != std::errc() || r.ptr != s.data() + s.size() || s.empty())
                 fail(column(off + 2 + std::size_t(k)), "got \"" + s + "\", must be a number");
             if (!std::isfinite(v)) fail(column(off + 2 + std::size_t(k)), "got " + s + ", must be finite");

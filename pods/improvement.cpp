@@ -3,6 +3,7 @@
 
 #include "sim/input_error.hpp"
 #include "sim/sensitivity.hpp"
+#include "sim/text_io.hpp"
 
 #include <Eigen/Cholesky>
 
@@ -44,10 +45,35 @@ Eigen::MatrixXd gauss_newton_step_dense(const QuadraticCost& cost, const Eigen::
 {
     const int n = int(gradient.cols());
     const Eigen::LLT<Eigen::MatrixXd> llt(gauss_newton_matrix(cost, jacobian, n, mu));
-    if (llt.info() != Eigen::Success)
-        throw sim::RuntimeFailure("the Gauss-Newton matrix is singular: use an action weight or mu > 0");
+    if (llt.info() != Eigen::Success || !(llt.rcond() >= kMinReciprocalCondition))
+        throw sim::RuntimeFailure("the Gauss-Newton matrix is singular or ill-conditioned (reciprocal condition " +
+                                  sim::format_double(llt.info() == Eigen::Success ? llt.rcond() : 0.0) +
+                                  "): use an action weight or mu > 0");
     const Eigen::VectorXd delta = -llt.solve(gradient.reshaped());
     return delta.reshaped(gradient.rows(), gradient.cols());
+}
+
+double gauss_newton_predicted_decrease(const QuadraticCost& cost, const Eigen::MatrixXd& jacobian,
+                                       const Eigen::MatrixXd& gradient, const Eigen::MatrixXd& delta, double mu)
+{
+    const int n = int(delta.cols());
+    const Eigen::VectorXd jd = jacobian * delta.reshaped();
+    const double curvature = jd.dot(cost.state_hessian_diagonal(n).cwiseProduct(jd)) +
+                             (2 * cost.action_weight + mu) * delta.squaredNorm();
+    return -(gradient.reshaped().dot(delta.reshaped()) + 0.5 * curvature);
+}
+
+std::string dense_size_problem(const sim::Model& model, const QuadraticCost& cost, int steps)
+{
+    const std::int64_t order = std::int64_t(steps) * model.n_p();
+    const std::int64_t entries = (std::int64_t(steps) + 1) * cost.selection.size(model) * order;
+    if (entries > kMaxJacobianEntries)
+        return "the trajectory Jacobian would have " + std::to_string(entries) + " entries (limit " +
+               std::to_string(kMaxJacobianEntries) + "); use fewer steps";
+    if (order > kMaxDenseGaussNewtonOrder)
+        return "the dense Gauss-Newton system would have order " + std::to_string(order) + " (limit " +
+               std::to_string(kMaxDenseGaussNewtonOrder) + "); use fewer steps";
+    return {};
 }
 
 GaussNewtonMethod choose_gauss_newton(const sim::Model& model)
@@ -123,8 +149,9 @@ Eigen::MatrixXd gauss_newton_step_riccati(sim::Simulator& sim, const QuadraticCo
         const Eigen::MatrixXd hux = pb.transpose() * at;
         const Eigen::VectorXd hu = d_a.col(t) + bt.transpose() * pv;
         const Eigen::LLT<Eigen::MatrixXd> llt(huu);
-        if (llt.info() != Eigen::Success)
-            throw sim::RuntimeFailure("the Gauss-Newton matrix is singular: use an action weight or mu > 0");
+        if (llt.info() != Eigen::Success || !(llt.rcond() >= kMinReciprocalCondition))
+            throw sim::RuntimeFailure("the Gauss-Newton system is singular or ill-conditioned at step " + std::to_string(t) +
+                                      ": use an action weight or mu > 0");
         gain[std::size_t(t)] = -llt.solve(hux);
         feed[std::size_t(t)] = -llt.solve(hu);
         const Eigen::MatrixXd qz = c.transpose() * q.segment(Eigen::Index(t) * ns, ns).asDiagonal() * c;

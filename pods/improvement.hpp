@@ -9,6 +9,8 @@
 #include "pods/cost.hpp"
 #include "sim/bdf2.hpp"
 
+#include <cstdint>
+#include <string>
 #include <vector>
 
 namespace podsim::pods {
@@ -26,7 +28,8 @@ Eigen::MatrixXd cost_gradient_jacobian(const sim::Model& model, const QuadraticC
 Eigen::MatrixXd gauss_newton_matrix(const QuadraticCost& cost, const Eigen::MatrixXd& jacobian, int horizon, double mu);
 
 /// Dense reference: delta = -(J^T Q J + R + mu I)^-1 grad (n_a x N). Throws sim::RuntimeFailure
-/// if the matrix is singular (w_a = mu = 0 and J rank-deficient).
+/// if the matrix is singular or ill-conditioned (reciprocal condition number below
+/// kMinReciprocalCondition; typically w_a = mu = 0).
 Eigen::MatrixXd gauss_newton_step_dense(const QuadraticCost& cost, const Eigen::MatrixXd& jacobian,
                                         const Eigen::MatrixXd& gradient, double mu);
 
@@ -36,6 +39,21 @@ Eigen::MatrixXd gauss_newton_step_dense(const QuadraticCost& cost, const Eigen::
 Eigen::MatrixXd gauss_newton_step_riccati(sim::Simulator& sim, const QuadraticCost& cost,
                                           const std::vector<sim::State>& states, const Eigen::MatrixXd& actions,
                                           double mu);
+
+/// Below this reciprocal condition number a Gauss-Newton system is reported as singular.
+inline constexpr double kMinReciprocalCondition = 1e-12;
+
+/// The decrease of the Gauss-Newton model predicted for `delta`:
+/// -(grad . delta + 1/2 delta^T (J^T Q J + R + mu I) delta), without forming the matrix.
+double gauss_newton_predicted_decrease(const QuadraticCost& cost, const Eigen::MatrixXd& jacobian,
+                                       const Eigen::MatrixXd& gradient, const Eigen::MatrixXd& delta, double mu);
+
+/// Size limits of the dense path: the Jacobian's entries and the Gauss-Newton matrix's order.
+inline constexpr std::int64_t kMaxJacobianEntries = 50'000'000;
+inline constexpr std::int64_t kMaxDenseGaussNewtonOrder = 5000;
+/// Empty when the trajectory Jacobian and the dense Gauss-Newton system of `steps` steps fit
+/// the limits, otherwise why not.
+std::string dense_size_problem(const sim::Model& model, const QuadraticCost& cost, int steps);
 
 enum class GaussNewtonMethod { kAuto, kDense, kRiccati };
 

@@ -15,7 +15,7 @@ LineSearchResult line_search(sim::Simulator& sim, const Task& task, const Quadra
     std::vector<sim::State> states;
     double alpha = alpha0;
     for (int k = 0; k <= max_halvings; ++k, alpha *= 0.5) {
-        const Eigen::MatrixXd trial = (actions + alpha * delta).cwiseMax(-task.action_limit).cwiseMin(task.action_limit);
+        const Eigen::MatrixXd trial = task.clamp(actions + alpha * delta);
         ++r.evaluations;
         if (!sim::rollout(sim, z0, trial, states).converged) continue;
         const double c = cost.total(sim.model(), states, trial);

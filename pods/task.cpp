@@ -3,11 +3,19 @@
 
 #include "sim/limits.hpp"
 
+#include <algorithm>
+
 namespace podsim::pods {
 
-Eigen::VectorXd Task::clamp(const Eigen::VectorXd& a) const
+Eigen::MatrixXd Task::clamp(const Eigen::MatrixXd& a) const
 {
     return a.cwiseMax(-action_limit).cwiseMin(action_limit);
+}
+
+int max_horizon(const sim::Model& model)
+{
+    const std::int64_t per_step = 4 * std::int64_t(model.n_x() + model.n_p());
+    return int(std::min<std::int64_t>(sim::kMaxHorizon, sim::kMaxRolloutDoubles / per_step - 1));
 }
 
 namespace {
@@ -70,7 +78,11 @@ InitialStateSpec initial_state(const sim::JsonNode& n, const sim::Model& model)
         s.kind = InitialStateKind::kPerturb;
         const sim::JsonNode nodes = n["nodes"];
         if (nodes.size() == 0) nodes.fail_value("must list at least one free node");
-        for (std::size_t k = 0; k < nodes.size(); ++k) s.nodes.push_back(free_node(nodes[k], model));
+        for (std::size_t k = 0; k < nodes.size(); ++k) {
+            const int i = free_node(nodes[k], model);
+            if (std::find(s.nodes.begin(), s.nodes.end(), i) != s.nodes.end()) nodes[k].fail_value("is listed twice");
+            s.nodes.push_back(i);
+        }
         s.position = n.has("position") ? n["position"].non_negative() : 0.0;
         s.velocity = n.has("velocity") ? n["velocity"].non_negative() : 0.0;
     }
@@ -86,10 +98,10 @@ Task parse_task(const sim::JsonNode& n, const sim::Model& model)
     const int d = model.dim;
     Task t;
     t.horizon = int(n["horizon"].integer_in(1, sim::kMaxHorizon));
-    const std::int64_t state_doubles = std::int64_t(t.horizon + 1) * 4 * (model.n_x() + model.n_p());
-    if (state_doubles > sim::kMaxRolloutDoubles)
-        n["horizon"].fail_value("horizon x state size exceeds the limit of " +
-                                std::to_string(sim::kMaxRolloutDoubles) + " stored numbers");
+    if (t.horizon > max_horizon(model))
+        n["horizon"].fail_value("must be <= " + std::to_string(max_horizon(model)) +
+                                " for this scene (horizon x state size is limited to " +
+                                std::to_string(sim::kMaxRolloutDoubles) + " stored numbers)");
 
     const sim::JsonNode payload = n["payload"];
     if (payload.size() == 0) payload.fail_value("must list at least one free node");

@@ -40,9 +40,13 @@ struct Task {
     double action_limit = 1;           ///< m/s, |a_i| <= action_limit per component
     InitialStateSpec initial_state;
 
-    /// The action clamped component-wise to [-action_limit, action_limit].
-    Eigen::VectorXd clamp(const Eigen::VectorXd& a) const;
+    /// Actions (any shape, e.g. n_a x N) clamped component-wise to [-action_limit, action_limit].
+    Eigen::MatrixXd clamp(const Eigen::MatrixXd& a) const;
 };
+
+/// The longest rollout of this model whose stored states stay within sim::kMaxRolloutDoubles
+/// (checked for the task horizon and for every --steps option).
+int max_horizon(const sim::Model& model);
 
 /// Reads the scene's "task" object; node names are resolved against the model.
 Task parse_task(const sim::JsonNode& task, const sim::Model& model);

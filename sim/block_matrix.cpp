@@ -70,14 +70,6 @@ void BlockMatrix::add_diagonal(const Eigen::VectorXd& diagonal)
     }
 }
 
-void BlockMatrix::multiply(const Eigen::VectorXd& x, Eigen::VectorXd& y) const
-{
-    if (m_sparse)
-        y.noalias() = m_sparse_matrix * x;
-    else
-        y.noalias() = m_dense_matrix * x;
-}
-
 Eigen::MatrixXd BlockMatrix::to_dense() const
 {
     return m_sparse ? Eigen::MatrixXd(m_sparse_matrix) : m_dense_matrix;

@@ -46,9 +46,6 @@ public:
     /// Adds a diagonal (length rows()) to the matrix.
     void add_diagonal(const Eigen::VectorXd& diagonal);
 
-    /// y = A x.
-    void multiply(const Eigen::VectorXd& x, Eigen::VectorXd& y) const;
-
     const Eigen::MatrixXd& dense() const { return m_dense_matrix; }
     const Eigen::SparseMatrix<double>& sparse() const { return m_sparse_matrix; }
     /// A dense copy (either storage), for tests and small problems.

@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
+#include <set>
 #include <vector>
 
 namespace podsim::sim {
@@ -34,11 +36,53 @@ std::size_t edit_distance(std::string_view a, std::string_view b)
 
 nlohmann::json read_json_file(const std::string& path)
 {
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec)) throw InputError(path + ": cannot open file for reading (no such file)");
+    if (!std::filesystem::is_regular_file(path, ec)) throw InputError(path + ": not a regular file");
     std::ifstream in(path, std::ios::binary);
     if (!in) throw InputError(path + ": cannot open file for reading");
+
+    // the parser callback rejects duplicate keys (JSON allows them and nlohmann keeps the last
+    // one silently: a typo'd duplicate must not change a value) and absurd nesting
+    struct Frame {
+        bool object = false;
+        std::set<std::string> keys;
+        std::string key;
+        long index = -1;
+    };
+    std::vector<Frame> stack;
+    auto where = [&stack] {
+        std::string p;
+        for (const Frame& f : stack)
+            p += f.object ? (p.empty() ? "" : ".") + f.key : "[" + std::to_string(f.index) + "]";
+        return p.empty() ? std::string("(top level)") : p;
+    };
+    using Event = nlohmann::json::parse_event_t;
+    auto callback = [&](int, Event event, nlohmann::json& parsed) {
+        const bool starts_value = event == Event::object_start || event == Event::array_start || event == Event::value;
+        if (starts_value && !stack.empty() && !stack.back().object) ++stack.back().index;
+        switch (event) {
+        case Event::object_start:
+        case Event::array_start:
+            if (stack.size() >= kMaxJsonDepth)
+                throw InputError(path + ": " + where() + ": nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+            stack.push_back({event == Event::object_start, {}, {}, -1});
+            break;
+        case Event::object_end:
+        case Event::array_end: stack.pop_back(); break;
+        case Event::key: {
+            Frame& f = stack.back();
+            f.key = parsed.get<std::string>();
+            if (!f.keys.insert(f.key).second) throw InputError(path + ": " + where() + ": duplicate key \"" + f.key + "\"");
+            break;
+        }
+        case Event::value: break;
+        }
+        return true;
+    };
     try {
-        return nlohmann::json::parse(in);
-    } catch (const nlohmann::json::parse_error& e) {
+        return nlohmann::json::parse(in, callback);
+    } catch (const nlohmann::json::exception& e) {
         // nlohmann's message starts with "[json.exception.parse_error.101] "
         std::string what = e.what();
         const auto pos = what.find("] ");
@@ -49,6 +93,14 @@ nlohmann::json read_json_file(const std::string& path)
 
 std::string short_dump(const nlohmann::json& value)
 {
+    // never serialise a whole (possibly huge or deeply nested) value: small flat arrays and
+    // scalars are shown, anything else is described
+    if (value.is_object()) return "an object";
+    if (value.is_array()) {
+        bool flat = value.size() <= 8;
+        for (const auto& item : value) flat = flat && (item.is_primitive() || (item.is_array() && item.size() <= 4 && std::all_of(item.begin(), item.end(), [](const nlohmann::json& x) { return x.is_primitive(); })));
+        if (!flat) return "an array of " + std::to_string(value.size()) + " items";
+    }
     std::string s = value.dump();
     if (s.size() > 48) s = s.substr(0, 45) + "...";
     return s;

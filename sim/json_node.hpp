@@ -14,8 +14,12 @@
 
 namespace podsim::sim {
 
-/// Parses a JSON file; a missing file or a syntax error is an InputError naming the file and the
-/// line and column of the error.
+/// Deepest nesting of arrays and objects accepted in user JSON.
+inline constexpr std::size_t kMaxJsonDepth = 64;
+
+/// Parses a JSON file; a missing or non-regular file, a syntax error (with line and column), a
+/// number out of range, a duplicate key or nesting deeper than kMaxJsonDepth is an InputError
+/// naming the file (and the JSON path).
 nlohmann::json read_json_file(const std::string& path);
 
 /// A view of one JSON value with the file it came from and its path (`springs[3].stiffness`).

@@ -1,6 +1,8 @@
 // Dense (Eigen LLT) and sparse (CHOLMOD supernodal) Cholesky behind one interface.
 #include "sim/linear_solver.hpp"
 
+#include "sim/input_error.hpp"
+
 #include <Eigen/CholmodSupport>
 #include <Eigen/Cholesky>
 
@@ -41,8 +43,7 @@ public:
         rhs.dtype = CHOLMOD_DOUBLE;
         const int ok = cholmod_solve2(CHOLMOD_A, m_cholmodFactor, &rhs, nullptr, &m_x, nullptr, &m_y,
                                       &m_e, &cholmod());
-        assert(ok);
-        (void)ok;
+        if (!ok || !m_x) throw RuntimeFailure("CHOLMOD solve failed (out of memory?)");
         std::memcpy(b, m_x->x, sizeof(double) * std::size_t(n) * std::size_t(columns));
     }
 
@@ -54,9 +55,10 @@ private:
 
 // CHOLMOD's supernodal code opens OpenMP regions with a fixed num_threads(4) that
 // OMP_NUM_THREADS cannot lower; on small machines the thread start-ups cost more than the work
-// (measured 5x slower on 2 cores). Outside our own parallel regions this guard makes every
+// (measured 2-5x slower on 2 cores). Outside our own parallel regions this guard makes every
 // region serial for its lifetime; inside them (parallel rollouts) CHOLMOD's regions are nested
-// and run serially anyway.
+// and run serially anyway. It changes a process-wide OpenMP setting, so Simulators must be
+// driven from OpenMP threads (or one thread), not from concurrent std::threads.
 class SerialOpenMp {
 public:
     SerialOpenMp() : m_active(!omp_in_parallel())

@@ -1,7 +1,8 @@
 #pragma once
 // Cholesky solves of the Newton / sensitivity systems behind one interface: Eigen's dense LLT
 // for small systems, CHOLMOD supernodal (through Eigen/CholmodSupport) for large sparse ones,
-// with the symbolic analysis done once per pattern and reused for every factorisation.
+// with the symbolic analysis done once per pattern and reused for every factorisation. Use from
+// one thread per solver; concurrent solvers must run on OpenMP threads (see linear_solver.cpp).
 
 #include "sim/block_matrix.hpp"
 

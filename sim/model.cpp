@@ -28,11 +28,6 @@ Eigen::VectorXd Model::nominal_positions() const
     return q;
 }
 
-Eigen::VectorXd Model::fixed_positions() const
-{
-    return nominal_positions().tail(n_fixed * dim);
-}
-
 ModelBuilder::ModelBuilder(int dim, double dt, const Eigen::VectorXd& gravity)
     : m_dim(dim), m_dt(dt), m_gravity(gravity)
 {

@@ -73,8 +73,6 @@ struct Model {
     int find_node(const std::string& name) const;
     /// Nominal stacked positions q of all nodes (length n_nodes*dim).
     Eigen::VectorXd nominal_positions() const;
-    /// Positions of the fixed nodes (length n_fixed*dim).
-    Eigen::VectorXd fixed_positions() const;
 
     std::unordered_map<std::string, int> index_by_name;
 };

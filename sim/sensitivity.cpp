@@ -52,7 +52,7 @@ void StateSelection::add_transpose(const Model& model, const Eigen::Ref<const Ei
 }
 
 SensitivityError::SensitivityError(int s)
-    : std::runtime_error("step " + std::to_string(s) +
+    : RuntimeFailure("step " + std::to_string(s) +
                          ": the exact Hessian is not positive definite, so the step has no derivative"),
       step(s)
 {
@@ -127,6 +127,7 @@ Eigen::VectorXd trajectory_tangent(Simulator& sim, const std::vector<State>& sta
                                    const StateSelection& sel, const Eigen::MatrixXd& da,
                                    const Eigen::VectorXd& dx0, const Eigen::VectorXd& dv0)
 {
+    assert(!states.empty() && states[0].t == 0);
     const Model& m = sim.model();
     const int n = int(states.size()) - 1, ns = sel.size(m);
     assert(da.rows() == m.n_p() && da.cols() == n);
@@ -148,6 +149,7 @@ Eigen::VectorXd trajectory_tangent(Simulator& sim, const std::vector<State>& sta
 TrajectoryGradient trajectory_adjoint(Simulator& sim, const std::vector<State>& states,
                                       const StateSelection& sel, const Eigen::MatrixXd& bar_s)
 {
+    assert(!states.empty() && states[0].t == 0);
     const Model& m = sim.model();
     const int n = int(states.size()) - 1, ns = sel.size(m);
     assert(bar_s.size() == Eigen::Index(n + 1) * ns);
@@ -169,6 +171,7 @@ TrajectoryGradient trajectory_adjoint(Simulator& sim, const std::vector<State>& 
 
 Eigen::MatrixXd trajectory_jacobian(Simulator& sim, const std::vector<State>& states, const StateSelection& sel)
 {
+    assert(!states.empty() && states[0].t == 0);
     const Model& m = sim.model();
     const int n = int(states.size()) - 1, ns = sel.size(m), na = m.n_p(), nx = m.n_x(), d = m.dim;
     const double h = m.dt;
@@ -215,6 +218,7 @@ Eigen::MatrixXd trajectory_jacobian(Simulator& sim, const std::vector<State>& st
 
 Eigen::MatrixXd initial_state_jacobian(Simulator& sim, const std::vector<State>& states, const StateSelection& sel)
 {
+    assert(!states.empty() && states[0].t == 0);
     const Model& m = sim.model();
     const int n = int(states.size()) - 1, ns = sel.size(m), nx = m.n_x();
     Eigen::MatrixXd j(Eigen::Index(n + 1) * ns, 2 * nx);

@@ -5,6 +5,7 @@
 // respect to the initial state.
 
 #include "sim/bdf2.hpp"
+#include "sim/input_error.hpp"
 
 #include <Eigen/Core>
 
@@ -38,7 +39,7 @@ struct StateSelection {
 
 /// Thrown when the exact Hessian of a step is not positive definite (the step did not end at a
 /// strict minimum), so its sensitivities are undefined. Carries the step index.
-class SensitivityError : public std::runtime_error {
+class SensitivityError : public RuntimeFailure {
 public:
     SensitivityError(int step);
     int step;
@@ -57,6 +58,9 @@ void step_tangent(Simulator& sim, const State& z, const State& z_next, const Sta
 /// SensitivityError.
 void step_adjoint(Simulator& sim, const State& z, const State& z_next, const StateTangent& bar_next,
                   StateTangent& bar_z, Eigen::Ref<Eigen::MatrixXd> bar_a);
+
+// The trajectory functions below take a whole rollout `states` = z_0..z_N that starts at an
+// initial state (states[0].t == 0, asserted), as sim::rollout produces.
 
 /// Directional derivative of s_0..s_N (stacked, (N+1) n_s) of a rollout `states` (z_0..z_N) for
 /// action direction `da` (n_p x N) and initial-state direction (dx0, dv0).

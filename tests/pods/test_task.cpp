@@ -56,9 +56,9 @@ TEST_CASE("task: per-node targets, terminal weights and clamping")
     CHECK(s.task.handle_target(1, 0) == 0.5);
     Eigen::VectorXd a(2);
     a << 3.0, -0.2;
-    const Eigen::VectorXd c = s.task.clamp(a);
-    CHECK(c[0] == 1.5);
-    CHECK(c[1] == -0.2);
+    const Eigen::MatrixXd c = s.task.clamp(a);
+    CHECK(c(0, 0) == 1.5);
+    CHECK(c(1, 0) == -0.2);
 }
 
 TEST_CASE("task: a list of targets must match the payload")
