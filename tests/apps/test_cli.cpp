@@ -124,12 +124,61 @@ TEST_CASE("cli: broken scenes give exit 2 and a one-line message with file, path
     std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("cli: malformed JSON beyond the schema gives exit 2 naming file and path")
+{
+    const auto dir = scratch_dir("json");
+    const std::string scene = podsim::test::read_text(PODSIM_SOURCE_DIR "/scenes/pendulum_2d_stop.json");
+    std::string dup = scene;
+    dup.replace(dup.find("\"dt\": 0.01,"), 11, "\"dt\": 0.01, \"dt\": 0.5,");
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {dup, "dt: duplicate key \"dt\""},
+        {"{\"dim\": 2, \"dt\": 1e999}", "not valid JSON: number overflow parsing '1e999'"},
+        {"{\"dim\": 2, \"dt\": " + std::string(100000, '[') + std::string(100000, ']') + "}", "nested deeper than 64 levels"},
+    };
+    for (const auto& [text, message] : cases) {
+        write_text(dir / "bad.json", text);
+        const auto r = run_podsim("validate '" + (dir / "bad.json").string() + "' " PODSIM_SOURCE_DIR "/scenes/rope_3d.json");
+        INFO(message << ": " << r.err);
+        CHECK(r.exit_code == 2);
+        CHECK(r.err.rfind("podsim: error: " + (dir / "bad.json").string() + ": ", 0) == 0);
+        CHECK(r.err.find(message) != std::string::npos);
+        CHECK(r.out.find("ok: " PODSIM_SOURCE_DIR "/scenes/rope_3d.json") != std::string::npos); // the next file is still checked
+    }
+    const auto r = run_podsim("simulate '" + dir.string() + "'");
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find(": not a regular file") != std::string::npos);
+    std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("cli: option values are checked (NaN, limits, seeds)")
+{
+    const std::string scene = PODSIM_SOURCE_DIR "/scenes/pendulum_2d_stop.json";
+    const auto dir = scratch_dir("opts");
+    write_text(dir / "a.csv", "step,handle,ax,ay,az\n");
+    const std::string actions = " --actions '" + (dir / "a.csv").string() + "' --out '" + (dir / "o").string() + "'";
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {"sensitivity " + scene + actions + " --mu nan", "must be a finite number >= 0"},
+        {"sensitivity " + scene + actions + " --mu -1", "must be a finite number >= 0"},
+        {"simulate " + std::string(PODSIM_SOURCE_DIR) + "/scenes/cloth_32.json --steps 100000", "--steps: got 100000, must be <= "},
+        {"simulate " + scene + " --sample-initial 99999999999999999999", "--sample-initial"},
+        {"bench " + std::string(PODSIM_SOURCE_DIR) + "/scenes/rope_3d.json --horizon 2000", "--horizon: the trajectory Jacobian would have"},
+    };
+    for (const auto& [args, message] : cases) {
+        const auto r = run_podsim(args);
+        INFO(args << ": " << r.err);
+        CHECK(r.exit_code == 2);
+        CHECK(r.err.find(message) != std::string::npos);
+        CHECK(!std::filesystem::exists(dir / "o"));
+    }
+    std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("cli: unreadable and malformed scene files give exit 2")
 {
     const auto dir = scratch_dir("scenes");
     auto r = run_podsim("simulate '" + (dir / "missing.json").string() + "'");
     CHECK(r.exit_code == 2);
-    CHECK(r.err.find("missing.json: cannot open file for reading") != std::string::npos);
+    CHECK(r.err.find("missing.json: cannot open file for reading (no such file)") != std::string::npos);
     write_text(dir / "bad.json", "{\"dim\": 2,\n \"dt\": }");
     r = run_podsim("validate '" + (dir / "bad.json").string() + "'");
     CHECK(r.exit_code == 2);
@@ -272,6 +321,36 @@ TEST_CASE("cli: sensitivity's value equals simulate's return and its gradient ma
     INFO(r.err);
     REQUIRE(r.exit_code == 0);
     for (const char* f : {"gradient.csv", "summary.json", "jacobian.csv", "gn_step.csv"}) CHECK(std::filesystem::exists(dir / "sens" / f));
+    {
+        // jacobian.csv: (N+1) n_s rows of s components, N n_a action columns, zero for k >= t
+        std::istringstream jin(podsim::test::read_text(dir / "sens/jacobian.csv"));
+        std::string header, row;
+        std::getline(jin, header);
+        CHECK(header.rfind("step,component,0:handle:x,0:handle:y,1:handle:x", 0) == 0);
+        CHECK(std::count(header.begin(), header.end(), ',') == 1 + 2 * n);
+        int rows = 0, nonzero_upper = 0, nonzero_lower = 0;
+        while (std::getline(jin, row)) {
+            std::istringstream rs(row);
+            std::string field;
+            std::getline(rs, field, ',');
+            const int t = std::stoi(field);
+            std::getline(rs, field, ',');
+            if (rows == 10) CHECK(field == "v:bob:x");
+            for (int col = 0; std::getline(rs, field, ','); ++col) {
+                const bool zero = std::stod(field) == 0.0;
+                if (col / 2 >= t) nonzero_upper += !zero;
+                else nonzero_lower += !zero;
+            }
+            ++rows;
+        }
+        CHECK(rows == (n + 1) * 6);
+        CHECK(nonzero_upper == 0);
+        CHECK(nonzero_lower > 0);
+        const std::string gn = podsim::test::read_text(dir / "sens/gn_step.csv");
+        CHECK(gn.rfind("step,handle,dx,dy,dz\n0,handle,", 0) == 0);
+        CHECK(std::count(gn.begin(), gn.end(), '\n') == 1 + n);
+        CHECK(gn.find("nan") == std::string::npos);
+    }
     const nlohmann::json summary = nlohmann::json::parse(podsim::test::read_text(dir / "sens/summary.json"));
 
     REQUIRE(run_podsim("simulate " + scene + "--actions '" + (dir / "a.csv").string() + "' --out '" + (dir / "sim").string() + "'").exit_code == 0);

@@ -124,6 +124,10 @@ TEST_CASE("improvement: the Gauss-Newton matrix is symmetric PSD and the Riccati
         REQUIRE(sim::rollout(sim, f.z0, f.actions, states).converged);
         const Eigen::MatrixXd j = sim::trajectory_jacobian(sim, states, f.cost.selection);
         const Eigen::MatrixXd g = pods::gauss_newton_matrix(f.cost, j, 30, 0.0);
+        // against the explicit product J^T Q J + R
+        const Eigen::MatrixXd explicit_g = j.transpose() * f.cost.state_hessian_diagonal(30).asDiagonal() * j +
+                                           2 * f.cost.action_weight * Eigen::MatrixXd::Identity(j.cols(), j.cols());
+        test::check_close(g, explicit_g, 1e-12);
         CHECK((g - g.transpose()).norm() == 0.0);
         const Eigen::VectorXd eig = Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd>(g).eigenvalues();
         CHECK(eig.minCoeff() >= -1e-10 * eig.maxCoeff());
@@ -138,6 +142,21 @@ TEST_CASE("improvement: the Gauss-Newton matrix is symmetric PSD and the Riccati
         ++checked;
     }
     CHECK(checked == 3);
+}
+
+TEST_CASE("improvement: an ill-conditioned Gauss-Newton system is reported, not solved")
+{
+    Fixture f = fixture("pendulum_2d_stop.json", 100, 3);
+    f.cost.action_weight = 0;
+    sim::Simulator sim(f.scene.model);
+    std::vector<sim::State> states;
+    REQUIRE(sim::rollout(sim, f.z0, f.actions, states).converged);
+    const Eigen::MatrixXd j = sim::trajectory_jacobian(sim, states, f.cost.selection);
+    const Eigen::MatrixXd grad = pods::cost_gradient_jacobian(f.scene.model, f.cost, states, f.actions, j);
+    CHECK_THROWS_AS(pods::gauss_newton_step_dense(f.cost, j, grad, 0.0), sim::RuntimeFailure);
+    // with damping it is well posed, and the predicted decrease is positive
+    const Eigen::MatrixXd step = pods::gauss_newton_step_dense(f.cost, j, grad, 1e-3);
+    CHECK(pods::gauss_newton_predicted_decrease(f.cost, j, grad, step, 1e-3) > 0);
 }
 
 TEST_CASE("improvement: line search accepts only improvements and Gauss-Newton improves the cost")
