@@ -3,7 +3,6 @@
 #include "pods/episode.hpp"
 #include "pods/improvement.hpp"
 #include "pods/initial_state.hpp"
-#include "pods/line_search.hpp"
 #include "pods/scene.hpp"
 #include "sim/rollout.hpp"
 #include "sim/sensitivity.hpp"
@@ -157,33 +156,4 @@ TEST_CASE("improvement: an ill-conditioned Gauss-Newton system is reported, not 
     // with damping it is well posed, and the predicted decrease is positive
     const Eigen::MatrixXd step = pods::gauss_newton_step_dense(f.cost, j, grad, 1e-3);
     CHECK(pods::gauss_newton_predicted_decrease(f.cost, j, grad, step, 1e-3) > 0);
-}
-
-TEST_CASE("improvement: line search accepts only improvements and Gauss-Newton improves the cost")
-{
-    Fixture f = fixture("pendulum_2d_stop.json", 60, 3);
-    sim::Simulator sim(f.scene.model);
-    std::vector<sim::State> states;
-    REQUIRE(sim::rollout(sim, f.z0, f.actions, states).converged);
-    const double c0 = f.cost.total(f.scene.model, states, f.actions);
-    const Eigen::MatrixXd grad = pods::cost_gradient_adjoint(sim, f.cost, states, f.actions);
-
-    const Eigen::MatrixXd gn = pods::gauss_newton_step(sim, f.cost, states, f.actions, 0.0);
-    const pods::LineSearchResult r = pods::line_search(sim, f.scene.task, f.cost, f.z0, f.actions, c0, gn);
-    CHECK(r.accepted);
-    CHECK(r.cost < c0);
-    CHECK(r.cost == doctest::Approx(total_cost(sim, f, r.actions)).epsilon(1e-12));
-    CHECK(r.actions.cwiseAbs().maxCoeff() <= f.scene.task.action_limit);
-
-    // an ascent direction is never accepted, and the cost returned is never worse
-    const pods::LineSearchResult up = pods::line_search(sim, f.scene.task, f.cost, f.z0, f.actions, c0, grad, 1e-3, 6);
-    CHECK(!up.accepted);
-    CHECK(up.cost == c0);
-    CHECK(up.evaluations == 7);
-    CHECK(up.actions == f.actions);
-
-    // the first-order step improves for a small enough alpha
-    const pods::LineSearchResult first = pods::line_search(sim, f.scene.task, f.cost, f.z0, f.actions, c0, -grad, 1.0, 30);
-    CHECK(first.accepted);
-    CHECK(first.cost < c0);
 }

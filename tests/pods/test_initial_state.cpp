@@ -4,6 +4,9 @@
 
 #include <doctest/doctest.h>
 
+#include <Eigen/Geometry>
+
+#include <algorithm>
 #include <cmath>
 
 using namespace podsim;
@@ -69,6 +72,32 @@ TEST_CASE("initial_state: swing is a rigid rotation about the first handle, dete
         }
         CHECK(rate <= 2.0);
     }
+}
+
+TEST_CASE("initial_state: 3D swing rotates about a horizontal axis by an angle within the range")
+{
+    const pods::Scene s = pods::load_scene(PODSIM_SOURCE_DIR "/scenes/double_pendulum_3d.json");
+    const sim::Model& m = s.model;
+    const sim::State nominal = sim::nominal_state(m);
+    const Eigen::Vector3d centre = nominal.p.head<3>();
+    const Eigen::Vector3d a1 = nominal.x.segment<3>(0) - centre, a2 = nominal.x.segment<3>(3) - centre;
+    REQUIRE(a1.cross(a2).norm() > 1e-3); // non-collinear arms determine the rotation
+    double largest_angle = 0;
+    for (std::uint64_t seed = 0; seed < 30; ++seed) {
+        const sim::State z = pods::sample_initial_state(m, s.task, seed);
+        const Eigen::Vector3d b1 = z.x.segment<3>(0) - centre, b2 = z.x.segment<3>(3) - centre;
+        // a rotation moves every point perpendicular to its axis
+        const Eigen::Vector3d axis = (b1 - a1).cross(b2 - a2);
+        if (axis.norm() < 1e-9) continue; // (almost) no rotation
+        CHECK(std::abs(axis.normalized().y()) < 1e-9);
+        // the rotation angle from the first arm's component perpendicular to the axis
+        const Eigen::Vector3d u = axis.normalized();
+        const Eigen::Vector3d p1 = a1 - a1.dot(u) * u, q1 = b1 - b1.dot(u) * u;
+        const double angle = std::atan2(p1.cross(q1).norm(), p1.dot(q1));
+        CHECK(angle <= 0.6 + 1e-9);
+        largest_angle = std::max(largest_angle, angle);
+    }
+    CHECK(largest_angle > 0.3);
 }
 
 TEST_CASE("initial_state: perturb offsets only the listed nodes, within the ranges")
