@@ -1,6 +1,7 @@
 // `podsim bench SCENE`: median timings of a rollout and of its derivatives, one JSON line.
 #include "apps/commands.hpp"
 #include "pods/improvement.hpp"
+#include "pods/random.hpp"
 #include "pods/scene.hpp"
 #include "sim/input_error.hpp"
 #include "sim/limits.hpp"
@@ -13,7 +14,6 @@
 #include <chrono>
 #include <iostream>
 #include <memory>
-#include <random>
 
 namespace podsim::apps {
 
@@ -51,10 +51,7 @@ int run_bench(const BenchOptions& o)
     if (!problem.empty()) throw sim::InputError("--horizon: " + problem);
     // fixed pseudo-random actions in +-action_limit/10 from the nominal state (small actions, as
     // from an initial policy; large random pushes make cloth buckle, see docs/simulation.md)
-    std::mt19937_64 rng(1);
-    Eigen::MatrixXd actions(model.n_p(), n);
-    for (Eigen::Index i = 0; i < actions.size(); ++i)
-        actions.data()[i] = 0.1 * scene.task.action_limit * (2 * double(rng() >> 11) * 0x1.0p-53 - 1);
+    const Eigen::MatrixXd actions = pods::random_actions(model.n_p(), n, 0.1 * scene.task.action_limit, 1);
     const sim::State z0 = sim::nominal_state(model);
 
     sim::Simulator simulator(model);

@@ -1,6 +1,7 @@
 // Step-time benchmarks of the simulator (docs/PERFORMANCE.md): the 2D pendulum, the 32x32 cloth
 // and a dense-vs-sparse sweep over rope sizes that sets kDenseSolverMaxDofs.
 //   bench_step [--scenes DIR] [--repeats R]
+#include "pods/random.hpp"
 #include "pods/scene.hpp"
 #include "sim/generators.hpp"
 #include "sim/rollout.hpp"
@@ -9,7 +10,6 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <random>
 #include <string>
 #include <vector>
 
@@ -48,18 +48,10 @@ Timing time_rollouts(const sim::Model& model, const sim::State& z0, const Eigen:
     return t;
 }
 
-Eigen::MatrixXd random_actions(int rows, int cols, double limit, std::uint64_t seed)
-{
-    std::mt19937_64 rng(seed);
-    Eigen::MatrixXd a(rows, cols);
-    for (Eigen::Index i = 0; i < a.size(); ++i) a.data()[i] = limit * (double(rng() >> 11) * 0x1.0p-53 * 2 - 1);
-    return a;
-}
-
 void bench_scene(const std::string& path, int repeats, double scale, const char* unit, double action_fraction)
 {
     const pods::Scene s = pods::load_scene(path);
-    const Eigen::MatrixXd actions = random_actions(s.model.n_p(), s.task.horizon, action_fraction * s.task.action_limit, 1);
+    const Eigen::MatrixXd actions = pods::random_actions(s.model.n_p(), s.task.horizon, action_fraction * s.task.action_limit, 1);
     const Timing t = time_rollouts(s.model, sim::nominal_state(s.model), actions, repeats);
     std::printf("| %s | %g | %d | %s | %.3f %s | %.2f | %.2f |\n", s.name.c_str(), action_fraction, s.model.n_x(),
                 s.model.n_x() > sim::kDenseSolverMaxDofs ? "sparse" : "dense", t.median_step_s * scale, unit,
@@ -111,7 +103,7 @@ int main(int argc, char** argv)
     for (int n : {4, 8, 16, 24, 32, 48, 64, 96, 128}) {
         const sim::Model dense = rope(n, sim::LinearSolverChoice::kDense);
         const sim::Model sparse = rope(n, sim::LinearSolverChoice::kSparse);
-        const Eigen::MatrixXd actions = random_actions(3, 100, 0.5, 2);
+        const Eigen::MatrixXd actions = pods::random_actions(3, 100, 0.5, 2);
         const Timing td = time_rollouts(dense, sim::nominal_state(dense), actions, repeats);
         const Timing ts = time_rollouts(sparse, sim::nominal_state(sparse), actions, repeats);
         std::printf("| %d | %d | %.2f | %.2f | %.2f |\n", n, dense.n_x(), td.median_step_s * 1e6,

@@ -2,6 +2,8 @@
 // Deterministic random numbers: std::mt19937_64 with explicit seeds and our own conversion to
 // doubles (the standard distributions are not specified bit-for-bit across libraries).
 
+#include <Eigen/Core>
+
 #include <cstdint>
 #include <random>
 
@@ -22,6 +24,16 @@ inline std::uint64_t derive_seed(std::uint64_t seed, std::uint64_t stream, std::
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
     z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
     return z ^ (z >> 31);
+}
+
+/// An n_a x steps matrix of actions uniform in [-amplitude, amplitude] from `seed` (benchmarks
+/// and tests use it as a fixed pseudo-random action sequence).
+inline Eigen::MatrixXd random_actions(int n_a, int steps, double amplitude, std::uint64_t seed)
+{
+    std::mt19937_64 rng(seed);
+    Eigen::MatrixXd a(n_a, steps);
+    for (Eigen::Index i = 0; i < a.size(); ++i) a.data()[i] = uniform(rng, -amplitude, amplitude);
+    return a;
 }
 
 } // namespace podsim::pods
