@@ -11,20 +11,7 @@
 
 namespace podsim::policy {
 
-namespace {
-
-// converts an std::invalid_argument from the library checks into a located input error
-template <typename F>
-auto located(const sim::JsonNode& node, F&& f)
-{
-    try {
-        return f();
-    } catch (const std::invalid_argument& e) {
-        node.fail(e.what());
-    }
-}
-
-} // namespace
+using sim::located;
 
 DmpModel dmp_from_json(const sim::JsonNode& node)
 {

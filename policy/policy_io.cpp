@@ -11,20 +11,11 @@
 
 namespace podsim::policy {
 
+using sim::located;
+
 namespace {
 
 std::vector<double> to_vector(const Eigen::VectorXd& v) { return std::vector<double>(v.data(), v.data() + v.size()); }
-
-// library checks (std::invalid_argument) become located input errors
-template <typename F>
-auto located(const sim::JsonNode& node, F&& f)
-{
-    try {
-        return f();
-    } catch (const std::invalid_argument& e) {
-        node.fail(e.what());
-    }
-}
 
 } // namespace
 

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 
@@ -73,6 +74,17 @@ private:
     std::string m_file;
     std::string m_path;
 };
+
+/// Runs f(); a std::invalid_argument it throws (a library's own check of a value read from
+/// `node`) becomes an InputError located at `node`.
+template <typename F> auto located(const JsonNode& node, F&& f)
+{
+    try {
+        return f();
+    } catch (const std::invalid_argument& e) {
+        node.fail(e.what());
+    }
+}
 
 /// Short printable form of a JSON value for error messages (truncated).
 std::string short_dump(const nlohmann::json& value);
