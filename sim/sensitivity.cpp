@@ -76,21 +76,22 @@ void step_tangent(Simulator& sim, const State& z, const State& z_next, const Sta
     factorize_or_throw(sim, z_next);
 
     // handles: dp' = dp + h da
+    assert(&dz != &dz_next);
     dz_next.p = dz.p + h * da;
-    // H dx' = M dxhat - gamma U_xp dp'
-    Eigen::MatrixXd rhs = c.c_x * dz.x + (h * c.c_v) * dz.v;
-    if (z.t > 0) rhs += c.c_xp * dz.x_prev + (h * c.c_vp) * dz.v_prev;
-    rhs = m.mass.asDiagonal() * rhs;
-    add_free_handle_product(m, sim.exact_hessian_positions(), -sim.exact_hessian_gamma(), dz_next.p, rhs);
-    sim.solve_exact(rhs);
+    // H dx' = M dxhat - gamma U_xp dp', solved in place in dz_next.x (no allocation once sized)
+    Eigen::MatrixXd& x = dz_next.x;
+    x = c.c_x * dz.x + (h * c.c_v) * dz.v;
+    if (z.t > 0) x += c.c_xp * dz.x_prev + (h * c.c_vp) * dz.v_prev;
+    x = m.mass.asDiagonal() * x;
+    add_free_handle_product(m, sim.exact_hessian_positions(), -sim.exact_hessian_gamma(), dz_next.p, x);
+    sim.solve_exact(x);
     // velocity update and shift
     if (z.t == 0)
-        dz_next.v = (rhs - dz.x) / h;
+        dz_next.v = (x - dz.x) / h;
     else
-        dz_next.v = (3 * rhs - 4 * dz.x + dz.x_prev) / (2 * h);
+        dz_next.v = (3 * x - 4 * dz.x + dz.x_prev) / (2 * h);
     dz_next.x_prev = dz.x;
     dz_next.v_prev = dz.v;
-    dz_next.x = std::move(rhs);
 }
 
 void step_adjoint(Simulator& sim, const State& z, const State& z_next, const StateTangent& bar_next,
@@ -147,7 +148,7 @@ Eigen::VectorXd trajectory_tangent(Simulator& sim, const std::vector<State>& sta
 }
 
 TrajectoryGradient trajectory_adjoint(Simulator& sim, const std::vector<State>& states,
-                                      const StateSelection& sel, const Eigen::MatrixXd& bar_s)
+                                      const StateSelection& sel, const Eigen::VectorXd& bar_s)
 {
     assert(!states.empty() && states[0].t == 0);
     const Model& m = sim.model();
@@ -156,10 +157,10 @@ TrajectoryGradient trajectory_adjoint(Simulator& sim, const std::vector<State>& 
     TrajectoryGradient g;
     g.actions.setZero(m.n_p(), n);
     StateTangent bar_next = StateTangent::zero(m, 1), bar = bar_next;
-    sel.add_transpose(m, bar_s.reshaped().segment(Eigen::Index(n) * ns, ns), bar_next);
+    sel.add_transpose(m, bar_s.segment(Eigen::Index(n) * ns, ns), bar_next);
     for (int t = n - 1; t >= 0; --t) {
         for (Eigen::MatrixXd* b : {&bar.x, &bar.v, &bar.x_prev, &bar.v_prev, &bar.p}) b->setZero();
-        sel.add_transpose(m, bar_s.reshaped().segment(Eigen::Index(t) * ns, ns), bar);
+        sel.add_transpose(m, bar_s.segment(Eigen::Index(t) * ns, ns), bar);
         step_adjoint(sim, states[std::size_t(t)], states[std::size_t(t) + 1], bar_next, bar, g.actions.col(t));
         std::swap(bar, bar_next);
     }

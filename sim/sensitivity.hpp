@@ -75,7 +75,7 @@ struct TrajectoryGradient {
     Eigen::VectorXd x0, v0;  ///< n_x each
 };
 TrajectoryGradient trajectory_adjoint(Simulator& sim, const std::vector<State>& states,
-                                      const StateSelection& sel, const Eigen::MatrixXd& bar_s);
+                                      const StateSelection& sel, const Eigen::VectorXd& bar_s);
 
 /// The trajectory Jacobian J = ds/da_bar: rows (N+1) n_s for s_0..s_N, columns N n_a for
 /// a_0..a_{N-1} (a_t = column t of the action matrix); block lower triangular (ds_t/da_k = 0
