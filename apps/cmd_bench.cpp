@@ -1,10 +1,10 @@
 // `podsim bench SCENE`: median timings of a rollout and of its derivatives, one JSON line.
 #include "apps/commands.hpp"
-#include "pods/improvement.hpp"
-#include "pods/random.hpp"
-#include "pods/scene.hpp"
-#include "sim/input_error.hpp"
-#include "sim/limits.hpp"
+#include "pods/improve/improvement.hpp"
+#include "pods/task/random.hpp"
+#include "pods/task/scene.hpp"
+#include "common/input_error.hpp"
+#include "common/limits.hpp"
 #include "sim/rollout.hpp"
 #include "sim/sensitivity.hpp"
 
@@ -45,10 +45,10 @@ int run_bench(const BenchOptions& o)
     const int n = o.horizon > 0 ? o.horizon : scene.task.horizon;
     const pods::QuadraticCost cost = pods::quadratic_cost(model, scene.task);
     if (n > pods::max_horizon(model))
-        throw sim::InputError("--horizon: got " + std::to_string(n) + ", must be <= " + std::to_string(pods::max_horizon(model)) +
+        throw common::InputError("--horizon: got " + std::to_string(n) + ", must be <= " + std::to_string(pods::max_horizon(model)) +
                               " for this scene (stored states limit)");
     const std::string problem = pods::dense_size_problem(model, cost, n);
-    if (!problem.empty()) throw sim::InputError("--horizon: " + problem);
+    if (!problem.empty()) throw common::InputError("--horizon: " + problem);
     // fixed pseudo-random actions in +-action_limit/10 from the nominal state (small actions, as
     // from an initial policy; large random pushes make cloth buckle, see docs/simulation.md)
     const Eigen::MatrixXd actions = pods::random_actions(model.n_p(), n, 0.1 * scene.task.action_limit, 1);
@@ -58,7 +58,7 @@ int run_bench(const BenchOptions& o)
     std::vector<sim::State> states;
     sim::RolloutStats stats;
     const double rollout_ms = median_ms(o.repeats, [&] { stats = sim::rollout(simulator, z0, actions, states); });
-    if (!stats.converged) throw sim::RuntimeFailure(stats.failure.message(stats.failed_step));
+    if (!stats.converged) throw common::RuntimeFailure(stats.failure.message(stats.failed_step));
     const double gradient_ms = median_ms(o.repeats, [&] { pods::cost_gradient_adjoint(simulator, cost, states, actions); });
     const double jacobian_ms = median_ms(o.repeats, [&] { sim::trajectory_jacobian(simulator, states, cost.selection); });
     const pods::GaussNewtonMethod method = pods::choose_gauss_newton(model);

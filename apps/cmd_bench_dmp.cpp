@@ -4,7 +4,7 @@
 #include "policy/dmp.hpp"
 #include "policy/limits.hpp"
 #include "policy/random.hpp"
-#include "sim/input_error.hpp"
+#include "common/input_error.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -44,13 +44,13 @@ int run_bench_dmp(const BenchDmpOptions& o)
     c.kernel = policy::kernel_from_string(o.kernel);
     const std::int64_t stages = policy::dmp_stages(c);
     if (std::int64_t(o.rows) * (stages + 1) > policy::kMaxDmpTrajectoryDoubles)
-        throw sim::InputError("--rows x (stages + 1) = " + std::to_string(std::int64_t(o.rows) * (stages + 1)) +
+        throw common::InputError("--rows x (stages + 1) = " + std::to_string(std::int64_t(o.rows) * (stages + 1)) +
                               ", must be <= " + std::to_string(policy::kMaxDmpTrajectoryDoubles) +
                               " (stages = steps for euler, 4 steps for rk4)");
     try {
         policy::validate_dmp_config(c);
     } catch (const std::invalid_argument& e) {
-        throw sim::InputError(std::string("bench-dmp: ") + e.what());
+        throw common::InputError(std::string("bench-dmp: ") + e.what());
     }
     const policy::DmpLayer layer(c);
 

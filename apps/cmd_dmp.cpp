@@ -3,8 +3,8 @@
 #include "policy/dmp_fit.hpp"
 #include "policy/dmp_io.hpp"
 #include "policy/limits.hpp"
-#include "sim/input_error.hpp"
-#include "sim/text_io.hpp"
+#include "common/input_error.hpp"
+#include "common/text_io.hpp"
 
 #include <cmath>
 #include <cstdio>
@@ -56,10 +56,10 @@ int run_fit(const DmpFitCliOptions& o)
     try {
         r = policy::fit_dmp(demo, f);
     } catch (const std::invalid_argument& e) {
-        throw sim::InputError(o.demo + ": " + e.what());
+        throw common::InputError(o.demo + ": " + e.what());
     }
     print_warnings(r.dmp);
-    sim::write_file_atomic(o.out, policy::dmp_to_json(r.dmp).dump(2) + "\n");
+    common::write_file_atomic(o.out, policy::dmp_to_json(r.dmp).dump(2) + "\n");
     std::printf("fitted %d dimensions x %d basis (%s, %s, scaling %s), tau %g, %d steps; max reproduction error "
                 "%.3g (%.3g of the range)\nwrote %s\n",
                 r.dmp.dim(), r.dmp.config.basis, o.kernel.c_str(), o.integrator.c_str(), o.scaling.c_str(),
@@ -72,12 +72,12 @@ int run_rollout(const DmpRolloutCliOptions& o)
     policy::DmpModel m = policy::read_dmp_json(o.dmp);
     if (!o.goal.empty()) {
         if (int(o.goal.size()) != m.dim())
-            throw sim::InputError("--goal: got " + std::to_string(o.goal.size()) + " values, must be dim = " +
+            throw common::InputError("--goal: got " + std::to_string(o.goal.size()) + " values, must be dim = " +
                                   std::to_string(m.dim()));
         for (int d = 0; d < m.dim(); ++d) {
             const double g = o.goal[std::size_t(d)];
             if (!std::isfinite(g))
-                throw sim::InputError("--goal: value " + std::to_string(d + 1) + " = " + sim::format_double(g) +
+                throw common::InputError("--goal: value " + std::to_string(d + 1) + " = " + common::format_double(g) +
                                       ": must be a finite number");
             m.params.goal[d] = g;
         }
@@ -87,13 +87,13 @@ int run_rollout(const DmpRolloutCliOptions& o)
     try {
         t = policy::rollout(m);
     } catch (const std::invalid_argument& e) {
-        throw sim::InputError(o.dmp + ": " + e.what());
+        throw common::InputError(o.dmp + ": " + e.what());
     }
     if (!t.y.allFinite() || !t.yd.allFinite() || !t.ydd.allFinite())
-        throw sim::RuntimeFailure(o.dmp + ": the trajectory overflows (non-finite values); check the magnitudes of "
+        throw common::RuntimeFailure(o.dmp + ": the trajectory overflows (non-finite values); check the magnitudes of "
                                   "weights, goal, y0 and yd0");
-    sim::ensure_directory(o.out);
-    sim::write_file_atomic(o.out + "/trajectory.csv", policy::trajectory_csv(m, t));
+    common::ensure_directory(o.out);
+    common::write_file_atomic(o.out + "/trajectory.csv", policy::trajectory_csv(m, t));
     std::printf("rolled out %d dimensions, %d steps of %g s\nwrote %s/trajectory.csv\n", m.dim(), m.config.steps,
                 m.config.tau / m.config.steps, o.out.c_str());
     return 0;

@@ -1,15 +1,15 @@
 // `podsim sensitivity`: value, value gradient dV/da (adjoint) and optionally the trajectory
 // Jacobian and the Gauss-Newton step of one open-loop episode.
 #include "apps/commands.hpp"
-#include "pods/episode_csv.hpp"
-#include "pods/improvement.hpp"
-#include "pods/initial_state.hpp"
-#include "pods/scene.hpp"
-#include "pods/trajectory_csv.hpp"
-#include "sim/input_error.hpp"
-#include "sim/limits.hpp"
+#include "pods/task/episode_csv.hpp"
+#include "pods/improve/improvement.hpp"
+#include "pods/task/initial_state.hpp"
+#include "pods/task/scene.hpp"
+#include "pods/task/trajectory_csv.hpp"
+#include "common/input_error.hpp"
+#include "common/limits.hpp"
 #include "sim/sensitivity.hpp"
-#include "sim/text_io.hpp"
+#include "common/text_io.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -38,12 +38,12 @@ int run_sensitivity(const SensitivityOptions& o)
     const sim::Model& model = scene.model;
     const int steps = o.steps >= 0 ? o.steps : scene.task.horizon;
     if (steps > pods::max_horizon(model))
-        throw sim::InputError("--steps: got " + std::to_string(steps) + ", must be <= " +
+        throw common::InputError("--steps: got " + std::to_string(steps) + ", must be <= " +
                               std::to_string(pods::max_horizon(model)) + " for this scene (stored states limit)");
     const pods::QuadraticCost cost = pods::quadratic_cost(model, scene.task);
     if (o.jacobian) {
         const std::string problem = pods::dense_size_problem(model, cost, steps);
-        if (!problem.empty()) throw sim::InputError("--jacobian: " + problem);
+        if (!problem.empty()) throw common::InputError("--jacobian: " + problem);
     }
     const Eigen::MatrixXd requested = pods::read_actions_csv(o.actions, model, steps);
     const sim::State z0 = o.sample_seed >= 0
@@ -75,14 +75,14 @@ int run_sensitivity(const SensitivityOptions& o)
         summary["gn_predicted_decrease"] = pods::gauss_newton_predicted_decrease(cost, j, grad, step, o.mu);
     }
 
-    sim::ensure_directory(o.out);
-    sim::write_file_atomic(o.out + "/gradient.csv", pods::per_action_csv(model, value_gradient, "d"));
+    common::ensure_directory(o.out);
+    common::write_file_atomic(o.out + "/gradient.csv", pods::per_action_csv(model, value_gradient, "d"));
     for (const char* name : {"/jacobian.csv", "/gn_step.csv"}) std::filesystem::remove(o.out + name); // stale ones
     if (o.jacobian) {
-        sim::write_file_atomic(o.out + "/jacobian.csv", jacobian_file);
-        sim::write_file_atomic(o.out + "/gn_step.csv", step_file);
+        common::write_file_atomic(o.out + "/jacobian.csv", jacobian_file);
+        common::write_file_atomic(o.out + "/gn_step.csv", step_file);
     }
-    sim::write_file_atomic(o.out + "/summary.json", summary.dump(2) + "\n");
+    common::write_file_atomic(o.out + "/summary.json", summary.dump(2) + "\n");
 
     std::printf("value %.17g, |dV/da| %.6g; wrote %s/gradient.csv%s, summary.json\n", 0.0 - c, value_gradient.norm(),
                 o.out.c_str(), o.jacobian ? ", jacobian.csv, gn_step.csv" : "");
@@ -101,7 +101,7 @@ void add_sensitivity_command(CLI::App& app, int& exit_code)
     cmd->add_option("scene", o->scene, "Scene JSON file")->required();
     cmd->add_option("--actions", o->actions, "Action CSV (step,handle,ax,ay,az); missing steps are zero")->required();
     cmd->add_option("--out", o->out, "Output directory (gradient.csv, summary.json, ...)")->required();
-    cmd->add_option("--steps", o->steps, "Number of steps (default: the task horizon)")->check(CLI::Range(1, sim::kMaxHorizon));
+    cmd->add_option("--steps", o->steps, "Number of steps (default: the task horizon)")->check(CLI::Range(1, common::kMaxHorizon));
     cmd->add_option("--sample-initial", o->sample_seed, "Sample the initial state with this seed")->check(seed_range());
     cmd->add_flag("--jacobian", o->jacobian, "Also write jacobian.csv (ds/da) and gn_step.csv (Gauss-Newton step)");
     cmd->add_option("--mu", o->mu, "Damping mu of the Gauss-Newton step (default 0)")->check(finite_non_negative());

@@ -1,11 +1,11 @@
 // `podsim simulate`: one open-loop episode of a scene, written as states/actions/rewards CSV.
 #include "apps/commands.hpp"
-#include "pods/episode_csv.hpp"
-#include "pods/initial_state.hpp"
-#include "pods/scene.hpp"
-#include "sim/input_error.hpp"
-#include "sim/limits.hpp"
-#include "sim/text_io.hpp"
+#include "pods/task/episode_csv.hpp"
+#include "pods/task/initial_state.hpp"
+#include "pods/task/scene.hpp"
+#include "common/input_error.hpp"
+#include "common/limits.hpp"
+#include "common/text_io.hpp"
 
 #include <chrono>
 #include <cstdio>
@@ -30,7 +30,7 @@ int run_simulate(const SimulateOptions& o)
     const sim::Model& model = scene.model;
     const int steps = o.steps >= 0 ? o.steps : scene.task.horizon;
     if (steps > pods::max_horizon(model))
-        throw sim::InputError("--steps: got " + std::to_string(steps) + ", must be <= " +
+        throw common::InputError("--steps: got " + std::to_string(steps) + ", must be <= " +
                               std::to_string(pods::max_horizon(model)) + " for this scene (stored states limit)");
     const Eigen::MatrixXd actions = o.actions.empty() ? Eigen::MatrixXd::Zero(model.n_p(), steps)
                                                       : pods::read_actions_csv(o.actions, model, steps);
@@ -49,10 +49,10 @@ int run_simulate(const SimulateOptions& o)
         pods::append_states_csv(states, model, e, 0);
         pods::append_actions_csv(acts, model, e, 0);
         pods::append_rewards_csv(rewards, e, 0);
-        sim::ensure_directory(o.out);
-        sim::write_file_atomic(o.out + "/states.csv", states);
-        sim::write_file_atomic(o.out + "/actions.csv", acts);
-        sim::write_file_atomic(o.out + "/rewards.csv", rewards);
+        common::ensure_directory(o.out);
+        common::write_file_atomic(o.out + "/states.csv", states);
+        common::write_file_atomic(o.out + "/actions.csv", acts);
+        common::write_file_atomic(o.out + "/rewards.csv", rewards);
     }
 
     const pods::CostTerms& terminal = e.costs.back();
@@ -76,7 +76,7 @@ void add_simulate_command(CLI::App& app, int& exit_code)
     CLI::App* cmd = app.add_subcommand("simulate", "Simulate one episode of a scene (zero or given actions)");
     cmd->add_option("scene", o->scene, "Scene JSON file")->required();
     cmd->add_option("--steps", o->steps, "Number of steps (default: the task horizon)")
-        ->check(CLI::Range(0, sim::kMaxHorizon));
+        ->check(CLI::Range(0, common::kMaxHorizon));
     cmd->add_option("--actions", o->actions, "Action CSV (step,handle,ax,ay,az); missing steps are zero");
     cmd->add_option("--sample-initial", o->sample_seed, "Sample the initial state with this seed")
         ->check(seed_range());

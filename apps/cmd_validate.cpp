@@ -1,7 +1,7 @@
 // `podsim validate SCENE...`: loads and checks scene files, one line per file.
 #include "apps/commands.hpp"
-#include "pods/scene.hpp"
-#include "sim/input_error.hpp"
+#include "pods/task/scene.hpp"
+#include "common/input_error.hpp"
 
 #include <iostream>
 #include <memory>
@@ -21,7 +21,7 @@ void add_validate_command(CLI::App& app, int& exit_code)
                           << s.model.n_free << " free, " << s.model.n_handles << " handles, "
                           << s.model.n_fixed << " fixed), " << s.model.springs.size() << " springs, "
                           << s.model.n_x() << " DOFs, horizon " << s.task.horizon << "\n";
-            } catch (const sim::InputError& e) {
+            } catch (const common::InputError& e) {
                 std::cerr << "podsim: error: " << e.what() << "\n";
                 exit_code = 2;
             }

@@ -1,7 +1,7 @@
 // `podsim` entry point: parses the command line and turns exceptions into one-line errors and
 // exit codes (0 success, 1 run-time failure, 2 bad usage or bad input).
 #include "apps/commands.hpp"
-#include "sim/input_error.hpp"
+#include "common/input_error.hpp"
 
 #include <exception>
 #include <iostream>
@@ -30,10 +30,10 @@ int main(int argc, char** argv)
         // --help / --version exit 0; usage errors exit 2
         const int code = app.exit(e);
         return code == 0 ? 0 : 2;
-    } catch (const podsim::sim::InputError& e) {
+    } catch (const podsim::common::InputError& e) {
         std::cerr << "podsim: error: " << e.what() << "\n";
         return 2;
-    } catch (const podsim::sim::RuntimeFailure& e) {
+    } catch (const podsim::common::RuntimeFailure& e) {
         std::cerr << "podsim: error: " << e.what() << "\n";
         return 1;
     } catch (const std::bad_alloc&) {

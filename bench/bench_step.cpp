@@ -1,8 +1,8 @@
 // Step-time benchmarks of the simulator (docs/PERFORMANCE.md): the 2D pendulum, the 32x32 cloth
 // and a dense-vs-sparse sweep over rope sizes that sets kDenseSolverMaxDofs.
 //   bench_step [--scenes DIR] [--repeats R]
-#include "pods/random.hpp"
-#include "pods/scene.hpp"
+#include "pods/task/random.hpp"
+#include "pods/task/scene.hpp"
 #include "sim/generators.hpp"
 #include "sim/rollout.hpp"
 

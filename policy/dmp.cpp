@@ -4,7 +4,7 @@
 #include "policy/dmp.hpp"
 
 #include "policy/limits.hpp"
-#include "sim/text_io.hpp"
+#include "common/text_io.hpp"
 
 #include <cassert>
 #include <cmath>
@@ -315,8 +315,8 @@ double kernel_value(Kernel k, double x, double c, double h)
 void check_in_range(double v, const char* name, double lo, double hi)
 {
     if (!(v >= lo && v <= hi))
-        throw std::invalid_argument(std::string(name) + " = " + sim::format_double(v) + ": must be in [" +
-                                    sim::format_double(lo) + ", " + sim::format_double(hi) + "]");
+        throw std::invalid_argument(std::string(name) + " = " + common::format_double(v) + ": must be in [" +
+                                    common::format_double(lo) + ", " + common::format_double(hi) + "]");
 }
 
 } // namespace
@@ -384,7 +384,7 @@ void validate_dmp_config(const DmpConfig& c)
     check_in_range(c.tau, "tau", kMinDmpConstant, kMaxDmpConstant);
     // one phase step multiplies x by 1 - a_x / steps (Euler): beyond 1 the phase turns negative
     if (c.a_x > c.steps)
-        throw std::invalid_argument("a_x / steps = " + sim::format_double(c.a_x / c.steps) +
+        throw std::invalid_argument("a_x / steps = " + common::format_double(c.a_x / c.steps) +
                                     ": must be <= 1 (the discrete phase must stay >= 0 and decrease)");
     if (std::int64_t(c.basis) * (dmp_stages(c) + 1) > kMaxDmpKernelTable)
         throw std::invalid_argument("basis x (stages + 1) = " + std::to_string(std::int64_t(c.basis) * (dmp_stages(c) + 1)) +
@@ -469,7 +469,7 @@ DmpLayer::DmpLayer(const DmpConfig& config) : m_config(config)
             sum += m_psi(i, k);
         }
         if (!(sum > 0) || !std::isfinite(sum))
-            throw std::invalid_argument("kernel sum is not positive at phase " + sim::format_double(xk) +
+            throw std::invalid_argument("kernel sum is not positive at phase " + common::format_double(xk) +
                                         " (a_x too large for this basis)");
         m_psi_sum[k] = sum;
         m_feature_scale[k] = xk / sum;

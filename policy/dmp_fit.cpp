@@ -2,7 +2,7 @@
 #include "policy/dmp_fit.hpp"
 
 #include "policy/limits.hpp"
-#include "sim/text_io.hpp"
+#include "common/text_io.hpp"
 
 #include <Eigen/Cholesky>
 
@@ -71,8 +71,8 @@ DmpFitResult fit_dmp(const Demonstration& demo, const DmpFitOptions& options)
     c = options.config;
     c.tau = demo.time[samples - 1] - demo.time[0];
     if (!(c.tau >= kMinDmpConstant && c.tau <= kMaxDmpConstant))
-        throw std::invalid_argument("duration (last - first time) = " + sim::format_double(c.tau) + ": must be in [" +
-                                    sim::format_double(kMinDmpConstant) + ", " + sim::format_double(kMaxDmpConstant) +
+        throw std::invalid_argument("duration (last - first time) = " + common::format_double(c.tau) + ": must be in [" +
+                                    common::format_double(kMinDmpConstant) + ", " + common::format_double(kMaxDmpConstant) +
                                     "] (it becomes the DMP's tau)");
     c.steps = options.steps > 0 ? options.steps : samples - 1;
     if (c.integrator == Integrator::EULER && c.steps < 2)

@@ -2,8 +2,8 @@
 #include "policy/dmp_io.hpp"
 
 #include "policy/limits.hpp"
-#include "sim/input_error.hpp"
-#include "sim/text_io.hpp"
+#include "common/input_error.hpp"
+#include "common/text_io.hpp"
 
 #include <charconv>
 #include <fstream>
@@ -11,9 +11,9 @@
 
 namespace podsim::policy {
 
-using sim::located;
+using common::located;
 
-DmpModel dmp_from_json(const sim::JsonNode& node)
+DmpModel dmp_from_json(const common::JsonNode& node)
 {
     node.allow_keys({"type", "description", "dim", "basis", "kernel", "alpha", "beta", "a_x", "tau", "steps",
                      "integrator", "scaling", "weights", "goal", "y0", "yd0", "amplitude", "names"});
@@ -38,7 +38,7 @@ DmpModel dmp_from_json(const sim::JsonNode& node)
     if (node.has("scaling")) c.scaling = scaling_from_string(node["scaling"].choice({"goal", "none", "amplitude"}));
 
     DmpParams& p = m.params;
-    const sim::JsonNode w = node["weights"];
+    const common::JsonNode w = node["weights"];
     if (w.size() != std::size_t(dim)) w.fail_value("must be an array of dim = " + std::to_string(dim) + " arrays");
     p.weights.resize(dim, c.basis);
     for (int d = 0; d < dim; ++d) p.weights.row(d) = w[std::size_t(d)].vector(c.basis).transpose();
@@ -47,7 +47,7 @@ DmpModel dmp_from_json(const sim::JsonNode& node)
     p.yd0 = node.has("yd0") ? node["yd0"].vector(dim) : Eigen::VectorXd::Zero(dim);
     if (c.scaling == Scaling::AMPLITUDE) {
         if (!node.has("amplitude")) node.fail("missing required key \"amplitude\" (scaling \"amplitude\")");
-        const sim::JsonNode a = node["amplitude"];
+        const common::JsonNode a = node["amplitude"];
         p.amplitude = a.vector(dim);
         for (int d = 0; d < dim; ++d)
             if (!(p.amplitude[d] > 0)) a[std::size_t(d)].fail_value("must be > 0");
@@ -55,7 +55,7 @@ DmpModel dmp_from_json(const sim::JsonNode& node)
         node["amplitude"].fail("only allowed with \"scaling\": \"amplitude\"");
     }
     if (node.has("names")) {
-        const sim::JsonNode n = node["names"];
+        const common::JsonNode n = node["names"];
         if (n.size() != std::size_t(dim)) n.fail_value("must be an array of dim = " + std::to_string(dim) + " strings");
         for (int d = 0; d < dim; ++d) m.names.push_back(n[std::size_t(d)].string());
     }
@@ -68,8 +68,8 @@ DmpModel dmp_from_json(const sim::JsonNode& node)
 
 DmpModel read_dmp_json(const std::string& path)
 {
-    const nlohmann::json j = sim::read_json_file(path);
-    return dmp_from_json(sim::JsonNode(j, path));
+    const nlohmann::json j = common::read_json_file(path);
+    return dmp_from_json(common::JsonNode(j, path));
 }
 
 nlohmann::json dmp_to_json(const DmpModel& m)
@@ -124,12 +124,12 @@ Demonstration parse_demo_csv(const std::string& text, const std::string& file)
         return fields;
     };
     auto fail = [&](const std::string& what) -> void {
-        throw sim::InputError(file + ": line " + std::to_string(line_no) + ": " + what);
+        throw common::InputError(file + ": line " + std::to_string(line_no) + ": " + what);
     };
 
     // header: time plus one named column per dimension
     Demonstration demo;
-    if (!std::getline(in, line)) throw sim::InputError(file + ": empty file, expected a header `time,<dim>,...`");
+    if (!std::getline(in, line)) throw common::InputError(file + ": empty file, expected a header `time,<dim>,...`");
     ++line_no;
     const std::vector<std::string> header = split(line);
     if (header[0] != "time") fail("first column must be \"time\", got \"" + header[0] + "\"");
@@ -162,7 +162,7 @@ Demonstration parse_demo_csv(const std::string& text, const std::string& file)
             if (i == 0) {
                 if (!times.empty() && !(v > times.back()))
                     fail("column \"time\": got " + f[i] + ", must be greater than the previous time " +
-                         sim::format_double(times.back()));
+                         common::format_double(times.back()));
                 times.push_back(v);
             } else {
                 values.push_back(v);
@@ -170,7 +170,7 @@ Demonstration parse_demo_csv(const std::string& text, const std::string& file)
         }
     }
     if (times.size() < 3)
-        throw sim::InputError(file + ": got " + std::to_string(times.size()) + " samples, need at least 3");
+        throw common::InputError(file + ": got " + std::to_string(times.size()) + " samples, need at least 3");
     const int samples = int(times.size());
     demo.time = Eigen::Map<Eigen::VectorXd>(times.data(), samples);
     demo.y = Eigen::Map<Eigen::MatrixXd>(values.data(), dim, samples);
@@ -180,7 +180,7 @@ Demonstration parse_demo_csv(const std::string& text, const std::string& file)
 Demonstration read_demo_csv(const std::string& path)
 {
     std::ifstream in(path, std::ios::binary);
-    if (!in) throw sim::InputError(path + ": cannot open file for reading");
+    if (!in) throw common::InputError(path + ": cannot open file for reading");
     std::ostringstream s;
     s << in.rdbuf();
     return parse_demo_csv(s.str(), path);
@@ -195,15 +195,15 @@ std::string trajectory_csv(const DmpModel& m, const DmpTrajectory& t)
         for (int d = 0; d < m.dim(); ++d) {
             out += std::to_string(n);
             out += ',';
-            sim::append_double(out, n * dt);
+            common::append_double(out, n * dt);
             out += ',';
             out += std::to_string(d);
             out += ',';
-            sim::append_double(out, t.y(d, n));
+            common::append_double(out, t.y(d, n));
             out += ',';
-            sim::append_double(out, t.yd(d, n));
+            common::append_double(out, t.yd(d, n));
             out += ',';
-            sim::append_double(out, t.ydd(d, n));
+            common::append_double(out, t.ydd(d, n));
             out += '\n';
         }
     return out;

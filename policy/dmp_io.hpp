@@ -1,10 +1,10 @@
 #pragma once
 // DMP files: the DMP JSON format (DESIGN.md section 7), demonstration CSV input and the
-// trajectory.csv output. Every reader validates and throws sim::InputError with a one-line
+// trajectory.csv output. Every reader validates and throws common::InputError with a one-line
 // message naming the file, the location (JSON path or CSV line / column), the value and the rule.
 
 #include "policy/dmp_model.hpp"
-#include "sim/json_node.hpp"
+#include "common/json_node.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -16,7 +16,7 @@ namespace podsim::policy {
 /// DMP JSON object; required keys: type ("dmp"), dim, basis, weights, goal, y0; optional with
 /// defaults: kernel, alpha, beta (alpha / 4), a_x, tau, steps, integrator, scaling, yd0 (zeros),
 /// amplitude (required for scaling "amplitude"), names, description. Unknown keys are errors.
-DmpModel dmp_from_json(const sim::JsonNode& node);
+DmpModel dmp_from_json(const common::JsonNode& node);
 /// Reads and validates a DMP JSON file.
 DmpModel read_dmp_json(const std::string& path);
 /// The JSON object (round-trip exact numbers).

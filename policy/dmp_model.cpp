@@ -1,7 +1,7 @@
 // Rollout and warnings of a multi-dimensional DMP (see dmp_model.hpp).
 #include "policy/dmp_model.hpp"
 
-#include "sim/text_io.hpp"
+#include "common/text_io.hpp"
 
 #include <cmath>
 
@@ -21,8 +21,8 @@ std::vector<std::string> dmp_warnings(const DmpModel& dmp)
     std::vector<std::string> out;
     const DmpConfig& c = dmp.config;
     if (euler_unstable(c, c.alpha))
-        out.push_back("euler step dt = tau / steps = " + sim::format_double(c.tau / c.steps) +
-                      " exceeds 2 tau / alpha = " + sim::format_double(2 * c.tau / c.alpha) +
+        out.push_back("euler step dt = tau / steps = " + common::format_double(c.tau / c.steps) +
+                      " exceeds 2 tau / alpha = " + common::format_double(2 * c.tau / c.alpha) +
                       ": the integration is unstable or oscillates; use more steps or \"integrator\": \"rk4\"");
     if (c.scaling == Scaling::GOAL)
         for (int d = 0; d < dmp.dim(); ++d)

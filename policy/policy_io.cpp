@@ -4,14 +4,14 @@
 #include "policy/limits.hpp"
 #include "policy/mlp_policy.hpp"
 #include "policy/ndp.hpp"
-#include "sim/text_io.hpp"
+#include "common/text_io.hpp"
 
 #include <stdexcept>
 #include <string_view>
 
 namespace podsim::policy {
 
-using sim::located;
+using common::located;
 
 namespace {
 
@@ -36,7 +36,7 @@ nlohmann::json mlp_to_json(const Mlp& net)
     return j;
 }
 
-Mlp mlp_from_json(const sim::JsonNode& node)
+Mlp mlp_from_json(const common::JsonNode& node)
 {
     node.allow_keys({"type", "inputs", "outputs", "hidden", "activations", "input_scale", "output_limit",
                      "last_layer_scale", "parameters"});
@@ -45,7 +45,7 @@ Mlp mlp_from_json(const sim::JsonNode& node)
     c.n_out = int(node["outputs"].integer_in(1, kMaxPolicyInputs));
     c.hidden.clear();
     if (node.has("hidden")) {
-        const sim::JsonNode h = node["hidden"];
+        const common::JsonNode h = node["hidden"];
         if (h.size() > std::size_t(kMaxHiddenLayers))
             h.fail_value("must have at most " + std::to_string(kMaxHiddenLayers) + " layers");
         for (std::size_t i = 0; i < h.size(); ++i) c.hidden.push_back(int(h[i].integer_in(1, kMaxLayerWidth)));
@@ -54,9 +54,9 @@ Mlp mlp_from_json(const sim::JsonNode& node)
     }
     c.activations = {Activation::TANH};
     if (node.has("activations")) {
-        const sim::JsonNode a = node["activations"];
+        const common::JsonNode a = node["activations"];
         c.activations.clear();
-        auto one = [](const sim::JsonNode& n) {
+        auto one = [](const common::JsonNode& n) {
             return activation_from_string(n.choice({"tanh", "relu", "elu", "linear"}));
         };
         if (a.is_string()) {
@@ -71,7 +71,7 @@ Mlp mlp_from_json(const sim::JsonNode& node)
     if (node.has("output_limit")) c.output_limit = node["output_limit"].non_negative();
     if (node.has("last_layer_scale")) c.last_layer_scale = node["last_layer_scale"].positive();
     Mlp net = located(node, [&] { return Mlp(c, 0); });
-    const sim::JsonNode p = node["parameters"];
+    const common::JsonNode p = node["parameters"];
     if (p.size() != std::size_t(net.n_params()))
         p.fail("got " + std::to_string(p.size()) + " values, must be " + std::to_string(net.n_params()) +
                " for this architecture");
@@ -115,7 +115,7 @@ nlohmann::json policy_to_json(const Policy& policy)
     return j;
 }
 
-std::unique_ptr<Policy> policy_from_json(const sim::JsonNode& node)
+std::unique_ptr<Policy> policy_from_json(const common::JsonNode& node)
 {
     const std::string type = node["type"].choice({"mlp", "ndp"});
     if (type == "mlp") {
@@ -161,13 +161,13 @@ std::unique_ptr<Policy> policy_from_json(const sim::JsonNode& node)
 
 std::unique_ptr<Policy> read_policy_json(const std::string& path)
 {
-    const nlohmann::json j = sim::read_json_file(path);
-    return policy_from_json(sim::JsonNode(j, path));
+    const nlohmann::json j = common::read_json_file(path);
+    return policy_from_json(common::JsonNode(j, path));
 }
 
 void write_policy_json(const std::string& path, const Policy& policy)
 {
-    sim::write_file_atomic(path, policy_to_json(policy).dump() + "\n");
+    common::write_file_atomic(path, policy_to_json(policy).dump() + "\n");
 }
 
 nlohmann::json adam_to_json(const Adam& adam)
@@ -185,14 +185,14 @@ nlohmann::json adam_to_json(const Adam& adam)
     return j;
 }
 
-Adam adam_from_json(const sim::JsonNode& node, int n_params)
+Adam adam_from_json(const common::JsonNode& node, int n_params)
 {
     node.allow_keys({"lr", "beta1", "beta2", "eps", "clip_norm", "steps", "m", "v"});
     AdamConfig c;
     c.lr = node["lr"].positive();
     // the rule of validate_adam_config, so every valid state loads again
     auto beta = [&](std::string_view key) {
-        const sim::JsonNode b = node[key];
+        const common::JsonNode b = node[key];
         const double v = b.number_in(0, 1);
         if (!(v < 1)) b.fail_value("must be in [0, 1)");
         return v;
@@ -204,7 +204,7 @@ Adam adam_from_json(const sim::JsonNode& node, int n_params)
     Adam adam(c, n_params);
     const long long steps = node["steps"].integer_in(0, std::int64_t(1) << 53);
     const Eigen::VectorXd m = node["m"].vector(n_params);
-    const sim::JsonNode vn = node["v"];
+    const common::JsonNode vn = node["v"];
     const Eigen::VectorXd v = vn.vector(n_params);
     for (int i = 0; i < n_params; ++i)
         if (v[i] < 0) vn[std::size_t(i)].fail_value("must be >= 0");

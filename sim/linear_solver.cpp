@@ -1,7 +1,7 @@
 // Dense (Eigen LLT) and sparse (CHOLMOD supernodal) Cholesky behind one interface.
 #include "sim/linear_solver.hpp"
 
-#include "sim/input_error.hpp"
+#include "common/input_error.hpp"
 
 #include <Eigen/CholmodSupport>
 #include <Eigen/Cholesky>
@@ -43,7 +43,7 @@ public:
         rhs.dtype = CHOLMOD_DOUBLE;
         const int ok = cholmod_solve2(CHOLMOD_A, m_cholmodFactor, &rhs, nullptr, &m_x, nullptr, &m_y,
                                       &m_e, &cholmod());
-        if (!ok || !m_x) throw RuntimeFailure("CHOLMOD solve failed (out of memory?)");
+        if (!ok || !m_x) throw common::RuntimeFailure("CHOLMOD solve failed (out of memory?)");
         std::memcpy(b, m_x->x, sizeof(double) * std::size_t(n) * std::size_t(columns));
     }
 

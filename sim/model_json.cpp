@@ -2,7 +2,7 @@
 #include "sim/model_json.hpp"
 
 #include "sim/generators.hpp"
-#include "sim/limits.hpp"
+#include "common/limits.hpp"
 
 #include <Eigen/Geometry>
 
@@ -11,7 +11,7 @@ namespace podsim::sim {
 namespace {
 
 // names end up in CSV files: no separators, quotes or control characters
-std::string node_name(const JsonNode& n)
+std::string node_name(const common::JsonNode& n)
 {
     const std::string name = n.string();
     if (name.empty() || name.size() > 128) n.fail_value("must be 1 to 128 characters");
@@ -21,26 +21,26 @@ std::string node_name(const JsonNode& n)
     return name;
 }
 
-Role parse_role(const JsonNode& n)
+Role parse_role(const common::JsonNode& n)
 {
     const std::string r = n.choice({"free", "handle", "fixed"});
     return r == "free" ? Role::kFree : r == "handle" ? Role::kHandle : Role::kFixed;
 }
 
-SpringKind parse_kind(const JsonNode& n)
+SpringKind parse_kind(const common::JsonNode& n)
 {
     return n.choice({"bilateral", "unilateral"}) == "bilateral" ? SpringKind::kBilateral
                                                                  : SpringKind::kUnilateral;
 }
 
-void check_count(const JsonNode& n, std::int64_t count, std::int64_t limit, const char* what)
+void check_count(const common::JsonNode& n, std::int64_t count, std::int64_t limit, const char* what)
 {
     if (count > limit)
         n.fail(std::string("too many ") + what + " (" + std::to_string(count) + " > limit " +
                std::to_string(limit) + ")");
 }
 
-int existing_node(const ModelBuilder& b, const JsonNode& n)
+int existing_node(const ModelBuilder& b, const common::JsonNode& n)
 {
     const std::string name = n.string();
     const int i = b.find_node(name);
@@ -48,12 +48,12 @@ int existing_node(const ModelBuilder& b, const JsonNode& n)
     return i;
 }
 
-void parse_nodes(const JsonNode& nodes, ModelBuilder& b)
+void parse_nodes(const common::JsonNode& nodes, ModelBuilder& b)
 {
-    check_count(nodes, std::int64_t(nodes.size()), kMaxNodes, "nodes");
+    check_count(nodes, std::int64_t(nodes.size()), common::kMaxNodes, "nodes");
     const int d = b.dim();
     for (std::size_t k = 0; k < nodes.size(); ++k) {
-        const JsonNode n = nodes[k];
+        const common::JsonNode n = nodes[k];
         n.allow_keys({"name", "role", "position", "mass", "velocity"});
         const std::string name = node_name(n["name"]);
         if (b.find_node(name) >= 0) n["name"].fail_value("duplicate node name");
@@ -73,13 +73,13 @@ void parse_nodes(const JsonNode& nodes, ModelBuilder& b)
     }
 }
 
-void parse_springs(const JsonNode& springs, ModelBuilder& b)
+void parse_springs(const common::JsonNode& springs, ModelBuilder& b)
 {
-    check_count(springs, std::int64_t(springs.size()), kMaxSprings, "springs");
+    check_count(springs, std::int64_t(springs.size()), common::kMaxSprings, "springs");
     for (std::size_t k = 0; k < springs.size(); ++k) {
-        const JsonNode s = springs[k];
+        const common::JsonNode s = springs[k];
         s.allow_keys({"nodes", "stiffness", "rest_length", "kind"});
-        const JsonNode ends = s["nodes"];
+        const common::JsonNode ends = s["nodes"];
         if (!ends.is_array() || ends.size() != 2) ends.fail_value("must be an array of two node names");
         const int i = existing_node(b, ends[0]);
         const int j = existing_node(b, ends[1]);
@@ -94,24 +94,24 @@ void parse_springs(const JsonNode& springs, ModelBuilder& b)
     }
 }
 
-void check_generated_names(const JsonNode& at, const ModelBuilder& b, const std::string& name)
+void check_generated_names(const common::JsonNode& at, const ModelBuilder& b, const std::string& name)
 {
     if (b.find_node(name) >= 0) at.fail("generated node name \"" + name + "\" is already taken");
 }
 
-void parse_ropes(const JsonNode& ropes, ModelBuilder& b)
+void parse_ropes(const common::JsonNode& ropes, ModelBuilder& b)
 {
     const int d = b.dim();
     for (std::size_t k = 0; k < ropes.size(); ++k) {
-        const JsonNode r = ropes[k];
+        const common::JsonNode r = ropes[k];
         r.allow_keys({"name", "from", "to", "segments", "mass", "stiffness", "bending_stiffness",
                       "kind", "end_role"});
         RopeSpec spec;
         spec.name = node_name(r["name"]);
         spec.from = existing_node(b, r["from"]);
         spec.to = r["to"].vector(d);
-        spec.segments = int(r["segments"].integer_in(1, kMaxRopeSegments));
-        check_count(r["segments"], std::int64_t(b.n_nodes()) + spec.segments, kMaxNodes, "nodes");
+        spec.segments = int(r["segments"].integer_in(1, common::kMaxRopeSegments));
+        check_count(r["segments"], std::int64_t(b.n_nodes()) + spec.segments, common::kMaxNodes, "nodes");
         spec.node_mass = r["mass"].positive();
         spec.stiffness = r["stiffness"].positive();
         if (r.has("bending_stiffness")) spec.bending_stiffness = r["bending_stiffness"].non_negative();
@@ -124,22 +124,22 @@ void parse_ropes(const JsonNode& ropes, ModelBuilder& b)
     }
 }
 
-void parse_cloths(const JsonNode& cloths, ModelBuilder& b)
+void parse_cloths(const common::JsonNode& cloths, ModelBuilder& b)
 {
     const int d = b.dim();
     for (std::size_t k = 0; k < cloths.size(); ++k) {
-        const JsonNode c = cloths[k];
+        const common::JsonNode c = cloths[k];
         c.allow_keys({"name", "origin", "u", "v", "resolution", "mass", "stiffness", "attach"});
         ClothSpec spec;
         spec.name = node_name(c["name"]);
         spec.origin = c["origin"].vector(d);
         spec.u = c["u"].vector(d);
         spec.v = c["v"].vector(d);
-        const JsonNode res = c["resolution"];
+        const common::JsonNode res = c["resolution"];
         if (!res.is_array() || res.size() != 2) res.fail_value("must be [nodes along u, nodes along v]");
-        spec.nu = int(res[0].integer_in(2, kMaxClothSide));
-        spec.nv = int(res[1].integer_in(2, kMaxClothSide));
-        check_count(res, std::int64_t(b.n_nodes()) + std::int64_t(spec.nu) * spec.nv, kMaxNodes, "nodes");
+        spec.nu = int(res[0].integer_in(2, common::kMaxClothSide));
+        spec.nv = int(res[1].integer_in(2, common::kMaxClothSide));
+        check_count(res, std::int64_t(b.n_nodes()) + std::int64_t(spec.nu) * spec.nv, common::kMaxNodes, "nodes");
         const double cell_u = spec.u.norm() / (spec.nu - 1), cell_v = spec.v.norm() / (spec.nv - 1);
         if (!(cell_u > 0)) c["u"].fail_value("must be a non-zero edge vector");
         if (!(cell_v > 0)) c["v"].fail_value("must be a non-zero edge vector");
@@ -148,17 +148,17 @@ void parse_cloths(const JsonNode& cloths, ModelBuilder& b)
         if (d == 2 && !(std::abs(spec.u[0] * spec.v[1] - spec.u[1] * spec.v[0]) > 1e-12 * spec.u.norm() * spec.v.norm()))
             c["v"].fail_value("must not be parallel to u");
         spec.total_mass = c["mass"].positive();
-        const JsonNode st = c["stiffness"];
+        const common::JsonNode st = c["stiffness"];
         st.allow_keys({"structural", "shear", "bending"});
         spec.structural = st["structural"].positive();
         if (st.has("shear")) spec.shear = st["shear"].non_negative();
         if (st.has("bending")) spec.bending = st["bending"].non_negative();
         if (c.has("attach")) {
-            const JsonNode at = c["attach"];
+            const common::JsonNode at = c["attach"];
             for (std::size_t a = 0; a < at.size(); ++a) {
-                const JsonNode item = at[a];
+                const common::JsonNode item = at[a];
                 item.allow_keys({"node", "role"});
-                const JsonNode ij = item["node"];
+                const common::JsonNode ij = item["node"];
                 if (!ij.is_array() || ij.size() != 2) ij.fail_value("must be a grid index [i, j]");
                 ClothSpec::Attachment att;
                 att.i = int(ij[0].integer_in(0, spec.nu - 1));
@@ -174,7 +174,7 @@ void parse_cloths(const JsonNode& cloths, ModelBuilder& b)
     }
 }
 
-void parse_solver(const JsonNode& s, SolverSettings& settings)
+void parse_solver(const common::JsonNode& s, SolverSettings& settings)
 {
     s.allow_keys({"tolerance", "max_iterations", "linear_solver", "reuse_factorization"});
     if (s.has("reuse_factorization")) settings.reuse_factorization = s["reuse_factorization"].boolean();
@@ -190,11 +190,11 @@ void parse_solver(const JsonNode& s, SolverSettings& settings)
 
 } // namespace
 
-Model parse_model(const JsonNode& root)
+Model parse_model(const common::JsonNode& root)
 {
     root.require_object();
     const int d = int(root["dim"].integer_in(2, 3));
-    const double dt = root["dt"].number_in(kMinDt, kMaxDt);
+    const double dt = root["dt"].number_in(common::kMinDt, common::kMaxDt);
     Eigen::VectorXd gravity = Eigen::VectorXd::Zero(d);
     gravity[1] = -9.81;
     if (root.has("gravity")) gravity = root["gravity"].vector(d);
@@ -204,7 +204,7 @@ Model parse_model(const JsonNode& root)
     if (root.has("ropes")) parse_ropes(root["ropes"], b);
     if (root.has("cloths")) parse_cloths(root["cloths"], b);
     if (root.has("springs")) parse_springs(root["springs"], b);
-    check_count(root, b.n_springs(), kMaxSprings, "springs");
+    check_count(root, b.n_springs(), common::kMaxSprings, "springs");
     if (root.has("solver")) parse_solver(root["solver"], b.solver);
 
     Model m = b.build();

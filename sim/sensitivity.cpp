@@ -4,6 +4,7 @@
 #include "sim/potential.hpp"
 
 #include <cassert>
+#include <stdexcept>
 #include <string>
 
 namespace podsim::sim {
@@ -52,7 +53,7 @@ void StateSelection::add_transpose(const Model& model, const Eigen::Ref<const Ei
 }
 
 SensitivityError::SensitivityError(int s)
-    : RuntimeFailure("step " + std::to_string(s) +
+    : common::RuntimeFailure("step " + std::to_string(s) +
                          ": the exact Hessian is not positive definite, so the step has no derivative"),
       step(s)
 {
@@ -124,11 +125,25 @@ void step_adjoint(Simulator& sim, const State& z, const State& z_next, const Sta
     }
 }
 
+namespace {
+
+// the trajectory functions treat states[0] as an initial state (BDF1 first step, no previous
+// step slots): a rollout that starts later is refused in every build type
+void require_initial_rollout(const std::vector<State>& states, const char* function)
+{
+    if (states.empty() || states[0].t != 0)
+        throw std::invalid_argument(std::string(function) + ": the rollout must start at an initial state (t = 0), got " +
+                                    (states.empty() ? std::string("no states") : "t = " + std::to_string(states[0].t)) +
+                                    "; use step_tangent / step_adjoint for rollouts that start later");
+}
+
+} // namespace
+
 Eigen::VectorXd trajectory_tangent(Simulator& sim, const std::vector<State>& states,
                                    const StateSelection& sel, const Eigen::MatrixXd& da,
                                    const Eigen::VectorXd& dx0, const Eigen::VectorXd& dv0)
 {
-    assert(!states.empty() && states[0].t == 0);
+    require_initial_rollout(states, __func__);
     const Model& m = sim.model();
     const int n = int(states.size()) - 1, ns = sel.size(m);
     assert(da.rows() == m.n_p() && da.cols() == n);
@@ -150,7 +165,7 @@ Eigen::VectorXd trajectory_tangent(Simulator& sim, const std::vector<State>& sta
 TrajectoryGradient trajectory_adjoint(Simulator& sim, const std::vector<State>& states,
                                       const StateSelection& sel, const Eigen::VectorXd& bar_s)
 {
-    assert(!states.empty() && states[0].t == 0);
+    require_initial_rollout(states, __func__);
     const Model& m = sim.model();
     const int n = int(states.size()) - 1, ns = sel.size(m);
     assert(bar_s.size() == Eigen::Index(n + 1) * ns);
@@ -172,7 +187,7 @@ TrajectoryGradient trajectory_adjoint(Simulator& sim, const std::vector<State>& 
 
 Eigen::MatrixXd trajectory_jacobian(Simulator& sim, const std::vector<State>& states, const StateSelection& sel)
 {
-    assert(!states.empty() && states[0].t == 0);
+    require_initial_rollout(states, __func__);
     const Model& m = sim.model();
     const int n = int(states.size()) - 1, ns = sel.size(m), na = m.n_p(), nx = m.n_x(), d = m.dim;
     const double h = m.dt;
@@ -219,7 +234,7 @@ Eigen::MatrixXd trajectory_jacobian(Simulator& sim, const std::vector<State>& st
 
 Eigen::MatrixXd initial_state_jacobian(Simulator& sim, const std::vector<State>& states, const StateSelection& sel)
 {
-    assert(!states.empty() && states[0].t == 0);
+    require_initial_rollout(states, __func__);
     const Model& m = sim.model();
     const int n = int(states.size()) - 1, ns = sel.size(m), nx = m.n_x();
     Eigen::MatrixXd j(Eigen::Index(n + 1) * ns, 2 * nx);

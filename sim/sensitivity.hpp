@@ -5,7 +5,7 @@
 // respect to the initial state.
 
 #include "sim/bdf2.hpp"
-#include "sim/input_error.hpp"
+#include "common/input_error.hpp"
 
 #include <Eigen/Core>
 
@@ -39,7 +39,7 @@ struct StateSelection {
 
 /// Thrown when the exact Hessian of a step is not positive definite (the step did not end at a
 /// strict minimum), so its sensitivities are undefined. Carries the step index.
-class SensitivityError : public RuntimeFailure {
+class SensitivityError : public common::RuntimeFailure {
 public:
     SensitivityError(int step);
     int step;
@@ -60,7 +60,10 @@ void step_adjoint(Simulator& sim, const State& z, const State& z_next, const Sta
                   StateTangent& bar_z, Eigen::Ref<Eigen::MatrixXd> bar_a);
 
 // The trajectory functions below take a whole rollout `states` = z_0..z_N that starts at an
-// initial state (states[0].t == 0, asserted), as sim::rollout produces.
+// initial state (states[0].t == 0), as sim::rollout produces from a sampled or nominal state. A
+// rollout that starts later (truncated BPTT windows, NDP segments) is refused with
+// std::invalid_argument in every build type: its derivatives also depend on x_{t-1}, v_{t-1},
+// which these functions do not report; chain step_tangent / step_adjoint for those.
 
 /// Directional derivative of s_0..s_N (stacked, (N+1) n_s) of a rollout `states` (z_0..z_N) for
 /// action direction `da` (n_p x N) and initial-state direction (dx0, dv0).

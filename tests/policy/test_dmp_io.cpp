@@ -2,7 +2,7 @@
 // demonstration CSV, and the trajectory CSV layout.
 #include "policy/dmp_io.hpp"
 
-#include "sim/input_error.hpp"
+#include "common/input_error.hpp"
 
 #include <doctest/doctest.h>
 
@@ -22,8 +22,8 @@ nlohmann::json valid_json()
 std::string error_of(const nlohmann::json& j)
 {
     try {
-        dmp_from_json(podsim::sim::JsonNode(j, "d.json"));
-    } catch (const podsim::sim::InputError& e) {
+        dmp_from_json(podsim::common::JsonNode(j, "d.json"));
+    } catch (const podsim::common::InputError& e) {
         return e.what();
     }
     return "";
@@ -33,7 +33,7 @@ std::string demo_error(const std::string& text)
 {
     try {
         parse_demo_csv(text, "demo.csv");
-    } catch (const podsim::sim::InputError& e) {
+    } catch (const podsim::common::InputError& e) {
         return e.what();
     }
     return "";
@@ -43,7 +43,7 @@ std::string demo_error(const std::string& text)
 
 TEST_CASE("policy: dmp json round trip is exact")
 {
-    DmpModel m = dmp_from_json(podsim::sim::JsonNode(valid_json(), "d.json"));
+    DmpModel m = dmp_from_json(podsim::common::JsonNode(valid_json(), "d.json"));
     std::mt19937_64 rng(3);
     std::uniform_real_distribution<double> u(-1, 1);
     for (int i = 0; i < m.params.weights.size(); ++i) m.params.weights.data()[i] = u(rng) * 1e3;
@@ -52,7 +52,7 @@ TEST_CASE("policy: dmp json round trip is exact")
     m.params.amplitude = Eigen::Vector2d(0.3, 1.0 / 3.0);
     m.names = {"x", "y"};
     const nlohmann::json text = nlohmann::json::parse(dmp_to_json(m).dump());
-    const DmpModel back = dmp_from_json(podsim::sim::JsonNode(text, "d.json"));
+    const DmpModel back = dmp_from_json(podsim::common::JsonNode(text, "d.json"));
     CHECK(back.params.weights == m.params.weights);
     CHECK(back.params.goal == m.params.goal);
     CHECK(back.params.amplitude == m.params.amplitude);
@@ -126,7 +126,7 @@ TEST_CASE("policy: bad demonstration csv gives one-line errors with line and col
 
 TEST_CASE("policy: trajectory csv has steps + 1 rows per dimension")
 {
-    const DmpModel m = dmp_from_json(podsim::sim::JsonNode(valid_json(), "d.json"));
+    const DmpModel m = dmp_from_json(podsim::common::JsonNode(valid_json(), "d.json"));
     const DmpTrajectory t = rollout(m);
     const std::string csv = trajectory_csv(m, t);
     CHECK(csv.rfind("step,time,dim,y,yd,ydd\n0,0,0,0,0,", 0) == 0);

@@ -4,7 +4,7 @@
 
 #include "policy/mlp_policy.hpp"
 #include "policy/ndp.hpp"
-#include "sim/input_error.hpp"
+#include "common/input_error.hpp"
 #include "tests/fd.hpp"
 
 #include <doctest/doctest.h>
@@ -16,14 +16,14 @@ namespace {
 std::unique_ptr<Policy> round_trip(const Policy& p)
 {
     const nlohmann::json text = nlohmann::json::parse(policy_to_json(p).dump());
-    return policy_from_json(podsim::sim::JsonNode(text, "p.json"));
+    return policy_from_json(podsim::common::JsonNode(text, "p.json"));
 }
 
 std::string error_of(const nlohmann::json& j)
 {
     try {
-        policy_from_json(podsim::sim::JsonNode(j, "p.json"));
-    } catch (const podsim::sim::InputError& e) {
+        policy_from_json(podsim::common::JsonNode(j, "p.json"));
+    } catch (const podsim::common::InputError& e) {
         return e.what();
     }
     return "";
@@ -92,7 +92,7 @@ TEST_CASE("policy: adam state round-trips through JSON exactly")
     Eigen::VectorXd p = podsim::test::random_vector(rng, 5);
     for (int i = 0; i < 3; ++i) a.step(p, podsim::test::random_vector(rng, 5));
     const nlohmann::json text = nlohmann::json::parse(adam_to_json(a).dump());
-    Adam b = adam_from_json(podsim::sim::JsonNode(text, "opt.json"), 5);
+    Adam b = adam_from_json(podsim::common::JsonNode(text, "opt.json"), 5);
     CHECK(b.steps() == 3);
     CHECK(b.first_moment() == a.first_moment());
     CHECK(b.second_moment() == a.second_moment());
@@ -104,11 +104,11 @@ TEST_CASE("policy: adam state round-trips through JSON exactly")
     a.step(pa, g);
     b.step(pb, g);
     CHECK(pa == pb);
-    CHECK_THROWS_AS(adam_from_json(podsim::sim::JsonNode(text, "opt.json"), 4), podsim::sim::InputError);
+    CHECK_THROWS_AS(adam_from_json(podsim::common::JsonNode(text, "opt.json"), 4), podsim::common::InputError);
     nlohmann::json bad = text;
     bad["beta1"] = 1;
-    CHECK_THROWS_WITH_AS(adam_from_json(podsim::sim::JsonNode(bad, "opt.json"), 5), "opt.json: beta1: got 1, must be in [0, 1)",
-                         podsim::sim::InputError);
+    CHECK_THROWS_WITH_AS(adam_from_json(podsim::common::JsonNode(bad, "opt.json"), 5), "opt.json: beta1: got 1, must be in [0, 1)",
+                         podsim::common::InputError);
 }
 
 TEST_CASE("policy: bad policy JSON gives one-line errors")

@@ -210,6 +210,26 @@ TEST_CASE("sensitivity: the initial-state Jacobian matches finite differences")
     CHECK(j.norm() > 1.0);
 }
 
+TEST_CASE("sensitivity: trajectory functions refuse a rollout that does not start at t = 0")
+{
+    Case c = cases()[0];
+    const Model& m = c.model;
+    Simulator sim(m);
+    std::mt19937_64 rng(5);
+    const Eigen::MatrixXd a = random_actions(rng, m, 6, 0.3);
+    std::vector<State> states;
+    REQUIRE(rollout(sim, nominal_state(m), a, states).converged);
+    states.erase(states.begin()); // z_1 .. z_6: starts at t = 1
+    const Eigen::MatrixXd da = a.rightCols(5);
+    const Eigen::VectorXd zero = Eigen::VectorXd::Zero(m.n_x());
+    const Eigen::VectorXd w = Eigen::VectorXd::Ones(6 * c.sel.size(m));
+    CHECK_THROWS_AS(trajectory_tangent(sim, states, c.sel, da, zero, zero), std::invalid_argument);
+    CHECK_THROWS_AS(trajectory_adjoint(sim, states, c.sel, w), std::invalid_argument);
+    CHECK_THROWS_AS(trajectory_jacobian(sim, states, c.sel), std::invalid_argument);
+    CHECK_THROWS_AS(initial_state_jacobian(sim, states, c.sel), std::invalid_argument);
+    CHECK_THROWS_AS(trajectory_jacobian(sim, {}, c.sel), std::invalid_argument);
+}
+
 TEST_CASE("sensitivity: derivative calls leave the simulator and the rollout unchanged")
 {
     Case c = cases()[4]; // rope, sparse, factorisation reuse on

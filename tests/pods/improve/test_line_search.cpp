@@ -1,0 +1,60 @@
+// Projected backtracking line search on real rollouts of the 2D pendulum.
+#include "pods/improve/improvement.hpp"
+#include "pods/task/initial_state.hpp"
+#include "pods/improve/line_search.hpp"
+#include "pods/task/scene.hpp"
+#include "sim/rollout.hpp"
+#include "tests/fd.hpp"
+
+using namespace podsim;
+
+namespace {
+
+double total_cost(sim::Simulator& sim, const pods::QuadraticCost& cost, const sim::State& z0, const Eigen::MatrixXd& a)
+{
+    std::vector<sim::State> states;
+    REQUIRE(sim::rollout(sim, z0, a, states).converged);
+    return cost.total(sim.model(), states, a);
+}
+
+} // namespace
+
+TEST_CASE("line_search: accepts only improvements and Gauss-Newton improves the cost")
+{
+    struct {
+        pods::Scene scene;
+        pods::QuadraticCost cost;
+        sim::State z0;
+        Eigen::MatrixXd actions;
+    } f;
+    f.scene = pods::load_scene(PODSIM_SOURCE_DIR "/scenes/pendulum_2d_stop.json");
+    f.scene.model.solver.tolerance = 1e-14;
+    f.cost = pods::quadratic_cost(f.scene.model, f.scene.task);
+    f.z0 = pods::sample_initial_state(f.scene.model, f.scene.task, 3);
+    std::mt19937_64 rng(3);
+    f.actions = test::random_vector(rng, 2 * 60, -0.3, 0.3).reshaped(2, 60);
+    sim::Simulator sim(f.scene.model);
+    std::vector<sim::State> states;
+    REQUIRE(sim::rollout(sim, f.z0, f.actions, states).converged);
+    const double c0 = f.cost.total(f.scene.model, states, f.actions);
+    const Eigen::MatrixXd grad = pods::cost_gradient_adjoint(sim, f.cost, states, f.actions);
+
+    const Eigen::MatrixXd gn = pods::gauss_newton_step(sim, f.cost, states, f.actions, 0.0);
+    const pods::LineSearchResult r = pods::line_search(sim, f.scene.task, f.cost, f.z0, f.actions, c0, gn);
+    CHECK(r.accepted);
+    CHECK(r.cost < c0);
+    CHECK(r.cost == doctest::Approx(total_cost(sim, f.cost, f.z0, r.actions)).epsilon(1e-12));
+    CHECK(r.actions.cwiseAbs().maxCoeff() <= f.scene.task.action_limit);
+
+    // an ascent direction is never accepted, and the cost returned is never worse
+    const pods::LineSearchResult up = pods::line_search(sim, f.scene.task, f.cost, f.z0, f.actions, c0, grad, 1e-3, 6);
+    CHECK(!up.accepted);
+    CHECK(up.cost == c0);
+    CHECK(up.evaluations == 7);
+    CHECK(up.actions == f.actions);
+
+    // the first-order step improves for a small enough alpha
+    const pods::LineSearchResult first = pods::line_search(sim, f.scene.task, f.cost, f.z0, f.actions, c0, -grad, 1.0, 30);
+    CHECK(first.accepted);
+    CHECK(first.cost < c0);
+}
