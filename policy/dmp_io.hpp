@@ -1,5 +1,5 @@
 #pragma once
-// DMP files: the DMP JSON format (DESIGN.md section 7), demonstration CSV input and the
+// DMP files: the DMP JSON format (docs/design.md section 7), demonstration CSV input and the
 // trajectory.csv output. Every reader validates and throws common::InputError with a one-line
 // message naming the file, the location (JSON path or CSV line / column), the value and the rule.
 

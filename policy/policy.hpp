@@ -1,5 +1,5 @@
 #pragma once
-// The Policy interface shared by the MLP and NDP heads (DESIGN.md section 5): batched actions from
+// The Policy interface shared by the MLP and NDP heads (docs/design.md section 5): batched actions from
 // observations, a flat parameter vector, vector-Jacobian products for PODS regression and BPTT.
 // JSON save / load lives in policy_io.hpp.
 

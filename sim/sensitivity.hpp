@@ -1,5 +1,5 @@
 #pragma once
-// Analytic sensitivities of BDF2 rollouts (DESIGN.md section 3): forward tangents of a step by the
+// Analytic sensitivities of BDF2 rollouts (docs/design.md section 3): forward tangents of a step by the
 // implicit function theorem with the exact Hessian at the converged step, their exact transpose
 // (the adjoint, one solve per step, no tape), the trajectory Jacobian ds/da and the Jacobian with
 // respect to the initial state.

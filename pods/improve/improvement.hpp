@@ -1,5 +1,5 @@
 #pragma once
-// Trajectory improvement (PODS paper eq. 6 and 14, DESIGN.md section 4): the cost gradient with
+// Trajectory improvement (PODS paper eq. 6 and 14, docs/design.md section 4): the cost gradient with
 // respect to the actions (adjoint, or through the trajectory Jacobian), the first-order step and
 // the Gauss-Newton step, dense or by a Riccati recursion.
 //   grad  = dC/da + J^T dC/ds                          (the value gradient is dV/da = -grad)

@@ -1,5 +1,5 @@
 #pragma once
-// Projected backtracking line search on the re-simulated cost (DESIGN.md section 4):
+// Projected backtracking line search on the re-simulated cost (docs/design.md section 4):
 // alpha = alpha0, alpha0/2, ... accept the first with C(clamp(a + alpha delta)) < C(a).
 
 #include "pods/task/cost.hpp"

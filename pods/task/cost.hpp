@@ -1,5 +1,5 @@
 #pragma once
-// The task cost per step and at the end of the horizon (PODS paper eq. 15, DESIGN.md section 4):
+// The task cost per step and at the end of the horizon (PODS paper eq. 15, docs/design.md section 4):
 //   c_t = w_p |p_t - p*|^2 + w_x sum_payload |x_t - x*|^2 + w_v sum_payload |v_t|^2 + w_a |a_t|^2
 // The reward is -c_t.
 
@@ -24,7 +24,7 @@ CostTerms step_cost(const sim::Model& model, const Task& task, const sim::State&
 /// c_N(s_N) with the terminal weights (no action term).
 CostTerms terminal_cost(const sim::Model& model, const Task& task, const sim::State& z);
 
-/// The same cost in reduced-state form, for derivatives (DESIGN.md section 4):
+/// The same cost in reduced-state form, for derivatives (docs/design.md section 4):
 ///   c_t = (s_t - s*)^T diag(w) (s_t - s*) + w_a |a_t|^2,   c_N = (s_N - s*)^T diag(w_N) (s_N - s*)
 /// with s_t = (p_t, x_t of the payload, v_t of the payload) as in sim::StateSelection.
 /// Gradients: dc/ds = 2 diag(w) (s - s*), dc/da = 2 w_a a; Hessians (constant, PSD):

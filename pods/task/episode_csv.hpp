@@ -1,5 +1,5 @@
 #pragma once
-// CSV files of episodes (DESIGN.md section 7): states.csv, actions.csv, rewards.csv writers and
+// CSV files of episodes (docs/design.md section 7): states.csv, actions.csv, rewards.csv writers and
 // the validated reader of action files (`--actions`). Numbers are written with round-trip
 // precision.
 

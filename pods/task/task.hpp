@@ -1,6 +1,6 @@
 #pragma once
 // The control task of a scene: horizon, payload and targets, cost weights, action limit and the
-// initial-state sampler (DESIGN.md section 4).
+// initial-state sampler (docs/design.md section 4).
 
 #include "common/json_node.hpp"
 #include "sim/model.hpp"
