@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Tests of scripts/plot on tiny CSV files: PNGs are written, bad input exits 2 with one line.
+# Usage: tests/scripts/test_plot.sh curves|rollout|errors   (registered with ctest)
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+plot="$root/scripts/plot"
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# a PNG file: exists, starts with the PNG signature, is not trivially small
+is_png() {
+  [[ -f "$1" ]] || fail "$1 was not written"
+  [[ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" == "89504e470d0a1a0a" ]] || fail "$1 is not a PNG"
+  (($(stat -c %s "$1") > 2000)) || fail "$1 is too small"
+}
+
+log_header="epoch,wall_s,sim_steps,train_return,test_return_mean,test_return_std,terminal_ke,final_distance,action_mag,alpha_mean,fit_loss,failed"
+
+write_compare() {
+  echo "method,seed,$log_header"
+  for m in pods2 bptt; do
+    for s in 1 2; do
+      for e in 0 1 2 3 4 5; do
+        awk -v m="$m" -v s="$s" -v e="$e" 'BEGIN {
+          r = (m == "pods2") ? 0.5 : 0.8; c = 10 * r ^ e * (1 + 0.05 * s)
+          printf "%s,%d,%d,%.3f,%d,%.6g,%.6g,%.6g,0.01,0.1,0.5,1,0.02,%d\n",
+                 m, s, e, 1.5 * (e + 1) + 0.1 * s, 25600 * e, -1.1 * c, -c, 0.3 * c, (e == 3 && m == "bptt")
+        }'
+      done
+    done
+  done
+}
+
+write_log() {
+  echo "$log_header"
+  for e in 0 1 2 3; do
+    awk -v e="$e" 'BEGIN { c = 5 * 0.6 ^ e; printf "%d,%.2f,%d,%.6g,%.6g,0.1,0.01,0.1,0.5,1,0.02,0\n", e, 0.7 * e, 100 * e, -c, -c }'
+  done
+}
+
+write_states() {
+  echo "episode,step,time,node,role,x,y,z,vx,vy,vz"
+  for ep in 0 1; do
+    awk -v ep="$ep" 'BEGIN {
+      th = 0.5 + 0.2 * ep; om = 0; p = 0
+      for (t = 0; t <= 50; t++) {
+        printf "%d,%d,%.2f,handle,handle,%.6f,0,0,0.3,0,0\n", ep, t, 0.01 * t, p
+        printf "%d,%d,%.2f,bob,free,%.6f,%.6f,0,%.6f,%.6f,0\n", ep, t, 0.01 * t,
+               p + sin(th), -cos(th), cos(th) * om + 0.3, sin(th) * om
+        om -= 9.81 * sin(th) * 0.01; th += om * 0.01; p += 0.003
+      }
+    }'
+  done
+}
+
+# exits 2 with exactly one stderr line starting "plot: error: <file>"
+expect_input_error() {
+  local file="$1"; shift
+  local rc=0
+  "$plot" "$@" 2>"$tmp/stderr" >/dev/null || rc=$?
+  ((rc == 2)) || fail "$* exited $rc, expected 2"
+  (($(wc -l <"$tmp/stderr") == 1)) || fail "$*: stderr is not one line: $(cat "$tmp/stderr")"
+  grep -q "^plot: error: $file" "$tmp/stderr" || fail "$*: unexpected message: $(cat "$tmp/stderr")"
+}
+
+case "${1:-}" in
+  curves)
+    write_compare >"$tmp/compare.csv"
+    write_log >"$tmp/log.csv"
+    "$plot" curves "$tmp/compare.csv" --out "$tmp/compare"
+    is_png "$tmp/compare/return_vs_wall.png"
+    is_png "$tmp/compare/return_vs_epoch.png"
+    "$plot" curves "$tmp/log.csv" --out "$tmp/log"
+    is_png "$tmp/log/return_vs_wall.png"
+    is_png "$tmp/log/return_vs_epoch.png"
+    ;;
+  rollout)
+    write_states >"$tmp/states.csv"
+    "$plot" rollout "$tmp/states.csv" --out "$tmp/rollout.png"
+    is_png "$tmp/rollout.png"
+    "$plot" rollout "$tmp/states.csv" --episode 1 --scene "$root/scenes/pendulum_2d_stop.json" \
+      --out "$tmp/rollout1.png"
+    is_png "$tmp/rollout1.png"
+    ;;
+  errors)
+    write_compare | cut -d, -f1-6,8- >"$tmp/no_test_return.csv"   # drops test_return_mean
+    expect_input_error "$tmp/no_test_return.csv" curves "$tmp/no_test_return.csv" --out "$tmp/x"
+    grep -q "missing column test_return_mean" "$tmp/stderr" || fail "message does not name the column"
+    write_states | cut -d, -f1-5,7- >"$tmp/no_y.csv"                # drops y
+    expect_input_error "$tmp/no_y.csv" rollout "$tmp/no_y.csv" --out "$tmp/x.png"
+    expect_input_error "$tmp/absent.csv" curves "$tmp/absent.csv" --out "$tmp/x"
+    write_states >"$tmp/states.csv"
+    expect_input_error "$tmp/states.csv" rollout "$tmp/states.csv" --episode 9 --out "$tmp/x.png"
+    write_log | sed '3s/^1,0.70,/1,fast,/' >"$tmp/bad_number.csv"
+    expect_input_error "$tmp/bad_number.csv" curves "$tmp/bad_number.csv" --out "$tmp/x"
+    [[ ! -e "$tmp/x" && ! -e "$tmp/x.png" ]] || fail "output written despite bad input"
+    ;;
+  *)
+    echo "usage: $0 curves|rollout|errors" >&2
+    exit 2
+    ;;
+esac
+echo "ok: plot $1"
