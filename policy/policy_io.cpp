@@ -39,7 +39,7 @@ nlohmann::json mlp_to_json(const Mlp& net)
 Mlp mlp_from_json(const common::JsonNode& node)
 {
     node.allow_keys({"type", "inputs", "outputs", "hidden", "activations", "input_scale", "output_limit",
-                     "last_layer_scale", "parameters"});
+                     "last_layer_scale", "parameters", "training"});
     MlpConfig c;
     c.n_in = int(node["inputs"].integer_in(1, kMaxPolicyInputs));
     c.n_out = int(node["outputs"].integer_in(1, kMaxPolicyInputs));
@@ -126,7 +126,7 @@ std::unique_ptr<Policy> policy_from_json(const common::JsonNode& node)
     }
     node.allow_keys({"type", "observations", "actions", "horizon", "substeps", "dt", "basis", "kernel", "integrator",
                      "scaling", "amplitude", "alpha", "beta", "a_x", "only_g", "learn_alpha", "alpha_range",
-                     "handle_offset", "handle_scale", "weight_scale", "goal_scale", "network"});
+                     "handle_offset", "handle_scale", "weight_scale", "goal_scale", "network", "training"});
     NdpConfig c;
     c.n_obs = int(node["observations"].integer_in(1, kMaxPolicyInputs));
     c.n_act = int(node["actions"].integer_in(1, kMaxDmpDims));

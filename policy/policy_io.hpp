@@ -21,7 +21,9 @@ namespace podsim::policy {
 nlohmann::json mlp_to_json(const Mlp& net);
 Mlp mlp_from_json(const common::JsonNode& node);
 
-/// {"type": "mlp", ...mlp keys} or {"type": "ndp", ...head keys, "network": {...mlp keys}}
+/// {"type": "mlp", ...mlp keys} or {"type": "ndp", ...head keys, "network": {...mlp keys}}. A
+/// top-level "training" object (a training checkpoint's state, docs/training.md) is allowed and
+/// ignored here.
 nlohmann::json policy_to_json(const Policy& policy);
 std::unique_ptr<Policy> policy_from_json(const common::JsonNode& node);
 std::unique_ptr<Policy> read_policy_json(const std::string& path);

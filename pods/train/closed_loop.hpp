@@ -1,0 +1,66 @@
+#pragma once
+// Closed-loop rollouts of a policy on a task (docs/design.md section 4) and their adjoint: the
+// gradient of the trajectory cost with respect to the policy parameters (BPTT), through the
+// simulator's state adjoint and the policy's input and parameter vector-Jacobian products.
+
+#include "pods/task/cost.hpp"
+#include "pods/task/observation.hpp"
+#include "pods/task/task.hpp"
+#include "policy/policy.hpp"
+#include "sim/bdf2.hpp"
+#include "sim/sensitivity.hpp"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace podsim::pods {
+
+/// One closed-loop trajectory. The policy decides at steps t = 0, k, 2k, ... (k = its horizon:
+/// 1 for the MLP, the plan length for the NDP head) from obs_t = O(z_t) and the last applied action
+/// a_{t-1} (zero at t = 0); its k planned actions are clamped to the action limit and applied.
+struct ClosedLoopRollout {
+    std::vector<sim::State> states;  ///< z_0..z_N (fewer when a step failed)
+    Eigen::MatrixXd actions;         ///< n_a x N, applied (clamped), column t = a_t
+    Eigen::MatrixXd requested;       ///< n_a x N, the policy's outputs before clamping
+    Eigen::MatrixXd obs;             ///< n_obs x n_decisions, the observation at each decision
+    Eigen::MatrixXd handle_velocity; ///< n_a x n_decisions, the policy's velocity input a_{t-1}
+    double cost = 0;                 ///< C of the trajectory (cost, not reward)
+    bool ok = false;                 ///< false: a step failed or a value was not finite
+    int failed_step = -1;            ///< the step t (z_t -> z_{t+1}) that failed
+    std::string failure;             ///< why (empty when ok)
+
+    /// Number of decisions for horizon N and plan length k: ceil(N / k).
+    static int decisions(int horizon, int k) { return (horizon + k - 1) / k; }
+};
+
+/// Per-thread scratch of closed-loop rollouts and gradients, reused across trajectories. The tape
+/// keeps one policy workspace per decision for the gradient.
+struct ClosedLoopWorkspace {
+    std::vector<std::unique_ptr<policy::PolicyWorkspace>> tape;
+    std::string tape_type;                            // policy type the tape was made for
+    Eigen::MatrixXd obs, hv, plan;                    // one column: the policy's batch of 1
+    Eigen::VectorXd d_s, d_params_step;
+    Eigen::MatrixXd d_a, bar_a, d_plan, d_obs, d_hv;
+    sim::StateTangent bar, bar_next;
+};
+
+/// Runs `policy` from z0 for task.horizon steps. With `keep_tape` the policy workspaces of every
+/// decision are kept in `ws` for closed_loop_gradient(). Never throws for a Newton failure or a
+/// non-finite action: `out.ok` is false and `failed_step`, `failure` say why.
+void closed_loop_rollout(sim::Simulator& sim, const policy::Policy& policy, const ObservationMap& obs_map,
+                         const Task& task, const QuadraticCost& cost, const sim::State& z0, bool keep_tape,
+                         ClosedLoopWorkspace& ws, ClosedLoopRollout& out);
+
+/// dC/dtheta (n_params) of a successful closed-loop rollout made with keep_tape by the same
+/// thread's `ws`, by the reverse recursion
+///   bar_z_t = dc_t/ds_t S + (step adjoint of bar_z_{t+1}) + O^T (dpi/dobs)^T bar_u_t,
+///   bar_u_t = mask_t .* bar_a_t  (clamped components get zero derivative),
+/// where bar_a_t also receives the NDP head's handle-velocity input cotangent of the next
+/// decision. `window` > 0 truncates the state cotangent every `window` steps (truncated BPTT).
+/// Returns false with `failure` set when a step's sensitivity is undefined (never throws for it).
+bool closed_loop_gradient(sim::Simulator& sim, const policy::Policy& policy, const ObservationMap& obs_map,
+                          const Task& task, const QuadraticCost& cost, const ClosedLoopRollout& rollout,
+                          int window, ClosedLoopWorkspace& ws, Eigen::VectorXd& d_params, std::string& failure);
+
+} // namespace podsim::pods

@@ -1,0 +1,112 @@
+// Test-bed evaluation of policies (see evaluation.hpp).
+#include "pods/train/evaluation.hpp"
+
+#include "pods/task/initial_state.hpp"
+#include "pods/task/random.hpp"
+
+#include <cmath>
+
+namespace podsim::pods {
+
+std::vector<sim::State> test_bed(const sim::Model& model, const Task& task, std::uint64_t seed, int episodes)
+{
+    std::vector<sim::State> out;
+    out.reserve(std::size_t(episodes));
+    for (int i = 0; i < episodes; ++i)
+        out.push_back(sample_initial_state(model, task, derive_seed(seed, kTestStream, std::uint64_t(i))));
+    return out;
+}
+
+double terminal_kinetic_energy(const sim::Model& model, const Task& task, const sim::State& z)
+{
+    const int d = model.dim;
+    double ke = 0;
+    for (int i : task.payload) ke += 0.5 * model.mass[i * d] * z.v.segment(i * d, d).squaredNorm();
+    return ke;
+}
+
+double final_distance(const sim::Model& model, const Task& task, const sim::State& z)
+{
+    const int d = model.dim;
+    if (task.payload.empty()) return 0;
+    double sum = 0;
+    for (std::size_t k = 0; k < task.payload.size(); ++k)
+        sum += (z.x.segment(task.payload[k] * d, d) - task.target.col(Eigen::Index(k))).norm();
+    return sum / double(task.payload.size());
+}
+
+double action_magnitude(const Eigen::MatrixXd& actions)
+{
+    return actions.cols() ? actions.colwise().norm().mean() : 0.0;
+}
+
+EvaluationSummary evaluate_policy(Workers& workers, const policy::Policy& policy, const ObservationMap& obs_map,
+                                  const Task& task, const QuadraticCost& cost, const std::vector<sim::State>& initial,
+                                  std::vector<ClosedLoopRollout>* rollouts)
+{
+    const int n = int(initial.size());
+    std::vector<ClosedLoopRollout> local;
+    std::vector<ClosedLoopRollout>& r = rollouts ? *rollouts : local;
+    r.resize(std::size_t(n));
+#pragma omp parallel for num_threads(workers.threads()) schedule(dynamic, 1)
+    for (int i = 0; i < n; ++i) {
+        const int th = thread_index();
+        closed_loop_rollout(workers.sim(th), policy, obs_map, task, cost, initial[std::size_t(i)], false,
+                            workers.workspace(th), r[std::size_t(i)]);
+    }
+
+    // summary in episode order
+    const sim::Model& model = workers.sim(0).model();
+    EvaluationSummary s;
+    s.episodes = n;
+    double sum = 0, sum2 = 0;
+    for (const ClosedLoopRollout& e : r) {
+        if (!e.ok) {
+            ++s.failed;
+            continue;
+        }
+        const double ret = -e.cost;
+        sum += ret;
+        sum2 += ret * ret;
+        s.terminal_ke_mean += terminal_kinetic_energy(model, task, e.states.back());
+        s.final_distance_mean += final_distance(model, task, e.states.back());
+        s.action_mag_mean += action_magnitude(e.actions);
+    }
+    const int ok = n - s.failed;
+    if (ok > 0) {
+        s.return_mean = sum / ok;
+        s.return_std = std::sqrt(std::max(0.0, sum2 / ok - s.return_mean * s.return_mean));
+        s.terminal_ke_mean /= ok;
+        s.final_distance_mean /= ok;
+        s.action_mag_mean /= ok;
+    }
+    return s;
+}
+
+Episode to_episode(const sim::Model& model, const Task& task, const ClosedLoopRollout& r)
+{
+    Episode e;
+    e.states = r.states;
+    e.actions = r.actions;
+    const int n = int(r.actions.cols());
+    e.costs.reserve(std::size_t(n) + 1);
+    for (int t = 0; t < n; ++t) e.costs.push_back(step_cost(model, task, r.states[std::size_t(t)], r.actions.col(t)));
+    e.costs.push_back(terminal_cost(model, task, r.states[std::size_t(n)]));
+    e.stats.steps = n;
+    return e;
+}
+
+nlohmann::json to_json(const EvaluationSummary& s)
+{
+    nlohmann::json j = {{"episodes", s.episodes},
+                        {"failed", s.failed},
+                        {"return_mean", s.return_mean},
+                        {"return_std", s.return_std},
+                        {"terminal_ke_mean", s.terminal_ke_mean},
+                        {"final_distance_mean", s.final_distance_mean},
+                        {"action_mag_mean", s.action_mag_mean}};
+    if (!std::isnan(s.optimality_ratio)) j["optimality_ratio"] = s.optimality_ratio;
+    return j;
+}
+
+} // namespace podsim::pods

@@ -1,0 +1,110 @@
+// The PODS regression step (see regression.hpp).
+#include "pods/train/regression.hpp"
+
+#include <numeric>
+#include <random>
+
+namespace podsim::pods {
+
+RegressionData regression_samples(const sim::Model& model, const ObservationMap& obs_map,
+                                  const std::vector<sim::State>& states, const Eigen::MatrixXd& actions, int k)
+{
+    const int n = int(actions.cols()), na = int(actions.rows()), decisions = (n + k - 1) / k;
+    RegressionData d;
+    d.obs.resize(obs_map.size(model), decisions);
+    d.hv.setZero(na, decisions);
+    d.target.setZero(Eigen::Index(k) * na, decisions);
+    d.weight.setZero(Eigen::Index(k) * na, decisions);
+    for (int j = 0; j < decisions; ++j) {
+        const int t = j * k;
+        obs_map.observe(model, states[std::size_t(t)], d.obs.col(j));
+        if (t > 0) d.hv.col(j) = actions.col(t - 1);
+        for (int i = 0; i < k && t + i < n; ++i) {
+            d.target.block(Eigen::Index(i) * na, j, na, 1) = actions.col(t + i);
+            d.weight.block(Eigen::Index(i) * na, j, na, 1).setOnes();
+        }
+    }
+    return d;
+}
+
+RegressionData concatenate(const std::vector<RegressionData>& parts)
+{
+    RegressionData out;
+    Eigen::Index total = 0;
+    for (const RegressionData& p : parts) total += p.size();
+    if (parts.empty()) return out;
+    const RegressionData& f = parts.front();
+    out.obs.resize(f.obs.rows(), total);
+    out.hv.resize(f.hv.rows(), total);
+    out.target.resize(f.target.rows(), total);
+    out.weight.resize(f.weight.rows(), total);
+    Eigen::Index c = 0;
+    for (const RegressionData& p : parts) {
+        out.obs.middleCols(c, p.size()) = p.obs;
+        out.hv.middleCols(c, p.size()) = p.hv;
+        out.target.middleCols(c, p.size()) = p.target;
+        out.weight.middleCols(c, p.size()) = p.weight;
+        c += p.size();
+    }
+    return out;
+}
+
+namespace {
+
+// Fisher-Yates with the raw 64-bit generator (std::shuffle is not specified bit for bit)
+void shuffle(std::vector<int>& v, std::mt19937_64& rng)
+{
+    for (std::size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[std::size_t(rng() % i)]);
+}
+
+} // namespace
+
+double fit_policy(policy::Policy& policy, policy::Adam& adam, const RegressionData& data, int steps, int minibatch,
+                  std::uint64_t seed, policy::PolicyWorkspace& ws)
+{
+    const int s = data.size();
+    if (s == 0 || steps == 0) return 0;
+    const int m = std::min(minibatch, s);
+    std::mt19937_64 rng(seed);
+    std::vector<int> order(static_cast<std::size_t>(s));
+    std::iota(order.begin(), order.end(), 0);
+    shuffle(order, rng);
+    std::size_t cursor = 0;
+    Eigen::MatrixXd obs(data.obs.rows(), m), hv(data.hv.rows(), m), target(data.target.rows(), m),
+        weight(data.weight.rows(), m), pred;
+    Eigen::VectorXd grad, params;
+    double loss_sum = 0;
+    for (int step = 0; step < steps; ++step) {
+        // the next minibatch of the permutation
+        for (int c = 0; c < m; ++c) {
+            if (cursor == order.size()) {
+                shuffle(order, rng);
+                cursor = 0;
+            }
+            const int i = order[cursor++];
+            obs.col(c) = data.obs.col(i);
+            hv.col(c) = data.hv.col(i);
+            target.col(c) = data.target.col(i);
+            weight.col(c) = data.weight.col(i);
+        }
+        // L = 1/(2m) |w .* (pi - a*)|^2 and its gradient through the policy's VJP
+        policy.act(obs, hv, pred, ws);
+        pred = (pred - target).cwiseProduct(weight);
+        loss_sum += 0.5 * pred.squaredNorm() / m;
+        policy.vjp(ws, pred / double(m), grad, nullptr, nullptr);
+        params = policy.parameters();
+        adam.step(params, grad);
+        policy.set_parameters(params);
+    }
+    return loss_sum / steps;
+}
+
+double regression_loss(const policy::Policy& policy, const RegressionData& data, policy::PolicyWorkspace& ws)
+{
+    if (data.size() == 0) return 0;
+    Eigen::MatrixXd pred;
+    policy.act(data.obs, data.hv, pred, ws);
+    return 0.5 * (pred - data.target).cwiseProduct(data.weight).squaredNorm() / data.size();
+}
+
+} // namespace podsim::pods

@@ -1,0 +1,44 @@
+#pragma once
+// The PODS regression step (PODS paper eq. 7-9): the policy is fitted with Adam to the improved
+// actions at the states of the re-simulated improved trajectories,
+//   L = 1/(2 M) sum_samples sum_j w_j |pi_j(o, a_prev) - a*_j|^2   per minibatch of M samples.
+
+#include "pods/task/observation.hpp"
+#include "policy/adam.hpp"
+#include "policy/policy.hpp"
+#include "sim/state.hpp"
+
+#include <cstdint>
+#include <vector>
+
+namespace podsim::pods {
+
+/// Regression samples, one column each. A sample is one decision: the observation, the policy's
+/// velocity input (the previous improved action) and the k target actions (step-major, as the
+/// policy's plan); `weight` is 0 for plan entries past the horizon.
+struct RegressionData {
+    Eigen::MatrixXd obs;     ///< n_obs x S
+    Eigen::MatrixXd hv;      ///< n_a x S
+    Eigen::MatrixXd target;  ///< (k n_a) x S
+    Eigen::MatrixXd weight;  ///< (k n_a) x S, 1 or 0
+
+    int size() const { return int(obs.cols()); }
+};
+
+/// The samples of one improved trajectory (states z_0..z_N of `actions`, n_a x N): one per decision
+/// step t = 0, k, 2k, ... of a policy with plan length k.
+RegressionData regression_samples(const sim::Model& model, const ObservationMap& obs_map,
+                                  const std::vector<sim::State>& states, const Eigen::MatrixXd& actions, int k);
+
+/// Concatenates per-trajectory samples in the given order.
+RegressionData concatenate(const std::vector<RegressionData>& parts);
+
+/// `steps` Adam steps on minibatches of min(minibatch, S) samples drawn without replacement from a
+/// permutation seeded by `seed` (reshuffled when exhausted). Returns the mean minibatch loss.
+double fit_policy(policy::Policy& policy, policy::Adam& adam, const RegressionData& data, int steps, int minibatch,
+                  std::uint64_t seed, policy::PolicyWorkspace& ws);
+
+/// The loss L over all samples (one batched forward pass).
+double regression_loss(const policy::Policy& policy, const RegressionData& data, policy::PolicyWorkspace& ws);
+
+} // namespace podsim::pods

@@ -1,0 +1,139 @@
+// Training settings, their checks and config.json (see train_config.hpp).
+#include "pods/train/train_config.hpp"
+
+#include "policy/limits.hpp"
+
+#include <cmath>
+#include <stdexcept>
+
+namespace podsim::pods {
+
+namespace {
+
+void require(bool ok, const std::string& rule)
+{
+    if (!ok) throw std::invalid_argument(rule);
+}
+
+} // namespace
+
+std::string to_string(Method m)
+{
+    switch (m) {
+    case Method::kPods2: return "pods2";
+    case Method::kPods1: return "pods1";
+    case Method::kBptt: return "bptt";
+    }
+    return "?";
+}
+
+std::string to_string(Head h) { return h == Head::kMlp ? "mlp" : "ndp"; }
+
+Method method_from_string(const std::string& s)
+{
+    if (s == "pods2") return Method::kPods2;
+    if (s == "pods1") return Method::kPods1;
+    if (s == "bptt") return Method::kBptt;
+    throw std::invalid_argument("got \"" + s + "\", must be one of pods2, pods1, bptt");
+}
+
+Head head_from_string(const std::string& s)
+{
+    if (s == "mlp") return Head::kMlp;
+    if (s == "ndp") return Head::kNdp;
+    throw std::invalid_argument("got \"" + s + "\", must be one of mlp, ndp");
+}
+
+void validate_train_config(const TrainConfig& c)
+{
+    require(c.epochs >= 0 && c.epochs <= 1000000, "epochs: must be in [0, 1000000]");
+    require(c.batch >= 1 && c.batch <= 100000, "batch: must be in [1, 100000]");
+    require(c.test_episodes >= 1 && c.test_episodes <= 100000, "test_episodes: must be in [1, 100000]");
+    require(!c.hidden.empty() && c.hidden.size() <= std::size_t(policy::kMaxHiddenLayers),
+            "hidden: must have 1 to " + std::to_string(policy::kMaxHiddenLayers) + " layers");
+    for (int w : c.hidden)
+        require(w >= 1 && w <= policy::kMaxLayerWidth, "hidden: widths must be in [1, " + std::to_string(policy::kMaxLayerWidth) + "]");
+    require(c.last_layer_scale > 0 && c.last_layer_scale <= 1, "last_layer_scale: must be in (0, 1]");
+    require(c.ndp_horizon >= 1 && c.ndp_horizon <= policy::kMaxNdpHorizon, "ndp_horizon: must be in [1, 1000]");
+    require(c.ndp_basis >= 2 && c.ndp_basis <= policy::kMaxDmpBasis, "ndp_basis: must be in [2, 1000]");
+    require(c.ndp_substeps >= 1 && c.ndp_substeps <= policy::kMaxNdpSubsteps, "ndp_substeps: must be in [1, 1000]");
+    require(c.mu >= 0 && std::isfinite(c.mu), "mu: must be finite and >= 0");
+    require(c.max_halvings >= 0 && c.max_halvings <= 60, "max_halvings: must be in [0, 60]");
+    require(c.fit_steps >= 0 && c.fit_steps <= 100000, "fit_steps: must be in [0, 100000]");
+    require(c.minibatch >= 1 && c.minibatch <= 1000000, "minibatch: must be in [1, 1000000]");
+    require(c.fit_lr > 0 && c.fit_lr <= 1, "fit_lr: must be in (0, 1]");
+    require(c.bptt_lr > 0 && c.bptt_lr <= 1, "bptt_lr: must be in (0, 1]");
+    require(c.clip_norm >= 0 && std::isfinite(c.clip_norm), "clip_norm: must be finite and >= 0");
+    require(c.truncation >= 0 && c.truncation <= 1000000, "truncation: must be in [0, 1000000]");
+}
+
+nlohmann::json train_config_to_json(const TrainConfig& c)
+{
+    return {{"method", to_string(c.method)},
+            {"head", to_string(c.head)},
+            {"epochs", c.epochs},
+            {"batch", c.batch},
+            {"seed", c.seed},
+            {"test_seed", c.test_seed},
+            {"test_episodes", c.test_episodes},
+            {"hidden", c.hidden},
+            {"activation", policy::to_string(c.activation)},
+            {"last_layer_scale", c.last_layer_scale},
+            {"ndp_horizon", c.ndp_horizon},
+            {"ndp_basis", c.ndp_basis},
+            {"ndp_substeps", c.ndp_substeps},
+            {"mu", c.mu},
+            {"max_halvings", c.max_halvings},
+            {"fit_steps", c.fit_steps},
+            {"minibatch", c.minibatch},
+            {"fit_lr", c.fit_lr},
+            {"bptt_lr", c.bptt_lr},
+            {"clip_norm", c.clip_norm},
+            {"truncation", c.truncation}};
+}
+
+TrainConfig train_config_from_json(const common::JsonNode& n)
+{
+    n.allow_keys({"method", "head", "epochs", "batch", "seed", "test_seed", "test_episodes", "hidden", "activation",
+                  "last_layer_scale", "ndp_horizon", "ndp_basis", "ndp_substeps", "mu", "max_halvings", "fit_steps",
+                  "minibatch", "fit_lr", "bptt_lr", "clip_norm", "truncation"});
+    TrainConfig c;
+    c.method = method_from_string(n["method"].choice({"pods2", "pods1", "bptt"}));
+    c.head = head_from_string(n["head"].choice({"mlp", "ndp"}));
+    c.epochs = int(n["epochs"].integer_in(0, 1000000));
+    c.batch = int(n["batch"].integer_in(1, 100000));
+    c.seed = std::uint64_t(n["seed"].integer_in(0, std::int64_t(1) << 53));
+    c.test_seed = std::uint64_t(n["test_seed"].integer_in(0, std::int64_t(1) << 53));
+    c.test_episodes = int(n["test_episodes"].integer_in(1, 100000));
+    const common::JsonNode h = n["hidden"];
+    c.hidden.clear();
+    for (std::size_t i = 0; i < h.size(); ++i) c.hidden.push_back(int(h[i].integer_in(1, policy::kMaxLayerWidth)));
+    c.activation = policy::activation_from_string(n["activation"].choice({"tanh", "relu", "elu", "linear"}));
+    c.last_layer_scale = n["last_layer_scale"].positive();
+    c.ndp_horizon = int(n["ndp_horizon"].integer_in(1, policy::kMaxNdpHorizon));
+    c.ndp_basis = int(n["ndp_basis"].integer_in(2, policy::kMaxDmpBasis));
+    c.ndp_substeps = int(n["ndp_substeps"].integer_in(1, policy::kMaxNdpSubsteps));
+    c.mu = n["mu"].non_negative();
+    c.max_halvings = int(n["max_halvings"].integer_in(0, 60));
+    c.fit_steps = int(n["fit_steps"].integer_in(0, 100000));
+    c.minibatch = int(n["minibatch"].integer_in(1, 1000000));
+    c.fit_lr = n["fit_lr"].positive();
+    c.bptt_lr = n["bptt_lr"].positive();
+    c.clip_norm = n["clip_norm"].non_negative();
+    c.truncation = int(n["truncation"].integer_in(0, 1000000));
+    common::located(n, [&] { validate_train_config(c); return 0; });
+    return c;
+}
+
+std::vector<std::string> config_differences(const TrainConfig& a, const TrainConfig& b)
+{
+    nlohmann::json ja = train_config_to_json(a), jb = train_config_to_json(b);
+    ja.erase("epochs");
+    jb.erase("epochs");
+    std::vector<std::string> out;
+    for (auto it = ja.begin(); it != ja.end(); ++it)
+        if (it.value() != jb[it.key()]) out.push_back(it.key() + " " + it.value().dump() + " vs " + jb[it.key()].dump());
+    return out;
+}
+
+} // namespace podsim::pods

@@ -1,0 +1,72 @@
+#pragma once
+// Every setting of a training run (docs/training.md): method, policy head and network, batch,
+// seeds, the PODS improvement and regression, BPTT's optimiser. Written to config.json; a run is
+// resumed only with the same settings.
+
+#include "common/json_node.hpp"
+#include "policy/mlp.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace podsim::pods {
+
+enum class Method { kPods2, kPods1, kBptt };
+enum class Head { kMlp, kNdp };
+
+/// "pods2", "pods1", "bptt"; "mlp", "ndp".
+std::string to_string(Method m);
+std::string to_string(Head h);
+/// Throw std::invalid_argument listing the choices.
+Method method_from_string(const std::string& s);
+Head head_from_string(const std::string& s);
+
+struct TrainConfig {
+    Method method = Method::kPods2;
+    Head head = Head::kMlp;
+    int epochs = 30;                ///< epochs to run (a time budget may stop earlier)
+    int batch = 64;                 ///< k: trajectories per epoch
+    std::uint64_t seed = 1;         ///< network initialisation and training initial states
+    std::uint64_t test_seed = 12345;///< the test bed (the same for every method and seed)
+    int test_episodes = 64;
+
+    // policy network (both heads) and the NDP head's plan
+    std::vector<int> hidden{64, 64};
+    policy::Activation activation = policy::Activation::TANH;
+    double last_layer_scale = 0.01;
+    int ndp_horizon = 5;            ///< k actions per decision
+    int ndp_basis = 10;
+    int ndp_substeps = 4;
+
+    // PODS: trajectory improvement and regression
+    double mu = 1e-6;               ///< Gauss-Newton regularisation
+    int max_halvings = 12;          ///< line search
+    int fit_steps = 50;             ///< Adam steps per epoch (paper: 50)
+    int minibatch = 512;            ///< regression samples per Adam step
+    double fit_lr = 1e-3;
+
+    // BPTT
+    double bptt_lr = 1e-3;
+    double clip_norm = 1.0;         ///< global gradient norm clip (0: none)
+    int truncation = 0;             ///< window of truncated BPTT in steps (0: full horizon)
+
+    bool second_order() const { return method == Method::kPods2; }
+    bool is_pods() const { return method != Method::kBptt; }
+};
+
+/// Throws std::invalid_argument naming the violated rule ("batch: must be in [1, 100000]").
+void validate_train_config(const TrainConfig& c);
+
+/// Every setting, as config.json holds it.
+nlohmann::json train_config_to_json(const TrainConfig& c);
+/// Reads config.json (all keys required, unknown keys rejected, values validated).
+TrainConfig train_config_from_json(const common::JsonNode& node);
+
+/// The names of the settings in which two configurations differ, ignoring `epochs` (a resumed
+/// run may be extended); empty when they match.
+std::vector<std::string> config_differences(const TrainConfig& a, const TrainConfig& b);
+
+} // namespace podsim::pods

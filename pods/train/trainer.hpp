@@ -1,0 +1,82 @@
+#pragma once
+// One training run's state and its epochs (PODS paper Algorithm 1; docs/training.md): PODS
+// (closed-loop rollouts, box-aware improvement of every trajectory, regression) or BPTT (gradient
+// of the mean cost through the closed loop, Adam). Deterministic for any thread count: initial
+// states come from (seed, epoch, index), per-trajectory results are combined in index order.
+
+#include "pods/task/cost.hpp"
+#include "pods/task/observation.hpp"
+#include "pods/task/scene.hpp"
+#include "pods/train/closed_loop.hpp"
+#include "pods/train/evaluation.hpp"
+#include "pods/train/regression.hpp"
+#include "pods/train/train_config.hpp"
+#include "pods/train/workers.hpp"
+#include "policy/adam.hpp"
+#include "policy/policy.hpp"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace podsim::pods {
+
+/// A trajectory left out of an epoch: its index in the batch, the step and why.
+struct TrajectoryFailure {
+    int index = 0;
+    int step = -1;
+    std::string message;
+};
+
+struct EpochStats {
+    long long sim_steps = 0;      ///< simulated steps (rollouts, line-search trials, re-simulations)
+    double train_return = 0;      ///< mean return of the policy's own rollouts of this epoch
+    double alpha_mean = 0;        ///< PODS: mean accepted line-search step over the batch (0 if none)
+    double improved_return = 0;   ///< PODS: mean return of the improved trajectories
+    double fit_loss = 0;          ///< PODS: mean regression loss of the epoch's Adam steps
+    double gradient_norm = 0;     ///< BPTT: |dC/dtheta|; PODS: mean |projected trajectory gradient|
+    int failed = 0;               ///< trajectories left out
+    std::vector<TrajectoryFailure> failures;
+};
+
+class Trainer {
+public:
+    /// A fresh run: the initial policy from config.seed, a new Adam.
+    Trainer(const Scene& scene, const TrainConfig& config, int threads);
+
+    const TrainConfig& config() const { return m_config; }
+    const policy::Policy& policy() const { return *m_policy; }
+    const policy::Adam& adam() const { return m_adam; }
+    /// Restores a checkpoint (same architecture as the configuration builds).
+    void restore(std::unique_ptr<policy::Policy> policy, policy::Adam adam);
+
+    /// Epoch `epoch` (0-based: its initial states and minibatches derive from it).
+    EpochStats run_epoch(int epoch);
+    /// The current policy on the run's test bed.
+    EvaluationSummary evaluate();
+
+private:
+    EpochStats pods_epoch(int epoch);
+    EpochStats bptt_epoch(int epoch);
+    std::vector<sim::State> training_states(int epoch) const;
+
+    const Scene* m_scene;
+    TrainConfig m_config;
+    QuadraticCost m_cost;
+    ObservationMap m_obs;
+    std::unique_ptr<policy::Policy> m_policy;
+    policy::Adam m_adam;
+    Workers m_workers;
+    std::vector<sim::State> m_test_bed;
+    std::unique_ptr<policy::PolicyWorkspace> m_fit_ws;
+    // per-trajectory buffers, reused across epochs
+    std::vector<ClosedLoopRollout> m_rollouts;
+    std::vector<RegressionData> m_samples;
+    std::vector<Eigen::VectorXd> m_gradients;
+};
+
+/// Stream indices of the training seeds.
+inline constexpr std::uint64_t kTrainStream = 0x7a1;
+inline constexpr std::uint64_t kFitStream = 0xf17;
+
+} // namespace podsim::pods

@@ -1,0 +1,40 @@
+#pragma once
+// log.csv of a training run (docs/design.md section 7): one row per epoch, row 0 = the initial
+// policy; written whole and atomically after every epoch, read back (validated) on --resume.
+
+#include "pods/train/evaluation.hpp"
+#include "pods/train/trainer.hpp"
+
+#include <string>
+#include <vector>
+
+namespace podsim::pods {
+
+inline constexpr const char* kLogHeader =
+    "epoch,wall_s,sim_steps,train_return,test_return_mean,test_return_std,terminal_ke,final_distance,action_mag,"
+    "alpha_mean,fit_loss,failed,gradient_norm,improved_return,test_failed";
+
+/// One row of log.csv. wall_s: cumulative training seconds (test-bed evaluation excluded);
+/// sim_steps: cumulative simulated steps of training.
+struct LogRow {
+    int epoch = 0;
+    double wall_s = 0;
+    long long sim_steps = 0;
+    double train_return = 0;
+    EvaluationSummary test;
+    double alpha_mean = 0, fit_loss = 0;
+    int failed = 0;
+    double gradient_norm = 0, improved_return = 0;
+};
+
+/// The row of an epoch: its training statistics and the test-bed evaluation after it.
+LogRow log_row(int epoch, double wall_s, long long sim_steps, const EpochStats& stats, const EvaluationSummary& test);
+
+/// The CSV line (no newline) of a row; with `prefix` (e.g. "pods2,1,") in front.
+std::string log_line(const LogRow& row, const std::string& prefix = "");
+
+/// Reads log.csv: header as kLogHeader, one row per epoch 0, 1, 2, ... Throws InputError
+/// "<file>: line L, column C: <what>" on any problem.
+std::vector<LogRow> read_log_csv(const std::string& path);
+
+} // namespace podsim::pods
