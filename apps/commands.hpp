@@ -30,6 +30,11 @@ inline CLI::Validator seed_range() { return CLI::Range(std::int64_t(0), std::int
 void add_validate_command(CLI::App& app, int& exit_code);
 void add_simulate_command(CLI::App& app, int& exit_code);
 void add_sensitivity_command(CLI::App& app, int& exit_code);
+void add_optimize_command(CLI::App& app, int& exit_code);
+void add_train_command(CLI::App& app, int& exit_code);
+void add_evaluate_command(CLI::App& app, int& exit_code);
+void add_rollout_command(CLI::App& app, int& exit_code);
+void add_compare_command(CLI::App& app, int& exit_code);
 void add_bench_command(CLI::App& app, int& exit_code);
 void add_dmp_command(CLI::App& app, int& exit_code);
 void add_bench_dmp_command(CLI::App& app, int& exit_code);

@@ -20,6 +20,11 @@ int main(int argc, char** argv)
     podsim::apps::add_validate_command(app, exit_code);
     podsim::apps::add_simulate_command(app, exit_code);
     podsim::apps::add_sensitivity_command(app, exit_code);
+    podsim::apps::add_optimize_command(app, exit_code);
+    podsim::apps::add_train_command(app, exit_code);
+    podsim::apps::add_evaluate_command(app, exit_code);
+    podsim::apps::add_rollout_command(app, exit_code);
+    podsim::apps::add_compare_command(app, exit_code);
     podsim::apps::add_bench_command(app, exit_code);
     podsim::apps::add_dmp_command(app, exit_code);
     podsim::apps::add_bench_dmp_command(app, exit_code);

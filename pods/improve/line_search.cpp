@@ -9,23 +9,38 @@ LineSearchResult line_search(sim::Simulator& sim, const Task& task, const Quadra
                              const sim::State& z0, const Eigen::MatrixXd& actions, double cost_a,
                              const Eigen::MatrixXd& delta, double alpha0, int max_halvings)
 {
+    ArcSearchOptions o;
+    o.alpha0 = alpha0;
+    o.max_halvings = max_halvings;
+    return projected_arc_search(sim, task, cost, z0, actions, cost_a, delta, Eigen::MatrixXd(), o);
+}
+
+LineSearchResult projected_arc_search(sim::Simulator& sim, const Task& task, const QuadraticCost& cost,
+                                      const sim::State& z0, const Eigen::MatrixXd& actions, double cost_a,
+                                      const Eigen::MatrixXd& delta, const Eigen::MatrixXd& gradient,
+                                      const ArcSearchOptions& options)
+{
     LineSearchResult r;
     r.cost = cost_a;
     r.actions = actions;
+    const bool armijo = options.sufficient_decrease > 0;
     std::vector<sim::State> states;
-    double alpha = alpha0;
-    for (int k = 0; k <= max_halvings; ++k, alpha *= 0.5) {
-        const Eigen::MatrixXd trial = task.clamp(actions + alpha * delta);
+    Eigen::MatrixXd trial(actions.rows(), actions.cols());
+    double alpha = options.alpha0;
+    for (int k = 0; k <= options.max_halvings; ++k, alpha *= 0.5) {
+        trial = (actions + alpha * delta).cwiseMax(-task.action_limit).cwiseMin(task.action_limit);
         ++r.evaluations;
         if (!sim::rollout(sim, z0, trial, states).converged) continue;
         const double c = cost.total(sim.model(), states, trial);
-        if (c < cost_a) {
-            r.accepted = true;
-            r.alpha = alpha;
-            r.cost = c;
-            r.actions = trial;
-            break;
-        }
+        if (!(c < cost_a)) continue;
+        if (armijo && !(c <= cost_a + options.sufficient_decrease * gradient.reshaped().dot((trial - actions).reshaped())))
+            continue;
+        r.accepted = true;
+        r.alpha = alpha;
+        r.cost = c;
+        r.actions = trial;
+        r.states = std::move(states);
+        break;
     }
     return r;
 }

@@ -1,0 +1,96 @@
+// Shared training options and the progress line (see train_options.hpp).
+#include "apps/train_options.hpp"
+
+#include "apps/commands.hpp"
+#include "common/input_error.hpp"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <sstream>
+
+namespace podsim::apps {
+
+void add_train_options(CLI::App& cmd, TrainOptions& o, bool with_method)
+{
+    pods::TrainConfig& c = o.config;
+    if (with_method)
+        cmd.add_option("--method", o.method, "pods2 (second order), pods1 (first order) or bptt")
+            ->check(CLI::IsMember({"pods2", "pods1", "bptt"}))
+            ->capture_default_str();
+    cmd.add_option("--head", o.head, "Policy head: mlp or ndp")->check(CLI::IsMember({"mlp", "ndp"}))->capture_default_str();
+    cmd.add_option("--epochs", c.epochs, "Epochs (a --time-budget may stop earlier)")->check(CLI::Range(0, 1000000))->capture_default_str();
+    cmd.add_option("--batch", c.batch, "Trajectories per epoch (k)")->check(CLI::Range(1, 100000))->capture_default_str();
+    cmd.add_option("--seed", c.seed, "Seed of the network initialisation and the training states")->check(seed_range())->capture_default_str();
+    cmd.add_option("--threads", o.threads, "OpenMP threads (results do not depend on it)")->check(CLI::Range(1, 1024))->capture_default_str();
+    cmd.add_option("--time-budget", o.time_budget, "Stop starting epochs after this many training seconds (0: none)")
+        ->check(finite_non_negative())->capture_default_str();
+    cmd.add_option("--test-episodes", c.test_episodes, "Test-bed size")->check(CLI::Range(1, 100000))->capture_default_str();
+    cmd.add_option("--test-seed", c.test_seed, "Seed of the test bed")->check(seed_range())->capture_default_str();
+    cmd.add_option("--hidden", o.hidden, "Hidden layer widths, comma separated")->capture_default_str();
+    cmd.add_option("--activation", o.activation, "Hidden activation: tanh, relu, elu, linear")
+        ->check(CLI::IsMember({"tanh", "relu", "elu", "linear"}))->capture_default_str();
+    cmd.add_option("--ndp-horizon", c.ndp_horizon, "NDP head: actions per decision (k)")->check(CLI::Range(1, 1000))->capture_default_str();
+    cmd.add_option("--ndp-basis", c.ndp_basis, "NDP head: DMP basis functions")->check(CLI::Range(2, 1000))->capture_default_str();
+    cmd.add_option("--ndp-substeps", c.ndp_substeps, "NDP head: DMP steps per environment step")->check(CLI::Range(1, 1000))->capture_default_str();
+    cmd.add_option("--mu", c.mu, "PODS: Gauss-Newton regularisation")->check(finite_non_negative())->capture_default_str();
+    cmd.add_option("--max-halvings", c.max_halvings, "PODS: line-search halvings")->check(CLI::Range(0, 60))->capture_default_str();
+    cmd.add_option("--fit-steps", c.fit_steps, "PODS: Adam steps of the regression per epoch")->check(CLI::Range(0, 100000))->capture_default_str();
+    cmd.add_option("--minibatch", c.minibatch, "PODS: regression samples per Adam step")->check(CLI::Range(1, 1000000))->capture_default_str();
+    cmd.add_option("--fit-lr", c.fit_lr, "PODS: Adam learning rate of the regression")->check(CLI::Range(1e-12, 1.0))->capture_default_str();
+    cmd.add_option("--bptt-lr", c.bptt_lr, "BPTT: Adam learning rate")->check(CLI::Range(1e-12, 1.0))->capture_default_str();
+    cmd.add_option("--clip-norm", c.clip_norm, "BPTT: global gradient-norm clip (0: none)")->check(finite_non_negative())->capture_default_str();
+    cmd.add_option("--truncation", c.truncation, "BPTT: truncation window in steps (0: the whole horizon)")
+        ->check(CLI::Range(0, 1000000))->capture_default_str();
+}
+
+pods::TrainConfig train_config(const TrainOptions& o, const std::string& method)
+{
+    pods::TrainConfig c = o.config;
+    c.method = pods::method_from_string(method);
+    c.head = pods::head_from_string(o.head);
+    c.activation = policy::activation_from_string(o.activation);
+    c.hidden.clear();
+    std::istringstream s(o.hidden);
+    std::string w;
+    while (std::getline(s, w, ',')) {
+        std::size_t used = 0;
+        int v = 0;
+        try {
+            v = std::stoi(w, &used);
+        } catch (const std::exception&) {
+            used = std::string::npos;
+        }
+        if (used != w.size() || v < 1 || v > 4096)
+            throw common::InputError("--hidden: got \"" + o.hidden + "\", must be comma-separated widths in [1, 4096]");
+        c.hidden.push_back(v);
+    }
+    try {
+        pods::validate_train_config(c);
+    } catch (const std::invalid_argument& e) {
+        throw common::InputError(std::string("--") + e.what());
+    }
+    return c;
+}
+
+namespace {
+bool g_progress_drawn = false;
+}
+
+void print_progress(const std::string& label, const pods::LogRow& row, int epochs, double eta_s)
+{
+    if (!isatty(STDERR_FILENO)) return;
+    std::fprintf(stderr, "\r\033[K%sepoch %d/%d  test return %.5g (train %.5g)  %.1f s", label.c_str(), row.epoch, epochs,
+                 row.test.return_mean, row.train_return, row.wall_s);
+    if (eta_s >= 0) std::fprintf(stderr, "  ETA %.0f s", eta_s);
+    std::fflush(stderr);
+    g_progress_drawn = true;
+}
+
+void end_progress()
+{
+    if (g_progress_drawn) std::fputc('\n', stderr);
+    g_progress_drawn = false;
+}
+
+} // namespace podsim::apps

@@ -1,0 +1,156 @@
+// Box-aware Gauss-Newton steps: dense projected Newton and Riccati box-DDP (see box_step.hpp).
+#include "pods/improve/box_step.hpp"
+
+#include "common/input_error.hpp"
+#include "common/text_io.hpp"
+#include "pods/improve/box_qp.hpp"
+#include "pods/improve/improvement.hpp"
+
+#include <Eigen/Cholesky>
+
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+namespace podsim::pods {
+
+namespace {
+
+void require_shape(const char* function, const Eigen::MatrixXd& actions, const ActionMask& mask, const char* what)
+{
+    if (mask.rows() != actions.rows() || mask.cols() != actions.cols())
+        throw std::invalid_argument(std::string(function) + ": " + what + " is " + std::to_string(mask.rows()) + " x " +
+                                    std::to_string(mask.cols()) + ", need " + std::to_string(actions.rows()) + " x " +
+                                    std::to_string(actions.cols()));
+}
+
+} // namespace
+
+Eigen::MatrixXd projected_newton_step_dense(const QuadraticCost& cost, const Eigen::MatrixXd& jacobian,
+                                            const Eigen::MatrixXd& gradient, double mu, const ActionMask& fixed,
+                                            const Eigen::MatrixXd& fixed_delta)
+{
+    require_shape(__func__, gradient, fixed, "the fixed mask");
+    if (fixed_delta.rows() != gradient.rows() || fixed_delta.cols() != gradient.cols())
+        throw std::invalid_argument("projected_newton_step_dense: fixed_delta differs in shape from the gradient");
+    const int n = int(gradient.cols());
+    const Eigen::Index order = gradient.size();
+    Eigen::MatrixXd g = gauss_newton_matrix(cost, jacobian, n, mu);
+    const auto is_fixed = fixed.reshaped();
+    const Eigen::VectorXd d_fixed = is_fixed.select(fixed_delta.reshaped().array(), 0.0).matrix();
+    // free rows: G_FF d_F = -(grad + G d_C)_F; fixed rows decoupled as G_ii d_i = G_ii d_C,i (the
+    // diagonal kept so that the condition estimate stays on the scale of G)
+    Eigen::VectorXd rhs = -(gradient.reshaped() + g * d_fixed);
+    for (Eigen::Index i = 0; i < order; ++i) {
+        if (!is_fixed[i]) continue;
+        const double diag = g(i, i) > 0 ? g(i, i) : 1.0;
+        g.row(i).setZero();
+        g.col(i).setZero();
+        g(i, i) = diag;
+        rhs[i] = diag * d_fixed[i];
+    }
+    const Eigen::LLT<Eigen::Ref<Eigen::MatrixXd>> llt(g);
+    if (llt.info() != Eigen::Success || !(llt.rcond() >= kMinReciprocalCondition))
+        throw common::RuntimeFailure("the reduced Gauss-Newton matrix is singular or ill-conditioned (reciprocal condition " +
+                                     common::format_double(llt.info() == Eigen::Success ? llt.rcond() : 0.0) +
+                                     "): use an action weight or mu > 0");
+    const Eigen::VectorXd delta = llt.solve(rhs);
+    return delta.reshaped(gradient.rows(), gradient.cols());
+}
+
+BoxRiccatiStep box_riccati_step(const LqModel& lq, const Eigen::MatrixXd& actions, double limit, double mu,
+                                const ActionMask& held, bool project_forward)
+{
+    const int n = lq.horizon(), na = lq.action_size(), nz = lq.state_size();
+    const int ns = int(lq.selection.rows());
+    if (actions.rows() != na || actions.cols() != n)
+        throw std::invalid_argument("box_riccati_step: the actions are " + std::to_string(actions.rows()) + " x " +
+                                    std::to_string(actions.cols()) + ", the LQ model " + std::to_string(na) + " x " +
+                                    std::to_string(n));
+    require_shape(__func__, actions, held, "the held mask");
+    const Eigen::MatrixXd& s = lq.selection;
+    const double inf = std::numeric_limits<double>::infinity();
+
+    BoxRiccatiStep out;
+    out.fixed.setConstant(na, n, false);
+    std::vector<Eigen::MatrixXd> gain(static_cast<std::size_t>(n));
+    Eigen::MatrixXd feed(na, n);
+
+    // value function of step N: the terminal cost
+    Eigen::MatrixXd p = s.transpose() * lq.q.tail(ns).asDiagonal() * s;
+    Eigen::VectorXd pv = s.transpose() * lq.d_s.tail(ns);
+    Eigen::MatrixXd pb, huu, hux, pa, hff, gf;
+    Eigen::VectorXd hu, lo(na), hi(na);
+    for (int t = n - 1; t >= 0; --t) {
+        const Eigen::MatrixXd& at = lq.a[std::size_t(t)];
+        const Eigen::MatrixXd& bt = lq.b[std::size_t(t)];
+        pb.noalias() = p * bt;
+        huu.noalias() = bt.transpose() * pb;
+        huu.diagonal().array() += lq.r + mu;
+        hux.noalias() = pb.transpose() * at;
+        hu = lq.d_a.col(t);
+        hu.noalias() += bt.transpose() * pv;
+        for (int i = 0; i < na; ++i) {
+            const double a = actions(i, t);
+            lo[i] = held(i, t) ? 0.0 : std::isinf(limit) ? -inf : std::min(0.0, -limit - a);
+            hi[i] = held(i, t) ? 0.0 : std::isinf(limit) ? inf : std::max(0.0, limit - a);
+        }
+        const BoxQpResult qp = solve_box_qp(huu, hu, lo, hi, kMinReciprocalCondition);
+        if (!qp.well_conditioned)
+            throw common::RuntimeFailure("the Gauss-Newton system is singular or ill-conditioned at step " + std::to_string(t) +
+                                         ": use an action weight or mu > 0");
+        feed.col(t) = qp.u;
+        // gain on the free rows: -H_uu,FF^-1 H_uz,F
+        Eigen::MatrixXd& k = gain[std::size_t(t)];
+        k.setZero(na, nz);
+        const int nf = int((!qp.bound).count());
+        if (nf == na) {
+            k = -huu.llt().solve(hux);
+        } else if (nf > 0) {
+            hff.resize(nf, nf);
+            gf.resize(nf, nz);
+            Eigen::VectorXi free(nf);
+            for (int i = 0, f = 0; i < na; ++i)
+                if (!qp.bound[i]) free[f++] = i;
+            for (int a = 0; a < nf; ++a) {
+                gf.row(a) = hux.row(free[a]);
+                for (int b = 0; b < nf; ++b) hff(a, b) = huu(free[a], free[b]);
+            }
+            const Eigen::MatrixXd kf = -hff.llt().solve(gf);
+            for (int a = 0; a < nf; ++a) k.row(free[a]) = kf.row(a);
+        }
+        for (int i = 0; i < na; ++i) {
+            if (!qp.bound[i]) continue;
+            out.fixed(i, t) = true;
+            if (!held(i, t)) ++out.clamped;
+        }
+        // value function of step t
+        const Eigen::VectorXd residual = huu * qp.u + hu; // zero on the free rows
+        pa.noalias() = p * at;
+        Eigen::MatrixXd p_new = s.transpose() * lq.q.segment(Eigen::Index(t) * ns, ns).asDiagonal() * s;
+        p_new.noalias() += at.transpose() * pa;
+        p_new.noalias() += hux.transpose() * k;
+        Eigen::VectorXd pv_new = s.transpose() * lq.d_s.segment(Eigen::Index(t) * ns, ns);
+        pv_new.noalias() += at.transpose() * pv;
+        pv_new.noalias() += hux.transpose() * qp.u;
+        pv_new.noalias() += k.transpose() * residual;
+        p = 0.5 * (p_new + p_new.transpose());
+        pv = pv_new;
+    }
+
+    // forward pass from dz_0 = 0 (the initial state is not a decision variable)
+    out.delta.resize(na, n);
+    Eigen::VectorXd z = Eigen::VectorXd::Zero(nz), z_next(nz);
+    for (int t = 0; t < n; ++t) {
+        out.delta.col(t) = feed.col(t);
+        out.delta.col(t).noalias() += gain[std::size_t(t)] * z;
+        if (project_forward && !std::isinf(limit))
+            out.delta.col(t) = (actions.col(t) + out.delta.col(t)).cwiseMax(-limit).cwiseMin(limit) - actions.col(t);
+        z_next.noalias() = lq.a[std::size_t(t)] * z;
+        z_next.noalias() += lq.b[std::size_t(t)] * out.delta.col(t);
+        std::swap(z, z_next);
+    }
+    return out;
+}
+
+} // namespace podsim::pods

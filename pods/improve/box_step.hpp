@@ -1,0 +1,49 @@
+#pragma once
+// Box-aware Gauss-Newton steps (docs/optimization.md): the Gauss-Newton model
+//   m(delta) = grad . delta + 1/2 delta^T G delta,   G = J^T Q J + R + mu I,
+// minimised over the free action components with the others fixed.
+//   dense:   projected Newton (Bertsekas 1982), the reduced system G_FF delta_F = -(grad + G delta_C)_F
+//   Riccati: a control-limited box-DDP backward pass (Tassa, Mansard and Todorov 2014) over the
+//            linearised dynamics: per step a small box QP on the control, the bound components'
+//            rows removed from the feedback gain.
+// On the same fixed set (and fixed values) both give the same step.
+
+#include "pods/improve/active_set.hpp"
+#include "pods/improve/lq_model.hpp"
+#include "pods/task/cost.hpp"
+
+namespace podsim::pods {
+
+/// Dense projected Newton step (n_a x N): components flagged in `fixed` take delta =
+/// `fixed_delta` (n_a x N, read only there; zero for the usual active set), the others minimise
+/// the Gauss-Newton model. `jacobian` from sim::trajectory_jacobian, `gradient` = dC/da. With
+/// nothing fixed it equals gauss_newton_step_dense. Factorises G in place (one N n_a square
+/// matrix). Throws common::RuntimeFailure if the free block is singular or ill-conditioned
+/// (reciprocal condition below kMinReciprocalCondition).
+Eigen::MatrixXd projected_newton_step_dense(const QuadraticCost& cost, const Eigen::MatrixXd& jacobian,
+                                            const Eigen::MatrixXd& gradient, double mu, const ActionMask& fixed,
+                                            const Eigen::MatrixXd& fixed_delta);
+
+struct BoxRiccatiStep {
+    Eigen::MatrixXd delta; ///< n_a x N; the fixed components keep a + delta on the box, the
+                           ///< free ones can leave it through the feedback (the line search projects)
+    ActionMask fixed;      ///< components not free in the backward pass: held, or bound by the
+                           ///< step's box QP (their delta is the bound's offset, gain row zero)
+    int clamped = 0;       ///< components bound by the box QPs that were not held
+};
+
+/// Box-DDP backward pass and linear forward pass from dz_0 = 0 on the LQ model of a rollout:
+/// per step t, with the value function 1/2 dz^T P dz + p^T dz of step t + 1,
+///   H_uu = B^T P B + R + mu I,  H_uz = B^T P A,  h_u = dC/da_t + B^T p
+///   k = argmin 1/2 u^T H_uu u + h_u^T u  s.t. u_i = 0 (held), -L - a_ti <= u_i <= L - a_ti (others)
+///   K = -H_uu,FF^-1 H_uz,F on the free rows F of that QP's solution, 0 on the bound ones
+///   P <- S^T Q_t S + A^T P A + H_uz^T K,  p <- S^T dC/ds_t + A^T p + H_uz^T k + K^T (H_uu k + h_u)
+/// and delta_t = K dz_t + k, dz_{t+1} = A dz_t + B delta_t. `actions` (n_a x N) are the current
+/// ones, inside the box. With limit = +infinity there is no box QP (only `held` fixed): this is
+/// the reduced Riccati solve of the dense projected Newton step; with nothing held either it is
+/// gauss_newton_step_riccati. Throws common::RuntimeFailure if a step's free H_uu block is
+/// singular or ill-conditioned.
+BoxRiccatiStep box_riccati_step(const LqModel& lq, const Eigen::MatrixXd& actions, double limit, double mu,
+                                const ActionMask& held, bool project_forward = false);
+
+} // namespace podsim::pods

@@ -1,0 +1,112 @@
+// One box-aware improvement of an action sequence (see improve_step.hpp).
+#include "pods/improve/improve_step.hpp"
+
+#include "pods/improve/active_set.hpp"
+#include "pods/improve/box_step.hpp"
+#include "pods/improve/line_search.hpp"
+#include "pods/improve/lq_model.hpp"
+#include "sim/sensitivity.hpp"
+
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+#include <string>
+
+namespace podsim::pods {
+
+namespace {
+
+// alpha0 of the first-order step delta = -g (g the projected gradient)
+double first_order_alpha(sim::Simulator& sim, const Task& task, const QuadraticCost& cost,
+                         const std::vector<sim::State>& states, const Eigen::MatrixXd& delta,
+                         const ImproveOptions& options)
+{
+    const double largest = delta.cwiseAbs().maxCoeff();
+    if (options.first_order_scale == FirstOrderScale::kFraction) return options.first_order_fraction * task.action_limit / largest;
+    // Cauchy step: minimiser of grad . (alpha d) + 1/2 alpha^2 d^T G d along d = -g, with
+    // d^T G d = |J d|_Q^2 + (R + mu) |d|^2 from one tangent pass
+    const sim::Model& m = sim.model();
+    const Eigen::VectorXd zero = Eigen::VectorXd::Zero(m.n_x());
+    const Eigen::VectorXd jd = sim::trajectory_tangent(sim, states, cost.selection, delta, zero, zero);
+    const Eigen::VectorXd q = cost.state_hessian_diagonal(int(delta.cols()));
+    const double curvature = jd.dot(q.cwiseProduct(jd)) + (2 * cost.action_weight + options.mu) * delta.squaredNorm();
+    const double cap = 2 * task.action_limit / largest; // beyond this every component is projected
+    if (!(curvature > 0)) return cap;
+    return std::min(delta.squaredNorm() / curvature, cap);
+}
+
+} // namespace
+
+ImproveResult improve_actions(sim::Simulator& sim, const Task& task, const QuadraticCost& cost,
+                              const std::vector<sim::State>& states, const Eigen::MatrixXd& actions,
+                              double cost_value, const ImproveOptions& options)
+{
+    const sim::Model& m = sim.model();
+    if (actions.rows() != m.n_p() || states.size() != std::size_t(actions.cols()) + 1 || actions.cols() < 1)
+        throw std::invalid_argument("improve_actions: got " + std::to_string(actions.rows()) + " x " +
+                                    std::to_string(actions.cols()) + " actions and " + std::to_string(states.size()) +
+                                    " states, need n_p x N (N >= 1) and N + 1");
+    if (states[0].t != 0)
+        throw std::invalid_argument("improve_actions: the rollout must start at an initial state (t = 0), got t = " +
+                                    std::to_string(states[0].t));
+    const double limit = task.action_limit;
+    ImproveResult r;
+    r.cost_before = cost_value;
+    r.cost_after = cost_value;
+
+    Eigen::MatrixXd grad, delta;
+    ActionMask held;
+    double alpha0 = 1;
+    const GaussNewtonMethod method =
+        options.method == GaussNewtonMethod::kAuto ? choose_gauss_newton(m) : options.method;
+    if (options.order == StepOrder::kFirst) {
+        grad = cost_gradient_adjoint(sim, cost, states, actions);
+        held = active_set(actions, grad, limit, options.bound_tolerance);
+        delta = -projected_gradient(grad, held);
+        if (delta.cwiseAbs().maxCoeff() > 0) alpha0 = first_order_alpha(sim, task, cost, states, delta, options);
+    } else if (method == GaussNewtonMethod::kRiccati) {
+        const LqModel lq = lq_model(sim, cost, states, actions);
+        grad = lq_gradient(lq);
+        held = active_set(actions, grad, limit, options.bound_tolerance);
+        BoxRiccatiStep s = box_riccati_step(lq, actions, options.box_qp ? limit : std::numeric_limits<double>::infinity(),
+                                            options.mu, held, options.project_forward);
+        delta = std::move(s.delta);
+        r.clamped = s.clamped;
+    } else {
+        const Eigen::MatrixXd j = sim::trajectory_jacobian(sim, states, cost.selection);
+        grad = cost_gradient_jacobian(m, cost, states, actions, j);
+        held = active_set(actions, grad, limit, options.bound_tolerance);
+        delta = projected_newton_step_dense(cost, j, grad, options.mu, held,
+                                            Eigen::MatrixXd::Zero(actions.rows(), actions.cols()));
+    }
+    r.active = count(held);
+    r.gradient_norm = projected_gradient(grad, held).norm();
+
+    if (!(r.gradient_norm > 0) || !delta.allFinite()) {
+        // a KKT point of the box (or a non-finite step): nothing to search along
+        r.step.setZero(actions.rows(), actions.cols());
+        r.actions = actions;
+        r.states = states;
+        return r;
+    }
+    ArcSearchOptions search;
+    search.alpha0 = alpha0;
+    search.max_halvings = options.max_halvings;
+    search.sufficient_decrease = options.sufficient_decrease;
+    LineSearchResult ls = projected_arc_search(sim, task, cost, states[0], actions, cost_value, delta, grad, search);
+    r.step = std::move(delta);
+    r.evaluations = ls.evaluations;
+    if (ls.accepted) {
+        r.accepted = true;
+        r.alpha = ls.alpha;
+        r.cost_after = ls.cost;
+        r.actions = std::move(ls.actions);
+        r.states = std::move(ls.states);
+    } else {
+        r.actions = actions;
+        r.states = states;
+    }
+    return r;
+}
+
+} // namespace podsim::pods

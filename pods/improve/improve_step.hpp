@@ -1,0 +1,61 @@
+#pragma once
+// One box-aware improvement of an open-loop action sequence (docs/optimization.md), the
+// per-trajectory step of PODS training: active set, a first- or second-order step on the free
+// components, a backtracking search along the projected arc clamp(a + alpha delta).
+
+#include "pods/improve/improvement.hpp"
+#include "pods/task/cost.hpp"
+#include "pods/task/task.hpp"
+#include "sim/bdf2.hpp"
+
+#include <vector>
+
+namespace podsim::pods {
+
+enum class StepOrder { kFirst, kSecond };
+
+/// How the first-order step delta = -(projected gradient) is scaled before the line search.
+enum class FirstOrderScale {
+    kCauchy,   ///< alpha0 = |g|^2 / g^T G g, the minimiser of the Gauss-Newton model along -g
+               ///< (one extra tangent pass), capped so that no component moves more than 2 L
+    kFraction, ///< alpha0 such that the largest component change is first_order_fraction * L
+};
+
+struct ImproveOptions {
+    StepOrder order = StepOrder::kSecond;
+    double mu = 0;                                   ///< Gauss-Newton regularisation (added to R = 2 w_a I)
+    GaussNewtonMethod method = GaussNewtonMethod::kAuto;
+    int max_halvings = 10;                           ///< line search trials alpha0 / 2^k, k = 0..max_halvings
+    double sufficient_decrease = 1e-4;               ///< Armijo sigma along the projected arc (0: any decrease)
+    double bound_tolerance = 1e-9;                   ///< "at a bound": |a_i| >= L (1 - bound_tolerance)
+    bool box_qp = true;                              ///< Riccati path: per-step box QP (box-DDP); false: only
+                                                     ///< the active set is held (the dense step's problem)
+    bool project_forward = false;
+    FirstOrderScale first_order_scale = FirstOrderScale::kCauchy;
+    double first_order_fraction = 0.1;               ///< for FirstOrderScale::kFraction
+};
+
+struct ImproveResult {
+    bool accepted = false;           ///< the line search found a decrease
+    double cost_before = 0;          ///< C(actions)
+    double cost_after = 0;           ///< C(result actions) <= cost_before
+    double alpha = 0;                ///< accepted step (0 when none)
+    int evaluations = 0;             ///< rollouts simulated by the line search
+    int active = 0;                  ///< action components held at a bound
+    double gradient_norm = 0;        ///< |projected gradient|
+    Eigen::MatrixXd actions;         ///< improved actions, inside the box (input when none accepted)
+    std::vector<sim::State> states;  ///< rollout z_0..z_N of `actions` (the input states when none)
+    Eigen::MatrixXd step;            ///< the direction delta searched along (n_a x N; zero when the
+                                     ///< projected gradient is zero)
+    int clamped = 0;                 ///< Riccati box-DDP: free components its box QPs put on a bound
+};
+
+/// One box-aware improvement of `actions` (n_a x N, inside the box) whose rollout from
+/// states[0] is `states` (z_0..z_N, states[0].t == 0) with cost `cost`.
+/// May throw common::RuntimeFailure / sim::SensitivityError (caller catches per trajectory).
+/// Uses only `sim` and its arguments (thread-safe with one Simulator per thread).
+ImproveResult improve_actions(sim::Simulator& sim, const Task& task, const QuadraticCost& cost,
+                              const std::vector<sim::State>& states, const Eigen::MatrixXd& actions,
+                              double cost_value, const ImproveOptions& options);
+
+} // namespace podsim::pods

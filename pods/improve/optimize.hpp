@@ -1,0 +1,45 @@
+#pragma once
+// Open-loop optimisation of an action sequence to convergence (docs/optimization.md): repeated
+// box-aware improvements (improve_actions) until the decrease stalls.
+
+#include "pods/improve/improve_step.hpp"
+
+#include <vector>
+
+namespace podsim::pods {
+
+enum class StopReason {
+    kRelativeDecrease,  ///< an accepted step decreased the cost by less than relative_tolerance
+    kProjectedGradient, ///< |projected gradient| <= gradient_tolerance |projected gradient at the start|
+    kNoDecrease,        ///< the line search found no decrease
+    kIterationCap,      ///< max_iterations accepted steps
+};
+
+/// "relative_decrease", "projected_gradient", "no_decrease", "iteration_cap".
+const char* to_string(StopReason reason);
+
+struct OptimizeOptions {
+    ImproveOptions improve;            ///< the step (order, mu, method, line search)
+    int max_iterations = 100;          ///< improve_actions calls at most
+    double relative_tolerance = 1e-10; ///< stop when C_{k-1} - C_k <= tol |C_{k-1}|
+    double gradient_tolerance = 1e-9;  ///< stop when |g_k| <= tol |g_0| (g: projected gradient)
+};
+
+struct OptimizeResult {
+    Eigen::MatrixXd actions;        ///< n_a x N, inside the box
+    std::vector<sim::State> states; ///< rollout z_0..z_N of `actions`
+    std::vector<double> costs;      ///< C of the (clamped) initial actions, then after each accepted step
+    int iterations = 0;             ///< accepted steps (costs.size() - 1)
+    int evaluations = 0;            ///< rollouts simulated by the line searches
+    StopReason reason = StopReason::kIterationCap;
+    int active = 0;                 ///< components held at a bound at `actions`
+    double gradient_norm = 0;       ///< |projected gradient| at `actions`
+};
+
+/// Minimises C(a) over the box |a_i| <= L from initial_actions (n_a x N, clamped into the box)
+/// rolled out from z0 (t = 0). Throws common::RuntimeFailure if the initial rollout fails (trial
+/// rollouts that fail are rejected by the line search) and sim::SensitivityError.
+OptimizeResult optimize_actions(sim::Simulator& sim, const Task& task, const QuadraticCost& cost, const sim::State& z0,
+                                const Eigen::MatrixXd& initial_actions, const OptimizeOptions& options);
+
+} // namespace podsim::pods

@@ -1,0 +1,155 @@
+// Training runs with checkpoints, logs and resume (see training_run.hpp).
+#include "pods/train/training_run.hpp"
+
+#include "common/input_error.hpp"
+#include "common/json_node.hpp"
+#include "common/text_io.hpp"
+#include "policy/policy_io.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+
+namespace podsim::pods {
+
+nlohmann::json checkpoint_json(const policy::Policy& policy, const policy::Adam& adam, int epoch, double wall_s,
+                               long long sim_steps)
+{
+    nlohmann::json j = policy::policy_to_json(policy);
+    j["training"] = {{"epoch", epoch}, {"wall_s", wall_s}, {"sim_steps", sim_steps}, {"adam", policy::adam_to_json(adam)}};
+    return j;
+}
+
+namespace {
+
+struct Checkpoint {
+    int epoch = 0;
+    double wall_s = 0;
+    long long sim_steps = 0;
+};
+
+std::string write_log(const std::vector<LogRow>& rows)
+{
+    std::string out = std::string(kLogHeader) + "\n";
+    for (const LogRow& r : rows) out += log_line(r) + "\n";
+    return out;
+}
+
+// config.json: the scene and every setting
+nlohmann::json config_file(const Scene& scene, const TrainConfig& c, const RunOptions& o)
+{
+    return {{"scene", scene.file}, {"scene_name", scene.name}, {"threads", o.threads},
+            {"time_budget", o.time_budget}, {"settings", train_config_to_json(c)}};
+}
+
+// reads the run in `out` back: checks the settings, restores the trainer, returns the log rows kept
+Checkpoint restore_run(const Scene& scene, const TrainConfig& config, const RunOptions& o, Trainer& trainer,
+                       std::vector<LogRow>& log)
+{
+    const std::string config_path = o.out + "/config.json", policy_path = o.out + "/policy.json",
+                      log_path = o.out + "/log.csv";
+    for (const std::string& p : {config_path, policy_path, log_path})
+        if (!std::filesystem::exists(p)) throw common::InputError(p + ": --resume: no such file (nothing to resume)");
+    const nlohmann::json cj = common::read_json_file(config_path);
+    const common::JsonNode cn(cj, config_path);
+    cn.allow_keys({"scene", "scene_name", "threads", "time_budget", "settings"});
+    const TrainConfig saved = train_config_from_json(cn["settings"]);
+    const std::vector<std::string> diff = config_differences(saved, config);
+    if (!diff.empty()) {
+        std::string list;
+        for (const std::string& d : diff) list += (list.empty() ? "" : "; ") + d;
+        cn["settings"].fail("--resume: the run was made with different settings (saved vs now: " + list +
+                            "); use the same options or another --out");
+    }
+    if (cn["scene_name"].string() != scene.name)
+        cn["scene_name"].fail_value("--resume: the run trained another scene (now \"" + scene.name + "\")");
+
+    const nlohmann::json pj = common::read_json_file(policy_path);
+    const common::JsonNode pn(pj, policy_path);
+    std::unique_ptr<policy::Policy> p = policy::policy_from_json(pn);
+    const common::JsonNode tn = pn["training"];
+    tn.allow_keys({"epoch", "wall_s", "sim_steps", "adam"});
+    Checkpoint c;
+    c.epoch = int(tn["epoch"].integer_in(0, 1000000));
+    c.wall_s = tn["wall_s"].non_negative();
+    c.sim_steps = tn["sim_steps"].integer_in(0, std::int64_t(1) << 62);
+    policy::Adam adam = policy::adam_from_json(tn["adam"], p->n_params());
+    common::located(pn, [&] {
+        trainer.restore(std::move(p), std::move(adam));
+        return 0;
+    });
+
+    // log.csv is written before policy.json: it may hold one row more, never fewer
+    log = read_log_csv(log_path);
+    if (int(log.size()) < c.epoch + 1)
+        throw common::InputError(log_path + ": --resume: has rows for epochs 0.." + std::to_string(int(log.size()) - 1) +
+                                 " but policy.json is at epoch " + std::to_string(c.epoch));
+    log.resize(std::size_t(c.epoch) + 1);
+    return c;
+}
+
+} // namespace
+
+RunResult run_training(const Scene& scene, const TrainConfig& config, const RunOptions& o, const RunCallbacks& cb)
+{
+    Trainer trainer(scene, config, o.threads);
+    RunResult result;
+    Checkpoint at;
+    const std::string policy_path = o.out + "/policy.json", log_path = o.out + "/log.csv";
+    if (o.resume) {
+        at = restore_run(scene, config, o, trainer, result.log);
+        result.resumed_from = at.epoch;
+    } else {
+        if (std::filesystem::exists(policy_path) || std::filesystem::exists(log_path))
+            throw common::InputError(o.out + ": already holds a training run (policy.json, log.csv): use --resume to "
+                                     "continue it or another --out");
+        common::ensure_directory(o.out);
+    }
+    common::write_file_atomic(o.out + "/config.json", config_file(scene, config, o).dump(2) + "\n");
+
+    auto save = [&] {
+        common::write_file_atomic(log_path, write_log(result.log));
+        common::write_file_atomic(policy_path,
+                                  checkpoint_json(trainer.policy(), trainer.adam(), at.epoch, at.wall_s, at.sim_steps).dump() + "\n");
+    };
+    if (!o.resume) {
+        // row 0: the initial policy
+        result.log.push_back(log_row(0, 0, 0, EpochStats{}, trainer.evaluate()));
+        save();
+        if (cb.on_epoch) cb.on_epoch(result.log.back(), config.epochs, -1);
+    }
+
+    using clock = std::chrono::steady_clock;
+    const auto start = clock::now();
+    const int first = at.epoch;
+    const double wall_start = at.wall_s;
+    result.stopped = "epochs";
+    while (at.epoch < config.epochs) {
+        if (o.time_budget > 0 && at.wall_s >= o.time_budget) {
+            result.stopped = "time budget";
+            break;
+        }
+        const auto t0 = clock::now();
+        const EpochStats stats = trainer.run_epoch(at.epoch);
+        at.wall_s += std::chrono::duration<double>(clock::now() - t0).count();
+        at.sim_steps += stats.sim_steps;
+        ++at.epoch;
+        if (cb.on_failure)
+            for (const TrajectoryFailure& f : stats.failures) cb.on_failure(at.epoch, f);
+        result.log.push_back(log_row(at.epoch, at.wall_s, at.sim_steps, stats, trainer.evaluate()));
+        save();
+        if (cb.on_epoch) {
+            // remaining epochs: by count, or by the time budget at this run's training seconds per epoch
+            const int done = at.epoch - first;
+            const double per_epoch = std::chrono::duration<double>(clock::now() - start).count() / done;
+            double remaining = config.epochs - at.epoch;
+            if (o.time_budget > 0)
+                remaining = std::min(remaining, std::max(0.0, o.time_budget - at.wall_s) / ((at.wall_s - wall_start) / done));
+            cb.on_epoch(result.log.back(), config.epochs, per_epoch * remaining);
+        }
+    }
+    result.policy = trainer.policy().clone();
+    return result;
+}
+
+} // namespace podsim::pods

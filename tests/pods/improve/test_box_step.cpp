@@ -1,0 +1,121 @@
+// Box-aware Gauss-Newton steps: dense projected Newton vs the Riccati box-DDP pass, and both vs
+// the unconstrained steps, on real rollouts of shipped scenes with actions on the box.
+#include "pods/improve/box_step.hpp"
+#include "pods/improve/improvement.hpp"
+#include "sim/sensitivity.hpp"
+#include "tests/pods/improve/box_fixture.hpp"
+
+#include <limits>
+
+using namespace podsim;
+
+namespace {
+
+const char* kScenes[] = {"pendulum_2d_stop.json", "cable_pendulum_2d.json", "double_pendulum_3d.json"};
+const double kInf = std::numeric_limits<double>::infinity();
+
+pods::ActionMask nothing(const Eigen::MatrixXd& a) { return pods::ActionMask::Constant(a.rows(), a.cols(), false); }
+
+} // namespace
+
+TEST_CASE("box_step: with nothing held both steps equal today's unconstrained Gauss-Newton step")
+{
+    int checked = 0;
+    for (const char* file : kScenes) {
+        INFO(file);
+        const test::BoxFixture f = test::box_fixture(file, 25, 5, 0.15, 0.0);
+        sim::Simulator sim(f.scene.model);
+        const Eigen::MatrixXd j = sim::trajectory_jacobian(sim, f.states, f.cost.selection);
+        const Eigen::MatrixXd grad = pods::cost_gradient_jacobian(f.scene.model, f.cost, f.states, f.actions, j);
+        const pods::LqModel lq = pods::lq_model(sim, f.cost, f.states, f.actions);
+        const Eigen::MatrixXd zero = Eigen::MatrixXd::Zero(f.actions.rows(), f.actions.cols());
+        for (double mu : {0.0, 0.1}) {
+            const Eigen::MatrixXd reference = pods::gauss_newton_step_dense(f.cost, j, grad, mu);
+            CHECK(reference.norm() > 1e-3);
+            test::check_close(pods::projected_newton_step_dense(f.cost, j, grad, mu, nothing(f.actions), zero), reference, 1e-8);
+            const pods::BoxRiccatiStep r = pods::box_riccati_step(lq, f.actions, kInf, mu, nothing(f.actions));
+            test::check_close(r.delta, reference, 1e-8);
+            test::check_close(r.delta, pods::gauss_newton_step_riccati(sim, f.cost, f.states, f.actions, mu), 1e-8);
+            CHECK(r.clamped == 0);
+            CHECK(!r.fixed.any());
+        }
+        ++checked;
+    }
+    CHECK(checked == 3);
+}
+
+TEST_CASE("box_step: dense projected Newton equals the Riccati step on the same active set")
+{
+    int checked = 0;
+    for (const char* file : kScenes) {
+        INFO(file);
+        const test::BoxFixture f = test::box_fixture(file, 30, 7);
+        sim::Simulator sim(f.scene.model);
+        const Eigen::MatrixXd j = sim::trajectory_jacobian(sim, f.states, f.cost.selection);
+        const Eigen::MatrixXd grad = pods::cost_gradient_jacobian(f.scene.model, f.cost, f.states, f.actions, j);
+        const pods::ActionMask held = pods::active_set(f.actions, grad, f.limit(), 1e-9);
+        REQUIRE(pods::count(held) > 5);
+        REQUIRE(pods::count(held) < held.size() / 2);
+        const pods::LqModel lq = pods::lq_model(sim, f.cost, f.states, f.actions);
+        const Eigen::MatrixXd zero = Eigen::MatrixXd::Zero(f.actions.rows(), f.actions.cols());
+        const Eigen::MatrixXd g = pods::gauss_newton_matrix(f.cost, j, int(f.actions.cols()), 0.0);
+        for (double mu : {0.0, 0.1}) {
+            const Eigen::MatrixXd dense = pods::projected_newton_step_dense(f.cost, j, grad, mu, held, zero);
+            const pods::BoxRiccatiStep riccati = pods::box_riccati_step(lq, f.actions, kInf, mu, held);
+            test::check_close(riccati.delta, dense, 1e-8);
+            CHECK(riccati.clamped == 0);
+            CHECK((riccati.fixed == held).all());
+            // held components do not move; on the free ones the model is stationary:
+            // (G + mu I) delta + grad = 0 with G formed explicitly
+            CHECK(held.select(dense.array(), 0.0).cwiseAbs().maxCoeff() == 0.0);
+            const Eigen::VectorXd stationarity = g * dense.reshaped() + mu * dense.reshaped() + grad.reshaped();
+            const Eigen::MatrixXd residual = held.select(0.0, stationarity.reshaped(dense.rows(), dense.cols()).array());
+            CHECK(residual.cwiseAbs().maxCoeff() <= 1e-8 * grad.cwiseAbs().maxCoeff());
+            // and it differs from the unconstrained step (the active set matters)
+            CHECK((dense - pods::gauss_newton_step_dense(f.cost, j, grad, mu)).norm() > 1e-3 * dense.norm());
+        }
+        ++checked;
+    }
+    CHECK(checked == 3);
+}
+
+TEST_CASE("box_step: the box-DDP step equals the dense step with its bound components fixed")
+{
+    int checked = 0;
+    for (const char* file : kScenes) {
+        INFO(file);
+        const test::BoxFixture f = test::box_fixture(file, 30, 3, 0.9, 0.2);
+        sim::Simulator sim(f.scene.model);
+        const Eigen::MatrixXd j = sim::trajectory_jacobian(sim, f.states, f.cost.selection);
+        const Eigen::MatrixXd grad = pods::cost_gradient_jacobian(f.scene.model, f.cost, f.states, f.actions, j);
+        const pods::ActionMask held = pods::active_set(f.actions, grad, f.limit(), 1e-9);
+        const pods::LqModel lq = pods::lq_model(sim, f.cost, f.states, f.actions);
+        const double mu = 1e-3;
+        const pods::BoxRiccatiStep ddp = pods::box_riccati_step(lq, f.actions, f.limit(), mu, held);
+        REQUIRE(ddp.clamped > 0); // the per-step box QPs put free components on a bound
+        CHECK(ddp.clamped == pods::count(ddp.fixed) - pods::count(held));
+        CHECK((held <= ddp.fixed).all());
+        // bound components sit exactly on the box, held ones do not move
+        const Eigen::ArrayXXd moved = f.actions.array() + ddp.delta.array();
+        CHECK(held.select(ddp.delta.array(), 0.0).cwiseAbs().maxCoeff() == 0.0);
+        CHECK(ddp.fixed.select(moved.abs() - f.limit(), 0.0).cwiseAbs().maxCoeff() <= 1e-14);
+        // the reduced dense problem with the same components fixed at the same values
+        const Eigen::MatrixXd dense = pods::projected_newton_step_dense(f.cost, j, grad, mu, ddp.fixed, ddp.delta);
+        test::check_close(ddp.delta, dense, 1e-8);
+        ++checked;
+    }
+    CHECK(checked == 3);
+}
+
+TEST_CASE("box_step: a singular reduced Gauss-Newton system is reported, not solved")
+{
+    test::BoxFixture f = test::box_fixture("pendulum_2d_stop.json", 100, 3);
+    f.cost.action_weight = 0;
+    sim::Simulator sim(f.scene.model);
+    const Eigen::MatrixXd j = sim::trajectory_jacobian(sim, f.states, f.cost.selection);
+    const Eigen::MatrixXd grad = pods::cost_gradient_jacobian(f.scene.model, f.cost, f.states, f.actions, j);
+    const pods::ActionMask held = pods::active_set(f.actions, grad, f.limit(), 1e-9);
+    const Eigen::MatrixXd zero = Eigen::MatrixXd::Zero(f.actions.rows(), f.actions.cols());
+    CHECK_THROWS_AS(pods::projected_newton_step_dense(f.cost, j, grad, 0.0, held, zero), common::RuntimeFailure);
+    CHECK(pods::projected_newton_step_dense(f.cost, j, grad, 1e-3, held, zero).allFinite());
+}
