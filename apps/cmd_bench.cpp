@@ -1,5 +1,6 @@
 // `podsim bench SCENE`: median timings of a rollout and of its derivatives, one JSON line.
 #include "apps/commands.hpp"
+#include "pods/improve/improve_step.hpp"
 #include "pods/improve/improvement.hpp"
 #include "pods/task/random.hpp"
 #include "pods/task/scene.hpp"
@@ -64,6 +65,21 @@ int run_bench(const BenchOptions& o)
     const pods::GaussNewtonMethod method = pods::choose_gauss_newton(model);
     const double mu = scene.task.weights.a > 0 ? 0.0 : 1e-6;
     const double gn_step_ms = median_ms(o.repeats, [&] { pods::gauss_newton_step(simulator, cost, states, actions, mu, method); });
+    // the box-aware step (improve_actions' direction) and one whole improvement, with every third
+    // action component moved onto the upper bound so that the active set is not empty
+    Eigen::MatrixXd boxed = actions;
+    for (Eigen::Index i = 0; i < boxed.size(); i += 3) boxed.data()[i] = scene.task.action_limit;
+    std::vector<sim::State> boxed_states;
+    const sim::RolloutStats boxed_stats = sim::rollout(simulator, z0, boxed, boxed_states);
+    if (!boxed_stats.converged) throw common::RuntimeFailure(boxed_stats.failure.message(boxed_stats.failed_step));
+    pods::ImproveOptions improve;
+    improve.mu = mu;
+    improve.method = method;
+    const double boxed_cost = cost.total(model, boxed_states, boxed);
+    const double box_step_ms =
+        median_ms(o.repeats, [&] { pods::box_aware_step(simulator, scene.task, cost, boxed_states, boxed, improve); });
+    const double improve_ms = median_ms(
+        o.repeats, [&] { pods::improve_actions(simulator, scene.task, cost, boxed_states, boxed, boxed_cost, improve); });
 
     const nlohmann::json line = {{"scene", scene.name.empty() ? o.scene : scene.name},
                                  {"horizon", n},
@@ -73,6 +89,8 @@ int run_bench(const BenchOptions& o)
                                  {"gradient_ms", gradient_ms},
                                  {"jacobian_ms", jacobian_ms},
                                  {"gn_step_ms", gn_step_ms},
+                                 {"box_step_ms", box_step_ms},
+                                 {"improve_ms", improve_ms},
                                  {"gn_method", method == pods::GaussNewtonMethod::kRiccati ? "riccati" : "dense"},
                                  {"newton_iterations_per_step", stats.mean_iterations()},
                                  {"repeats", o.repeats}};

@@ -24,6 +24,12 @@ void require_shape(const char* function, const Eigen::MatrixXd& actions, const A
                                     std::to_string(actions.cols()));
 }
 
+[[noreturn]] void ill_conditioned(int t)
+{
+    throw common::RuntimeFailure("the Gauss-Newton system is singular or ill-conditioned at step " + std::to_string(t) +
+                                 ": use an action weight or mu > 0");
+}
+
 } // namespace
 
 Eigen::MatrixXd projected_newton_step_dense(const QuadraticCost& cost, const Eigen::MatrixXd& jacobian,
@@ -59,7 +65,7 @@ Eigen::MatrixXd projected_newton_step_dense(const QuadraticCost& cost, const Eig
 }
 
 BoxRiccatiStep box_riccati_step(const LqModel& lq, const Eigen::MatrixXd& actions, double limit, double mu,
-                                const ActionMask& held, bool project_forward)
+                                const ActionMask& held)
 {
     const int n = lq.horizon(), na = lq.action_size(), nz = lq.state_size();
     const int ns = int(lq.selection.rows());
@@ -80,7 +86,10 @@ BoxRiccatiStep box_riccati_step(const LqModel& lq, const Eigen::MatrixXd& action
     Eigen::MatrixXd p = s.transpose() * lq.q.tail(ns).asDiagonal() * s;
     Eigen::VectorXd pv = s.transpose() * lq.d_s.tail(ns);
     Eigen::MatrixXd pb, huu, hux, pa, hff, gf;
-    Eigen::VectorXd hu, lo(na), hi(na);
+    Eigen::VectorXd hu, u, lo(na), hi(na);
+    Eigen::VectorXi free;
+    Eigen::Array<bool, Eigen::Dynamic, 1> bound(na);
+    Eigen::LLT<Eigen::MatrixXd> llt(na);
     for (int t = n - 1; t >= 0; --t) {
         const Eigen::MatrixXd& at = lq.a[std::size_t(t)];
         const Eigen::MatrixXd& bt = lq.b[std::size_t(t)];
@@ -95,44 +104,56 @@ BoxRiccatiStep box_riccati_step(const LqModel& lq, const Eigen::MatrixXd& action
             lo[i] = held(i, t) ? 0.0 : std::isinf(limit) ? -inf : std::min(0.0, -limit - a);
             hi[i] = held(i, t) ? 0.0 : std::isinf(limit) ? inf : std::max(0.0, limit - a);
         }
-        const BoxQpResult qp = solve_box_qp(huu, hu, lo, hi, kMinReciprocalCondition);
-        if (!qp.well_conditioned)
-            throw common::RuntimeFailure("the Gauss-Newton system is singular or ill-conditioned at step " + std::to_string(t) +
-                                         ": use an action weight or mu > 0");
-        feed.col(t) = qp.u;
-        // gain on the free rows: -H_uu,FF^-1 H_uz,F
+        // feedforward k (the box QP's solution) and the gain on its free rows, -H_uu,FF^-1 H_uz,F
         Eigen::MatrixXd& k = gain[std::size_t(t)];
-        k.setZero(na, nz);
-        const int nf = int((!qp.bound).count());
-        if (nf == na) {
-            k = -huu.llt().solve(hux);
-        } else if (nf > 0) {
-            hff.resize(nf, nf);
-            gf.resize(nf, nz);
-            Eigen::VectorXi free(nf);
-            for (int i = 0, f = 0; i < na; ++i)
-                if (!qp.bound[i]) free[f++] = i;
-            for (int a = 0; a < nf; ++a) {
-                gf.row(a) = hux.row(free[a]);
-                for (int b = 0; b < nf; ++b) hff(a, b) = huu(free[a], free[b]);
+        bound.setConstant(na, false);
+        bool solved = false;
+        if (!held.col(t).any()) {
+            // the unconstrained minimiser solves the QP when it is inside the box (the usual case)
+            llt.compute(huu);
+            if (llt.info() != Eigen::Success || !(llt.rcond() >= kMinReciprocalCondition)) ill_conditioned(t);
+            u = -llt.solve(hu);
+            if (((u.array() >= lo.array()) && (u.array() <= hi.array())).all()) {
+                k = -llt.solve(hux);
+                solved = true;
             }
-            const Eigen::MatrixXd kf = -hff.llt().solve(gf);
-            for (int a = 0; a < nf; ++a) k.row(free[a]) = kf.row(a);
         }
-        for (int i = 0; i < na; ++i) {
-            if (!qp.bound[i]) continue;
-            out.fixed(i, t) = true;
-            if (!held(i, t)) ++out.clamped;
+        if (!solved) {
+            const BoxQpResult qp = solve_box_qp(huu, hu, lo, hi, kMinReciprocalCondition);
+            if (!qp.well_conditioned) ill_conditioned(t);
+            u = qp.u;
+            bound = qp.bound;
+            k.setZero(na, nz);
+            const int nf = int((!bound).count());
+            if (nf > 0) {
+                hff.resize(nf, nf);
+                gf.resize(nf, nz);
+                free.resize(nf);
+                for (int i = 0, f = 0; i < na; ++i)
+                    if (!bound[i]) free[f++] = i;
+                for (int a = 0; a < nf; ++a) {
+                    gf.row(a) = hux.row(free[a]);
+                    for (int b = 0; b < nf; ++b) hff(a, b) = huu(free[a], free[b]);
+                }
+                const Eigen::MatrixXd kf = -hff.llt().solve(gf);
+                for (int a = 0; a < nf; ++a) k.row(free[a]) = kf.row(a);
+            }
+            for (int i = 0; i < na; ++i) {
+                if (!bound[i]) continue;
+                out.fixed(i, t) = true;
+                if (!held(i, t)) ++out.clamped;
+            }
         }
+        feed.col(t) = u;
         // value function of step t
-        const Eigen::VectorXd residual = huu * qp.u + hu; // zero on the free rows
+        const Eigen::VectorXd residual = huu * u + hu; // zero on the free rows
         pa.noalias() = p * at;
         Eigen::MatrixXd p_new = s.transpose() * lq.q.segment(Eigen::Index(t) * ns, ns).asDiagonal() * s;
         p_new.noalias() += at.transpose() * pa;
         p_new.noalias() += hux.transpose() * k;
         Eigen::VectorXd pv_new = s.transpose() * lq.d_s.segment(Eigen::Index(t) * ns, ns);
         pv_new.noalias() += at.transpose() * pv;
-        pv_new.noalias() += hux.transpose() * qp.u;
+        pv_new.noalias() += hux.transpose() * u;
         pv_new.noalias() += k.transpose() * residual;
         p = 0.5 * (p_new + p_new.transpose());
         pv = pv_new;
@@ -144,8 +165,6 @@ BoxRiccatiStep box_riccati_step(const LqModel& lq, const Eigen::MatrixXd& action
     for (int t = 0; t < n; ++t) {
         out.delta.col(t) = feed.col(t);
         out.delta.col(t).noalias() += gain[std::size_t(t)] * z;
-        if (project_forward && !std::isinf(limit))
-            out.delta.col(t) = (actions.col(t) + out.delta.col(t)).cwiseMax(-limit).cwiseMin(limit) - actions.col(t);
         z_next.noalias() = lq.a[std::size_t(t)] * z;
         z_next.noalias() += lq.b[std::size_t(t)] * out.delta.col(t);
         std::swap(z, z_next);

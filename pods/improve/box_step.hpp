@@ -44,6 +44,6 @@ struct BoxRiccatiStep {
 /// gauss_newton_step_riccati. Throws common::RuntimeFailure if a step's free H_uu block is
 /// singular or ill-conditioned.
 BoxRiccatiStep box_riccati_step(const LqModel& lq, const Eigen::MatrixXd& actions, double limit, double mu,
-                                const ActionMask& held, bool project_forward = false);
+                                const ActionMask& held);
 
 } // namespace podsim::pods

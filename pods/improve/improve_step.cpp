@@ -23,25 +23,21 @@ double first_order_alpha(sim::Simulator& sim, const Task& task, const QuadraticC
 {
     const double largest = delta.cwiseAbs().maxCoeff();
     if (options.first_order_scale == FirstOrderScale::kFraction) return options.first_order_fraction * task.action_limit / largest;
-    // Cauchy step: minimiser of grad . (alpha d) + 1/2 alpha^2 d^T G d along d = -g, with
-    // d^T G d = |J d|_Q^2 + (R + mu) |d|^2 from one tangent pass
+    // Cauchy step: minimiser of grad . (alpha d) + 1/2 alpha^2 d^T G d along d = -g on the
+    // undamped model G = J^T Q J + R (mu is the second-order steps' knob), with
+    // d^T G d = |J d|_Q^2 + 2 w_a |d|^2 from one tangent pass
     const sim::Model& m = sim.model();
     const Eigen::VectorXd zero = Eigen::VectorXd::Zero(m.n_x());
     const Eigen::VectorXd jd = sim::trajectory_tangent(sim, states, cost.selection, delta, zero, zero);
     const Eigen::VectorXd q = cost.state_hessian_diagonal(int(delta.cols()));
-    const double curvature = jd.dot(q.cwiseProduct(jd)) + (2 * cost.action_weight + options.mu) * delta.squaredNorm();
+    const double curvature = jd.dot(q.cwiseProduct(jd)) + 2 * cost.action_weight * delta.squaredNorm();
     const double cap = 2 * task.action_limit / largest; // beyond this every component is projected
     if (!(curvature > 0)) return cap;
     return std::min(delta.squaredNorm() / curvature, cap);
 }
 
-} // namespace
-
-ImproveResult improve_actions(sim::Simulator& sim, const Task& task, const QuadraticCost& cost,
-                              const std::vector<sim::State>& states, const Eigen::MatrixXd& actions,
-                              double cost_value, const ImproveOptions& options)
+void require_rollout(const sim::Model& m, const std::vector<sim::State>& states, const Eigen::MatrixXd& actions)
 {
-    const sim::Model& m = sim.model();
     if (actions.rows() != m.n_p() || states.size() != std::size_t(actions.cols()) + 1 || actions.cols() < 1)
         throw std::invalid_argument("improve_actions: got " + std::to_string(actions.rows()) + " x " +
                                     std::to_string(actions.cols()) + " actions and " + std::to_string(states.size()) +
@@ -49,40 +45,55 @@ ImproveResult improve_actions(sim::Simulator& sim, const Task& task, const Quadr
     if (states[0].t != 0)
         throw std::invalid_argument("improve_actions: the rollout must start at an initial state (t = 0), got t = " +
                                     std::to_string(states[0].t));
-    const double limit = task.action_limit;
-    ImproveResult r;
-    r.cost_before = cost_value;
-    r.cost_after = cost_value;
+}
 
-    Eigen::MatrixXd grad, delta;
-    ActionMask held;
-    double alpha0 = 1;
+} // namespace
+
+BoxAwareStep box_aware_step(sim::Simulator& sim, const Task& task, const QuadraticCost& cost,
+                            const std::vector<sim::State>& states, const Eigen::MatrixXd& actions,
+                            const ImproveOptions& options)
+{
+    const sim::Model& m = sim.model();
+    require_rollout(m, states, actions);
+    const double limit = task.action_limit;
+    BoxAwareStep s;
     const GaussNewtonMethod method =
         options.method == GaussNewtonMethod::kAuto ? choose_gauss_newton(m) : options.method;
     if (options.order == StepOrder::kFirst) {
-        grad = cost_gradient_adjoint(sim, cost, states, actions);
-        held = active_set(actions, grad, limit, options.bound_tolerance);
-        delta = -projected_gradient(grad, held);
-        if (delta.cwiseAbs().maxCoeff() > 0) alpha0 = first_order_alpha(sim, task, cost, states, delta, options);
+        s.gradient = cost_gradient_adjoint(sim, cost, states, actions);
+        s.held = active_set(actions, s.gradient, limit, options.bound_tolerance);
+        s.delta = -projected_gradient(s.gradient, s.held);
+        if (s.delta.cwiseAbs().maxCoeff() > 0) s.alpha0 = first_order_alpha(sim, task, cost, states, s.delta, options);
     } else if (method == GaussNewtonMethod::kRiccati) {
         const LqModel lq = lq_model(sim, cost, states, actions);
-        grad = lq_gradient(lq);
-        held = active_set(actions, grad, limit, options.bound_tolerance);
-        BoxRiccatiStep s = box_riccati_step(lq, actions, options.box_qp ? limit : std::numeric_limits<double>::infinity(),
-                                            options.mu, held, options.project_forward);
-        delta = std::move(s.delta);
-        r.clamped = s.clamped;
+        s.gradient = lq_gradient(lq);
+        s.held = active_set(actions, s.gradient, limit, options.bound_tolerance);
+        BoxRiccatiStep ddp = box_riccati_step(lq, actions, options.box_qp ? limit : std::numeric_limits<double>::infinity(),
+                                              options.mu, s.held);
+        s.delta = std::move(ddp.delta);
+        s.clamped = ddp.clamped;
     } else {
         const Eigen::MatrixXd j = sim::trajectory_jacobian(sim, states, cost.selection);
-        grad = cost_gradient_jacobian(m, cost, states, actions, j);
-        held = active_set(actions, grad, limit, options.bound_tolerance);
-        delta = projected_newton_step_dense(cost, j, grad, options.mu, held,
-                                            Eigen::MatrixXd::Zero(actions.rows(), actions.cols()));
+        s.gradient = cost_gradient_jacobian(m, cost, states, actions, j);
+        s.held = active_set(actions, s.gradient, limit, options.bound_tolerance);
+        s.delta = projected_newton_step_dense(cost, j, s.gradient, options.mu, s.held,
+                                              Eigen::MatrixXd::Zero(actions.rows(), actions.cols()));
     }
-    r.active = count(held);
-    r.gradient_norm = projected_gradient(grad, held).norm();
+    return s;
+}
 
-    if (!(r.gradient_norm > 0) || !delta.allFinite()) {
+ImproveResult improve_actions(sim::Simulator& sim, const Task& task, const QuadraticCost& cost,
+                              const std::vector<sim::State>& states, const Eigen::MatrixXd& actions,
+                              double cost_value, const ImproveOptions& options)
+{
+    ImproveResult r;
+    r.cost_before = cost_value;
+    r.cost_after = cost_value;
+    BoxAwareStep s = box_aware_step(sim, task, cost, states, actions, options);
+    r.active = count(s.held);
+    r.gradient_norm = projected_gradient(s.gradient, s.held).norm();
+    r.clamped = s.clamped;
+    if (!(r.gradient_norm > 0) || !s.delta.allFinite()) {
         // a KKT point of the box (or a non-finite step): nothing to search along
         r.step.setZero(actions.rows(), actions.cols());
         r.actions = actions;
@@ -90,11 +101,11 @@ ImproveResult improve_actions(sim::Simulator& sim, const Task& task, const Quadr
         return r;
     }
     ArcSearchOptions search;
-    search.alpha0 = alpha0;
+    search.alpha0 = s.alpha0;
     search.max_halvings = options.max_halvings;
     search.sufficient_decrease = options.sufficient_decrease;
-    LineSearchResult ls = projected_arc_search(sim, task, cost, states[0], actions, cost_value, delta, grad, search);
-    r.step = std::move(delta);
+    LineSearchResult ls = projected_arc_search(sim, task, cost, states[0], actions, cost_value, s.delta, s.gradient, search);
+    r.step = std::move(s.delta);
     r.evaluations = ls.evaluations;
     if (ls.accepted) {
         r.accepted = true;

@@ -3,6 +3,7 @@
 // per-trajectory step of PODS training: active set, a first- or second-order step on the free
 // components, a backtracking search along the projected arc clamp(a + alpha delta).
 
+#include "pods/improve/active_set.hpp"
 #include "pods/improve/improvement.hpp"
 #include "pods/task/cost.hpp"
 #include "pods/task/task.hpp"
@@ -16,21 +17,21 @@ enum class StepOrder { kFirst, kSecond };
 
 /// How the first-order step delta = -(projected gradient) is scaled before the line search.
 enum class FirstOrderScale {
-    kCauchy,   ///< alpha0 = |g|^2 / g^T G g, the minimiser of the Gauss-Newton model along -g
-               ///< (one extra tangent pass), capped so that no component moves more than 2 L
+    kCauchy,   ///< alpha0 = |g|^2 / g^T G g, the minimiser of the Gauss-Newton model (G = J^T Q J
+               ///< + R, without mu) along -g (one extra tangent pass), capped so that no
+               ///< component moves more than 2 L
     kFraction, ///< alpha0 such that the largest component change is first_order_fraction * L
 };
 
 struct ImproveOptions {
     StepOrder order = StepOrder::kSecond;
-    double mu = 0;                                   ///< Gauss-Newton regularisation (added to R = 2 w_a I)
+    double mu = 1;                                   ///< Gauss-Newton regularisation (added to R = 2 w_a I)
     GaussNewtonMethod method = GaussNewtonMethod::kAuto;
     int max_halvings = 10;                           ///< line search trials alpha0 / 2^k, k = 0..max_halvings
     double sufficient_decrease = 1e-4;               ///< Armijo sigma along the projected arc (0: any decrease)
     double bound_tolerance = 1e-9;                   ///< "at a bound": |a_i| >= L (1 - bound_tolerance)
     bool box_qp = true;                              ///< Riccati path: per-step box QP (box-DDP); false: only
                                                      ///< the active set is held (the dense step's problem)
-    bool project_forward = false;
     FirstOrderScale first_order_scale = FirstOrderScale::kCauchy;
     double first_order_fraction = 0.1;               ///< for FirstOrderScale::kFraction
 };
@@ -49,6 +50,20 @@ struct ImproveResult {
                                      ///< projected gradient is zero)
     int clamped = 0;                 ///< Riccati box-DDP: free components its box QPs put on a bound
 };
+
+/// The search direction of improve_actions at `actions` (no rollout).
+struct BoxAwareStep {
+    Eigen::MatrixXd gradient; ///< dC/da, n_a x N
+    ActionMask held;          ///< the active set
+    Eigen::MatrixXd delta;    ///< the step, zero on the held components
+    double alpha0 = 1;        ///< the line search's first trial (1 for second order)
+    int clamped = 0;          ///< Riccati box-DDP: free components its box QPs put on a bound
+};
+
+/// Gradient, active set and step of improve_actions (same arguments and throws).
+BoxAwareStep box_aware_step(sim::Simulator& sim, const Task& task, const QuadraticCost& cost,
+                            const std::vector<sim::State>& states, const Eigen::MatrixXd& actions,
+                            const ImproveOptions& options);
 
 /// One box-aware improvement of `actions` (n_a x N, inside the box) whose rollout from
 /// states[0] is `states` (z_0..z_N, states[0].t == 0) with cost `cost`.

@@ -9,7 +9,8 @@
 namespace podsim::pods {
 
 enum class StopReason {
-    kRelativeDecrease,  ///< an accepted step decreased the cost by less than relative_tolerance
+    kRelativeDecrease,  ///< a full step (alpha = 1, mu <= improve.mu) decreased the cost by less
+                        ///< than relative_tolerance
     kProjectedGradient, ///< |projected gradient| <= gradient_tolerance |projected gradient at the start|
     kNoDecrease,        ///< the line search found no decrease
     kIterationCap,      ///< max_iterations accepted steps
@@ -19,10 +20,18 @@ enum class StopReason {
 const char* to_string(StopReason reason);
 
 struct OptimizeOptions {
-    ImproveOptions improve;            ///< the step (order, mu, method, line search)
+    ImproveOptions improve;            ///< the step (order, line search; improve.mu is the first mu)
     int max_iterations = 100;          ///< improve_actions calls at most
     double relative_tolerance = 1e-10; ///< stop when C_{k-1} - C_k <= tol |C_{k-1}|
     double gradient_tolerance = 1e-9;  ///< stop when |g_k| <= tol |g_0| (g: projected gradient)
+    /// Levenberg-Marquardt schedule of the second-order steps' mu: divided by mu_factor after a
+    /// full step (alpha = 1), multiplied by it after a step of alpha < 1/4, a rejected step or a
+    /// singular Gauss-Newton system (which are then retried); kept within [min_mu, max_mu]
+    /// (below min_mu it is 0). Without it mu stays improve.mu throughout.
+    bool adapt_mu = true;
+    double mu_factor = 10;
+    double min_mu = 1e-8;
+    double max_mu = 1e8;
 };
 
 struct OptimizeResult {
@@ -34,6 +43,7 @@ struct OptimizeResult {
     StopReason reason = StopReason::kIterationCap;
     int active = 0;                 ///< components held at a bound at `actions`
     double gradient_norm = 0;       ///< |projected gradient| at `actions`
+    double mu = 0;                  ///< the last mu used
 };
 
 /// Minimises C(a) over the box |a_i| <= L from initial_actions (n_a x N, clamped into the box)

@@ -106,6 +106,7 @@ nlohmann::json to_json(const EvaluationSummary& s)
                         {"final_distance_mean", s.final_distance_mean},
                         {"action_mag_mean", s.action_mag_mean}};
     if (!std::isnan(s.optimality_ratio)) j["optimality_ratio"] = s.optimality_ratio;
+    if (!std::isnan(s.optimal_cost_mean)) j["optimal_return_mean"] = -s.optimal_cost_mean;
     return j;
 }
 

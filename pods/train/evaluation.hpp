@@ -30,6 +30,8 @@ struct EvaluationSummary {
     double action_mag_mean = 0;               ///< mean over steps of |a_t| (m/s)
     /// evaluate --optimality: mean of C(policy) / C(open-loop optimum) (NaN when not computed)
     double optimality_ratio = std::numeric_limits<double>::quiet_NaN();
+    /// the mean open-loop optimal cost over the same episodes (NaN when not computed)
+    double optimal_cost_mean = std::numeric_limits<double>::quiet_NaN();
 };
 
 /// Per-episode numbers of a successful rollout.
@@ -47,7 +49,8 @@ EvaluationSummary evaluate_policy(Workers& workers, const policy::Policy& policy
 /// the CSV writers.
 Episode to_episode(const sim::Model& model, const Task& task, const ClosedLoopRollout& r);
 
-/// {"episodes", "failed", "return_mean", ...} (optimality_ratio only when computed).
+/// {"episodes", "failed", "return_mean", ...} (optimality_ratio, optimal_return_mean only when
+/// computed).
 nlohmann::json to_json(const EvaluationSummary& s);
 
 /// Stream index of test-bed seeds (training states use other streams).

@@ -37,4 +37,16 @@ double optimality_ratio(const std::vector<ClosedLoopRollout>& rollouts, const st
     return count ? sum / count : std::numeric_limits<double>::quiet_NaN();
 }
 
+double mean_optimal_cost(const std::vector<double>& optimal)
+{
+    double sum = 0;
+    int count = 0;
+    for (double c : optimal)
+        if (std::isfinite(c)) {
+            sum += c;
+            ++count;
+        }
+    return count ? sum / count : std::numeric_limits<double>::quiet_NaN();
+}
+
 } // namespace podsim::pods

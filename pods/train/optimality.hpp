@@ -19,5 +19,7 @@ std::vector<double> open_loop_optimal_costs(Workers& workers, const Task& task, 
 
 /// Mean of C(rollout_i) / optimal_i over the episodes where both exist (NaN when none).
 double optimality_ratio(const std::vector<ClosedLoopRollout>& rollouts, const std::vector<double>& optimal);
+/// Mean of the finite optimal costs (NaN when none).
+double mean_optimal_cost(const std::vector<double>& optimal);
 
 } // namespace podsim::pods

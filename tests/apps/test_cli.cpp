@@ -12,7 +12,7 @@ using podsim::test::run_podsim;
 
 TEST_CASE("cli: every command has --help and exits 0")
 {
-    for (const char* cmd : {"", "validate", "simulate", "sensitivity", "bench"}) {
+    for (const char* cmd : {"", "validate", "simulate", "sensitivity", "bench", "train", "evaluate", "rollout", "compare"}) {
         const auto r = run_podsim(std::string(cmd) + " --help");
         INFO(cmd);
         CHECK(r.exit_code == 0);

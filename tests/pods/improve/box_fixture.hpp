@@ -26,13 +26,14 @@ struct BoxFixture {
 };
 
 /// `steps` actions uniform in +-amplitude L, a fraction `on_bound` of the components moved onto
-/// +-L (random sign), rolled out from the initial state sampled with `seed`.
+/// +-L (random sign), rolled out from the initial state sampled with `seed` (Newton's absolute
+/// tolerance `newton_tolerance`).
 inline BoxFixture box_fixture(const char* file, int steps, std::uint64_t seed, double amplitude = 0.5,
-                              double on_bound = 0.3)
+                              double on_bound = 0.3, double newton_tolerance = 1e-12)
 {
     BoxFixture f;
     f.scene = pods::load_scene(std::string(PODSIM_SOURCE_DIR "/scenes/") + file);
-    f.scene.model.solver.tolerance = 1e-14;
+    f.scene.model.solver.tolerance = newton_tolerance;
     f.cost = pods::quadratic_cost(f.scene.model, f.scene.task);
     f.z0 = pods::sample_initial_state(f.scene.model, f.scene.task, seed);
     std::mt19937_64 rng(seed);

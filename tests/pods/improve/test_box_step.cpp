@@ -22,7 +22,7 @@ TEST_CASE("box_step: with nothing held both steps equal today's unconstrained Ga
 {
     int checked = 0;
     for (const char* file : kScenes) {
-        INFO(file);
+        INFO(std::string(file));
         const test::BoxFixture f = test::box_fixture(file, 25, 5, 0.15, 0.0);
         sim::Simulator sim(f.scene.model);
         const Eigen::MatrixXd j = sim::trajectory_jacobian(sim, f.states, f.cost.selection);
@@ -48,8 +48,8 @@ TEST_CASE("box_step: dense projected Newton equals the Riccati step on the same 
 {
     int checked = 0;
     for (const char* file : kScenes) {
-        INFO(file);
-        const test::BoxFixture f = test::box_fixture(file, 30, 7);
+        INFO(std::string(file));
+        const test::BoxFixture f = test::box_fixture(file, 40, 7);
         sim::Simulator sim(f.scene.model);
         const Eigen::MatrixXd j = sim::trajectory_jacobian(sim, f.states, f.cost.selection);
         const Eigen::MatrixXd grad = pods::cost_gradient_jacobian(f.scene.model, f.cost, f.states, f.actions, j);
@@ -83,7 +83,7 @@ TEST_CASE("box_step: the box-DDP step equals the dense step with its bound compo
 {
     int checked = 0;
     for (const char* file : kScenes) {
-        INFO(file);
+        INFO(std::string(file));
         const test::BoxFixture f = test::box_fixture(file, 30, 3, 0.9, 0.2);
         sim::Simulator sim(f.scene.model);
         const Eigen::MatrixXd j = sim::trajectory_jacobian(sim, f.states, f.cost.selection);
@@ -109,13 +109,17 @@ TEST_CASE("box_step: the box-DDP step equals the dense step with its bound compo
 
 TEST_CASE("box_step: a singular reduced Gauss-Newton system is reported, not solved")
 {
-    test::BoxFixture f = test::box_fixture("pendulum_2d_stop.json", 100, 3);
+    test::BoxFixture f = test::box_fixture("pendulum_2d_stop.json", 100, 3, 0.15, 0.0);
     f.cost.action_weight = 0;
     sim::Simulator sim(f.scene.model);
     const Eigen::MatrixXd j = sim::trajectory_jacobian(sim, f.states, f.cost.selection);
     const Eigen::MatrixXd grad = pods::cost_gradient_jacobian(f.scene.model, f.cost, f.states, f.actions, j);
-    const pods::ActionMask held = pods::active_set(f.actions, grad, f.limit(), 1e-9);
     const Eigen::MatrixXd zero = Eigen::MatrixXd::Zero(f.actions.rows(), f.actions.cols());
-    CHECK_THROWS_AS(pods::projected_newton_step_dense(f.cost, j, grad, 0.0, held, zero), common::RuntimeFailure);
-    CHECK(pods::projected_newton_step_dense(f.cost, j, grad, 1e-3, held, zero).allFinite());
+    // w_a = mu = 0: J^T Q J alone is (nearly) singular, with or without fixed components
+    pods::ActionMask some = nothing(f.actions);
+    some.leftCols(10).setConstant(true);
+    for (const pods::ActionMask& fixed : {nothing(f.actions), some}) {
+        CHECK_THROWS_AS(pods::projected_newton_step_dense(f.cost, j, grad, 0.0, fixed, zero), common::RuntimeFailure);
+        CHECK(pods::projected_newton_step_dense(f.cost, j, grad, 1e-3, fixed, zero).allFinite());
+    }
 }

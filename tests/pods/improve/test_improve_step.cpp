@@ -46,7 +46,7 @@ TEST_CASE("improve_actions: never increases the cost, stays in the box, returns 
     for (const char* file : kScenes)
         for (std::uint64_t seed : {1, 2, 3})
             for (const Variant& v : kVariants) {
-                INFO(file << ", seed " << seed << ", " << v.name);
+                INFO(std::string(file) << ", seed " << seed << ", " << v.name);
                 const test::BoxFixture f = test::box_fixture(file, 40, seed);
                 sim::Simulator sim(f.scene.model);
                 const pods::ImproveResult r =
@@ -108,12 +108,11 @@ TEST_CASE("improve_actions: with no active bounds the second-order step is today
 {
     for (const char* file : kScenes)
         for (pods::GaussNewtonMethod method : {pods::GaussNewtonMethod::kDense, pods::GaussNewtonMethod::kRiccati}) {
-            INFO(file << (method == pods::GaussNewtonMethod::kDense ? ", dense" : ", Riccati"));
+            INFO(std::string(file) << (method == pods::GaussNewtonMethod::kDense ? ", dense" : ", Riccati"));
             const test::BoxFixture f = test::box_fixture(file, 20, 4, 0.05, 0.0);
             sim::Simulator sim(f.scene.model);
-            pods::ImproveOptions o;
+            pods::ImproveOptions o; // default mu
             o.method = method;
-            o.mu = 0.01;
             const pods::ImproveResult r = pods::improve_actions(sim, f.scene.task, f.cost, f.states, f.actions, f.cost_value, o);
             REQUIRE(r.active == 0);
             REQUIRE(r.clamped == 0);

@@ -29,16 +29,18 @@ void check_kkt(const pods::OptimizeResult& r, const Eigen::MatrixXd& grad, doubl
 TEST_CASE("optimize_actions: reaches a KKT point where the projected Gauss-Newton step vanishes")
 {
     for (const char* file : {"pendulum_2d_stop.json", "double_pendulum_3d.json"}) {
-        INFO(file);
+        INFO(std::string(file));
         const test::BoxFixture f = test::box_fixture(file, 50, 2, 0.0, 0.0);
         sim::Simulator sim(f.scene.model);
         pods::OptimizeOptions o;
         o.max_iterations = 300;
+        o.relative_tolerance = 0; // run until the projected gradient vanishes or no step decreases
+        o.gradient_tolerance = 1e-9;
         const pods::OptimizeResult r = pods::optimize_actions(sim, f.scene.task, f.cost, f.z0, f.actions, o);
         CHECK(r.reason != pods::StopReason::kIterationCap);
         REQUIRE(r.costs.size() == std::size_t(r.iterations) + 1);
         for (std::size_t k = 1; k < r.costs.size(); ++k) CHECK(r.costs[k] < r.costs[k - 1]);
-        CHECK(r.costs.back() < 0.5 * r.costs.front());
+        CHECK(r.costs.back() < 0.7 * r.costs.front());
         CHECK(r.actions.cwiseAbs().maxCoeff() <= f.limit());
         CHECK(r.costs.back() == doctest::Approx(test::rollout_cost(sim, f, r.actions)).epsilon(1e-12));
 

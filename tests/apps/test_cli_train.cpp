@@ -1,0 +1,167 @@
+// Command-line tests of the training commands on tiny budgets: train, evaluate, rollout and
+// compare end to end, bad options and corrupt files (exit 2, one line), determinism across
+// thread counts, and --resume.
+#include "tests/apps/run_podsim.hpp"
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <sstream>
+
+using podsim::test::read_text;
+using podsim::test::run_podsim;
+using podsim::test::scratch_dir;
+using podsim::test::write_text;
+
+namespace {
+
+const std::string kScene = std::string("'") + PODSIM_SOURCE_DIR + "/scenes/pendulum_2d_stop.json'";
+const std::string kTiny = " --epochs 2 --batch 6 --test-episodes 6 --hidden 8,8 --fit-steps 5 ";
+
+int lines(const std::string& s) { return int(std::count(s.begin(), s.end(), '\n')); }
+
+std::string quoted(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
+
+} // namespace
+
+TEST_CASE("cli train: writes policy.json, log.csv and config.json; evaluate and rollout read the policy")
+{
+    const auto dir = scratch_dir("train");
+    const auto r = run_podsim("train " + kScene + " --method pods2" + kTiny + "--out " + quoted(dir / "run"));
+    REQUIRE(r.exit_code == 0);
+    CHECK(r.out.find("test return") != std::string::npos);
+    const std::string log = read_text(dir / "run/log.csv");
+    CHECK(log.rfind("epoch,wall_s,sim_steps,train_return,test_return_mean,test_return_std,terminal_ke,final_distance,"
+                    "action_mag,alpha_mean,fit_loss,failed",
+                    0) == 0);
+    CHECK(lines(log) == 4); // header + epochs 0..2
+    const auto config = nlohmann::json::parse(read_text(dir / "run/config.json"));
+    CHECK(config["settings"]["batch"] == 6);
+    CHECK(config["settings"]["method"] == "pods2");
+    const auto policy = nlohmann::json::parse(read_text(dir / "run/policy.json"));
+    CHECK(policy["type"] == "mlp");
+    CHECK(policy["training"]["epoch"] == 2);
+
+    const auto e = run_podsim("evaluate " + kScene + " --policy " + quoted(dir / "run/policy.json") +
+                              " --episodes 4 --optimality");
+    REQUIRE(e.exit_code == 0);
+    const auto j = nlohmann::json::parse(e.out);
+    for (const char* key : {"episodes", "return_mean", "return_std", "terminal_ke_mean", "final_distance_mean",
+                            "action_mag_mean", "optimality_ratio"})
+        CHECK(j.contains(key));
+    CHECK(j["episodes"] == 4);
+    CHECK(j["optimality_ratio"].get<double>() > 0.5);
+
+    const auto ro = run_podsim("rollout " + kScene + " --policy " + quoted(dir / "run/policy.json") +
+                               " --episodes 3 --out " + quoted(dir / "roll"));
+    REQUIRE(ro.exit_code == 0);
+    const std::string rewards = read_text(dir / "roll/rewards.csv");
+    CHECK(lines(rewards) == 1 + 3 * 101);
+    CHECK(rewards.find("\n2,100,") != std::string::npos);
+    CHECK(lines(read_text(dir / "roll/actions.csv")) == 1 + 3 * 100);
+    std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("cli train: the same seed gives a byte-identical policy.json and log.csv (wall time aside) for 1 and 2 threads")
+{
+    const auto dir = scratch_dir("train");
+    for (const char* head : {"mlp", "ndp"})
+        for (const char* method : {"pods2", "bptt"}) {
+            INFO(method << " " << head);
+            const std::string common = "train " + kScene + " --method " + method + " --head " + head + kTiny + "--seed 5 ";
+            REQUIRE(run_podsim(common + "--threads 1 --out " + quoted(dir / "one")).exit_code == 0);
+            REQUIRE(run_podsim(common + "--threads 2 --out " + quoted(dir / "two")).exit_code == 0);
+            auto strip = [](std::string text) {
+                // drop wall_s (column 2) of every row and the checkpoint's wall_s
+                std::istringstream in(text);
+                std::string line, out;
+                while (std::getline(in, line)) {
+                    const std::size_t a = line.find(','), b = line.find(',', a + 1);
+                    out += line.substr(0, a) + line.substr(b) + "\n";
+                }
+                return out;
+            };
+            CHECK(strip(read_text(dir / "one/log.csv")) == strip(read_text(dir / "two/log.csv")));
+            auto p1 = nlohmann::json::parse(read_text(dir / "one/policy.json"));
+            auto p2 = nlohmann::json::parse(read_text(dir / "two/policy.json"));
+            p1["training"].erase("wall_s");
+            p2["training"].erase("wall_s");
+            CHECK(p1.dump() == p2.dump());
+            std::filesystem::remove_all(dir / "one");
+            std::filesystem::remove_all(dir / "two");
+        }
+    std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("cli train: --resume continues a run; other settings or an existing run are refused with exit 2")
+{
+    const auto dir = scratch_dir("train");
+    const std::string out = " --out " + quoted(dir / "run");
+    REQUIRE(run_podsim("train " + kScene + " --method bptt" + kTiny + out).exit_code == 0);
+    const auto again = run_podsim("train " + kScene + " --method bptt" + kTiny + out);
+    CHECK(again.exit_code == 2);
+    CHECK(again.err.find("already holds a training run") != std::string::npos);
+    CHECK(lines(again.err) == 1);
+    const auto other = run_podsim("train " + kScene + " --method bptt --epochs 4 --batch 7 --test-episodes 6 --hidden 8,8 "
+                                  "--fit-steps 5 --resume" + out);
+    CHECK(other.exit_code == 2);
+    CHECK(other.err.find("batch 6 vs 7") != std::string::npos);
+    CHECK(lines(other.err) == 1);
+    const auto more = run_podsim("train " + kScene + " --method bptt --epochs 4 --batch 6 --test-episodes 6 --hidden 8,8 "
+                                 "--fit-steps 5 --resume" + out);
+    REQUIRE(more.exit_code == 0);
+    CHECK(more.out.find("resumed from epoch 2") != std::string::npos);
+    CHECK(lines(read_text(dir / "run/log.csv")) == 6);
+    std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("cli train: bad options and corrupt policy files exit 2 with one line")
+{
+    const auto dir = scratch_dir("train");
+    for (const std::string& args : {std::string("--method sac"), std::string("--head cnn"), std::string("--batch 0"),
+                                    std::string("--hidden 8,x"), std::string("--time-budget nan"),
+                                    std::string("--fit-lr 0"), std::string("--seed -1")}) {
+        INFO(args);
+        const auto r = run_podsim("train " + kScene + " " + args + " --out " + quoted(dir / "x"));
+        CHECK(r.exit_code == 2);
+        CHECK(r.err.rfind("podsim: error: ", 0) == 0);
+        CHECK(lines(r.err) == 1);
+    }
+    write_text(dir / "bad.json", "{\"type\": \"mlp\", \"inputs\": 6,");
+    write_text(dir / "wrong.json", read_text(PODSIM_SOURCE_DIR "/scenes/pendulum_2d_stop.json"));
+    for (const char* file : {"bad.json", "wrong.json", "missing.json"}) {
+        INFO(file);
+        const auto r = run_podsim("evaluate " + kScene + " --policy " + quoted(dir / file));
+        CHECK(r.exit_code == 2);
+        CHECK(r.err.find(file) != std::string::npos);
+        CHECK(lines(r.err) == 1);
+    }
+    // a policy trained for another scene
+    REQUIRE(run_podsim("train " + kScene + " --epochs 0 --test-episodes 2 --out " + quoted(dir / "run")).exit_code == 0);
+    const auto r = run_podsim("evaluate '" PODSIM_SOURCE_DIR "/scenes/double_pendulum_3d.json' --policy " +
+                              quoted(dir / "run/policy.json"));
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find("another scene") != std::string::npos);
+    std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("cli compare: every method and seed, compare.csv with method and seed columns, and the table")
+{
+    const auto dir = scratch_dir("compare");
+    const auto r = run_podsim("compare " + kScene + " --methods pods2,bptt --seeds 1,2" + kTiny + "--out " +
+                              quoted(dir / "cmp"));
+    REQUIRE(r.exit_code == 0);
+    CHECK(r.out.find("| pods2 | 2 |") != std::string::npos);
+    CHECK(r.out.find("| bptt | 2 |") != std::string::npos);
+    const std::string csv = read_text(dir / "cmp/compare.csv");
+    CHECK(csv.rfind("method,seed,epoch,wall_s,", 0) == 0);
+    CHECK(lines(csv) == 1 + 4 * 3);
+    CHECK(csv.find("\nbptt,2,2,") != std::string::npos);
+    CHECK(std::filesystem::exists(dir / "cmp/pods2_seed1/policy.json"));
+    CHECK(read_text(dir / "cmp/table.md").find("optimality ratio") != std::string::npos);
+    const auto bad = run_podsim("compare " + kScene + " --methods pods2,ppo --out " + quoted(dir / "cmp2"));
+    CHECK(bad.exit_code == 2);
+    CHECK(bad.err.find("--methods") != std::string::npos);
+    std::filesystem::remove_all(dir);
+}

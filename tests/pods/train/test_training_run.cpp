@@ -1,0 +1,152 @@
+// Training runs with files: an interrupted run resumed equals an uninterrupted one byte for byte
+// (wall time aside), different settings or corrupt files are refused with a located message, and
+// a finished run is never overwritten.
+#include "common/input_error.hpp"
+#include "pods/task/scene.hpp"
+#include "pods/train/training_run.hpp"
+#include "tests/scratch.hpp"
+
+#include <doctest/doctest.h>
+
+#include <sstream>
+
+using namespace podsim;
+
+namespace {
+
+pods::Scene small_scene()
+{
+    pods::Scene s = pods::load_scene(PODSIM_SOURCE_DIR "/scenes/pendulum_2d_stop.json");
+    s.task.horizon = 25;
+    return s;
+}
+
+pods::TrainConfig small_config(pods::Method m, int epochs)
+{
+    pods::TrainConfig c;
+    c.method = m;
+    c.epochs = epochs;
+    c.batch = 8;
+    c.test_episodes = 8;
+    c.hidden = {8, 8};
+    c.fit_steps = 10;
+    return c;
+}
+
+// log.csv without the wall_s column
+std::string log_without_wall(const std::filesystem::path& p)
+{
+    std::istringstream in(test::read_text(p));
+    std::string line, out;
+    while (std::getline(in, line)) {
+        const std::size_t a = line.find(','), b = line.find(',', a + 1);
+        out += line.substr(0, a) + line.substr(b) + "\n";
+    }
+    return out;
+}
+
+} // namespace
+
+TEST_CASE("training_run: stopping after 2 epochs and resuming to 4 equals 4 epochs in one go")
+{
+    const pods::Scene scene = small_scene();
+    for (pods::Method m : {pods::Method::kPods2, pods::Method::kBptt}) {
+        const auto dir = test::scratch_dir("run");
+        pods::RunOptions once, part;
+        once.out = (dir / "once").string();
+        part.out = (dir / "part").string();
+        part.threads = 2;
+        const pods::RunResult a = pods::run_training(scene, small_config(m, 4), once);
+        CHECK(a.log.size() == 5);
+        CHECK(a.stopped == "epochs");
+        pods::run_training(scene, small_config(m, 2), part);
+        part.resume = true;
+        const pods::RunResult b = pods::run_training(scene, small_config(m, 4), part);
+        CHECK(b.resumed_from == 2);
+        CHECK(b.log.size() == 5);
+        // policy.json holds the training state, including the wall time: compare the policies
+        const auto policy_a = nlohmann::json::parse(test::read_text(dir / "once/policy.json"));
+        const auto policy_b = nlohmann::json::parse(test::read_text(dir / "part/policy.json"));
+        CHECK(policy_a["parameters"] == policy_b["parameters"]);
+        CHECK(policy_a["training"]["adam"] == policy_b["training"]["adam"]);
+        CHECK(policy_a["training"]["sim_steps"] == policy_b["training"]["sim_steps"]);
+        CHECK(log_without_wall(dir / "once/log.csv") == log_without_wall(dir / "part/log.csv"));
+        std::filesystem::remove_all(dir);
+    }
+}
+
+TEST_CASE("training_run: a log.csv one epoch ahead of policy.json (killed between the two writes) resumes")
+{
+    const pods::Scene scene = small_scene();
+    const auto dir = test::scratch_dir("run");
+    pods::RunOptions o;
+    o.out = dir.string();
+    pods::run_training(scene, small_config(pods::Method::kPods2, 2), o);
+    const std::string log = test::read_text(dir / "log.csv");
+    const std::string policy = test::read_text(dir / "policy.json");
+    pods::run_training(scene, small_config(pods::Method::kPods2, 3), {o.out, true});
+    const std::string log3 = test::read_text(dir / "log.csv"), policy3 = test::read_text(dir / "policy.json");
+    test::write_text(dir / "policy.json", policy); // as if killed after log.csv of epoch 3 was written
+    const pods::RunResult r = pods::run_training(scene, small_config(pods::Method::kPods2, 3), {o.out, true});
+    CHECK(r.resumed_from == 2);
+    CHECK(r.log.size() == 4);
+    const auto a = nlohmann::json::parse(policy3), b = nlohmann::json::parse(test::read_text(dir / "policy.json"));
+    CHECK(a["parameters"] == b["parameters"]);
+    std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("training_run: different settings, corrupt files and an existing run are refused with one line")
+{
+    const pods::Scene scene = small_scene();
+    const auto dir = test::scratch_dir("run");
+    pods::RunOptions o;
+    o.out = dir.string();
+    pods::run_training(scene, small_config(pods::Method::kPods2, 1), o);
+    const std::string log = test::read_text(dir / "log.csv"), policy = test::read_text(dir / "policy.json");
+
+    // a fresh run over an existing one
+    CHECK_THROWS_WITH_AS(pods::run_training(scene, small_config(pods::Method::kPods2, 1), o),
+                         doctest::Contains("already holds a training run"), common::InputError);
+    o.resume = true;
+    // other settings
+    pods::TrainConfig other = small_config(pods::Method::kPods2, 3);
+    other.batch = 9;
+    CHECK_THROWS_WITH_AS(pods::run_training(scene, other, o), doctest::Contains("batch 8 vs 9"), common::InputError);
+    CHECK_THROWS_WITH_AS(pods::run_training(scene, small_config(pods::Method::kBptt, 3), o),
+                         doctest::Contains("method \"pods2\" vs \"bptt\""), common::InputError);
+    // corrupt policy.json: truncated, and a parameter that is not a number
+    test::write_text(dir / "policy.json", policy.substr(0, policy.size() / 2));
+    CHECK_THROWS_WITH_AS(pods::run_training(scene, small_config(pods::Method::kPods2, 3), o),
+                         doctest::Contains("policy.json"), common::InputError);
+    std::string bad = policy;
+    const std::size_t first = bad.find("\"parameters\":[") + 14;
+    bad.replace(first, bad.find(',', first) - first, "\"x\"");
+    test::write_text(dir / "policy.json", bad);
+    CHECK_THROWS_WITH_AS(pods::run_training(scene, small_config(pods::Method::kPods2, 3), o),
+                         doctest::Contains("parameters[0]"), common::InputError);
+    test::write_text(dir / "policy.json", policy);
+    // corrupt log.csv: a bad number, a missing row
+    test::write_text(dir / "log.csv", log.substr(0, log.rfind(",0,")) + ",zz,0\n");
+    CHECK_THROWS_WITH_AS(pods::run_training(scene, small_config(pods::Method::kPods2, 3), o),
+                         doctest::Contains("log.csv: line 3"), common::InputError);
+    test::write_text(dir / "log.csv", log.substr(0, log.find('\n', log.find('\n') + 1) + 1));
+    CHECK_THROWS_WITH_AS(pods::run_training(scene, small_config(pods::Method::kPods2, 3), o),
+                         doctest::Contains("policy.json is at epoch 1"), common::InputError);
+    // the intact run still resumes
+    test::write_text(dir / "log.csv", log);
+    CHECK(pods::run_training(scene, small_config(pods::Method::kPods2, 2), o).log.size() == 3);
+    std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("training_run: a time budget stops starting epochs")
+{
+    const pods::Scene scene = small_scene();
+    const auto dir = test::scratch_dir("run");
+    pods::RunOptions o;
+    o.out = dir.string();
+    o.time_budget = 1e-9;
+    const pods::RunResult r = pods::run_training(scene, small_config(pods::Method::kPods2, 100), o);
+    CHECK(r.stopped == "time budget");
+    CHECK(r.log.size() == 2); // the initial row and the one epoch that used the budget up
+    std::filesystem::remove_all(dir);
+}
