@@ -117,6 +117,12 @@ bool LinearSolver::factorize(const BlockMatrix& a)
 void LinearSolver::solve_in_place(Eigen::Ref<Eigen::MatrixXd> b)
 {
     if (!m_impl->sparse) {
+        // one column through Eigen's vector kernel: the matrix kernel allocates its blocking space
+        if (b.cols() == 1) {
+            auto column = b.col(0);
+            m_impl->dense.solveInPlace(column);
+            return;
+        }
         m_impl->dense.solveInPlace(b);
         return;
     }

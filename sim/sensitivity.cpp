@@ -19,14 +19,19 @@ StateTangent StateTangent::zero(const Model& model, int columns)
 
 Eigen::VectorXd StateSelection::extract(const Model& model, const State& z) const
 {
-    const int d = model.dim, np = model.n_p(), k = int(nodes.size());
     Eigen::VectorXd s(size(model));
+    extract(model, z, s);
+    return s;
+}
+
+void StateSelection::extract(const Model& model, const State& z, Eigen::Ref<Eigen::VectorXd> s) const
+{
+    const int d = model.dim, np = model.n_p(), k = int(nodes.size());
     s.head(np) = z.p;
     for (int i = 0; i < k; ++i) {
         s.segment(np + i * d, d) = z.x.segment(nodes[std::size_t(i)] * d, d);
         s.segment(np + (k + i) * d, d) = z.v.segment(nodes[std::size_t(i)] * d, d);
     }
-    return s;
 }
 
 Eigen::MatrixXd StateSelection::extract(const Model& model, const StateTangent& dz) const
@@ -98,22 +103,32 @@ void step_tangent(Simulator& sim, const State& z, const State& z_next, const Sta
 void step_adjoint(Simulator& sim, const State& z, const State& z_next, const StateTangent& bar_next,
                   StateTangent& bar_z, Eigen::Ref<Eigen::MatrixXd> bar_a)
 {
+    AdjointWorkspace ws;
+    step_adjoint(sim, z, z_next, bar_next, bar_z, bar_a, ws);
+}
+
+void step_adjoint(Simulator& sim, const State& z, const State& z_next, const StateTangent& bar_next,
+                  StateTangent& bar_z, Eigen::Ref<Eigen::MatrixXd> bar_a, AdjointWorkspace& ws)
+{
     const Model& m = sim.model();
     const double h = m.dt;
     const BdfCoefficients c = bdf_coefficients(z.t);
     factorize_or_throw(sim, z_next);
 
-    // cotangent of x' (its own plus the velocity update's), then w = H^-1 bar_x'
-    Eigen::MatrixXd w = z.t == 0 ? Eigen::MatrixXd(bar_next.x + bar_next.v / h)
-                                 : Eigen::MatrixXd(bar_next.x + (3 / (2 * h)) * bar_next.v);
+    // cotangent of x' (its own plus the velocity update's), then w = H^-1 bar_x' (in place)
+    Eigen::MatrixXd& w = ws.w;
+    if (z.t == 0) w = bar_next.x + bar_next.v / h;
+    else w = bar_next.x + (3 / (2 * h)) * bar_next.v;
     sim.solve_exact(w);
     // p' = p + h a, and p' enters through -gamma U_xp p'
-    Eigen::MatrixXd bar_p_next = bar_next.p;
+    Eigen::MatrixXd& bar_p_next = ws.bar_p;
+    bar_p_next = bar_next.p;
     add_handle_free_product(m, sim.exact_hessian_positions(), -sim.exact_hessian_gamma(), w, bar_p_next);
     bar_z.p += bar_p_next;
     bar_a += h * bar_p_next;
     // xhat = c_x x + c_xp x_prev + h c_v v + h c_vp v_prev, with bar_xhat = M w
-    const Eigen::MatrixXd bar_xhat = m.mass.asDiagonal() * w;
+    Eigen::MatrixXd& bar_xhat = ws.bar_xhat;
+    bar_xhat = m.mass.asDiagonal() * w;
     bar_z.x += c.c_x * bar_xhat + bar_next.x_prev;
     bar_z.v += (h * c.c_v) * bar_xhat + bar_next.v_prev;
     if (z.t == 0) {
@@ -172,11 +187,12 @@ TrajectoryGradient trajectory_adjoint(Simulator& sim, const std::vector<State>& 
     TrajectoryGradient g;
     g.actions.setZero(m.n_p(), n);
     StateTangent bar_next = StateTangent::zero(m, 1), bar = bar_next;
+    AdjointWorkspace ws;
     sel.add_transpose(m, bar_s.segment(Eigen::Index(n) * ns, ns), bar_next);
     for (int t = n - 1; t >= 0; --t) {
         for (Eigen::MatrixXd* b : {&bar.x, &bar.v, &bar.x_prev, &bar.v_prev, &bar.p}) b->setZero();
         sel.add_transpose(m, bar_s.segment(Eigen::Index(t) * ns, ns), bar);
-        step_adjoint(sim, states[std::size_t(t)], states[std::size_t(t) + 1], bar_next, bar, g.actions.col(t));
+        step_adjoint(sim, states[std::size_t(t)], states[std::size_t(t) + 1], bar_next, bar, g.actions.col(t), ws);
         std::swap(bar, bar_next);
     }
     // z_0's previous-step slots do not enter the BDF1 step

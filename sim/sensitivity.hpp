@@ -30,6 +30,8 @@ struct StateSelection {
     int size(const Model& model) const { return model.n_p() + 2 * model.dim * int(nodes.size()); }
     /// s_t of a state.
     Eigen::VectorXd extract(const Model& model, const State& z) const;
+    /// s_t of a state written into `s` (length size(); no allocation).
+    void extract(const Model& model, const State& z, Eigen::Ref<Eigen::VectorXd> s) const;
     /// ds = S dz for a tangent (rows of s, the tangent's columns).
     Eigen::MatrixXd extract(const Model& model, const StateTangent& dz) const;
     /// bar_z += S^T bar_s (bar_s: size() rows, same columns as bar_z).
@@ -58,6 +60,15 @@ void step_tangent(Simulator& sim, const State& z, const State& z_next, const Sta
 /// SensitivityError.
 void step_adjoint(Simulator& sim, const State& z, const State& z_next, const StateTangent& bar_next,
                   StateTangent& bar_z, Eigen::Ref<Eigen::MatrixXd> bar_a);
+
+/// Scratch of step_adjoint: with one kept across the steps of a reverse recursion, the recursion
+/// does not allocate once the buffers are sized.
+struct AdjointWorkspace {
+    Eigen::MatrixXd w, bar_p, bar_xhat;
+};
+/// step_adjoint with caller-owned scratch.
+void step_adjoint(Simulator& sim, const State& z, const State& z_next, const StateTangent& bar_next,
+                  StateTangent& bar_z, Eigen::Ref<Eigen::MatrixXd> bar_a, AdjointWorkspace& ws);
 
 // The trajectory functions below take a whole rollout `states` = z_0..z_N that starts at an
 // initial state (states[0].t == 0), as sim::rollout produces from a sampled or nominal state. A

@@ -63,8 +63,10 @@ double QuadraticCost::total(const sim::Model& model, const std::vector<sim::Stat
 {
     const int n = int(actions.cols());
     double c = action_weight * actions.squaredNorm();
+    Eigen::VectorXd e(target.size());
     for (int t = 0; t <= n; ++t) {
-        const Eigen::VectorXd e = selection.extract(model, states[std::size_t(t)]) - target;
+        selection.extract(model, states[std::size_t(t)], e);
+        e -= target;
         c += e.dot((t < n ? weights : terminal_weights).cwiseProduct(e));
     }
     return c;
@@ -76,8 +78,9 @@ void QuadraticCost::gradient(const sim::Model& model, const std::vector<sim::Sta
     const int n = int(actions.cols()), ns = int(target.size());
     d_s.resize(Eigen::Index(n + 1) * ns);
     for (int t = 0; t <= n; ++t) {
-        const Eigen::VectorXd e = selection.extract(model, states[std::size_t(t)]) - target;
-        d_s.segment(Eigen::Index(t) * ns, ns) = 2 * (t < n ? weights : terminal_weights).cwiseProduct(e);
+        auto e = d_s.segment(Eigen::Index(t) * ns, ns);
+        selection.extract(model, states[std::size_t(t)], e);
+        e = 2 * (t < n ? weights : terminal_weights).cwiseProduct(e - target);
     }
     d_a = 2 * action_weight * actions;
 }

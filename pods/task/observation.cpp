@@ -8,12 +8,7 @@ namespace podsim::pods {
 
 void ObservationMap::observe(const sim::Model& model, const sim::State& z, Eigen::Ref<Eigen::VectorXd> obs) const
 {
-    const int d = model.dim, np = model.n_p(), k = int(selection.nodes.size());
-    obs.head(np) = z.p;
-    for (int i = 0; i < k; ++i) {
-        obs.segment(np + i * d, d) = z.x.segment(selection.nodes[std::size_t(i)] * d, d);
-        obs.segment(np + (k + i) * d, d) = z.v.segment(selection.nodes[std::size_t(i)] * d, d);
-    }
+    selection.extract(model, z, obs);
     obs -= offset;
 }
 

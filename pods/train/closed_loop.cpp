@@ -87,7 +87,7 @@ bool closed_loop_gradient(sim::Simulator& sim, const policy::Policy& policy, con
         for (int t = n - 1; t >= 0; --t) {
             for (Eigen::MatrixXd* b : {&ws.bar.x, &ws.bar.v, &ws.bar.x_prev, &ws.bar.v_prev, &ws.bar.p}) b->setZero();
             sim::step_adjoint(sim, r.states[std::size_t(t)], r.states[std::size_t(t) + 1], ws.bar_next, ws.bar,
-                              ws.bar_a.col(t));
+                              ws.bar_a.col(t), ws.adjoint);
             // the decision at t: its plan's cotangent (masked where clamped) through the policy
             if (t % k == 0) {
                 const int j = t / k;

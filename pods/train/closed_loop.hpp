@@ -43,6 +43,7 @@ struct ClosedLoopWorkspace {
     Eigen::VectorXd d_s, d_params_step;
     Eigen::MatrixXd d_a, bar_a, d_plan, d_obs, d_hv;
     sim::StateTangent bar, bar_next;
+    sim::AdjointWorkspace adjoint;
 };
 
 /// Runs `policy` from z0 for task.horizon steps. With `keep_tape` the policy workspaces of every
