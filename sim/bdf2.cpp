@@ -8,14 +8,17 @@
 
 namespace podsim::sim {
 
+bool reuses_factorization(const Model& model)
+{
+    return model.solver.reuse_factorization && model.n_x() >= kReuseMinDofs;
+}
+
 namespace {
 
 constexpr double kArmijo = 1e-4;
 constexpr int kMaxHalvings = 40;
 // an iteration with a reused factorisation must cut |g|_inf at least this much, else refresh
 constexpr double kReuseContraction = 0.25;
-// below this many free DOFs a factorisation costs about as much as a solve: never reuse
-constexpr int kReuseMinDofs = 16;
 
 bool use_sparse(const Model& model)
 {
@@ -130,7 +133,7 @@ StepStatus Simulator::step(const State& z, const Eigen::VectorXd& a, State& z_ne
         const bool fresh = !m_factor_valid;
         if (fresh) {
             if (!factorize_newton_matrix(status)) break;
-            m_factor_valid = m.solver.reuse_factorization && nx >= kReuseMinDofs;
+            m_factor_valid = reuses_factorization(m);
             m_factor_gamma = m_gamma;
         }
         m_dir = -m_g;

@@ -33,6 +33,13 @@ struct BdfCoefficients {
 };
 BdfCoefficients bdf_coefficients(int t);
 
+/// Below this many free DOFs a factorisation costs about as much as a solve: never reused.
+inline constexpr int kReuseMinDofs = 16;
+/// True when a Simulator of this model keeps Newton factorisations across the iterations and
+/// steps of a rollout, so a step's round-off depends on the steps the Simulator took before it
+/// (since the rollout's first step). Callers that interleave rollouts give each its own Simulator.
+bool reuses_factorization(const Model& model);
+
 /// Per-thread workspace: buffers, Hessian storage and factorisation for one Model. Steps do not
 /// allocate after the first one.
 class Simulator {

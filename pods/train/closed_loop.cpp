@@ -1,4 +1,4 @@
-// Closed-loop rollouts and their adjoint (see closed_loop.hpp).
+// Closed-loop rollouts in lockstep batches and their adjoint (see closed_loop.hpp).
 #include "pods/train/closed_loop.hpp"
 
 #include <cmath>
@@ -7,114 +7,240 @@
 
 namespace podsim::pods {
 
-void closed_loop_rollout(sim::Simulator& sim, const policy::Policy& policy, const ObservationMap& obs_map,
-                         const Task& task, const QuadraticCost& cost, const sim::State& z0, bool keep_tape,
-                         ClosedLoopWorkspace& ws, ClosedLoopRollout& out)
+namespace {
+
+void set_zero(sim::StateTangent& t)
 {
-    const sim::Model& m = sim.model();
-    const int n = task.horizon, na = m.n_p(), k = policy.horizon();
+    for (Eigen::MatrixXd* b : {&t.x, &t.v, &t.x_prev, &t.v_prev, &t.p}) b->setZero();
+}
+
+void fail(ClosedLoopRollout& r, int t, std::string why)
+{
+    r.ok = false;
+    r.failed_step = t;
+    r.failure = std::move(why);
+    r.states.resize(std::size_t(t) + 1);
+}
+
+} // namespace
+
+void closed_loop_rollouts(std::span<sim::Simulator* const> sims, const policy::Policy& policy,
+                          const ObservationMap& obs_map, const Task& task, const QuadraticCost& cost,
+                          std::span<const sim::State> z0, bool keep_tape, ClosedLoopWorkspace& ws,
+                          std::span<ClosedLoopRollout> out)
+{
+    const int batch = int(z0.size());
+    if (batch == 0) return;
+    if (int(sims.size()) != batch || int(out.size()) != batch)
+        throw std::invalid_argument("closed_loop_rollouts: one simulator and one output per initial state");
+    const sim::Model& m = sims[0]->model();
+    const int n = task.horizon, na = m.n_p(), k = policy.horizon(), n_obs = obs_map.size(m);
     const int decisions = ClosedLoopRollout::decisions(n, k);
-    out.states.resize(std::size_t(n) + 1);
-    out.states[0] = z0;
-    out.actions.setZero(na, n);
-    out.requested.setZero(na, n);
-    out.obs.resize(obs_map.size(m), decisions);
-    out.handle_velocity.resize(na, decisions);
-    out.ok = true;
-    out.failed_step = -1;
-    out.failure.clear();
-    out.cost = 0;
+    for (int b = 0; b < batch; ++b) {
+        ClosedLoopRollout& r = out[std::size_t(b)];
+        r.states.resize(std::size_t(n) + 1);
+        r.states[0] = z0[std::size_t(b)];
+        r.actions.setZero(na, n);
+        r.requested.setZero(na, n);
+        r.obs.resize(n_obs, decisions);
+        r.handle_velocity.resize(na, decisions);
+        r.ok = true;
+        r.failed_step = -1;
+        r.failure.clear();
+        r.cost = 0;
+    }
     const std::size_t tapes = keep_tape ? std::size_t(decisions) : 1;
     if (ws.tape_type != policy.type()) {
         ws.tape.clear();
         ws.tape_type = policy.type();
     }
     while (ws.tape.size() < tapes) ws.tape.push_back(policy.make_workspace());
-    ws.obs.resize(obs_map.size(m), 1);
-    ws.hv.resize(na, 1);
+    ws.obs.resize(n_obs, batch);
+    ws.hv.resize(na, batch);
 
-    auto fail = [&](int t, std::string why) {
-        out.ok = false;
-        out.failed_step = t;
-        out.failure = std::move(why);
-        out.states.resize(std::size_t(t) + 1);
-    };
     for (int t = 0; t < n; ++t) {
-        const sim::State& z = out.states[std::size_t(t)];
-        // a decision: plan the next k actions from obs_t and the last applied action
+        // a decision: plan the next k actions of every trajectory from obs_t and a_{t-1}
         if (t % k == 0) {
             const int j = t / k;
-            obs_map.observe(m, z, ws.obs.col(0));
-            if (t > 0) ws.hv.col(0) = out.actions.col(t - 1);
-            else ws.hv.setZero();
-            out.obs.col(j) = ws.obs.col(0);
-            out.handle_velocity.col(j) = ws.hv.col(0);
+            for (int b = 0; b < batch; ++b) {
+                ClosedLoopRollout& r = out[std::size_t(b)];
+                if (r.ok) {
+                    obs_map.observe(m, r.states[std::size_t(t)], ws.obs.col(b));
+                    if (t > 0) ws.hv.col(b) = r.actions.col(t - 1);
+                    else ws.hv.col(b).setZero();
+                    r.obs.col(j) = ws.obs.col(b);
+                    r.handle_velocity.col(j) = ws.hv.col(b);
+                } else { // a failed trajectory rides along with a zero input
+                    ws.obs.col(b).setZero();
+                    ws.hv.col(b).setZero();
+                }
+            }
             policy.act(ws.obs, ws.hv, ws.plan, *ws.tape[keep_tape ? std::size_t(j) : 0]);
-            if (!ws.plan.allFinite()) return fail(t, "step " + std::to_string(t) + ": the policy's action is not finite");
-            for (int i = 0; i < k && t + i < n; ++i) out.requested.col(t + i) = ws.plan.block(i * na, 0, na, 1);
+            for (int b = 0; b < batch; ++b) {
+                ClosedLoopRollout& r = out[std::size_t(b)];
+                if (!r.ok) continue;
+                if (!ws.plan.col(b).allFinite()) {
+                    fail(r, t, "step " + std::to_string(t) + ": the policy's action is not finite");
+                    continue;
+                }
+                for (int i = 0; i < k && t + i < n; ++i) r.requested.col(t + i) = ws.plan.block(i * na, b, na, 1);
+            }
         }
-        out.actions.col(t) = out.requested.col(t).cwiseMax(-task.action_limit).cwiseMin(task.action_limit);
-        const sim::StepStatus s = sim.step(z, out.actions.col(t), out.states[std::size_t(t) + 1]);
-        if (!s.converged) return fail(t, s.message(t));
+        // clamp and step every live trajectory
+        for (int b = 0; b < batch; ++b) {
+            ClosedLoopRollout& r = out[std::size_t(b)];
+            if (!r.ok) continue;
+            r.actions.col(t) = r.requested.col(t).cwiseMax(-task.action_limit).cwiseMin(task.action_limit);
+            const sim::StepStatus s =
+                sims[std::size_t(b)]->step(r.states[std::size_t(t)], r.actions.col(t), r.states[std::size_t(t) + 1]);
+            if (!s.converged) fail(r, t, s.message(t));
+        }
     }
-    out.cost = cost.total(m, out.states, out.actions);
-    if (!std::isfinite(out.cost)) fail(n, "the trajectory cost is not finite");
+    for (int b = 0; b < batch; ++b) {
+        ClosedLoopRollout& r = out[std::size_t(b)];
+        if (!r.ok) continue;
+        r.cost = cost.total(m, r.states, r.actions);
+        if (!std::isfinite(r.cost)) fail(r, n, "the trajectory cost is not finite");
+    }
 }
 
-bool closed_loop_gradient(sim::Simulator& sim, const policy::Policy& policy, const ObservationMap& obs_map,
-                          const Task& task, const QuadraticCost& cost, const ClosedLoopRollout& r, int window,
-                          ClosedLoopWorkspace& ws, Eigen::VectorXd& d_params, std::string& failure)
+namespace {
+
+// one reverse pass over the trajectories with use[b]; returns -1, or the index of a trajectory
+// whose step sensitivity is undefined (its reason in `why`)
+int reverse_pass(std::span<sim::Simulator* const> sims, const policy::Policy& policy, const ObservationMap& obs_map,
+                 const Task& task, const QuadraticCost& cost, std::span<const ClosedLoopRollout> rollouts, int window,
+                 const std::vector<char>& use, ClosedLoopWorkspace& ws, Eigen::VectorXd& d_params, std::string& why)
 {
-    if (!r.ok) throw std::invalid_argument("closed_loop_gradient: the rollout failed");
-    const sim::Model& m = sim.model();
+    const int batch = int(rollouts.size());
+    const sim::Model& m = sims[0]->model();
     const int n = task.horizon, na = m.n_p(), k = policy.horizon(), ns = cost.selection.size(m);
-    if (int(r.states.size()) != n + 1 || int(ws.tape.size()) < ClosedLoopRollout::decisions(n, k))
-        throw std::invalid_argument("closed_loop_gradient: the rollout was not made with keep_tape");
 
     // cost cotangents: bar_a starts at dc/da and collects the step adjoints and the NDP head's
     // handle-velocity cotangents
-    cost.gradient(m, r.states, r.actions, ws.d_s, ws.d_a);
-    ws.bar_a = ws.d_a;
+    ws.cot.resize(std::size_t(batch));
+    for (int b = 0; b < batch; ++b) {
+        if (!use[std::size_t(b)]) continue;
+        TrajectoryCotangents& c = ws.cot[std::size_t(b)];
+        const ClosedLoopRollout& r = rollouts[std::size_t(b)];
+        cost.gradient(m, r.states, r.actions, c.d_s, c.d_a);
+        c.bar_a = c.d_a;
+        for (sim::StateTangent* t : {&c.bar, &c.bar_next})
+            if (t->x.rows() != m.n_x() || t->x.cols() != 1) *t = sim::StateTangent::zero(m, 1);
+        set_zero(c.bar_next);
+        cost.selection.add_transpose(m, c.d_s.segment(Eigen::Index(n) * ns, ns), c.bar_next);
+    }
     d_params.setZero(policy.n_params());
-    for (sim::StateTangent* b : {&ws.bar, &ws.bar_next})
-        if (b->x.rows() != m.n_x() || b->x.cols() != 1) *b = sim::StateTangent::zero(m, 1);
-    for (Eigen::MatrixXd* b : {&ws.bar_next.x, &ws.bar_next.v, &ws.bar_next.x_prev, &ws.bar_next.v_prev, &ws.bar_next.p})
-        b->setZero();
-    cost.selection.add_transpose(m, ws.d_s.segment(Eigen::Index(n) * ns, ns), ws.bar_next);
-    ws.d_plan.resize(Eigen::Index(k) * na, 1);
+    ws.d_plan.resize(Eigen::Index(k) * na, batch);
 
-    try {
-        for (int t = n - 1; t >= 0; --t) {
-            for (Eigen::MatrixXd* b : {&ws.bar.x, &ws.bar.v, &ws.bar.x_prev, &ws.bar.v_prev, &ws.bar.p}) b->setZero();
-            sim::step_adjoint(sim, r.states[std::size_t(t)], r.states[std::size_t(t) + 1], ws.bar_next, ws.bar,
-                              ws.bar_a.col(t), ws.adjoint);
-            // the decision at t: its plan's cotangent (masked where clamped) through the policy
-            if (t % k == 0) {
-                const int j = t / k;
-                ws.d_plan.setZero();
+    for (int t = n - 1; t >= 0; --t) {
+        for (int b = 0; b < batch; ++b) {
+            if (!use[std::size_t(b)]) continue;
+            TrajectoryCotangents& c = ws.cot[std::size_t(b)];
+            const ClosedLoopRollout& r = rollouts[std::size_t(b)];
+            set_zero(c.bar);
+            try {
+                sim::step_adjoint(*sims[std::size_t(b)], r.states[std::size_t(t)], r.states[std::size_t(t) + 1],
+                                  c.bar_next, c.bar, c.bar_a.col(t), ws.adjoint);
+            } catch (const sim::SensitivityError& e) {
+                why = e.what();
+                return b;
+            }
+        }
+        // the decision at t: its plans' cotangents (masked where clamped) through the policy
+        if (t % k == 0) {
+            const int j = t / k;
+            ws.d_plan.setZero();
+            for (int b = 0; b < batch; ++b) {
+                if (!use[std::size_t(b)]) continue;
+                const ClosedLoopRollout& r = rollouts[std::size_t(b)];
+                const Eigen::MatrixXd& bar_a = ws.cot[std::size_t(b)].bar_a;
                 for (int i = 0; i < k && t + i < n; ++i)
                     for (int d = 0; d < na; ++d)
-                        if (r.requested(d, t + i) == r.actions(d, t + i)) ws.d_plan(i * na + d, 0) = ws.bar_a(d, t + i);
-                policy.vjp(*ws.tape[std::size_t(j)], ws.d_plan, ws.d_params_step, &ws.d_obs, &ws.d_hv);
-                d_params += ws.d_params_step;
-                obs_map.add_transpose(m, ws.d_obs.col(0), ws.bar);
-                if (t > 0) ws.bar_a.col(t - 1) += ws.d_hv.col(0);
+                        if (r.requested(d, t + i) == r.actions(d, t + i)) ws.d_plan(i * na + d, b) = bar_a(d, t + i);
             }
-            // truncated BPTT: z_t starts a window, so only its own cost term reaches step t - 1
-            if (window > 0 && t % window == 0)
-                for (Eigen::MatrixXd* b : {&ws.bar.x, &ws.bar.v, &ws.bar.x_prev, &ws.bar.v_prev, &ws.bar.p}) b->setZero();
-            cost.selection.add_transpose(m, ws.d_s.segment(Eigen::Index(t) * ns, ns), ws.bar);
-            std::swap(ws.bar, ws.bar_next);
+            policy.vjp(*ws.tape[std::size_t(j)], ws.d_plan, ws.d_params_step, &ws.d_obs, &ws.d_hv);
+            d_params += ws.d_params_step;
+            for (int b = 0; b < batch; ++b) {
+                if (!use[std::size_t(b)]) continue;
+                TrajectoryCotangents& c = ws.cot[std::size_t(b)];
+                obs_map.add_transpose(m, ws.d_obs.col(b), c.bar);
+                if (t > 0) c.bar_a.col(t - 1) += ws.d_hv.col(b);
+            }
         }
-    } catch (const sim::SensitivityError& e) {
-        failure = e.what();
-        return false;
+        for (int b = 0; b < batch; ++b) {
+            if (!use[std::size_t(b)]) continue;
+            TrajectoryCotangents& c = ws.cot[std::size_t(b)];
+            // truncated BPTT: z_t starts a window, so only its own cost term reaches step t - 1
+            if (window > 0 && t % window == 0) set_zero(c.bar);
+            cost.selection.add_transpose(m, c.d_s.segment(Eigen::Index(t) * ns, ns), c.bar);
+            std::swap(c.bar, c.bar_next);
+        }
     }
+    return -1;
+}
+
+} // namespace
+
+int closed_loop_gradient(std::span<sim::Simulator* const> sims, const policy::Policy& policy,
+                         const ObservationMap& obs_map, const Task& task, const QuadraticCost& cost,
+                         std::span<const ClosedLoopRollout> rollouts, int window, ClosedLoopWorkspace& ws,
+                         Eigen::VectorXd& d_params, std::vector<std::string>& failures)
+{
+    const int batch = int(rollouts.size());
+    const int n = task.horizon, k = policy.horizon();
+    if (int(sims.size()) != batch) throw std::invalid_argument("closed_loop_gradient: one simulator per rollout");
+    if (int(ws.tape.size()) < ClosedLoopRollout::decisions(n, k) || ws.tape_type != policy.type())
+        throw std::invalid_argument("closed_loop_gradient: the rollouts were not made with keep_tape");
+    failures.resize(std::size_t(batch));
+    std::vector<char> use(static_cast<std::size_t>(batch));
+    for (int b = 0; b < batch; ++b) {
+        const ClosedLoopRollout& r = rollouts[std::size_t(b)];
+        use[std::size_t(b)] = r.ok && failures[std::size_t(b)].empty();
+        if (r.ok && int(r.states.size()) != n + 1) throw std::invalid_argument("closed_loop_gradient: rollout length");
+    }
+    d_params.setZero(policy.n_params());
+    if (batch == 0) return 0;
+    // a trajectory whose sensitivity fails is left out and the pass repeated without it, so the
+    // sum holds exactly the successful trajectories
+    for (;;) {
+        std::string why;
+        const int bad = reverse_pass(sims, policy, obs_map, task, cost, rollouts, window, use, ws, d_params, why);
+        if (bad < 0) break;
+        use[std::size_t(bad)] = 0;
+        failures[std::size_t(bad)] = why;
+    }
+    int count = 0;
+    for (char u : use) count += u;
     if (!d_params.allFinite()) {
-        failure = "the policy gradient is not finite";
-        return false;
+        for (int b = 0; b < batch; ++b)
+            if (use[std::size_t(b)]) failures[std::size_t(b)] = "the policy gradient of its batch is not finite";
+        d_params.setZero();
+        return 0;
     }
-    return true;
+    return count;
+}
+
+void closed_loop_rollout(sim::Simulator& sim, const policy::Policy& policy, const ObservationMap& obs_map,
+                         const Task& task, const QuadraticCost& cost, const sim::State& z0, bool keep_tape,
+                         ClosedLoopWorkspace& ws, ClosedLoopRollout& out)
+{
+    sim::Simulator* const sims[1] = {&sim};
+    closed_loop_rollouts(sims, policy, obs_map, task, cost, std::span<const sim::State>(&z0, 1), keep_tape, ws,
+                         std::span<ClosedLoopRollout>(&out, 1));
+}
+
+bool closed_loop_gradient(sim::Simulator& sim, const policy::Policy& policy, const ObservationMap& obs_map,
+                          const Task& task, const QuadraticCost& cost, const ClosedLoopRollout& rollout, int window,
+                          ClosedLoopWorkspace& ws, Eigen::VectorXd& d_params, std::string& failure)
+{
+    if (!rollout.ok) throw std::invalid_argument("closed_loop_gradient: the rollout failed");
+    sim::Simulator* const sims[1] = {&sim};
+    std::vector<std::string> failures;
+    const int count = closed_loop_gradient(sims, policy, obs_map, task, cost, std::span<const ClosedLoopRollout>(&rollout, 1),
+                                           window, ws, d_params, failures);
+    failure = failures[0];
+    return count == 1;
 }
 
 } // namespace podsim::pods

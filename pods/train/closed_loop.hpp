@@ -2,6 +2,8 @@
 // Closed-loop rollouts of a policy on a task (docs/design.md section 4) and their adjoint: the
 // gradient of the trajectory cost with respect to the policy parameters (BPTT), through the
 // simulator's state adjoint and the policy's input and parameter vector-Jacobian products.
+// Trajectories run in lockstep batches: one policy call (a matrix product per layer) per decision
+// for the whole batch, one simulator step per trajectory.
 
 #include "pods/task/cost.hpp"
 #include "pods/task/observation.hpp"
@@ -11,6 +13,7 @@
 #include "sim/sensitivity.hpp"
 
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -34,34 +37,55 @@ struct ClosedLoopRollout {
     static int decisions(int horizon, int k) { return (horizon + k - 1) / k; }
 };
 
-/// Per-thread scratch of closed-loop rollouts and gradients, reused across trajectories. The tape
-/// keeps one policy workspace per decision for the gradient.
+/// Per-trajectory cotangents of the reverse pass.
+struct TrajectoryCotangents {
+    Eigen::VectorXd d_s;
+    Eigen::MatrixXd d_a, bar_a;
+    sim::StateTangent bar, bar_next;
+};
+
+/// Per-thread scratch of a batch of closed-loop rollouts and their gradient, reused across
+/// batches. The tape keeps one policy workspace per decision for the gradient.
 struct ClosedLoopWorkspace {
     std::vector<std::unique_ptr<policy::PolicyWorkspace>> tape;
-    std::string tape_type;                            // policy type the tape was made for
-    Eigen::MatrixXd obs, hv, plan;                    // one column: the policy's batch of 1
-    Eigen::VectorXd d_s, d_params_step;
-    Eigen::MatrixXd d_a, bar_a, d_plan, d_obs, d_hv;
-    sim::StateTangent bar, bar_next;
+    std::string tape_type;                   // policy type the tape was made for
+    Eigen::MatrixXd obs, hv, plan;           // the policy's batch, one column per trajectory
+    Eigen::MatrixXd d_plan, d_obs, d_hv;
+    Eigen::VectorXd d_params_step;
+    std::vector<TrajectoryCotangents> cot;   // one per trajectory of the batch
     sim::AdjointWorkspace adjoint;
 };
 
-/// Runs `policy` from z0 for task.horizon steps. With `keep_tape` the policy workspaces of every
-/// decision are kept in `ws` for closed_loop_gradient(). Never throws for a Newton failure or a
-/// non-finite action: `out.ok` is false and `failed_step`, `failure` say why.
-void closed_loop_rollout(sim::Simulator& sim, const policy::Policy& policy, const ObservationMap& obs_map,
-                         const Task& task, const QuadraticCost& cost, const sim::State& z0, bool keep_tape,
-                         ClosedLoopWorkspace& ws, ClosedLoopRollout& out);
+/// Runs `policy` from every z0[b] for task.horizon steps in lockstep; trajectory b steps with
+/// *sims[b] (distinct Simulators for models that reuse factorisations, see
+/// sim::reuses_factorization, so no trajectory depends on another). With `keep_tape` the policy
+/// workspaces of every decision are kept in `ws` for closed_loop_gradient(). Never throws for a
+/// Newton failure or a non-finite action: out[b].ok is false and failed_step, failure say why.
+void closed_loop_rollouts(std::span<sim::Simulator* const> sims, const policy::Policy& policy,
+                          const ObservationMap& obs_map, const Task& task, const QuadraticCost& cost,
+                          std::span<const sim::State> z0, bool keep_tape, ClosedLoopWorkspace& ws,
+                          std::span<ClosedLoopRollout> out);
 
-/// dC/dtheta (n_params) of a successful closed-loop rollout made with keep_tape by the same
-/// thread's `ws`, by the reverse recursion
+/// The sum over the batch's successful trajectories of dC_b/dtheta (n_params), for rollouts made
+/// by closed_loop_rollouts with keep_tape and the same `ws`, by the reverse recursion
 ///   bar_z_t = dc_t/ds_t S + (step adjoint of bar_z_{t+1}) + O^T (dpi/dobs)^T bar_u_t,
 ///   bar_u_t = mask_t .* bar_a_t  (clamped components get zero derivative),
 /// where bar_a_t also receives the NDP head's handle-velocity input cotangent of the next
 /// decision. `window` > 0 truncates the state cotangent every `window` steps (truncated BPTT).
-/// Returns false with `failure` set when a step's sensitivity is undefined (never throws for it).
+/// A trajectory whose step sensitivity is undefined is left out: `failures[b]` gets the reason
+/// (never thrown). Returns the number of trajectories summed.
+int closed_loop_gradient(std::span<sim::Simulator* const> sims, const policy::Policy& policy,
+                         const ObservationMap& obs_map, const Task& task, const QuadraticCost& cost,
+                         std::span<const ClosedLoopRollout> rollouts, int window, ClosedLoopWorkspace& ws,
+                         Eigen::VectorXd& d_params, std::vector<std::string>& failures);
+
+/// One trajectory (a batch of one).
+void closed_loop_rollout(sim::Simulator& sim, const policy::Policy& policy, const ObservationMap& obs_map,
+                         const Task& task, const QuadraticCost& cost, const sim::State& z0, bool keep_tape,
+                         ClosedLoopWorkspace& ws, ClosedLoopRollout& out);
+/// dC/dtheta of one trajectory; false with `failure` set when its sensitivity is undefined.
 bool closed_loop_gradient(sim::Simulator& sim, const policy::Policy& policy, const ObservationMap& obs_map,
-                          const Task& task, const QuadraticCost& cost, const ClosedLoopRollout& rollout,
-                          int window, ClosedLoopWorkspace& ws, Eigen::VectorXd& d_params, std::string& failure);
+                          const Task& task, const QuadraticCost& cost, const ClosedLoopRollout& rollout, int window,
+                          ClosedLoopWorkspace& ws, Eigen::VectorXd& d_params, std::string& failure);
 
 } // namespace podsim::pods

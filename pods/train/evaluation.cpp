@@ -49,10 +49,11 @@ EvaluationSummary evaluate_policy(Workers& workers, const policy::Policy& policy
     std::vector<ClosedLoopRollout>& r = rollouts ? *rollouts : local;
     r.resize(std::size_t(n));
 #pragma omp parallel for num_threads(workers.threads()) schedule(dynamic, 1)
-    for (int i = 0; i < n; ++i) {
-        const int th = thread_index();
-        closed_loop_rollout(workers.sim(th), policy, obs_map, task, cost, initial[std::size_t(i)], false,
-                            workers.workspace(th), r[std::size_t(i)]);
+    for (int c = 0; c < lockstep_batches(n); ++c) {
+        const int th = thread_index(), begin = batch_begin(c), count = batch_end(c, n) - begin;
+        closed_loop_rollouts(workers.simulators(th, count), policy, obs_map, task, cost,
+                             std::span(initial).subspan(std::size_t(begin), std::size_t(count)), false,
+                             workers.workspace(th), std::span(r).subspan(std::size_t(begin), std::size_t(count)));
     }
 
     // summary in episode order

@@ -1,6 +1,8 @@
 // The PODS regression step (see regression.hpp).
 #include "pods/train/regression.hpp"
 
+#include "pods/train/workers.hpp"
+
 #include <numeric>
 #include <random>
 
@@ -60,19 +62,25 @@ void shuffle(std::vector<int>& v, std::mt19937_64& rng)
 } // namespace
 
 double fit_policy(policy::Policy& policy, policy::Adam& adam, const RegressionData& data, int steps, int minibatch,
-                  std::uint64_t seed, policy::PolicyWorkspace& ws)
+                  std::uint64_t seed, std::span<const std::unique_ptr<policy::PolicyWorkspace>> ws)
 {
     const int s = data.size();
     if (s == 0 || steps == 0) return 0;
-    const int m = std::min(minibatch, s);
+    const int m = std::min(minibatch, s), chunks = (m + kFitChunk - 1) / kFitChunk;
     std::mt19937_64 rng(seed);
     std::vector<int> order(static_cast<std::size_t>(s));
     std::iota(order.begin(), order.end(), 0);
     shuffle(order, rng);
     std::size_t cursor = 0;
-    Eigen::MatrixXd obs(data.obs.rows(), m), hv(data.hv.rows(), m), target(data.target.rows(), m),
-        weight(data.weight.rows(), m), pred;
-    Eigen::VectorXd grad, params;
+    std::vector<int> picked(static_cast<std::size_t>(m));
+    // per chunk: its samples, predictions, gradient and loss
+    struct Chunk {
+        Eigen::MatrixXd obs, hv, target, weight, pred;
+        Eigen::VectorXd grad;
+        double loss = 0;
+    };
+    std::vector<Chunk> part(static_cast<std::size_t>(chunks));
+    Eigen::VectorXd grad(policy.n_params()), params;
     double loss_sum = 0;
     for (int step = 0; step < steps; ++step) {
         // the next minibatch of the permutation
@@ -81,17 +89,36 @@ double fit_policy(policy::Policy& policy, policy::Adam& adam, const RegressionDa
                 shuffle(order, rng);
                 cursor = 0;
             }
-            const int i = order[cursor++];
-            obs.col(c) = data.obs.col(i);
-            hv.col(c) = data.hv.col(i);
-            target.col(c) = data.target.col(i);
-            weight.col(c) = data.weight.col(i);
+            picked[std::size_t(c)] = order[cursor++];
         }
-        // L = 1/(2m) |w .* (pi - a*)|^2 and its gradient through the policy's VJP
-        policy.act(obs, hv, pred, ws);
-        pred = (pred - target).cwiseProduct(weight);
-        loss_sum += 0.5 * pred.squaredNorm() / m;
-        policy.vjp(ws, pred / double(m), grad, nullptr, nullptr);
+        // L = 1/(2m) |w .* (pi - a*)|^2 and its gradient through the policy's VJP, chunk by chunk
+#pragma omp parallel for num_threads(int(ws.size())) schedule(static)
+        for (int c = 0; c < chunks; ++c) {
+            Chunk& ch = part[std::size_t(c)];
+            const int begin = c * kFitChunk, count = std::min(m, begin + kFitChunk) - begin;
+            ch.obs.resize(data.obs.rows(), count);
+            ch.hv.resize(data.hv.rows(), count);
+            ch.target.resize(data.target.rows(), count);
+            ch.weight.resize(data.weight.rows(), count);
+            for (int j = 0; j < count; ++j) {
+                const int i = picked[std::size_t(begin + j)];
+                ch.obs.col(j) = data.obs.col(i);
+                ch.hv.col(j) = data.hv.col(i);
+                ch.target.col(j) = data.target.col(i);
+                ch.weight.col(j) = data.weight.col(i);
+            }
+            policy::PolicyWorkspace& w = *ws[std::size_t(thread_index())];
+            policy.act(ch.obs, ch.hv, ch.pred, w);
+            ch.pred = (ch.pred - ch.target).cwiseProduct(ch.weight);
+            ch.loss = 0.5 * ch.pred.squaredNorm() / m;
+            ch.pred /= double(m);
+            policy.vjp(w, ch.pred, ch.grad, nullptr, nullptr);
+        }
+        grad.setZero();
+        for (const Chunk& ch : part) {
+            grad += ch.grad;
+            loss_sum += ch.loss;
+        }
         params = policy.parameters();
         adam.step(params, grad);
         policy.set_parameters(params);

@@ -9,6 +9,8 @@
 #include "sim/state.hpp"
 
 #include <cstdint>
+#include <memory>
+#include <span>
 #include <vector>
 
 namespace podsim::pods {
@@ -35,8 +37,14 @@ RegressionData concatenate(const std::vector<RegressionData>& parts);
 
 /// `steps` Adam steps on minibatches of min(minibatch, S) samples drawn without replacement from a
 /// permutation seeded by `seed` (reshuffled when exhausted). Returns the mean minibatch loss.
+/// Each minibatch is split into fixed chunks of kFitChunk samples whose gradients are summed in
+/// chunk order, OpenMP over chunks with one workspace per thread (`ws.size()` threads): the result
+/// does not depend on the thread count.
 double fit_policy(policy::Policy& policy, policy::Adam& adam, const RegressionData& data, int steps, int minibatch,
-                  std::uint64_t seed, policy::PolicyWorkspace& ws);
+                  std::uint64_t seed, std::span<const std::unique_ptr<policy::PolicyWorkspace>> ws);
+
+/// Samples per gradient chunk of fit_policy.
+inline constexpr int kFitChunk = 64;
 
 /// The loss L over all samples (one batched forward pass).
 double regression_loss(const policy::Policy& policy, const RegressionData& data, policy::PolicyWorkspace& ws);

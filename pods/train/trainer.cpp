@@ -6,11 +6,16 @@
 #include "pods/task/random.hpp"
 #include "pods/train/policy_factory.hpp"
 
+#include <chrono>
 #include <exception>
+#include <span>
 
 namespace podsim::pods {
 
 namespace {
+
+using Clock = std::chrono::steady_clock;
+double seconds(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
 
 policy::AdamConfig adam_config(const TrainConfig& c)
 {
@@ -24,6 +29,13 @@ policy::AdamConfig adam_config(const TrainConfig& c)
     return a;
 }
 
+std::vector<std::unique_ptr<policy::PolicyWorkspace>> fit_workspaces(const policy::Policy& p, int threads)
+{
+    std::vector<std::unique_ptr<policy::PolicyWorkspace>> ws;
+    for (int t = 0; t < threads; ++t) ws.push_back(p.make_workspace());
+    return ws;
+}
+
 } // namespace
 
 Trainer::Trainer(const Scene& scene, const TrainConfig& config, int threads)
@@ -31,7 +43,7 @@ Trainer::Trainer(const Scene& scene, const TrainConfig& config, int threads)
       m_obs(observation_map(scene.model, scene.task)), m_policy(make_policy(scene.model, scene.task, config)),
       m_adam(adam_config(config), m_policy->n_params()), m_workers(scene.model, threads),
       m_test_bed(test_bed(scene.model, scene.task, config.test_seed, config.test_episodes)),
-      m_fit_ws(m_policy->make_workspace())
+      m_fit_ws(fit_workspaces(*m_policy, threads))
 {
     validate_train_config(config);
 }
@@ -43,7 +55,7 @@ void Trainer::restore(std::unique_ptr<policy::Policy> p, policy::Adam adam)
         throw std::invalid_argument("the checkpoint's policy does not match the run's configuration");
     m_policy = std::move(p);
     m_adam = std::move(adam);
-    m_fit_ws = m_policy->make_workspace();
+    m_fit_ws = fit_workspaces(*m_policy, m_workers.threads());
 }
 
 std::vector<sim::State> Trainer::training_states(int epoch) const
@@ -73,25 +85,34 @@ EpochStats Trainer::pods_epoch(int epoch)
     m_samples.assign(std::size_t(k), RegressionData{});
     std::vector<ImproveResult> improved(static_cast<std::size_t>(k));
     std::vector<std::string> errors(static_cast<std::size_t>(k));
+    std::vector<double> rollout_s(static_cast<std::size_t>(k)), improve_s(static_cast<std::size_t>(k));
     ImproveOptions options;
     options.order = m_config.second_order() ? StepOrder::kSecond : StepOrder::kFirst;
     options.mu = m_config.mu;
     options.max_halvings = m_config.max_halvings;
 
-    // roll out, improve and re-simulate every trajectory; build its regression samples
+    // roll out every lockstep batch, then improve and re-simulate each trajectory of it and build
+    // its regression samples
 #pragma omp parallel for num_threads(m_workers.threads()) schedule(dynamic, 1)
-    for (int i = 0; i < k; ++i) {
-        const int th = thread_index();
-        ClosedLoopRollout& r = m_rollouts[std::size_t(i)];
-        closed_loop_rollout(m_workers.sim(th), *m_policy, m_obs, task, m_cost, initial[std::size_t(i)], false,
-                            m_workers.workspace(th), r);
-        if (!r.ok) continue;
-        try {
-            ImproveResult& res = improved[std::size_t(i)];
-            res = improve_actions(m_workers.sim(th), task, m_cost, r.states, r.actions, r.cost, options);
-            m_samples[std::size_t(i)] = regression_samples(model, m_obs, res.states, res.actions, m_policy->horizon());
-        } catch (const std::exception& e) {
-            errors[std::size_t(i)] = e.what();
+    for (int c = 0; c < lockstep_batches(k); ++c) {
+        const int th = thread_index(), begin = batch_begin(c), count = batch_end(c, k) - begin;
+        const auto t0 = Clock::now();
+        closed_loop_rollouts(m_workers.simulators(th, count), *m_policy, m_obs, task, m_cost,
+                             std::span(initial).subspan(std::size_t(begin), std::size_t(count)), false,
+                             m_workers.workspace(th), std::span(m_rollouts).subspan(std::size_t(begin), std::size_t(count)));
+        rollout_s[std::size_t(begin)] = seconds(t0, Clock::now());
+        for (int i = begin; i < begin + count; ++i) {
+            const ClosedLoopRollout& r = m_rollouts[std::size_t(i)];
+            if (!r.ok) continue;
+            const auto t1 = Clock::now();
+            try {
+                ImproveResult& res = improved[std::size_t(i)];
+                res = improve_actions(m_workers.sim(th), task, m_cost, r.states, r.actions, r.cost, options);
+                m_samples[std::size_t(i)] = regression_samples(model, m_obs, res.states, res.actions, m_policy->horizon());
+            } catch (const std::exception& e) {
+                errors[std::size_t(i)] = e.what();
+            }
+            improve_s[std::size_t(i)] = seconds(t1, Clock::now());
         }
     }
 
@@ -101,6 +122,8 @@ EpochStats Trainer::pods_epoch(int epoch)
     for (int i = 0; i < k; ++i) {
         const ClosedLoopRollout& r = m_rollouts[std::size_t(i)];
         s.sim_steps += r.ok ? n : r.failed_step + 1;
+        s.rollout_cpu_s += rollout_s[std::size_t(i)];
+        s.improve_cpu_s += improve_s[std::size_t(i)];
         if (!r.ok || !errors[std::size_t(i)].empty()) {
             ++s.failed;
             s.failures.push_back({i, r.ok ? -1 : r.failed_step, r.ok ? errors[std::size_t(i)] : r.failure});
@@ -121,9 +144,11 @@ EpochStats Trainer::pods_epoch(int epoch)
         s.alpha_mean /= ok;
         s.gradient_norm /= ok;
     }
+    const auto fit_start = Clock::now();
     const RegressionData data = concatenate(m_samples);
     s.fit_loss = fit_policy(*m_policy, m_adam, data, m_config.fit_steps, m_config.minibatch,
-                            derive_seed(m_config.seed, kFitStream, std::uint64_t(epoch)), *m_fit_ws);
+                            derive_seed(m_config.seed, kFitStream, std::uint64_t(epoch)), m_fit_ws);
+    s.fit_s = seconds(fit_start, Clock::now());
     return s;
 }
 
@@ -135,28 +160,39 @@ EpochStats Trainer::bptt_epoch(int epoch)
     m_rollouts.resize(std::size_t(k));
     m_gradients.resize(std::size_t(k));
     std::vector<std::string> errors(static_cast<std::size_t>(k));
+    std::vector<double> rollout_s(static_cast<std::size_t>(k)), gradient_s(static_cast<std::size_t>(k));
 
-    // closed-loop rollouts with their tapes, then each trajectory's parameter gradient
+    // closed-loop rollouts of every lockstep batch with their tapes, then the batch's gradient sum
+    const int batches = lockstep_batches(k);
+    m_gradients.resize(std::size_t(batches));
 #pragma omp parallel for num_threads(m_workers.threads()) schedule(dynamic, 1)
-    for (int i = 0; i < k; ++i) {
-        const int th = thread_index();
-        ClosedLoopRollout& r = m_rollouts[std::size_t(i)];
-        closed_loop_rollout(m_workers.sim(th), *m_policy, m_obs, task, m_cost, initial[std::size_t(i)], true,
-                            m_workers.workspace(th), r);
-        if (!r.ok) continue;
-        if (!closed_loop_gradient(m_workers.sim(th), *m_policy, m_obs, task, m_cost, r, m_config.truncation,
-                                  m_workers.workspace(th), m_gradients[std::size_t(i)], errors[std::size_t(i)]) &&
-            errors[std::size_t(i)].empty())
-            errors[std::size_t(i)] = "the policy gradient is undefined";
+    for (int c = 0; c < batches; ++c) {
+        const int th = thread_index(), begin = batch_begin(c), count = batch_end(c, k) - begin;
+        const auto sims = m_workers.simulators(th, count);
+        const auto rollouts = std::span(m_rollouts).subspan(std::size_t(begin), std::size_t(count));
+        const auto t0 = Clock::now();
+        closed_loop_rollouts(sims, *m_policy, m_obs, task, m_cost,
+                             std::span(initial).subspan(std::size_t(begin), std::size_t(count)), true,
+                             m_workers.workspace(th), rollouts);
+        const auto t1 = Clock::now();
+        std::vector<std::string> failures;
+        closed_loop_gradient(sims, *m_policy, m_obs, task, m_cost, rollouts, m_config.truncation, m_workers.workspace(th),
+                             m_gradients[std::size_t(c)], failures);
+        for (int b = 0; b < count; ++b) errors[std::size_t(begin + b)] = failures[std::size_t(b)];
+        rollout_s[std::size_t(begin)] = seconds(t0, t1);
+        gradient_s[std::size_t(begin)] = seconds(t1, Clock::now());
     }
 
     // mean gradient over the successful trajectories, summed in index order; one Adam step
+    const auto sum_start = Clock::now();
     EpochStats s;
     Eigen::VectorXd grad = Eigen::VectorXd::Zero(m_policy->n_params());
     int ok = 0;
     for (int i = 0; i < k; ++i) {
         const ClosedLoopRollout& r = m_rollouts[std::size_t(i)];
         s.sim_steps += r.ok ? n : r.failed_step + 1;
+        s.rollout_cpu_s += rollout_s[std::size_t(i)];
+        s.improve_cpu_s += gradient_s[std::size_t(i)];
         if (!r.ok || !errors[std::size_t(i)].empty()) {
             ++s.failed;
             s.failures.push_back({i, r.ok ? -1 : r.failed_step, r.ok ? errors[std::size_t(i)] : r.failure});
@@ -164,8 +200,8 @@ EpochStats Trainer::bptt_epoch(int epoch)
         }
         ++ok;
         s.train_return -= r.cost;
-        grad += m_gradients[std::size_t(i)];
     }
+    for (int c = 0; c < batches; ++c) grad += m_gradients[std::size_t(c)];
     if (ok > 0) {
         s.train_return /= ok;
         grad /= ok;
@@ -173,6 +209,7 @@ EpochStats Trainer::bptt_epoch(int epoch)
         s.gradient_norm = m_adam.step(params, grad);
         m_policy->set_parameters(params);
     }
+    s.fit_s = seconds(sum_start, Clock::now());
     return s;
 }
 

@@ -37,6 +37,10 @@ struct EpochStats {
     double gradient_norm = 0;     ///< BPTT: |dC/dtheta|; PODS: mean |projected trajectory gradient|
     int failed = 0;               ///< trajectories left out
     std::vector<TrajectoryFailure> failures;
+    // where the time went (seconds; the per-trajectory phases summed over threads)
+    double rollout_cpu_s = 0;     ///< closed-loop rollouts
+    double improve_cpu_s = 0;     ///< PODS: improvement, line search and re-simulation; BPTT: reverse pass
+    double fit_s = 0;             ///< PODS: regression; BPTT: gradient sum and Adam step
 };
 
 class Trainer {
@@ -68,7 +72,7 @@ private:
     policy::Adam m_adam;
     Workers m_workers;
     std::vector<sim::State> m_test_bed;
-    std::unique_ptr<policy::PolicyWorkspace> m_fit_ws;
+    std::vector<std::unique_ptr<policy::PolicyWorkspace>> m_fit_ws; // one per thread
     // per-trajectory buffers, reused across epochs
     std::vector<ClosedLoopRollout> m_rollouts;
     std::vector<RegressionData> m_samples;

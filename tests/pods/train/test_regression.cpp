@@ -54,13 +54,15 @@ TEST_CASE("regression: Adam on the regression loss lowers it, both heads")
             obs.observe(m, pods::sample_initial_state(m, scene.task, std::uint64_t(i)), d.obs.col(i));
             for (int j = 0; j < k; ++j) d.target.block(j * na, i, na, 1) = -0.5 * d.obs.col(i).tail(na);
         }
-        std::unique_ptr<policy::PolicyWorkspace> ws = p->make_workspace();
-        const double before = pods::regression_loss(*p, d, *ws);
+        std::vector<std::unique_ptr<policy::PolicyWorkspace>> ws;
+        ws.push_back(p->make_workspace());
+        ws.push_back(p->make_workspace());
+        const double before = pods::regression_loss(*p, d, *ws[0]);
         policy::AdamConfig ac;
         ac.lr = 3e-3;
         policy::Adam adam(ac, p->n_params());
-        const double during = pods::fit_policy(*p, adam, d, 300, 64, 7, *ws);
-        const double after = pods::regression_loss(*p, d, *ws);
+        const double during = pods::fit_policy(*p, adam, d, 300, 100, 7, ws);
+        const double after = pods::regression_loss(*p, d, *ws[0]);
         INFO("head " << pods::to_string(head) << ": " << before << " -> " << after);
         CHECK(during < before);
         CHECK(after < 0.2 * before);
