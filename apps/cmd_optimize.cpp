@@ -27,10 +27,11 @@ struct OptimizeCommandOptions {
     std::string out;
     int steps = -1;
     std::int64_t sample_seed = -1;
-    int iterations = 100;
+    int iterations = 200;
     int order = 2;
     double mu = pods::ImproveOptions{}.mu;
     pods::GaussNewtonMethod method = pods::GaussNewtonMethod::kAuto;
+    bool no_box_qp = false;
 };
 
 int run_optimize(const OptimizeCommandOptions& o)
@@ -59,6 +60,7 @@ int run_optimize(const OptimizeCommandOptions& o)
     options.improve.order = o.order == 1 ? pods::StepOrder::kFirst : pods::StepOrder::kSecond;
     options.improve.mu = o.mu;
     options.improve.method = method;
+    options.improve.box_qp = !o.no_box_qp;
     sim::Simulator simulator(model);
     const auto start = std::chrono::steady_clock::now();
     const pods::OptimizeResult r = pods::optimize_actions(simulator, scene.task, cost, z0, requested, options);
@@ -77,6 +79,7 @@ int run_optimize(const OptimizeCommandOptions& o)
         {"order", o.order},
         {"method", method == pods::GaussNewtonMethod::kRiccati ? "riccati" : "dense"},
         {"mu", o.mu},
+        {"box_qp", !o.no_box_qp},
         {"initial_cost", r.costs.front()},
         {"cost", final_cost},
         {"return", 0.0 - e.total_cost()},
@@ -116,13 +119,15 @@ void add_optimize_command(CLI::App& app, int& exit_code)
     cmd->add_option("--actions", o->actions, "Initial action CSV (step,handle,ax,ay,az; default zero); missing steps are zero");
     cmd->add_option("--steps", o->steps, "Number of steps (default: the task horizon)")->check(CLI::Range(1, common::kMaxHorizon));
     cmd->add_option("--sample-initial", o->sample_seed, "Sample the initial state with this seed")->check(seed_range());
-    cmd->add_option("--iterations", o->iterations, "Improvement steps at most (default 100)")->check(CLI::Range(0, 100000));
+    cmd->add_option("--iterations", o->iterations, "Improvement steps at most (default 200)")->check(CLI::Range(0, 100000));
     cmd->add_option("--order", o->order, "1: projected gradient, 2: box-aware Gauss-Newton (default)")->check(CLI::IsMember({1, 2}));
     cmd->add_option("--mu", o->mu, "Gauss-Newton damping mu (default " + common::format_double(o->mu) + ")")->check(finite_non_negative());
     const std::map<std::string, pods::GaussNewtonMethod> methods = {
         {"auto", pods::GaussNewtonMethod::kAuto}, {"dense", pods::GaussNewtonMethod::kDense}, {"riccati", pods::GaussNewtonMethod::kRiccati}};
     cmd->add_option("--method", o->method, "Gauss-Newton solve: auto (default), dense or riccati")
         ->transform(CLI::CheckedTransformer(methods, CLI::ignore_case));
+    cmd->add_flag("--no-box-qp", o->no_box_qp,
+                  "Riccati path: hold only the active set, without the per-step box QPs of box-DDP (the dense path's step)");
     cmd->callback([o, &exit_code] { exit_code = run_optimize(*o); });
 }
 

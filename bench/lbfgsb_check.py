@@ -104,7 +104,7 @@ def main():
     p.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     p.add_argument("--steps", type=int, default=None, help="horizon (default: the task's)")
     p.add_argument("--lbfgsb-iterations", type=int, default=15000)
-    p.add_argument("--iterations", type=int, default=100, help="podsim optimize --iterations")
+    p.add_argument("--iterations", type=int, default=200, help="podsim optimize --iterations")
     p.add_argument("--order", type=int, default=2, choices=[1, 2])
     p.add_argument("--check", action="store_true", help="exit 1 if optimize is worse than L-BFGS-B by > tolerance")
     p.add_argument("--tolerance", type=float, default=0.01, help="relative (default 0.01)")

@@ -32,20 +32,17 @@ void require_shape(const char* function, const Eigen::MatrixXd& actions, const A
 
 } // namespace
 
-Eigen::MatrixXd projected_newton_step_dense(const QuadraticCost& cost, const Eigen::MatrixXd& jacobian,
-                                            const Eigen::MatrixXd& gradient, double mu, const ActionMask& fixed,
-                                            const Eigen::MatrixXd& fixed_delta)
+namespace {
+
+// G_FF d_F = -(grad + G d_C)_F with d_C = fixed_delta on the fixed components; G is consumed
+Eigen::MatrixXd reduced_solve(Eigen::MatrixXd g, const Eigen::MatrixXd& gradient, const ActionMask& fixed,
+                              const Eigen::MatrixXd& fixed_delta)
 {
-    require_shape(__func__, gradient, fixed, "the fixed mask");
-    if (fixed_delta.rows() != gradient.rows() || fixed_delta.cols() != gradient.cols())
-        throw std::invalid_argument("projected_newton_step_dense: fixed_delta differs in shape from the gradient");
-    const int n = int(gradient.cols());
     const Eigen::Index order = gradient.size();
-    Eigen::MatrixXd g = gauss_newton_matrix(cost, jacobian, n, mu);
     const auto is_fixed = fixed.reshaped();
     const Eigen::VectorXd d_fixed = is_fixed.select(fixed_delta.reshaped().array(), 0.0).matrix();
-    // free rows: G_FF d_F = -(grad + G d_C)_F; fixed rows decoupled as G_ii d_i = G_ii d_C,i (the
-    // diagonal kept so that the condition estimate stays on the scale of G)
+    // fixed rows decoupled as G_ii d_i = G_ii d_C,i (the diagonal kept so that the condition
+    // estimate stays on the scale of G)
     Eigen::VectorXd rhs = -(gradient.reshaped() + g * d_fixed);
     for (Eigen::Index i = 0; i < order; ++i) {
         if (!is_fixed[i]) continue;
@@ -64,8 +61,45 @@ Eigen::MatrixXd projected_newton_step_dense(const QuadraticCost& cost, const Eig
     return delta.reshaped(gradient.rows(), gradient.cols());
 }
 
-BoxRiccatiStep box_riccati_step(const LqModel& lq, const Eigen::MatrixXd& actions, double limit, double mu,
-                                const ActionMask& held)
+} // namespace
+
+Eigen::MatrixXd projected_newton_step_dense(const QuadraticCost& cost, const Eigen::MatrixXd& jacobian,
+                                            const Eigen::MatrixXd& gradient, double mu, const ActionMask& fixed,
+                                            const Eigen::MatrixXd& fixed_delta)
+{
+    require_shape(__func__, gradient, fixed, "the fixed mask");
+    if (fixed_delta.rows() != gradient.rows() || fixed_delta.cols() != gradient.cols())
+        throw std::invalid_argument("projected_newton_step_dense: fixed_delta differs in shape from the gradient");
+    return reduced_solve(gauss_newton_matrix(cost, jacobian, int(gradient.cols()), mu), gradient, fixed, fixed_delta);
+}
+
+BoxStepResult box_newton_step_dense(const QuadraticCost& cost, const Eigen::MatrixXd& jacobian,
+                                    const Eigen::MatrixXd& gradient, const Eigen::MatrixXd& actions, double limit,
+                                    double mu, const ActionMask& held, int passes)
+{
+    require_shape(__func__, gradient, held, "the held mask");
+    if (actions.rows() != gradient.rows() || actions.cols() != gradient.cols())
+        throw std::invalid_argument("box_newton_step_dense: the actions differ in shape from the gradient");
+    const Eigen::MatrixXd g = gauss_newton_matrix(cost, jacobian, int(gradient.cols()), mu);
+    BoxStepResult out;
+    out.fixed = held;
+    Eigen::MatrixXd fixed_delta = Eigen::MatrixXd::Zero(actions.rows(), actions.cols());
+    out.delta = reduced_solve(g, gradient, out.fixed, fixed_delta);
+    for (int pass = 0; pass < passes; ++pass) {
+        // free components the step takes out of the box: onto the bound, then solve again
+        const Eigen::ArrayXXd moved = actions.array() + out.delta.array();
+        const ActionMask leaving = !out.fixed && moved.abs() > limit;
+        if (!leaving.any()) break;
+        fixed_delta = leaving.select(moved.cwiseMax(-limit).cwiseMin(limit) - actions.array(), fixed_delta.array()).matrix();
+        out.fixed = out.fixed || leaving;
+        out.delta = reduced_solve(g, gradient, out.fixed, fixed_delta);
+    }
+    out.clamped = count(out.fixed) - count(held);
+    return out;
+}
+
+BoxStepResult box_riccati_step(const LqModel& lq, const Eigen::MatrixXd& actions, double limit, double mu,
+                               const ActionMask& held)
 {
     const int n = lq.horizon(), na = lq.action_size(), nz = lq.state_size();
     const int ns = int(lq.selection.rows());
@@ -77,7 +111,7 @@ BoxRiccatiStep box_riccati_step(const LqModel& lq, const Eigen::MatrixXd& action
     const Eigen::MatrixXd& s = lq.selection;
     const double inf = std::numeric_limits<double>::infinity();
 
-    BoxRiccatiStep out;
+    BoxStepResult out;
     out.fixed.setConstant(na, n, false);
     std::vector<Eigen::MatrixXd> gain(static_cast<std::size_t>(n));
     Eigen::MatrixXd feed(na, n);

@@ -2,7 +2,8 @@
 // Box-aware Gauss-Newton steps (docs/optimization.md): the Gauss-Newton model
 //   m(delta) = grad . delta + 1/2 delta^T G delta,   G = J^T Q J + R + mu I,
 // minimised over the free action components with the others fixed.
-//   dense:   projected Newton (Bertsekas 1982), the reduced system G_FF delta_F = -(grad + G delta_C)_F
+//   dense:   projected Newton (Bertsekas 1982), the reduced system G_FF delta_F = -(grad + G delta_C)_F,
+//            optionally with passes that fix the components the step takes out of the box
 //   Riccati: a control-limited box-DDP backward pass (Tassa, Mansard and Todorov 2014) over the
 //            linearised dynamics: per step a small box QP on the control, the bound components'
 //            rows removed from the feedback gain.
@@ -14,6 +15,15 @@
 
 namespace podsim::pods {
 
+/// A box-aware step and the components it fixed.
+struct BoxStepResult {
+    Eigen::MatrixXd delta; ///< n_a x N; the fixed components keep a + delta in the box, the free
+                           ///< ones can leave it (Riccati: through the feedback; the line search projects)
+    ActionMask fixed;      ///< components not free in the final solve: held, or put on a bound by the
+                           ///< box QPs / box passes (delta = the bound's offset; Riccati: gain row zero)
+    int clamped = 0;       ///< fixed components that were not held
+};
+
 /// Dense projected Newton step (n_a x N): components flagged in `fixed` take delta =
 /// `fixed_delta` (n_a x N, read only there; zero for the usual active set), the others minimise
 /// the Gauss-Newton model. `jacobian` from sim::trajectory_jacobian, `gradient` = dC/da. With
@@ -24,13 +34,15 @@ Eigen::MatrixXd projected_newton_step_dense(const QuadraticCost& cost, const Eig
                                             const Eigen::MatrixXd& gradient, double mu, const ActionMask& fixed,
                                             const Eigen::MatrixXd& fixed_delta);
 
-struct BoxRiccatiStep {
-    Eigen::MatrixXd delta; ///< n_a x N; the fixed components keep a + delta on the box, the
-                           ///< free ones can leave it through the feedback (the line search projects)
-    ActionMask fixed;      ///< components not free in the backward pass: held, or bound by the
-                           ///< step's box QP (their delta is the bound's offset, gain row zero)
-    int clamped = 0;       ///< components bound by the box QPs that were not held
-};
+/// Dense projected Newton with box passes: the projected Newton step on the held set, then up to
+/// `passes` times the free components that the step takes out of the box are fixed on their
+/// bound (delta_i = clamp(a_i + delta_i) - a_i) and the reduced system is solved again (once
+/// fixed, a component stays fixed). The dense counterpart of the box-DDP clamping; passes = 0 is
+/// projected_newton_step_dense. G is formed once and copied per solve (two N n_a square
+/// matrices). Throws like projected_newton_step_dense.
+BoxStepResult box_newton_step_dense(const QuadraticCost& cost, const Eigen::MatrixXd& jacobian,
+                                    const Eigen::MatrixXd& gradient, const Eigen::MatrixXd& actions, double limit,
+                                    double mu, const ActionMask& held, int passes);
 
 /// Box-DDP backward pass and linear forward pass from dz_0 = 0 on the LQ model of a rollout:
 /// per step t, with the value function 1/2 dz^T P dz + p^T dz of step t + 1,
@@ -43,7 +55,7 @@ struct BoxRiccatiStep {
 /// the reduced Riccati solve of the dense projected Newton step; with nothing held either it is
 /// gauss_newton_step_riccati. Throws common::RuntimeFailure if a step's free H_uu block is
 /// singular or ill-conditioned.
-BoxRiccatiStep box_riccati_step(const LqModel& lq, const Eigen::MatrixXd& actions, double limit, double mu,
-                                const ActionMask& held);
+BoxStepResult box_riccati_step(const LqModel& lq, const Eigen::MatrixXd& actions, double limit, double mu,
+                               const ActionMask& held);
 
 } // namespace podsim::pods

@@ -68,7 +68,7 @@ BoxAwareStep box_aware_step(sim::Simulator& sim, const Task& task, const Quadrat
         const LqModel lq = lq_model(sim, cost, states, actions);
         s.gradient = lq_gradient(lq);
         s.held = active_set(actions, s.gradient, limit, options.bound_tolerance);
-        BoxRiccatiStep ddp = box_riccati_step(lq, actions, options.box_qp ? limit : std::numeric_limits<double>::infinity(),
+        BoxStepResult ddp = box_riccati_step(lq, actions, options.box_qp ? limit : std::numeric_limits<double>::infinity(),
                                               options.mu, s.held);
         s.delta = std::move(ddp.delta);
         s.clamped = ddp.clamped;
@@ -76,8 +76,10 @@ BoxAwareStep box_aware_step(sim::Simulator& sim, const Task& task, const Quadrat
         const Eigen::MatrixXd j = sim::trajectory_jacobian(sim, states, cost.selection);
         s.gradient = cost_gradient_jacobian(m, cost, states, actions, j);
         s.held = active_set(actions, s.gradient, limit, options.bound_tolerance);
-        s.delta = projected_newton_step_dense(cost, j, s.gradient, options.mu, s.held,
-                                              Eigen::MatrixXd::Zero(actions.rows(), actions.cols()));
+        BoxStepResult pn = box_newton_step_dense(cost, j, s.gradient, actions, limit, options.mu, s.held,
+                                                 options.box_qp ? options.dense_box_passes : 0);
+        s.delta = std::move(pn.delta);
+        s.clamped = pn.clamped;
     }
     return s;
 }

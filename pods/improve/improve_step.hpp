@@ -25,13 +25,18 @@ enum class FirstOrderScale {
 
 struct ImproveOptions {
     StepOrder order = StepOrder::kSecond;
-    double mu = 1;                                   ///< Gauss-Newton regularisation (added to R = 2 w_a I)
+    double mu = 1;                                   ///< Gauss-Newton regularisation: J^T Q J + R + mu I
+                                                     ///< (cost per squared action unit, like R = 2 w_a);
+                                                     ///< 1 measured best for one step (docs/optimization.md)
     GaussNewtonMethod method = GaussNewtonMethod::kAuto;
     int max_halvings = 10;                           ///< line search trials alpha0 / 2^k, k = 0..max_halvings
     double sufficient_decrease = 1e-4;               ///< Armijo sigma along the projected arc (0: any decrease)
     double bound_tolerance = 1e-9;                   ///< "at a bound": |a_i| >= L (1 - bound_tolerance)
-    bool box_qp = true;                              ///< Riccati path: per-step box QP (box-DDP); false: only
-                                                     ///< the active set is held (the dense step's problem)
+    bool box_qp = true;                              ///< clamp what the step takes out of the box: Riccati
+                                                     ///< path: per-step box QPs (box-DDP); dense path:
+                                                     ///< dense_box_passes; false: only the active set is
+                                                     ///< held (plain projected Newton on both paths)
+    int dense_box_passes = 3;                        ///< dense path: re-solves with the leaving components fixed
     FirstOrderScale first_order_scale = FirstOrderScale::kCauchy;
     double first_order_fraction = 0.1;               ///< for FirstOrderScale::kFraction
 };
@@ -48,7 +53,7 @@ struct ImproveResult {
     std::vector<sim::State> states;  ///< rollout z_0..z_N of `actions` (the input states when none)
     Eigen::MatrixXd step;            ///< the direction delta searched along (n_a x N; zero when the
                                      ///< projected gradient is zero)
-    int clamped = 0;                 ///< Riccati box-DDP: free components its box QPs put on a bound
+    int clamped = 0;                 ///< free components the box QPs / box passes put on a bound
 };
 
 /// The search direction of improve_actions at `actions` (no rollout).
@@ -57,7 +62,7 @@ struct BoxAwareStep {
     ActionMask held;          ///< the active set
     Eigen::MatrixXd delta;    ///< the step, zero on the held components
     double alpha0 = 1;        ///< the line search's first trial (1 for second order)
-    int clamped = 0;          ///< Riccati box-DDP: free components its box QPs put on a bound
+    int clamped = 0;          ///< free components the box QPs / box passes put on a bound
 };
 
 /// Gradient, active set and step of improve_actions (same arguments and throws).

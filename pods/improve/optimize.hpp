@@ -21,7 +21,7 @@ const char* to_string(StopReason reason);
 
 struct OptimizeOptions {
     ImproveOptions improve;            ///< the step (order, line search; improve.mu is the first mu)
-    int max_iterations = 100;          ///< improve_actions calls at most
+    int max_iterations = 200;          ///< improve_actions calls at most
     double relative_tolerance = 1e-10; ///< stop when C_{k-1} - C_k <= tol |C_{k-1}|
     double gradient_tolerance = 1e-9;  ///< stop when |g_k| <= tol |g_0| (g: projected gradient)
     /// Levenberg-Marquardt schedule of the second-order steps' mu: divided by mu_factor after a

@@ -33,7 +33,7 @@ TEST_CASE("box_step: with nothing held both steps equal today's unconstrained Ga
             const Eigen::MatrixXd reference = pods::gauss_newton_step_dense(f.cost, j, grad, mu);
             CHECK(reference.norm() > 1e-3);
             test::check_close(pods::projected_newton_step_dense(f.cost, j, grad, mu, nothing(f.actions), zero), reference, 1e-8);
-            const pods::BoxRiccatiStep r = pods::box_riccati_step(lq, f.actions, kInf, mu, nothing(f.actions));
+            const pods::BoxStepResult r = pods::box_riccati_step(lq, f.actions, kInf, mu, nothing(f.actions));
             test::check_close(r.delta, reference, 1e-8);
             test::check_close(r.delta, pods::gauss_newton_step_riccati(sim, f.cost, f.states, f.actions, mu), 1e-8);
             CHECK(r.clamped == 0);
@@ -61,7 +61,7 @@ TEST_CASE("box_step: dense projected Newton equals the Riccati step on the same 
         const Eigen::MatrixXd g = pods::gauss_newton_matrix(f.cost, j, int(f.actions.cols()), 0.0);
         for (double mu : {0.0, 0.1}) {
             const Eigen::MatrixXd dense = pods::projected_newton_step_dense(f.cost, j, grad, mu, held, zero);
-            const pods::BoxRiccatiStep riccati = pods::box_riccati_step(lq, f.actions, kInf, mu, held);
+            const pods::BoxStepResult riccati = pods::box_riccati_step(lq, f.actions, kInf, mu, held);
             test::check_close(riccati.delta, dense, 1e-8);
             CHECK(riccati.clamped == 0);
             CHECK((riccati.fixed == held).all());
@@ -91,7 +91,7 @@ TEST_CASE("box_step: the box-DDP step equals the dense step with its bound compo
         const pods::ActionMask held = pods::active_set(f.actions, grad, f.limit(), 1e-9);
         const pods::LqModel lq = pods::lq_model(sim, f.cost, f.states, f.actions);
         const double mu = 1e-3;
-        const pods::BoxRiccatiStep ddp = pods::box_riccati_step(lq, f.actions, f.limit(), mu, held);
+        const pods::BoxStepResult ddp = pods::box_riccati_step(lq, f.actions, f.limit(), mu, held);
         REQUIRE(ddp.clamped > 0); // the per-step box QPs put free components on a bound
         CHECK(ddp.clamped == pods::count(ddp.fixed) - pods::count(held));
         CHECK((held <= ddp.fixed).all());
@@ -102,6 +102,41 @@ TEST_CASE("box_step: the box-DDP step equals the dense step with its bound compo
         // the reduced dense problem with the same components fixed at the same values
         const Eigen::MatrixXd dense = pods::projected_newton_step_dense(f.cost, j, grad, mu, ddp.fixed, ddp.delta);
         test::check_close(ddp.delta, dense, 1e-8);
+        ++checked;
+    }
+    CHECK(checked == 3);
+}
+
+TEST_CASE("box_step: the dense box passes fix the components the step takes out of the box")
+{
+    int checked = 0;
+    for (const char* file : kScenes) {
+        INFO(std::string(file));
+        const test::BoxFixture f = test::box_fixture(file, 30, 3, 0.9, 0.2);
+        sim::Simulator sim(f.scene.model);
+        const Eigen::MatrixXd j = sim::trajectory_jacobian(sim, f.states, f.cost.selection);
+        const Eigen::MatrixXd grad = pods::cost_gradient_jacobian(f.scene.model, f.cost, f.states, f.actions, j);
+        const pods::ActionMask held = pods::active_set(f.actions, grad, f.limit(), 1e-9);
+        const Eigen::MatrixXd zero = Eigen::MatrixXd::Zero(f.actions.rows(), f.actions.cols());
+        const double mu = 1e-3;
+        // no pass: the projected Newton step, which leaves the box here
+        const pods::BoxStepResult none = pods::box_newton_step_dense(f.cost, j, grad, f.actions, f.limit(), mu, held, 0);
+        test::check_close(none.delta, pods::projected_newton_step_dense(f.cost, j, grad, mu, held, zero), 1e-12);
+        CHECK(none.clamped == 0);
+        const Eigen::ArrayXXd moved0 = f.actions.array() + none.delta.array();
+        REQUIRE((moved0.abs() > f.limit()).any());
+        // with passes: held components still fixed at zero, the clamped ones exactly on the bound,
+        // and the step is the reduced solve with them fixed there
+        const pods::BoxStepResult boxed = pods::box_newton_step_dense(f.cost, j, grad, f.actions, f.limit(), mu, held, 3);
+        REQUIRE(boxed.clamped > 0);
+        CHECK(boxed.clamped == pods::count(boxed.fixed) - pods::count(held));
+        CHECK((held <= boxed.fixed).all());
+        CHECK(held.select(boxed.delta.array(), 0.0).cwiseAbs().maxCoeff() == 0.0);
+        const Eigen::ArrayXXd moved = f.actions.array() + boxed.delta.array();
+        CHECK((boxed.fixed && !held).select(moved.abs() - f.limit(), 0.0).cwiseAbs().maxCoeff() <= 1e-14);
+        test::check_close(boxed.delta, pods::projected_newton_step_dense(f.cost, j, grad, mu, boxed.fixed, boxed.delta), 1e-9);
+        // fewer components leave the box than without the passes
+        CHECK(((!boxed.fixed) && moved.abs() > f.limit()).count() < (moved0.abs() > f.limit()).count());
         ++checked;
     }
     CHECK(checked == 3);
