@@ -38,7 +38,7 @@ double total_reward(const std::string& csv)
 
 } // namespace
 
-TEST_CASE("cli optimize: writes the episode files and summary.json; the actions reproduce the cost under simulate")
+TEST_CASE("cli optimize: writes the episode files and summary.json, and simulate reproduces them from its actions")
 {
     const auto dir = scratch_dir("optimize");
     const auto r = run_podsim("optimize " + kScene + " --sample-initial 3 --steps 40 --out " + quoted(dir / "opt"));

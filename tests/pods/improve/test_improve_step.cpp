@@ -124,7 +124,7 @@ TEST_CASE("improve_actions: with no active bounds the second-order step is today
         }
 }
 
-TEST_CASE("improve_actions: the first-order step decreases the cost from the nominal state")
+TEST_CASE("improve_actions: repeated first-order steps decrease the cost from zero actions")
 {
     for (const char* file : kScenes)
         for (pods::FirstOrderScale scale : {pods::FirstOrderScale::kCauchy, pods::FirstOrderScale::kFraction}) {
