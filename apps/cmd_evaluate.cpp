@@ -1,12 +1,9 @@
 // `podsim evaluate`: a policy on a test bed of unseen initial states, one JSON object on stdout.
 #include "apps/commands.hpp"
 #include "common/text_io.hpp"
-#include "pods/task/scene.hpp"
-#include "pods/train/evaluation.hpp"
 #include "pods/train/optimality.hpp"
-#include "pods/train/policy_factory.hpp"
+#include "pods/train/policy_test_bed.hpp"
 #include "pods/train/train_config.hpp"
-#include "policy/policy_io.hpp"
 
 #include <cmath>
 #include <iostream>
@@ -28,18 +25,13 @@ struct EvaluateOptions {
 
 int run_evaluate(const EvaluateOptions& o)
 {
-    const pods::Scene scene = pods::load_scene(o.scene);
-    const std::unique_ptr<policy::Policy> p = policy::read_policy_json(o.policy);
-    pods::check_policy_fits(*p, scene.model, scene.task, o.policy);
-    const pods::QuadraticCost cost = pods::quadratic_cost(scene.model, scene.task);
-    const pods::ObservationMap obs = pods::observation_map(scene.model, scene.task);
-    const std::vector<sim::State> initial = pods::test_bed(scene.model, scene.task, o.seed, o.episodes);
-    pods::Workers workers(scene.model, o.threads);
-    std::vector<pods::ClosedLoopRollout> rollouts;
-    pods::EvaluationSummary s = pods::evaluate_policy(workers, *p, obs, scene.task, cost, initial, &rollouts);
+    pods::PolicyTestBed bed = pods::run_policy_test_bed(o.scene, o.policy, o.seed, o.episodes, o.threads);
+    const pods::Scene& scene = bed.scene;
+    const std::vector<pods::ClosedLoopRollout>& rollouts = bed.rollouts;
+    pods::EvaluationSummary& s = bed.summary;
     std::vector<double> optimal;
     if (o.optimality) {
-        optimal = pods::open_loop_optimal_costs(workers, scene.task, cost, initial);
+        optimal = pods::open_loop_optimal_costs(*bed.workers, scene.task, bed.cost, bed.initial);
         s.optimality_ratio = pods::optimality_ratio(rollouts, optimal);
         s.optimal_cost_mean = pods::mean_optimal_cost(optimal);
     }

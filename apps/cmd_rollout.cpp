@@ -3,11 +3,8 @@
 #include "common/input_error.hpp"
 #include "common/text_io.hpp"
 #include "pods/task/episode_csv.hpp"
-#include "pods/task/scene.hpp"
-#include "pods/train/evaluation.hpp"
-#include "pods/train/policy_factory.hpp"
+#include "pods/train/policy_test_bed.hpp"
 #include "pods/train/train_config.hpp"
-#include "policy/policy_io.hpp"
 
 #include <cstdio>
 #include <memory>
@@ -27,15 +24,10 @@ struct RolloutOptions {
 
 int run_rollout(const RolloutOptions& o)
 {
-    const pods::Scene scene = pods::load_scene(o.scene);
-    const std::unique_ptr<policy::Policy> p = policy::read_policy_json(o.policy);
-    pods::check_policy_fits(*p, scene.model, scene.task, o.policy);
-    const pods::QuadraticCost cost = pods::quadratic_cost(scene.model, scene.task);
-    const pods::ObservationMap obs = pods::observation_map(scene.model, scene.task);
-    const std::vector<sim::State> initial = pods::test_bed(scene.model, scene.task, o.seed, o.episodes);
-    pods::Workers workers(scene.model, o.threads);
-    std::vector<pods::ClosedLoopRollout> rollouts;
-    const pods::EvaluationSummary s = pods::evaluate_policy(workers, *p, obs, scene.task, cost, initial, &rollouts);
+    const pods::PolicyTestBed bed = pods::run_policy_test_bed(o.scene, o.policy, o.seed, o.episodes, o.threads);
+    const pods::Scene& scene = bed.scene;
+    const std::vector<pods::ClosedLoopRollout>& rollouts = bed.rollouts;
+    const pods::EvaluationSummary& s = bed.summary;
     for (std::size_t i = 0; i < rollouts.size(); ++i)
         if (!rollouts[i].ok) throw common::RuntimeFailure("episode " + std::to_string(i) + ": " + rollouts[i].failure);
 

@@ -165,3 +165,47 @@ TEST_CASE("cli compare: every method and seed, compare.csv with method and seed 
     CHECK(bad.err.find("--methods") != std::string::npos);
     std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("cli train: killed with SIGKILL mid-run, the run's files are readable and --resume finishes it")
+{
+    const auto dir = scratch_dir("train");
+    const std::string args = "train " + kScene + " --method pods2 --epochs 100000 --batch 6 --test-episodes 6 "
+                             "--hidden 8,8 --fit-steps 5 --out " + quoted(dir / "run");
+    // timeout sends SIGKILL after 1.5 s: the run is somewhere inside an epoch or a file write
+    const std::string cmd = "timeout -s KILL 1.5 '" + std::string(PODSIM_EXE) + "' " + args + " >/dev/null 2>&1";
+    const int status = std::system(cmd.c_str());
+    REQUIRE(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 137); // killed, not finished
+    const auto policy = nlohmann::json::parse(read_text(dir / "run/policy.json"));
+    const int epoch = policy["training"]["epoch"].get<int>();
+    CHECK(epoch >= 1);
+    const int rows = lines(read_text(dir / "run/log.csv"));
+    CHECK((rows == epoch + 2 || rows == epoch + 3)); // header + epochs 0..E, maybe one ahead
+    const auto more = run_podsim("train " + kScene + " --method pods2 --epochs " + std::to_string(epoch + 2) +
+                                 " --batch 6 --test-episodes 6 --hidden 8,8 --fit-steps 5 --resume --out " +
+                                 quoted(dir / "run"));
+    REQUIRE(more.exit_code == 0);
+    CHECK(more.out.find("resumed from epoch " + std::to_string(epoch)) != std::string::npos);
+    CHECK(lines(read_text(dir / "run/log.csv")) == epoch + 4);
+    std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("cli train: a corrupt log.csv or config.json refuses --resume with exit 2 and one line")
+{
+    const auto dir = scratch_dir("train");
+    const std::string out = " --out " + quoted(dir / "run");
+    REQUIRE(run_podsim("train " + kScene + kTiny + out).exit_code == 0);
+    const std::string log = read_text(dir / "run/log.csv"), config = read_text(dir / "run/config.json");
+    write_text(dir / "run/log.csv", log + "3,oops\n");
+    auto r = run_podsim("train " + kScene + " --epochs 4 --batch 6 --test-episodes 6 --hidden 8,8 --fit-steps 5 --resume" + out);
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find("log.csv: line 5") != std::string::npos);
+    CHECK(lines(r.err) == 1);
+    write_text(dir / "run/log.csv", log);
+    write_text(dir / "run/config.json", config.substr(0, 20));
+    r = run_podsim("train " + kScene + " --epochs 4 --batch 6 --test-episodes 6 --hidden 8,8 --fit-steps 5 --resume" + out);
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find("config.json") != std::string::npos);
+    CHECK(lines(r.err) == 1);
+    std::filesystem::remove_all(dir);
+}
