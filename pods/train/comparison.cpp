@@ -25,12 +25,11 @@ std::vector<MethodSummary> summarize(const std::vector<ComparedRun>& runs)
     double best = -std::numeric_limits<double>::infinity();
     for (std::size_t g = 0; g < out.size(); ++g) {
         MethodSummary& m = out[g];
-        double sum = 0, sum2 = 0, opt = 0;
+        double sum = 0, opt = 0;
         int opt_n = 0;
         for (const ComparedRun* r : groups[g]) {
             const LogRow& last = r->log.back();
             sum += last.test.return_mean;
-            sum2 += last.test.return_mean * last.test.return_mean;
             m.epochs_mean += last.epoch;
             m.wall_s_mean += last.wall_s;
             if (std::isfinite(r->optimality_ratio)) {
@@ -40,7 +39,9 @@ std::vector<MethodSummary> summarize(const std::vector<ComparedRun>& runs)
         }
         m.runs = int(groups[g].size());
         m.final_return_mean = sum / m.runs;
-        m.final_return_std = std::sqrt(std::max(0.0, sum2 / m.runs - m.final_return_mean * m.final_return_mean));
+        double squares = 0; // two passes: one run gives exactly 0
+        for (const ComparedRun* r : groups[g]) squares += std::pow(r->log.back().test.return_mean - m.final_return_mean, 2);
+        m.final_return_std = std::sqrt(squares / m.runs);
         m.epochs_mean /= m.runs;
         m.wall_s_mean /= m.runs;
         if (opt_n) m.optimality_mean = opt / opt_n;

@@ -60,15 +60,13 @@ EvaluationSummary evaluate_policy(Workers& workers, const policy::Policy& policy
     const sim::Model& model = workers.sim(0).model();
     EvaluationSummary s;
     s.episodes = n;
-    double sum = 0, sum2 = 0;
+    double sum = 0;
     for (const ClosedLoopRollout& e : r) {
         if (!e.ok) {
             ++s.failed;
             continue;
         }
-        const double ret = -e.cost;
-        sum += ret;
-        sum2 += ret * ret;
+        sum += -e.cost;
         s.terminal_ke_mean += terminal_kinetic_energy(model, task, e.states.back());
         s.final_distance_mean += final_distance(model, task, e.states.back());
         s.action_mag_mean += action_magnitude(e.actions);
@@ -76,7 +74,10 @@ EvaluationSummary evaluate_policy(Workers& workers, const policy::Policy& policy
     const int ok = n - s.failed;
     if (ok > 0) {
         s.return_mean = sum / ok;
-        s.return_std = std::sqrt(std::max(0.0, sum2 / ok - s.return_mean * s.return_mean));
+        double squares = 0; // two passes: no cancellation
+        for (const ClosedLoopRollout& e : r)
+            if (e.ok) squares += (-e.cost - s.return_mean) * (-e.cost - s.return_mean);
+        s.return_std = std::sqrt(squares / ok);
         s.terminal_ke_mean /= ok;
         s.final_distance_mean /= ok;
         s.action_mag_mean /= ok;
