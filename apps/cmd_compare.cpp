@@ -48,6 +48,11 @@ int run_compare(const CompareCommand& o)
         configs.push_back(train_config(o.options, m));
     }
     if (configs.empty()) throw common::InputError("--methods: must name at least one method");
+    for (std::size_t i = 0; i < configs.size(); ++i)
+        for (std::size_t j = 0; j < i; ++j)
+            if (configs[i].method == configs[j].method)
+                throw common::InputError("--methods: got \"" + o.methods + "\", names " + pods::to_string(configs[i].method) +
+                                         " twice");
     std::vector<std::uint64_t> seeds;
     for (const std::string& s : split_list(o.seeds)) {
         std::size_t used = 0;
@@ -62,6 +67,10 @@ int run_compare(const CompareCommand& o)
         seeds.push_back(std::uint64_t(v));
     }
     if (seeds.empty()) throw common::InputError("--seeds: must name at least one seed");
+    for (std::size_t i = 0; i < seeds.size(); ++i)
+        for (std::size_t j = 0; j < i; ++j)
+            if (seeds[i] == seeds[j])
+                throw common::InputError("--seeds: got \"" + o.seeds + "\", names " + std::to_string(seeds[i]) + " twice");
     common::ensure_directory(o.out);
 
     // the open-loop optimum of the shared test bed, once

@@ -160,9 +160,15 @@ TEST_CASE("cli compare: every method and seed, compare.csv with method and seed 
     CHECK(csv.find("\nbptt,2,2,") != std::string::npos);
     CHECK(std::filesystem::exists(dir / "cmp/pods2_seed1/policy.json"));
     CHECK(read_text(dir / "cmp/table.md").find("optimality ratio") != std::string::npos);
-    const auto bad = run_podsim("compare " + kScene + " --methods pods2,ppo --out " + quoted(dir / "cmp2"));
-    CHECK(bad.exit_code == 2);
-    CHECK(bad.err.find("--methods") != std::string::npos);
+    for (const std::string& args : {std::string("--methods pods2,ppo"), std::string("--methods bptt,bptt"),
+                                    std::string("--seeds 1,x"), std::string("--seeds 3,3")}) {
+        INFO(args);
+        const auto bad = run_podsim("compare " + kScene + " " + args + " --out " + quoted(dir / "cmp2"));
+        CHECK(bad.exit_code == 2);
+        CHECK(bad.err.find(args.substr(0, args.find(' '))) != std::string::npos);
+        CHECK(lines(bad.err) == 1);
+        CHECK_FALSE(std::filesystem::exists(dir / "cmp2"));
+    }
     std::filesystem::remove_all(dir);
 }
 
