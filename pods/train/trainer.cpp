@@ -39,13 +39,12 @@ std::vector<std::unique_ptr<policy::PolicyWorkspace>> fit_workspaces(const polic
 } // namespace
 
 Trainer::Trainer(const Scene& scene, const TrainConfig& config, int threads)
-    : m_scene(&scene), m_config(config), m_cost(quadratic_cost(scene.model, scene.task)),
+    : m_scene(&scene), m_config((validate_train_config(config), config)), m_cost(quadratic_cost(scene.model, scene.task)),
       m_obs(observation_map(scene.model, scene.task)), m_policy(make_policy(scene.model, scene.task, config)),
       m_adam(adam_config(config), m_policy->n_params()), m_workers(scene.model, threads),
       m_test_bed(test_bed(scene.model, scene.task, config.test_seed, config.test_episodes)),
       m_fit_ws(fit_workspaces(*m_policy, threads))
 {
-    validate_train_config(config);
 }
 
 void Trainer::restore(std::unique_ptr<policy::Policy> p, policy::Adam adam)

@@ -45,7 +45,8 @@ struct EpochStats {
 
 class Trainer {
 public:
-    /// A fresh run: the initial policy from config.seed, a new Adam.
+    /// A fresh run: the initial policy from config.seed, a new Adam. Throws std::invalid_argument
+    /// (validate_train_config) before building anything when the configuration is invalid.
     Trainer(const Scene& scene, const TrainConfig& config, int threads);
 
     const TrainConfig& config() const { return m_config; }

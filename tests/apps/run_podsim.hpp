@@ -15,6 +15,9 @@ struct CliResult {
     std::string err;
 };
 
+/// A path in single quotes, for the shell command line of run_podsim.
+inline std::string quoted(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
+
 /// Runs `podsim <args>` (args are passed to the shell as written; quote paths yourself).
 inline CliResult run_podsim(const std::string& args)
 {

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <sstream>
 
+using podsim::test::quoted;
 using podsim::test::read_text;
 using podsim::test::run_podsim;
 using podsim::test::scratch_dir;
@@ -18,7 +19,6 @@ namespace {
 
 const std::string kScene = std::string("'") + PODSIM_SOURCE_DIR + "/scenes/pendulum_2d_stop.json'";
 
-std::string quoted(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
 
 // sum of the reward column of rewards.csv
 double total_reward(const std::string& csv)

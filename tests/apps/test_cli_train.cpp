@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <sstream>
 
+using podsim::test::quoted;
 using podsim::test::read_text;
 using podsim::test::run_podsim;
 using podsim::test::scratch_dir;
@@ -21,7 +22,6 @@ const std::string kTiny = " --epochs 2 --batch 6 --test-episodes 6 --hidden 8,8 
 
 int lines(const std::string& s) { return int(std::count(s.begin(), s.end(), '\n')); }
 
-std::string quoted(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
 
 } // namespace
 
