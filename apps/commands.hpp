@@ -35,6 +35,7 @@ void add_train_command(CLI::App& app, int& exit_code);
 void add_evaluate_command(CLI::App& app, int& exit_code);
 void add_rollout_command(CLI::App& app, int& exit_code);
 void add_compare_command(CLI::App& app, int& exit_code);
+void add_diagnose_command(CLI::App& app, int& exit_code);
 void add_bench_command(CLI::App& app, int& exit_code);
 void add_dmp_command(CLI::App& app, int& exit_code);
 void add_bench_dmp_command(CLI::App& app, int& exit_code);

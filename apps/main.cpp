@@ -25,6 +25,7 @@ int main(int argc, char** argv)
     podsim::apps::add_evaluate_command(app, exit_code);
     podsim::apps::add_rollout_command(app, exit_code);
     podsim::apps::add_compare_command(app, exit_code);
+    podsim::apps::add_diagnose_command(app, exit_code);
     podsim::apps::add_bench_command(app, exit_code);
     podsim::apps::add_dmp_command(app, exit_code);
     podsim::apps::add_bench_dmp_command(app, exit_code);
