@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Tests of scripts/plot on tiny CSV files: PNGs are written, bad input exits 2 with one line.
-# Usage: tests/scripts/test_plot.sh curves|rollout|errors   (registered with ctest)
+# Usage: tests/scripts/test_plot.sh curves|rollout|diagnostics|errors   (registered with ctest)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 plot="$root/scripts/plot"
@@ -55,6 +55,24 @@ write_states() {
   done
 }
 
+diag_header="step,time,gradient_norm,transition_sigma,accumulated_sigma,ftle"
+
+# diagnostics.csv of `podsim diagnose`: open loop only, or with the closed-loop and BPTT columns
+# (the growth factor overflows to inf at one step, a contribution is 0: both left off the log axes)
+write_diagnostics() {
+  if [[ "$1" == open ]]; then echo "$diag_header"; else
+    echo "$diag_header,closed_gradient_norm,closed_transition_sigma,closed_accumulated_sigma,closed_ftle,bptt_norm,bptt_share,bptt_cumulative"; fi
+  awk -v mode="$1" 'BEGIN {
+    for (t = 0; t < 40; t++) {
+      s = (t == 3) ? "inf" : sprintf("%.6g", exp(0.2 * (40 - t)))
+      printf "%d,%.2f,%.6g,%.6g,%s,%.6g", t, 0.01 * t, 10 * exp(-0.1 * t), 1.5, s, 20
+      if (mode != "open")
+        printf ",%.6g,0.9,%.6g,%.6g,%.6g,0.025,%.6g", 5 * exp(-0.05 * t), exp(-0.1 * (40 - t)), -10, (t == 5) ? 0 : 3 * exp(-0.2 * t), (t + 1) / 40
+      printf "\n"
+    }
+  }'
+}
+
 # exits 2 with exactly one stderr line starting "plot: error: <file>"
 expect_input_error() {
   local file="$1"; shift
@@ -84,6 +102,20 @@ case "${1:-}" in
       --out "$tmp/rollout1.png"
     is_png "$tmp/rollout1.png"
     ;;
+  diagnostics)
+    mkdir -p "$tmp/open" "$tmp/policy"
+    write_diagnostics open >"$tmp/open/diagnostics.csv"
+    write_diagnostics policy >"$tmp/policy/diagnostics.csv"
+    "$plot" diagnostics "$tmp/open/diagnostics.csv" --out "$tmp/open.png"
+    is_png "$tmp/open.png"
+    "$plot" diagnostics "$tmp/open/diagnostics.csv" "$tmp/policy/diagnostics.csv" --labels zero,mlp --out "$tmp/both.png"
+    is_png "$tmp/both.png"
+    write_diagnostics open | cut -d, -f1-4,6 >"$tmp/no_sigma.csv"   # drops accumulated_sigma
+    expect_input_error "$tmp/no_sigma.csv" diagnostics "$tmp/no_sigma.csv" --out "$tmp/x.png"
+    grep -q "missing column accumulated_sigma" "$tmp/stderr" || fail "message does not name the column"
+    expect_input_error "--labels" diagnostics "$tmp/open/diagnostics.csv" --labels a,b --out "$tmp/x.png"
+    [[ ! -e "$tmp/x.png" ]] || fail "output written despite bad input"
+    ;;
   errors)
     write_compare | cut -d, -f1-6,8- >"$tmp/no_test_return.csv"   # drops test_return_mean
     expect_input_error "$tmp/no_test_return.csv" curves "$tmp/no_test_return.csv" --out "$tmp/x"
@@ -98,7 +130,7 @@ case "${1:-}" in
     [[ ! -e "$tmp/x" && ! -e "$tmp/x.png" ]] || fail "output written despite bad input"
     ;;
   *)
-    echo "usage: $0 curves|rollout|errors" >&2
+    echo "usage: $0 curves|rollout|diagnostics|errors" >&2
     exit 2
     ;;
 esac
