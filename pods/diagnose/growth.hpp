@@ -7,8 +7,15 @@
 
 namespace podsim::pods {
 
-/// sigma_1(m), the spectral norm, from a dense values-only SVD (0 for an empty matrix).
+/// sigma_1(m), the spectral norm (0 for an empty matrix): a dense values-only SVD up to
+/// kDenseSigmaMaxSize rows or columns, above it Golub-Kahan-Lanczos bidiagonalisation with full
+/// reorthogonalisation (O(k n^2) for k steps instead of O(n^3)), stopped when the residual of the
+/// top Ritz pair is below kLanczosTolerance sigma_1, with the dense SVD as the fallback if that
+/// takes more than kLanczosMaxSteps steps.
 double largest_singular_value(const Eigen::MatrixXd& m);
+inline constexpr int kDenseSigmaMaxSize = 48;
+inline constexpr int kLanczosMaxSteps = 80;
+inline constexpr double kLanczosTolerance = 1e-13;
 
 /// Backward accumulation of the transitions A_0..A_{N-1} of a horizon (square, all the same size):
 ///   Phi(N, N) = I,   Phi(N, t) = Phi(N, t+1) A_t,

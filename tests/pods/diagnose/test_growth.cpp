@@ -3,6 +3,7 @@
 #include "pods/diagnose/growth.hpp"
 #include "tests/fd.hpp"
 
+#include <Eigen/QR>
 #include <Eigen/SVD>
 
 #include <cmath>
@@ -67,4 +68,26 @@ TEST_CASE("diagnose growth: products beyond the double range keep their logarith
     zero.push(a);
     CHECK(zero.log_sigma() == -std::numeric_limits<double>::infinity());
     CHECK(zero.steps() == 3);
+}
+
+TEST_CASE("diagnose growth: the Lanczos path for large matrices equals a Jacobi SVD, clustered and graded spectra included")
+{
+    std::mt19937_64 rng(3);
+    const int n = 3 * pods::kDenseSigmaMaxSize;
+    int checks = 0;
+    const Eigen::MatrixXd random = test::random_vector(rng, n * n).reshaped(n, n);
+    // an orthogonal matrix: every singular value is 1 (a fully degenerate top)
+    const Eigen::MatrixXd q = Eigen::HouseholderQR<Eigen::MatrixXd>(random).householderQ();
+    Eigen::VectorXd graded(n), pair(n);
+    for (int i = 0; i < n; ++i) {
+        graded[i] = std::pow(10.0, -12.0 * i / n);
+        pair[i] = i < 2 ? 5.0 : 4.999 * std::pow(0.9, i);
+    }
+    for (const Eigen::MatrixXd& m : {random, Eigen::MatrixXd(q), Eigen::MatrixXd(q * graded.asDiagonal() * random),
+                                     Eigen::MatrixXd(q * pair.asDiagonal()),
+                                     Eigen::MatrixXd(random.leftCols(n / 2 + 7))}) {
+        CHECK(test::close(pods::largest_singular_value(m), jacobi_sigma(m), 1e-12));
+        ++checks;
+    }
+    CHECK(checks == 5);
 }
