@@ -43,8 +43,8 @@ int run_compare(const CompareCommand& o)
     // every method's configuration first: a bad option fails before any training
     std::vector<pods::TrainConfig> configs;
     for (const std::string& m : split_list(o.methods)) {
-        if (m != "pods2" && m != "pods1" && m != "bptt")
-            throw common::InputError("--methods: got \"" + m + "\", must be a comma-separated list of pods2, pods1, bptt");
+        if (m != "pods2" && m != "pods1" && m != "bptt" && m != "ppo")
+            throw common::InputError("--methods: got \"" + m + "\", must be a comma-separated list of pods2, pods1, bptt, ppo");
         configs.push_back(train_config(o.options, m));
     }
     if (configs.empty()) throw common::InputError("--methods: must name at least one method");
@@ -128,7 +128,7 @@ void add_compare_command(CLI::App& app, int& exit_code)
     CLI::App* cmd = app.add_subcommand("compare", "Train several methods and seeds under the same budget and compare them");
     cmd->add_option("scene", o->scene, "Scene JSON file")->required();
     cmd->add_option("--out", o->out, "Output directory (compare.csv, table.md, <method>_seed<S>/)")->required();
-    cmd->add_option("--methods", o->methods, "Comma-separated methods: pods2, pods1, bptt")->capture_default_str();
+    cmd->add_option("--methods", o->methods, "Comma-separated methods: pods2, pods1, bptt, ppo")->capture_default_str();
     cmd->add_option("--seeds", o->seeds, "Comma-separated training seeds")->capture_default_str();
     cmd->add_flag("--resume", o->resume, "Continue every run in --out from its last finished epoch");
     cmd->add_flag("!--no-optimality", o->optimality, "Skip the open-loop optimum and the optimality ratio");

@@ -15,8 +15,8 @@ void add_train_options(CLI::App& cmd, TrainOptions& o, bool with_method)
 {
     pods::TrainConfig& c = o.config;
     if (with_method)
-        cmd.add_option("--method", o.method, "pods2 (second order), pods1 (first order) or bptt")
-            ->check(CLI::IsMember({"pods2", "pods1", "bptt"}))
+        cmd.add_option("--method", o.method, "pods2 (second order), pods1 (first order), bptt or ppo")
+            ->check(CLI::IsMember({"pods2", "pods1", "bptt", "ppo"}))
             ->capture_default_str();
     cmd.add_option("--head", o.head, "Policy head: mlp or ndp")->check(CLI::IsMember({"mlp", "ndp"}))->capture_default_str();
     cmd.add_option("--epochs", c.epochs, "Epochs (a --time-budget may stop earlier)")->check(CLI::Range(0, 1000000))->capture_default_str();
@@ -42,6 +42,20 @@ void add_train_options(CLI::App& cmd, TrainOptions& o, bool with_method)
     cmd.add_option("--clip-norm", c.clip_norm, "BPTT: global gradient-norm clip (0: none)")->check(finite_non_negative())->capture_default_str();
     cmd.add_option("--truncation", c.truncation, "BPTT: truncation window in steps (0: the whole horizon)")
         ->check(CLI::Range(0, 1000000))->capture_default_str();
+    cmd.add_option("--ppo-lr", c.ppo_lr, "PPO: Adam learning rate of the policy and its log-std")->check(CLI::Range(1e-12, 1.0))->capture_default_str();
+    cmd.add_option("--value-lr", c.value_lr, "PPO: Adam learning rate of the value network")->check(CLI::Range(1e-12, 1.0))->capture_default_str();
+    cmd.add_option("--ppo-epochs", c.ppo_epochs, "PPO: passes over the epoch's decisions")->check(CLI::Range(1, 1000))->capture_default_str();
+    cmd.add_option("--ppo-minibatch", c.ppo_minibatch, "PPO: decisions per Adam step")->check(CLI::Range(1, 1000000))->capture_default_str();
+    cmd.add_option("--ppo-clip", c.ppo_clip, "PPO: surrogate clip range")->check(CLI::Range(1e-6, 0.999999))->capture_default_str();
+    cmd.add_option("--gamma", c.gamma, "PPO: discount per decision")->check(CLI::Range(1e-6, 1.0))->capture_default_str();
+    cmd.add_option("--gae-lambda", c.gae_lambda, "PPO: GAE lambda")->check(CLI::Range(0.0, 1.0))->capture_default_str();
+    cmd.add_option("--entropy-coef", c.entropy_coef, "PPO: entropy bonus coefficient")->check(CLI::Range(0.0, 1.0))->capture_default_str();
+    cmd.add_option("--ppo-std-init", c.ppo_std_init, "PPO: initial standard deviation, as a fraction of the action limit")
+        ->check(CLI::Range(1e-6, 10.0))->capture_default_str();
+    cmd.add_option("--ppo-max-grad-norm", c.ppo_max_grad_norm, "PPO: gradient-norm clip of each network (0: none)")
+        ->check(finite_non_negative())->capture_default_str();
+    cmd.add_flag("!--no-reward-scaling", c.scale_rewards,
+                 "PPO: do not divide rewards by the running std of the discounted return");
 }
 
 pods::TrainConfig train_config(const TrainOptions& o, const std::string& method)

@@ -27,16 +27,18 @@ void fail(ClosedLoopRollout& r, int t, std::string why)
 void closed_loop_rollouts(std::span<sim::Simulator* const> sims, const policy::Policy& policy,
                           const ObservationMap& obs_map, const Task& task, const QuadraticCost& cost,
                           std::span<const sim::State> z0, bool keep_tape, ClosedLoopWorkspace& ws,
-                          std::span<ClosedLoopRollout> out)
+                          std::span<ClosedLoopRollout> out, std::span<const Eigen::MatrixXd> noise)
 {
     const int batch = int(z0.size());
     if (batch == 0) return;
-    if (int(sims.size()) != batch || int(out.size()) != batch)
-        throw std::invalid_argument("closed_loop_rollouts: one simulator and one output per initial state");
+    if (int(sims.size()) != batch || int(out.size()) != batch || (!noise.empty() && int(noise.size()) != batch))
+        throw std::invalid_argument("closed_loop_rollouts: one simulator, output and noise matrix per initial state");
     const sim::Model& m = sims[0]->model();
     const int n = task.horizon, na = m.n_p(), k = policy.horizon(), n_obs = obs_map.size(m);
     const int decisions = ClosedLoopRollout::decisions(n, k);
     for (int b = 0; b < batch; ++b) {
+        if (!noise.empty() && (noise[std::size_t(b)].rows() != na || noise[std::size_t(b)].cols() != n))
+            throw std::invalid_argument("closed_loop_rollouts: a noise matrix must be n_a x horizon");
         ClosedLoopRollout& r = out[std::size_t(b)];
         r.states.resize(std::size_t(n) + 1);
         r.states[0] = z0[std::size_t(b)];
@@ -84,6 +86,8 @@ void closed_loop_rollouts(std::span<sim::Simulator* const> sims, const policy::P
                     continue;
                 }
                 for (int i = 0; i < k && t + i < n; ++i) r.requested.col(t + i) = ws.plan.block(i * na, b, na, 1);
+                if (!noise.empty())
+                    for (int i = 0; i < k && t + i < n; ++i) r.requested.col(t + i) += noise[std::size_t(b)].col(t + i);
             }
         }
         // clamp and step every live trajectory

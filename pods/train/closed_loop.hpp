@@ -61,10 +61,12 @@ struct ClosedLoopWorkspace {
 /// sim::reuses_factorization, so no trajectory depends on another). With `keep_tape` the policy
 /// workspaces of every decision are kept in `ws` for closed_loop_gradient(). Never throws for a
 /// Newton failure or a non-finite action: out[b].ok is false and failed_step, failure say why.
+/// With `noise` (one n_a x N matrix per trajectory, PPO's exploration) the requested action of
+/// step t is the policy's plus noise[b].col(t), before clamping.
 void closed_loop_rollouts(std::span<sim::Simulator* const> sims, const policy::Policy& policy,
                           const ObservationMap& obs_map, const Task& task, const QuadraticCost& cost,
                           std::span<const sim::State> z0, bool keep_tape, ClosedLoopWorkspace& ws,
-                          std::span<ClosedLoopRollout> out);
+                          std::span<ClosedLoopRollout> out, std::span<const Eigen::MatrixXd> noise = {});
 
 /// The sum over the batch's successful trajectories of dC_b/dtheta (n_params), for rollouts made
 /// by closed_loop_rollouts with keep_tape and the same `ws`, by the reverse recursion

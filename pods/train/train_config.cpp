@@ -23,6 +23,7 @@ std::string to_string(Method m)
     case Method::kPods2: return "pods2";
     case Method::kPods1: return "pods1";
     case Method::kBptt: return "bptt";
+    case Method::kPpo: return "ppo";
     }
     return "?";
 }
@@ -34,7 +35,8 @@ Method method_from_string(const std::string& s)
     if (s == "pods2") return Method::kPods2;
     if (s == "pods1") return Method::kPods1;
     if (s == "bptt") return Method::kBptt;
-    throw std::invalid_argument("got \"" + s + "\", must be one of pods2, pods1, bptt");
+    if (s == "ppo") return Method::kPpo;
+    throw std::invalid_argument("got \"" + s + "\", must be one of pods2, pods1, bptt, ppo");
 }
 
 Head head_from_string(const std::string& s)
@@ -65,6 +67,16 @@ void validate_train_config(const TrainConfig& c)
     require(c.bptt_lr > 0 && c.bptt_lr <= 1, "bptt_lr: must be in (0, 1]");
     require(c.clip_norm >= 0 && std::isfinite(c.clip_norm), "clip_norm: must be finite and >= 0");
     require(c.truncation >= 0 && c.truncation <= 1000000, "truncation: must be in [0, 1000000]");
+    require(c.ppo_lr > 0 && c.ppo_lr <= 1, "ppo_lr: must be in (0, 1]");
+    require(c.value_lr > 0 && c.value_lr <= 1, "value_lr: must be in (0, 1]");
+    require(c.ppo_epochs >= 1 && c.ppo_epochs <= 1000, "ppo_epochs: must be in [1, 1000]");
+    require(c.ppo_minibatch >= 1 && c.ppo_minibatch <= 1000000, "ppo_minibatch: must be in [1, 1000000]");
+    require(c.ppo_clip > 0 && c.ppo_clip < 1, "ppo_clip: must be in (0, 1)");
+    require(c.gamma > 0 && c.gamma <= 1, "gamma: must be in (0, 1]");
+    require(c.gae_lambda >= 0 && c.gae_lambda <= 1, "gae_lambda: must be in [0, 1]");
+    require(c.entropy_coef >= 0 && c.entropy_coef <= 1, "entropy_coef: must be in [0, 1]");
+    require(c.ppo_std_init >= 1e-6 && c.ppo_std_init <= 10, "ppo_std_init: must be in [1e-6, 10]");
+    require(c.ppo_max_grad_norm >= 0 && std::isfinite(c.ppo_max_grad_norm), "ppo_max_grad_norm: must be finite and >= 0");
 }
 
 nlohmann::json train_config_to_json(const TrainConfig& c)
@@ -89,16 +101,29 @@ nlohmann::json train_config_to_json(const TrainConfig& c)
             {"fit_lr", c.fit_lr},
             {"bptt_lr", c.bptt_lr},
             {"clip_norm", c.clip_norm},
-            {"truncation", c.truncation}};
+            {"truncation", c.truncation},
+            {"ppo_lr", c.ppo_lr},
+            {"value_lr", c.value_lr},
+            {"ppo_epochs", c.ppo_epochs},
+            {"ppo_minibatch", c.ppo_minibatch},
+            {"ppo_clip", c.ppo_clip},
+            {"gamma", c.gamma},
+            {"gae_lambda", c.gae_lambda},
+            {"entropy_coef", c.entropy_coef},
+            {"ppo_std_init", c.ppo_std_init},
+            {"ppo_max_grad_norm", c.ppo_max_grad_norm},
+            {"scale_rewards", c.scale_rewards}};
 }
 
 TrainConfig train_config_from_json(const common::JsonNode& n)
 {
     n.allow_keys({"method", "head", "epochs", "batch", "seed", "test_seed", "test_episodes", "hidden", "activation",
                   "last_layer_scale", "ndp_horizon", "ndp_basis", "ndp_substeps", "mu", "max_halvings", "fit_steps",
-                  "minibatch", "fit_lr", "bptt_lr", "clip_norm", "truncation"});
+                  "minibatch", "fit_lr", "bptt_lr", "clip_norm", "truncation", "ppo_lr", "value_lr", "ppo_epochs",
+                  "ppo_minibatch", "ppo_clip", "gamma", "gae_lambda", "entropy_coef", "ppo_std_init", "ppo_max_grad_norm",
+                  "scale_rewards"});
     TrainConfig c;
-    c.method = method_from_string(n["method"].choice({"pods2", "pods1", "bptt"}));
+    c.method = method_from_string(n["method"].choice({"pods2", "pods1", "bptt", "ppo"}));
     c.head = head_from_string(n["head"].choice({"mlp", "ndp"}));
     c.epochs = int(n["epochs"].integer_in(0, 1000000));
     c.batch = int(n["batch"].integer_in(1, 100000));
@@ -121,6 +146,17 @@ TrainConfig train_config_from_json(const common::JsonNode& n)
     c.bptt_lr = n["bptt_lr"].positive();
     c.clip_norm = n["clip_norm"].non_negative();
     c.truncation = int(n["truncation"].integer_in(0, 1000000));
+    c.ppo_lr = n["ppo_lr"].positive();
+    c.value_lr = n["value_lr"].positive();
+    c.ppo_epochs = int(n["ppo_epochs"].integer_in(1, 1000));
+    c.ppo_minibatch = int(n["ppo_minibatch"].integer_in(1, 1000000));
+    c.ppo_clip = n["ppo_clip"].positive();
+    c.gamma = n["gamma"].positive();
+    c.gae_lambda = n["gae_lambda"].non_negative();
+    c.entropy_coef = n["entropy_coef"].non_negative();
+    c.ppo_std_init = n["ppo_std_init"].positive();
+    c.ppo_max_grad_norm = n["ppo_max_grad_norm"].non_negative();
+    c.scale_rewards = n["scale_rewards"].boolean();
     common::located(n, [&] { validate_train_config(c); return 0; });
     return c;
 }

@@ -14,10 +14,10 @@
 
 namespace podsim::pods {
 
-enum class Method { kPods2, kPods1, kBptt };
+enum class Method { kPods2, kPods1, kBptt, kPpo };
 enum class Head { kMlp, kNdp };
 
-/// "pods2", "pods1", "bptt"; "mlp", "ndp".
+/// "pods2", "pods1", "bptt", "ppo"; "mlp", "ndp".
 std::string to_string(Method m);
 std::string to_string(Head h);
 /// Throw std::invalid_argument listing the choices.
@@ -53,8 +53,22 @@ struct TrainConfig {
     double clip_norm = 1.0;         ///< global gradient norm clip (0: none)
     int truncation = 0;             ///< window of truncated BPTT in steps (0: full horizon)
 
+    // PPO (one PPO sample is one decision: 1 action for the MLP head, the k-step plan for NDP)
+    double ppo_lr = 3e-4;           ///< Adam learning rate of the policy and its log-std
+    double value_lr = 1e-3;         ///< Adam learning rate of the value network
+    int ppo_epochs = 10;            ///< passes over the epoch's decisions
+    int ppo_minibatch = 256;        ///< decisions per Adam step
+    double ppo_clip = 0.2;          ///< surrogate clip range eps
+    double gamma = 0.99;            ///< discount per decision
+    double gae_lambda = 0.95;
+    double entropy_coef = 0.0;      ///< entropy bonus c_H
+    double ppo_std_init = 0.5;      ///< initial standard deviation, as a fraction of the action limit
+    double ppo_max_grad_norm = 0.5; ///< global gradient-norm clip of each network (0: none)
+    bool scale_rewards = true;      ///< divide rewards by the running std of the discounted return
+
     bool second_order() const { return method == Method::kPods2; }
-    bool is_pods() const { return method != Method::kBptt; }
+    bool is_pods() const { return method == Method::kPods2 || method == Method::kPods1; }
+    bool is_ppo() const { return method == Method::kPpo; }
 };
 
 /// Throws std::invalid_argument naming the violated rule ("batch: must be in [1, 100000]").

@@ -22,6 +22,8 @@ policy::AdamConfig adam_config(const TrainConfig& c)
     policy::AdamConfig a;
     if (c.is_pods()) {
         a.lr = c.fit_lr;
+    } else if (c.is_ppo()) {
+        a.lr = c.ppo_lr; // clipped jointly with the log-std's gradient (ppo.cpp)
     } else {
         a.lr = c.bptt_lr;
         a.clip_norm = c.clip_norm;
@@ -43,8 +45,16 @@ Trainer::Trainer(const Scene& scene, const TrainConfig& config, int threads)
       m_obs(observation_map(scene.model, scene.task)), m_policy(make_policy(scene.model, scene.task, config)),
       m_adam(adam_config(config), m_policy->n_params()), m_workers(scene.model, threads),
       m_test_bed(test_bed(scene.model, scene.task, config.test_seed, config.test_episodes)),
-      m_fit_ws(fit_workspaces(*m_policy, threads))
+      m_fit_ws(fit_workspaces(*m_policy, threads)),
+      m_ppo(config.is_ppo() ? std::make_unique<PpoLearner>(scene.model, scene.task, config, threads) : nullptr)
 {
+}
+
+nlohmann::json Trainer::learner_state() const { return m_ppo ? m_ppo->state_json() : nlohmann::json(); }
+
+void Trainer::restore_learner(const common::JsonNode& node)
+{
+    if (m_ppo) m_ppo->restore(node);
 }
 
 void Trainer::restore(std::unique_ptr<policy::Policy> p, policy::Adam adam)
@@ -67,7 +77,11 @@ std::vector<sim::State> Trainer::training_states(int epoch) const
     return out;
 }
 
-EpochStats Trainer::run_epoch(int epoch) { return m_config.is_pods() ? pods_epoch(epoch) : bptt_epoch(epoch); }
+EpochStats Trainer::run_epoch(int epoch)
+{
+    if (m_ppo) return m_ppo->epoch(epoch, training_states(epoch), *m_policy, m_adam, m_workers, m_obs, m_cost);
+    return m_config.is_pods() ? pods_epoch(epoch) : bptt_epoch(epoch);
+}
 
 EvaluationSummary Trainer::evaluate()
 {

@@ -1,14 +1,16 @@
 #pragma once
 // One training run's state and its epochs (PODS paper Algorithm 1; docs/training.md): PODS
-// (closed-loop rollouts, box-aware improvement of every trajectory, regression) or BPTT (gradient
-// of the mean cost through the closed loop, Adam). Deterministic for any thread count: initial
+// (closed-loop rollouts, box-aware improvement of every trajectory, regression), BPTT (gradient
+// of the mean cost through the closed loop, Adam) or PPO (pods/train/ppo.hpp). Deterministic for any thread count: initial
 // states come from (seed, epoch, index), per-trajectory results are combined in index order.
 
 #include "pods/task/cost.hpp"
 #include "pods/task/observation.hpp"
 #include "pods/task/scene.hpp"
 #include "pods/train/closed_loop.hpp"
+#include "pods/train/epoch_stats.hpp"
 #include "pods/train/evaluation.hpp"
+#include "pods/train/ppo.hpp"
 #include "pods/train/regression.hpp"
 #include "pods/train/train_config.hpp"
 #include "pods/train/workers.hpp"
@@ -21,28 +23,6 @@
 
 namespace podsim::pods {
 
-/// A trajectory left out of an epoch: its index in the batch, the step and why.
-struct TrajectoryFailure {
-    int index = 0;
-    int step = -1;
-    std::string message;
-};
-
-struct EpochStats {
-    long long sim_steps = 0;      ///< simulated steps (rollouts, line-search trials, re-simulations)
-    double train_return = 0;      ///< mean return of the policy's own rollouts of this epoch
-    double alpha_mean = 0;        ///< PODS: mean accepted line-search step over the batch (0 if none)
-    double improved_return = 0;   ///< PODS: mean return of the improved trajectories
-    double fit_loss = 0;          ///< PODS: mean regression loss of the epoch's Adam steps
-    double gradient_norm = 0;     ///< BPTT: |dC/dtheta|; PODS: mean |projected trajectory gradient|
-    int failed = 0;               ///< trajectories left out
-    std::vector<TrajectoryFailure> failures;
-    // where the time went (seconds; the per-trajectory phases summed over threads)
-    double rollout_cpu_s = 0;     ///< closed-loop rollouts
-    double improve_cpu_s = 0;     ///< PODS: improvement, line search and re-simulation; BPTT: reverse pass
-    double fit_s = 0;             ///< PODS: regression; BPTT: gradient sum and Adam step
-};
-
 class Trainer {
 public:
     /// A fresh run: the initial policy from config.seed, a new Adam. Throws std::invalid_argument
@@ -54,6 +34,12 @@ public:
     const policy::Adam& adam() const { return m_adam; }
     /// Restores a checkpoint (same architecture as the configuration builds).
     void restore(std::unique_ptr<policy::Policy> policy, policy::Adam adam);
+    /// PPO: the learner's state besides the policy (log-std, value network, reward scale) for the
+    /// checkpoint, and its restore; null / not called for the other methods.
+    nlohmann::json learner_state() const;
+    void restore_learner(const common::JsonNode& node);
+    /// PPO: the learner (null for the other methods).
+    const PpoLearner* ppo() const { return m_ppo.get(); }
 
     /// Epoch `epoch` (0-based: its initial states and minibatches derive from it).
     EpochStats run_epoch(int epoch);
@@ -74,6 +60,7 @@ private:
     Workers m_workers;
     std::vector<sim::State> m_test_bed;
     std::vector<std::unique_ptr<policy::PolicyWorkspace>> m_fit_ws; // one per thread
+    std::unique_ptr<PpoLearner> m_ppo;
     // per-trajectory buffers, reused across epochs
     std::vector<ClosedLoopRollout> m_rollouts;
     std::vector<RegressionData> m_samples;

@@ -24,6 +24,10 @@ LogRow log_row(int epoch, double wall_s, long long sim_steps, const EpochStats& 
     r.failed = stats.failed;
     r.gradient_norm = stats.gradient_norm;
     r.improved_return = stats.improved_return;
+    r.policy_std = stats.policy_std;
+    r.approx_kl = stats.approx_kl;
+    r.clip_fraction = stats.clip_fraction;
+    r.value_loss = stats.value_loss;
     return r;
 }
 
@@ -32,7 +36,8 @@ std::string log_line(const LogRow& r, const std::string& prefix)
     std::string out = prefix + std::to_string(r.epoch);
     for (double v : {r.wall_s, double(r.sim_steps), r.train_return, r.test.return_mean, r.test.return_std,
                      r.test.terminal_ke_mean, r.test.final_distance_mean, r.test.action_mag_mean, r.alpha_mean,
-                     r.fit_loss, double(r.failed), r.gradient_norm, r.improved_return, double(r.test.failed)}) {
+                     r.fit_loss, double(r.failed), r.gradient_norm, r.improved_return, double(r.test.failed), r.policy_std,
+                     r.approx_kl, r.clip_fraction, r.value_loss}) {
         out += ',';
         common::append_double(out, v);
     }
@@ -96,6 +101,10 @@ std::vector<LogRow> read_log_csv(const std::string& path)
         r.gradient_norm = v[12];
         r.improved_return = v[13];
         r.test.failed = int(v[14]);
+        r.policy_std = v[15];
+        r.approx_kl = v[16];
+        r.clip_fraction = v[17];
+        r.value_loss = v[18];
         rows.push_back(r);
     }
     if (line_no == 0) throw common::InputError(path + ": empty file (expected the header line)");

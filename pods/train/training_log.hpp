@@ -12,7 +12,7 @@ namespace podsim::pods {
 
 inline constexpr const char* kLogHeader =
     "epoch,wall_s,sim_steps,train_return,test_return_mean,test_return_std,terminal_ke,final_distance,action_mag,"
-    "alpha_mean,fit_loss,failed,gradient_norm,improved_return,test_failed";
+    "alpha_mean,fit_loss,failed,gradient_norm,improved_return,test_failed,policy_std,approx_kl,clip_fraction,value_loss";
 
 /// One row of log.csv. wall_s: cumulative training seconds (test-bed evaluation excluded);
 /// sim_steps: cumulative simulated steps of training.
@@ -25,6 +25,7 @@ struct LogRow {
     double alpha_mean = 0, fit_loss = 0;
     int failed = 0;
     double gradient_norm = 0, improved_return = 0;
+    double policy_std = 0, approx_kl = 0, clip_fraction = 0, value_loss = 0; ///< PPO (0 otherwise)
 };
 
 /// The row of an epoch: its training statistics and the test-bed evaluation after it.

@@ -13,10 +13,11 @@
 namespace podsim::pods {
 
 nlohmann::json checkpoint_json(const policy::Policy& policy, const policy::Adam& adam, int epoch, double wall_s,
-                               long long sim_steps)
+                               long long sim_steps, const nlohmann::json& learner)
 {
     nlohmann::json j = policy::policy_to_json(policy);
     j["training"] = {{"epoch", epoch}, {"wall_s", wall_s}, {"sim_steps", sim_steps}, {"adam", policy::adam_to_json(adam)}};
+    if (!learner.is_null()) j["training"]["ppo"] = learner;
     return j;
 }
 
@@ -68,7 +69,8 @@ Checkpoint restore_run(const Scene& scene, const TrainConfig& config, const RunO
     const common::JsonNode pn(pj, policy_path);
     std::unique_ptr<policy::Policy> p = policy::policy_from_json(pn);
     const common::JsonNode tn = pn["training"];
-    tn.allow_keys({"epoch", "wall_s", "sim_steps", "adam"});
+    if (config.is_ppo()) tn.allow_keys({"epoch", "wall_s", "sim_steps", "adam", "ppo"});
+    else tn.allow_keys({"epoch", "wall_s", "sim_steps", "adam"});
     Checkpoint c;
     c.epoch = int(tn["epoch"].integer_in(0, 1000000));
     c.wall_s = tn["wall_s"].non_negative();
@@ -78,6 +80,7 @@ Checkpoint restore_run(const Scene& scene, const TrainConfig& config, const RunO
         trainer.restore(std::move(p), std::move(adam));
         return 0;
     });
+    if (config.is_ppo()) trainer.restore_learner(tn["ppo"]);
 
     // log.csv is written before policy.json: it may hold one row more, never fewer
     log = read_log_csv(log_path);
@@ -110,7 +113,8 @@ RunResult run_training(const Scene& scene, const TrainConfig& config, const RunO
     auto save = [&] {
         common::write_file_atomic(log_path, write_log(result.log));
         common::write_file_atomic(policy_path,
-                                  checkpoint_json(trainer.policy(), trainer.adam(), at.epoch, at.wall_s, at.sim_steps).dump() + "\n");
+                                  checkpoint_json(trainer.policy(), trainer.adam(), at.epoch, at.wall_s, at.sim_steps,
+                                                  trainer.learner_state()).dump() + "\n");
     };
     if (!o.resume) {
         // row 0: the initial policy

@@ -42,8 +42,9 @@ struct RunResult {
 RunResult run_training(const Scene& scene, const TrainConfig& config, const RunOptions& options,
                        const RunCallbacks& callbacks = {});
 
-/// policy.json of a run: the policy's JSON plus "training": {"epoch", "wall_s", "sim_steps", "adam"}.
+/// policy.json of a run: the policy's JSON plus "training": {"epoch", "wall_s", "sim_steps", "adam"}
+/// and, for PPO, "ppo": the learner's state (Trainer::learner_state, not null).
 nlohmann::json checkpoint_json(const policy::Policy& policy, const policy::Adam& adam, int epoch, double wall_s,
-                               long long sim_steps);
+                               long long sim_steps, const nlohmann::json& learner = nullptr);
 
 } // namespace podsim::pods

@@ -63,11 +63,28 @@ TEST_CASE("cli train: writes policy.json, log.csv and config.json; evaluate and 
     std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("cli train: --method ppo writes its learner state into policy.json; evaluate runs the mean policy")
+{
+    const auto dir = scratch_dir("train");
+    const auto r = run_podsim("train " + kScene + " --method ppo --ppo-epochs 2" + kTiny + "--out " + quoted(dir / "run"));
+    REQUIRE(r.exit_code == 0);
+    const auto policy = nlohmann::json::parse(read_text(dir / "run/policy.json"));
+    CHECK(policy["type"] == "mlp");
+    for (const char* key : {"log_std", "log_std_adam", "value", "value_adam", "reward_scale"})
+        CHECK(policy["training"]["ppo"].contains(key));
+    CHECK(nlohmann::json::parse(read_text(dir / "run/config.json"))["settings"]["ppo_epochs"] == 2);
+    const auto e1 = run_podsim("evaluate " + kScene + " --policy " + quoted(dir / "run/policy.json") + " --episodes 3");
+    const auto e2 = run_podsim("evaluate " + kScene + " --policy " + quoted(dir / "run/policy.json") + " --episodes 3");
+    REQUIRE(e1.exit_code == 0);
+    CHECK(e1.out == e2.out); // deterministic: the mean, no exploration noise
+    std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("cli train: the same seed gives a byte-identical policy.json and log.csv (wall time aside) for 1 and 2 threads")
 {
     const auto dir = scratch_dir("train");
     for (const char* head : {"mlp", "ndp"})
-        for (const char* method : {"pods2", "bptt"}) {
+        for (const char* method : {"pods2", "bptt", "ppo"}) {
             INFO(method << " " << head);
             const std::string common = "train " + kScene + " --method " + method + " --head " + head + kTiny + "--seed 5 ";
             REQUIRE(run_podsim(common + "--threads 1 --out " + quoted(dir / "one")).exit_code == 0);
@@ -121,7 +138,8 @@ TEST_CASE("cli train: bad options and corrupt policy files exit 2 with one line"
     const auto dir = scratch_dir("train");
     for (const std::string& args : {std::string("--method sac"), std::string("--head cnn"), std::string("--batch 0"),
                                     std::string("--hidden 8,x"), std::string("--time-budget nan"),
-                                    std::string("--fit-lr 0"), std::string("--seed -1")}) {
+                                    std::string("--fit-lr 0"), std::string("--seed -1"), std::string("--ppo-clip 1"),
+                                    std::string("--gamma 0"), std::string("--ppo-epochs 0")}) {
         INFO(args);
         const auto r = run_podsim("train " + kScene + " " + args + " --out " + quoted(dir / "x"));
         CHECK(r.exit_code == 2);
@@ -149,18 +167,20 @@ TEST_CASE("cli train: bad options and corrupt policy files exit 2 with one line"
 TEST_CASE("cli compare: every method and seed, compare.csv with method and seed columns, and the table")
 {
     const auto dir = scratch_dir("compare");
-    const auto r = run_podsim("compare " + kScene + " --methods pods2,bptt --seeds 1,2" + kTiny + "--out " +
+    const auto r = run_podsim("compare " + kScene + " --methods pods2,bptt,ppo --seeds 1,2" + kTiny + "--out " +
                               quoted(dir / "cmp"));
     REQUIRE(r.exit_code == 0);
     CHECK(r.out.find("| pods2 | 2 |") != std::string::npos);
     CHECK(r.out.find("| bptt | 2 |") != std::string::npos);
+    CHECK(r.out.find("| ppo | 2 |") != std::string::npos);
     const std::string csv = read_text(dir / "cmp/compare.csv");
     CHECK(csv.rfind("method,seed,epoch,wall_s,", 0) == 0);
-    CHECK(lines(csv) == 1 + 4 * 3);
+    CHECK(lines(csv) == 1 + 6 * 3);
+    CHECK(csv.find("\nppo,1,2,") != std::string::npos);
     CHECK(csv.find("\nbptt,2,2,") != std::string::npos);
     CHECK(std::filesystem::exists(dir / "cmp/pods2_seed1/policy.json"));
     CHECK(read_text(dir / "cmp/table.md").find("optimality ratio") != std::string::npos);
-    for (const std::string& args : {std::string("--methods pods2,ppo"), std::string("--methods bptt,bptt"),
+    for (const std::string& args : {std::string("--methods pods2,sac"), std::string("--methods bptt,bptt"),
                                     std::string("--seeds 1,x"), std::string("--seeds 3,3")}) {
         INFO(args);
         const auto bad = run_podsim("compare " + kScene + " " + args + " --out " + quoted(dir / "cmp2"));

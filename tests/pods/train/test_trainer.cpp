@@ -75,7 +75,7 @@ TEST_CASE("trainer: PODS1 and BPTT raise the test return too")
 TEST_CASE("trainer: the same seed gives bit-identical policies with 1 and 2 threads (every method, both heads)")
 {
     const pods::Scene scene = small_scene(30);
-    for (pods::Method m : {pods::Method::kPods2, pods::Method::kPods1, pods::Method::kBptt})
+    for (pods::Method m : {pods::Method::kPods2, pods::Method::kPods1, pods::Method::kBptt, pods::Method::kPpo})
         for (pods::Head head : {pods::Head::kMlp, pods::Head::kNdp}) {
             INFO(pods::to_string(m) << " " << pods::to_string(head));
             pods::Trainer one(scene, small_config(m, head), 1), two(scene, small_config(m, head), 2);
@@ -86,6 +86,7 @@ TEST_CASE("trainer: the same seed gives bit-identical policies with 1 and 2 thre
                 CHECK(a.sim_steps == b.sim_steps);
             }
             CHECK(one.policy().parameters() == two.policy().parameters());
+            CHECK(one.learner_state() == two.learner_state());
             CHECK(one.evaluate().return_mean == two.evaluate().return_mean);
             // and a different seed trains a different policy
             pods::TrainConfig other = small_config(m, head);

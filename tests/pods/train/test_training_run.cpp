@@ -50,7 +50,8 @@ std::string log_without_wall(const std::filesystem::path& p)
 TEST_CASE("training_run: stopping after 2 epochs and resuming to 4 equals 4 epochs in one go")
 {
     const pods::Scene scene = small_scene();
-    for (pods::Method m : {pods::Method::kPods2, pods::Method::kBptt}) {
+    for (pods::Method m : {pods::Method::kPods2, pods::Method::kBptt, pods::Method::kPpo}) {
+        INFO(pods::to_string(m));
         const auto dir = test::scratch_dir("run");
         pods::RunOptions once, part;
         once.out = (dir / "once").string();
@@ -70,6 +71,9 @@ TEST_CASE("training_run: stopping after 2 epochs and resuming to 4 equals 4 epoc
         CHECK(policy_a["parameters"] == policy_b["parameters"]);
         CHECK(policy_a["training"]["adam"] == policy_b["training"]["adam"]);
         CHECK(policy_a["training"]["sim_steps"] == policy_b["training"]["sim_steps"]);
+        // PPO: log-std, value network, their optimisers and the reward scale are restored too
+        CHECK(policy_a["training"].contains("ppo") == (m == pods::Method::kPpo));
+        if (m == pods::Method::kPpo) CHECK(policy_a["training"]["ppo"] == policy_b["training"]["ppo"]);
         CHECK(log_without_wall(dir / "once/log.csv") == log_without_wall(dir / "part/log.csv"));
         std::filesystem::remove_all(dir);
     }

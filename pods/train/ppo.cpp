@@ -1,0 +1,269 @@
+// PPO epochs (see ppo.hpp).
+#include "pods/train/ppo.hpp"
+
+#include "pods/task/random.hpp"
+#include "policy/gaussian.hpp"
+#include "policy/policy_io.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <numbers>
+#include <numeric>
+#include <span>
+
+namespace podsim::pods {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double seconds(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
+
+policy::MlpConfig value_config(const sim::Model& model, const Task& task, const TrainConfig& c)
+{
+    const ObservationMap obs = observation_map(model, task);
+    const int n_obs = obs.size(model), na = model.n_p();
+    policy::MlpConfig v;
+    v.n_in = n_obs + na + 1;
+    v.n_out = 1;
+    v.hidden = c.hidden;
+    v.activations = {c.activation};
+    v.input_scale.resize(v.n_in);
+    v.input_scale << observation_scale(model, task), Eigen::VectorXd::Constant(na, 1.0 / task.action_limit), 1.0;
+    v.output_limit = 0;
+    v.last_layer_scale = 1;
+    return v;
+}
+
+policy::AdamConfig adam_with_lr(double lr)
+{
+    policy::AdamConfig a;
+    a.lr = lr;
+    return a;
+}
+
+// rescales the gradients (g1, g2) to the joint norm `max_norm` when longer; returns the norm
+double clip_jointly(Eigen::VectorXd& g1, Eigen::VectorXd& g2, double max_norm)
+{
+    const double norm = std::sqrt(g1.squaredNorm() + g2.squaredNorm());
+    if (max_norm > 0 && norm > max_norm) {
+        g1 *= max_norm / norm;
+        g2 *= max_norm / norm;
+    }
+    return norm;
+}
+
+// Fisher-Yates with the raw 64-bit generator (std::shuffle is not specified bit for bit)
+void shuffle(std::vector<int>& v, std::mt19937_64& rng)
+{
+    for (std::size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[std::size_t(rng() % i)]);
+}
+
+} // namespace
+
+Eigen::VectorXd decision_rewards(const sim::Model& model, const Task& task, const ClosedLoopRollout& r, int k)
+{
+    const int n = int(r.actions.cols()), decisions = ClosedLoopRollout::decisions(n, k);
+    Eigen::VectorXd rewards = Eigen::VectorXd::Zero(decisions);
+    Eigen::VectorXd a;
+    for (int t = 0; t < n; ++t) {
+        a = r.actions.col(t);
+        rewards[t / k] -= step_cost(model, task, r.states[std::size_t(t)], a).total();
+    }
+    rewards[decisions - 1] -= terminal_cost(model, task, r.states[std::size_t(n)]).total();
+    return rewards;
+}
+
+PpoLearner::PpoLearner(const sim::Model& model, const Task& task, const TrainConfig& config, int threads)
+    : m_model(&model), m_task(&task), m_config(config),
+      m_log_std(Eigen::VectorXd::Constant(model.n_p(), std::log(config.ppo_std_init * task.action_limit))),
+      m_log_std_adam(adam_with_lr(config.ppo_lr), model.n_p()),
+      m_value(value_config(model, task, config), derive_seed(config.seed, kValueStream)),
+      m_value_adam(adam_with_lr(config.value_lr), m_value.n_params())
+{
+    m_ws.resize(std::size_t(threads));
+}
+
+void PpoLearner::value_input(const Eigen::Ref<const Eigen::VectorXd>& obs, const Eigen::Ref<const Eigen::VectorXd>& hv,
+                             int t, Eigen::Ref<Eigen::VectorXd> out) const
+{
+    out.head(obs.size()) = obs;
+    out.segment(obs.size(), hv.size()) = hv;
+    out[out.size() - 1] = 2.0 * t / m_task->horizon - 1;
+}
+
+EpochStats PpoLearner::epoch(int epoch, const std::vector<sim::State>& initial, policy::Policy& policy,
+                             policy::Adam& adam, Workers& workers, const ObservationMap& obs_map, const QuadraticCost& cost)
+{
+    const sim::Model& model = *m_model;
+    const Task& task = *m_task;
+    const int k_traj = int(initial.size()), n = task.horizon, na = model.n_p(), k = policy.horizon();
+    const int decisions = ClosedLoopRollout::decisions(n, k), threads = workers.threads();
+    if (m_ws.empty() || !m_ws[0].policy || int(m_ws.size()) != threads) m_ws = ppo_loss_workspaces(policy, threads);
+
+    // exploration noise sigma .* eps from (seed, epoch, trajectory)
+    const std::uint64_t epoch_seed = derive_seed(m_config.seed, kNoiseStream, std::uint64_t(epoch));
+    m_eps.resize(std::size_t(k_traj));
+    m_noise.resize(std::size_t(k_traj));
+    const Eigen::VectorXd sigma = m_log_std.array().exp();
+    for (int i = 0; i < k_traj; ++i) {
+        std::mt19937_64 rng(derive_seed(epoch_seed, kNoiseStream, std::uint64_t(i)));
+        Eigen::MatrixXd& e = m_eps[std::size_t(i)];
+        e.resize(na, n);
+        for (Eigen::Index c = 0; c < e.size(); ++c) e.data()[c] = policy::standard_normal(rng);
+        m_noise[std::size_t(i)] = sigma.asDiagonal() * e;
+    }
+
+    // noisy rollouts in lockstep batches, then each trajectory's rewards
+    m_rollouts.resize(std::size_t(k_traj));
+    std::vector<Eigen::VectorXd> rewards(static_cast<std::size_t>(k_traj));
+    std::vector<double> rollout_s(static_cast<std::size_t>(k_traj));
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
+    for (int c = 0; c < lockstep_batches(k_traj); ++c) {
+        const int th = thread_index(), begin = batch_begin(c), count = batch_end(c, k_traj) - begin;
+        const auto t0 = Clock::now();
+        closed_loop_rollouts(workers.simulators(th, count), policy, obs_map, task, cost,
+                             std::span(initial).subspan(std::size_t(begin), std::size_t(count)), false,
+                             workers.workspace(th), std::span(m_rollouts).subspan(std::size_t(begin), std::size_t(count)),
+                             std::span<const Eigen::MatrixXd>(m_noise).subspan(std::size_t(begin), std::size_t(count)));
+        for (int i = begin; i < begin + count; ++i)
+            if (m_rollouts[std::size_t(i)].ok) rewards[std::size_t(i)] = decision_rewards(model, task, m_rollouts[std::size_t(i)], k);
+        rollout_s[std::size_t(begin)] = seconds(t0, Clock::now());
+    }
+
+    EpochStats s;
+    std::vector<int> kept;
+    for (int i = 0; i < k_traj; ++i) {
+        const ClosedLoopRollout& r = m_rollouts[std::size_t(i)];
+        s.sim_steps += r.ok ? n : r.failed_step + 1;
+        s.rollout_cpu_s += rollout_s[std::size_t(i)];
+        if (!r.ok) {
+            ++s.failed;
+            s.failures.push_back({i, r.failed_step, r.failure});
+            continue;
+        }
+        kept.push_back(i);
+        s.train_return -= r.cost;
+        if (m_config.scale_rewards) m_scaler.observe(rewards[std::size_t(i)], m_config.gamma);
+    }
+    if (kept.empty()) return s;
+    s.train_return /= double(kept.size());
+
+    // the batch's decisions: inputs, sampled plans, old log-probabilities, values, advantages
+    const auto prep_start = Clock::now();
+    const int samples = int(kept.size()) * decisions, n_v = m_value.n_in();
+    const double scale = m_config.scale_rewards ? m_scaler.scale() : 1.0;
+    const Eigen::VectorXd ls = plan_log_std(m_log_std, k);
+    PpoSamples& d = m_data;
+    d.obs.resize(obs_map.size(model), samples);
+    d.hv.resize(na, samples);
+    d.action.setZero(Eigen::Index(k) * na, samples);
+    d.weight.setZero(Eigen::Index(k) * na, samples);
+    d.value_in.resize(n_v, samples);
+    d.log_prob.resize(samples);
+    d.advantage.resize(samples);
+    d.target.resize(samples);
+#pragma omp parallel for num_threads(threads) schedule(static)
+    for (int q = 0; q < int(kept.size()); ++q) {
+        const int i = kept[std::size_t(q)], col0 = q * decisions;
+        const ClosedLoopRollout& r = m_rollouts[std::size_t(i)];
+        const Eigen::MatrixXd& eps = m_eps[std::size_t(i)];
+        for (int j = 0; j < decisions; ++j) {
+            const int col = col0 + j, t = j * k;
+            d.obs.col(col) = r.obs.col(j);
+            d.hv.col(col) = r.handle_velocity.col(j);
+            value_input(r.obs.col(j), r.handle_velocity.col(j), t, d.value_in.col(col));
+            double lp = 0;
+            for (int e = 0; e < k && t + e < n; ++e) {
+                d.action.block(Eigen::Index(e) * na, col, na, 1) = r.requested.col(t + e);
+                d.weight.block(Eigen::Index(e) * na, col, na, 1).setOnes();
+                // (u - mean) / sigma = eps exactly: the log-density from the noise itself
+                lp += -0.5 * eps.col(t + e).squaredNorm();
+            }
+            const Eigen::VectorXd w = d.weight.col(col);
+            d.log_prob[col] = lp - w.dot(ls) - 0.5 * std::log(2 * std::numbers::pi) * w.sum();
+        }
+        Eigen::MatrixXd values;
+        m_value.forward(d.value_in.middleCols(col0, decisions), values, m_ws[std::size_t(thread_index())].value);
+        Eigen::VectorXd adv, ret;
+        generalized_advantages(scale * rewards[std::size_t(i)], values.row(0).transpose(), m_config.gamma,
+                               m_config.gae_lambda, adv, ret);
+        d.advantage.segment(col0, decisions) = adv;
+        d.target.segment(col0, decisions) = ret;
+    }
+    // advantages normalised over the batch (sums in sample order)
+    const double mean = d.advantage.sum() / samples;
+    const double var = (d.advantage.array() - mean).square().sum() / samples;
+    d.advantage = (d.advantage.array() - mean) / (std::sqrt(var) + 1e-8);
+    s.improve_cpu_s = seconds(prep_start, Clock::now());
+
+    // ppo_epochs passes of minibatch Adam steps on the surrogate and the value loss
+    const auto fit_start = Clock::now();
+    const int m = std::min(m_config.ppo_minibatch, samples), per_pass = std::max(1, samples / m);
+    std::mt19937_64 rng(derive_seed(m_config.seed, kPpoFitStream, std::uint64_t(epoch)));
+    std::vector<int> order(static_cast<std::size_t>(samples));
+    std::iota(order.begin(), order.end(), 0);
+    PpoLossSettings settings{m_config.ppo_clip, m_config.entropy_coef};
+    Eigen::VectorXd g_theta, g_ls, g_value, params;
+    int steps = 0;
+    double last_kl = 0;
+    for (int pass = 0; pass < m_config.ppo_epochs; ++pass) {
+        shuffle(order, rng);
+        last_kl = 0;
+        for (int b = 0; b < per_pass; ++b) {
+            const std::span<const int> picked(order.data() + std::size_t(b) * std::size_t(m), std::size_t(m));
+            const PpoLoss l = ppo_policy_loss(policy, m_log_std, d, picked, settings, m_ws, g_theta, g_ls);
+            s.gradient_norm += clip_jointly(g_theta, g_ls, m_config.ppo_max_grad_norm);
+            params = policy.parameters();
+            adam.step(params, g_theta);
+            policy.set_parameters(params);
+            m_log_std_adam.step(m_log_std, g_ls);
+            s.fit_loss += l.loss;
+            s.clip_fraction += l.clip_fraction;
+            last_kl += l.approx_kl;
+
+            s.value_loss += ppo_value_loss(m_value, d, picked, m_ws, g_value);
+            Eigen::VectorXd none;
+            clip_jointly(g_value, none, m_config.ppo_max_grad_norm);
+            params = m_value.parameters();
+            m_value_adam.step(params, g_value);
+            m_value.set_parameters(params);
+            ++steps;
+        }
+    }
+    s.fit_loss /= steps;
+    s.gradient_norm /= steps;
+    s.clip_fraction /= steps;
+    s.value_loss /= steps;
+    s.approx_kl = last_kl / per_pass;
+    s.policy_std = m_log_std.array().exp().mean();
+    s.fit_s = seconds(fit_start, Clock::now());
+    return s;
+}
+
+nlohmann::json PpoLearner::state_json() const
+{
+    return {{"log_std", std::vector<double>(m_log_std.data(), m_log_std.data() + m_log_std.size())},
+            {"log_std_adam", policy::adam_to_json(m_log_std_adam)},
+            {"value", policy::mlp_to_json(m_value)},
+            {"value_adam", policy::adam_to_json(m_value_adam)},
+            {"reward_scale", m_scaler.to_json()}};
+}
+
+void PpoLearner::restore(const common::JsonNode& n)
+{
+    n.allow_keys({"log_std", "log_std_adam", "value", "value_adam", "reward_scale"});
+    Eigen::VectorXd log_std = n["log_std"].vector(int(m_log_std.size()));
+    policy::Adam log_std_adam = policy::adam_from_json(n["log_std_adam"], int(m_log_std.size()));
+    policy::Mlp value = policy::mlp_from_json(n["value"]);
+    if (value.n_in() != m_value.n_in() || value.n_out() != 1 || value.n_params() != m_value.n_params())
+        n["value"].fail("the value network does not match the run's configuration (inputs " +
+                        std::to_string(m_value.n_in()) + ", " + std::to_string(m_value.n_params()) + " parameters)");
+    policy::Adam value_adam = policy::adam_from_json(n["value_adam"], value.n_params());
+    m_scaler = RewardScaler::from_json(n["reward_scale"]);
+    m_log_std = log_std;
+    m_log_std_adam = std::move(log_std_adam);
+    m_value = std::move(value);
+    m_value_adam = std::move(value_adam);
+}
+
+} // namespace podsim::pods
