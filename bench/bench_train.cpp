@@ -1,6 +1,7 @@
 // Training-epoch benchmarks (docs/PERFORMANCE.md): the BPTT epoch on one thread (batch 256,
 // horizon 100, MLP 64-64 tanh on the 2D pendulum by default), the PODS epochs' time split between
-// rollouts, improvement (with line search and re-simulation) and regression, and their OpenMP
+// rollouts, improvement (with line search and re-simulation) and regression, the PPO epochs' split
+// between noisy rollouts, advantages and the minibatch passes (MLP and NDP heads), and their OpenMP
 // speed-up on 2 threads. One JSON line per case, medians over the repeats.
 #include "pods/task/scene.hpp"
 #include "pods/train/trainer.hpp"
@@ -22,10 +23,12 @@ double median(std::vector<double> v)
     return v[v.size() / 2];
 }
 
-nlohmann::json measure(const pods::Scene& scene, pods::Method method, int batch, int threads, int repeats)
+nlohmann::json measure(const pods::Scene& scene, pods::Method method, int batch, int threads, int repeats,
+                       pods::Head head = pods::Head::kMlp)
 {
     pods::TrainConfig c;
     c.method = method;
+    c.head = head;
     c.batch = batch;
     pods::Trainer t(scene, c, threads);
     t.run_epoch(0); // warm-up: sizes every buffer
@@ -38,17 +41,19 @@ nlohmann::json measure(const pods::Scene& scene, pods::Method method, int batch,
         improve.push_back(s.improve_cpu_s);
         fit.push_back(s.fit_s);
     }
-    return {{"method", pods::to_string(method)}, {"batch", batch}, {"horizon", scene.task.horizon}, {"threads", threads},
+    const bool bptt = method == pods::Method::kBptt, ppo = method == pods::Method::kPpo;
+    return {{"method", pods::to_string(method)}, {"head", pods::to_string(head)}, {"batch", batch},
+            {"horizon", scene.task.horizon}, {"threads", threads},
             {"epoch_ms", 1e3 * median(wall)}, {"rollout_cpu_ms", 1e3 * median(rollout)},
-            {method == pods::Method::kBptt ? "backward_cpu_ms" : "improve_cpu_ms", 1e3 * median(improve)},
-            {method == pods::Method::kBptt ? "adam_ms" : "fit_ms", 1e3 * median(fit)}, {"repeats", repeats}};
+            {bptt ? "backward_cpu_ms" : ppo ? "advantage_ms" : "improve_cpu_ms", 1e3 * median(improve)},
+            {bptt ? "adam_ms" : ppo ? "update_ms" : "fit_ms", 1e3 * median(fit)}, {"repeats", repeats}};
 }
 
 } // namespace
 
 int main(int argc, char** argv)
 {
-    CLI::App app{"bench_train: BPTT and PODS epoch times"};
+    CLI::App app{"bench_train: BPTT, PODS and PPO epoch times"};
     std::string scene_path = PODSIM_SOURCE_DIR "/scenes/pendulum_2d_stop.json";
     int batch = 256, horizon = 100, repeats = 7;
     app.add_option("scene", scene_path, "Scene JSON file")->capture_default_str();
@@ -61,5 +66,8 @@ int main(int argc, char** argv)
     std::cout << measure(scene, pods::Method::kBptt, batch, 1, repeats).dump() << "\n";
     for (pods::Method m : {pods::Method::kPods2, pods::Method::kPods1})
         for (int threads : {1, 2}) std::cout << measure(scene, m, batch, threads, repeats).dump() << "\n";
+    for (pods::Head head : {pods::Head::kMlp, pods::Head::kNdp})
+        for (int threads : {1, 2})
+            std::cout << measure(scene, pods::Method::kPpo, batch, threads, repeats, head).dump() << "\n";
     return 0;
 }

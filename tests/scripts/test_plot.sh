@@ -90,6 +90,7 @@ case "${1:-}" in
     "$plot" curves "$tmp/compare.csv" --out "$tmp/compare"
     is_png "$tmp/compare/return_vs_wall.png"
     is_png "$tmp/compare/return_vs_epoch.png"
+    is_png "$tmp/compare/return_vs_sim_steps.png"
     "$plot" curves "$tmp/log.csv" --out "$tmp/log"
     is_png "$tmp/log/return_vs_wall.png"
     is_png "$tmp/log/return_vs_epoch.png"
