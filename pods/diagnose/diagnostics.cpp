@@ -2,6 +2,7 @@
 #include "pods/diagnose/diagnostics.hpp"
 
 #include "common/input_error.hpp"
+#include "pods/diagnose/energy_norm.hpp"
 #include "pods/diagnose/growth.hpp"
 #include "pods/diagnose/policy_jacobian.hpp"
 #include "pods/diagnose/transition.hpp"
@@ -60,14 +61,14 @@ void open_loop_gradients(sim::Simulator& sim, const QuadraticCost& cost, const s
     gn.condition = gn.eigenvalue_max / gn.eigenvalue_min;
 }
 
-// per step, backwards: the scaled transitions, their sigma_1 and the accumulated maps; the open
-// loop on the free state q, the closed loop (when given) on z = (q, p)
+// per step, backwards: the transitions in the energy norm, their sigma_1 and the accumulated
+// maps; the open loop on the free state q, the closed loop (when given) on z = (q, p)
 void growth_profiles(sim::Simulator& sim, const Task& task, const std::vector<sim::State>& states,
                      const ClosedLoopInput* closed, Diagnostics& d)
 {
     const sim::Model& m = sim.model();
     const int n = d.horizon, nq = 4 * m.n_x(), nz = bdf_state_size(m);
-    const Eigen::VectorXd scale = state_scale(m, task), inverse = scale.cwiseInverse();
+    const std::vector<StateWeights> weights = trajectory_weights(m, task, states);
     resize(d.open_loop, n);
     GrowthAccumulator open(nq), closed_acc(nz);
     Eigen::MatrixXd observation;
@@ -78,9 +79,11 @@ void growth_profiles(sim::Simulator& sim, const Task& task, const std::vector<si
     Eigen::VectorXd mask(m.n_p());
     for (int t = n - 1; t >= 0; --t) {
         const StepJacobians step = step_jacobians(sim, states[std::size_t(t)], states[std::size_t(t) + 1]);
+        const StateWeights& to = weights[std::size_t(t) + 1];
+        const StateWeights& from = weights[std::size_t(t)];
         const int span = n - t;
-        // open loop: the free block of D A D^-1
-        const Eigen::MatrixXd a = scale.head(nq).asDiagonal() * step.a.topLeftCorner(nq, nq) * inverse.head(nq).asDiagonal();
+        // open loop: the free block of A (the handles follow the actions)
+        const Eigen::MatrixXd a = weighted_map(step.a.topLeftCorner(nq, nq), to, from);
         open.push(a);
         d.open_loop.transition_sigma[t] = largest_singular_value(a);
         d.open_loop.accumulated_log_sigma[t] = open.log_sigma();
@@ -90,8 +93,7 @@ void growth_profiles(sim::Simulator& sim, const Task& task, const std::vector<si
         const ClosedLoopRollout& r = *closed->rollout;
         const Eigen::MatrixXd p = policy_input_jacobian(*closed->policy, r.obs.col(t), r.handle_velocity.col(t));
         for (int i = 0; i < m.n_p(); ++i) mask[i] = r.requested(i, t) == r.actions(i, t) ? 1.0 : 0.0;
-        const Eigen::MatrixXd c =
-            scale.asDiagonal() * closed_loop_transition(step, mask, p, observation) * inverse.asDiagonal();
+        const Eigen::MatrixXd c = weighted_map(closed_loop_transition(step, mask, p, observation), to, from);
         closed_acc.push(c);
         d.closed_loop.transition_sigma[t] = largest_singular_value(c);
         d.closed_loop.accumulated_log_sigma[t] = closed_acc.log_sigma();

@@ -15,8 +15,8 @@
 
 namespace podsim::pods {
 
-/// How a horizon of transitions stretches perturbations, per step t = 0..N-1, in the
-/// dimensionless coordinates of state_scale.
+/// How a horizon of transitions stretches perturbations, per step t = 0..N-1, measured in the
+/// energy norm of energy_norm.hpp (|dz_N| / |dz_t| with each state's own weights).
 struct GrowthProfile {
     Eigen::VectorXd transition_sigma;      ///< sigma_1(dz_{t+1}/dz_t)
     Eigen::VectorXd accumulated_log_sigma; ///< ln sigma_1(dz_N/dz_t)

@@ -16,13 +16,16 @@ std::string format(const char* f, double v)
     return buffer;
 }
 
-// "grows perturbations by a factor 10^3.2", "shrinks ... to 10^-1.5", "roughly keeps ..."
+// sigma_1 is the largest stretch: "grows perturbations by up to 10^3.2", "... by up to a factor
+// of 3.9", "shrinks every perturbation to at most 0.4 of its size", "... to at most 10^-2.5 ..."
 std::string growth_phrase(double log10_growth)
 {
-    if (!std::isfinite(log10_growth)) return "makes perturbations vanish";
-    if (log10_growth > 1) return "grows perturbations by a factor of 10^" + format("%.1f", log10_growth);
-    if (log10_growth < -1) return "shrinks perturbations to 10^" + format("%.1f", log10_growth) + " of their size";
-    return "roughly keeps the size of perturbations (factor " + format("%.2g", std::pow(10.0, log10_growth)) + ")";
+    if (!std::isfinite(log10_growth)) return "makes every perturbation vanish";
+    if (log10_growth >= 1) return "grows perturbations by up to a factor of 10^" + format("%.1f", log10_growth);
+    if (log10_growth >= 0) return "grows perturbations by up to a factor of " + format("%.2g", std::pow(10.0, log10_growth));
+    if (log10_growth > -1)
+        return "shrinks every perturbation to at most " + format("%.2g", std::pow(10.0, log10_growth)) + " of its size";
+    return "shrinks every perturbation to at most 10^" + format("%.1f", log10_growth) + " of its size";
 }
 
 } // namespace

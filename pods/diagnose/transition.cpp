@@ -1,4 +1,4 @@
-// Transition Jacobians of one step and the diagnostics' state coordinates (see transition.hpp).
+// Transition Jacobians of one step (see transition.hpp).
 #include "pods/diagnose/transition.hpp"
 
 #include "sim/sensitivity.hpp"
@@ -28,21 +28,6 @@ StepJacobians step_jacobians(sim::Simulator& sim, const sim::State& z, const sim
     j.b << next.x.rightCols(na), next.v.rightCols(na), next.x_prev.rightCols(na), next.v_prev.rightCols(na),
         next.p.rightCols(na);
     return j;
-}
-
-Eigen::VectorXd state_scale(const sim::Model& model, const Task& task)
-{
-    // observation_scale holds 1/L on its position entries and 1/V on its velocity entries
-    const Eigen::VectorXd s = observation_scale(model, task);
-    const int nx = model.n_x(), np = model.n_p();
-    const double inv_length = s[0], inv_speed = s[s.size() - 1];
-    Eigen::VectorXd d(bdf_state_size(model));
-    d.segment(0, nx).setConstant(inv_length);
-    d.segment(nx, nx).setConstant(inv_speed);
-    d.segment(2 * nx, nx).setConstant(inv_length);
-    d.segment(3 * nx, nx).setConstant(inv_speed);
-    d.segment(4 * nx, np).setConstant(inv_length);
-    return d;
 }
 
 Eigen::MatrixXd observation_matrix(const sim::Model& model, const ObservationMap& obs)

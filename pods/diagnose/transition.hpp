@@ -1,7 +1,7 @@
 #pragma once
 // One-step transition Jacobians of a converged rollout over the BDF2 state
-// z = (x, v, x_prev, v_prev, p), open loop and closed through a per-step policy, and the
-// dimensionless coordinates the gradient-health diagnostics measure them in (docs/diagnostics.md).
+// z = (x, v, x_prev, v_prev, p), open loop and closed through a per-step policy
+// (docs/diagnostics.md).
 
 #include "pods/task/observation.hpp"
 #include "pods/task/task.hpp"
@@ -25,11 +25,6 @@ StepJacobians step_jacobians(sim::Simulator& sim, const sim::State& z, const sim
 
 /// The size of z, 4 n_x + n_p.
 inline int bdf_state_size(const sim::Model& model) { return 4 * model.n_x() + model.n_p(); }
-
-/// Per-entry factors D (length nz) that make z dimensionless, hat z = D z: positions (x, x_prev,
-/// p) divided by the length scale L, velocities by the speed scale V, the same L and V the
-/// policy's input is scaled with (observation_scale). Transitions are measured as D A D^-1.
-Eigen::VectorXd state_scale(const sim::Model& model, const Task& task);
 
 /// The observation map as a matrix: obs = O z - offset, O of size n_obs x nz (a selection).
 Eigen::MatrixXd observation_matrix(const sim::Model& model, const ObservationMap& obs);

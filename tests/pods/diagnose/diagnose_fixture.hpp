@@ -3,11 +3,13 @@
 // numerical dissipation makes it a passive damped system), an undamped chaotic 2D double
 // pendulum, and a small policy for the closed loop.
 
+#include "pods/diagnose/energy_norm.hpp"
 #include "pods/task/cost.hpp"
 #include "pods/task/scene.hpp"
 #include "pods/train/policy_factory.hpp"
 #include "sim/sensitivity.hpp"
 
+#include <Eigen/LU>
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
@@ -101,6 +103,34 @@ inline sim::State unstacked(const sim::State& like, const Eigen::VectorXd& v)
     z.v_prev = v.segment(3 * nx, nx);
     z.p = v.tail(z.p.size());
     return z;
+}
+
+/// The weight matrix D of a state as a dense n x n matrix (n = 4 n_x for q, 4 n_x + n_p for z).
+inline Eigen::MatrixXd dense_weight(const pods::StateWeights& w, Eigen::Index n)
+{
+    const Eigen::Index nx = w.r.rows(), np = n - 4 * nx;
+    Eigen::MatrixXd d = Eigen::MatrixXd::Zero(n, n);
+    if (np == 0) {
+        d.block(0, 0, nx, nx) = w.r.triangularView<Eigen::Upper>();
+    } else { // positions [x; p] weighed together: scatter R_full's blocks
+        const Eigen::MatrixXd r = w.r_full.triangularView<Eigen::Upper>();
+        d.block(0, 0, nx, nx) = r.topLeftCorner(nx, nx);
+        d.block(0, 4 * nx, nx, np) = r.topRightCorner(nx, np);
+        d.block(4 * nx, 0, np, nx) = r.bottomLeftCorner(np, nx);
+        d.block(4 * nx, 4 * nx, np, np) = r.bottomRightCorner(np, np);
+    }
+    d.block(nx, nx, nx, nx) = w.sqrt_mass.asDiagonal();
+    // the finite-difference velocity (x - x_prev) / h
+    d.block(2 * nx, 0, nx, nx) = (w.sqrt_mass / w.dt).asDiagonal();
+    d.block(2 * nx, 2 * nx, nx, nx) = (-w.sqrt_mass / w.dt).asDiagonal();
+    d.block(3 * nx, 3 * nx, nx, nx) = w.sqrt_mass.asDiagonal();
+    return d;
+}
+
+/// D_to X D_from^-1 with dense inverses (the reference for weighted_map).
+inline Eigen::MatrixXd dense_weighted(const Eigen::MatrixXd& x, const pods::StateWeights& to, const pods::StateWeights& from)
+{
+    return dense_weight(to, x.rows()) * x * dense_weight(from, x.rows()).inverse();
 }
 
 } // namespace podsim::test

@@ -3,6 +3,7 @@
 // accumulated Jacobians, open and closed loop, the Gauss-Newton condition number a dense SVD's;
 // a passive damped system contracts, an undamped chaotic double pendulum grows.
 #include "pods/diagnose/diagnostics.hpp"
+#include "pods/diagnose/energy_norm.hpp"
 #include "pods/diagnose/transition.hpp"
 #include "pods/improve/improvement.hpp"
 #include "pods/task/initial_state.hpp"
@@ -42,11 +43,6 @@ Eigen::MatrixXd explicit_accumulated(sim::Simulator& sim, const std::vector<sim:
     return stacked(dz).topRows(nq);
 }
 
-Eigen::MatrixXd scaled(const Eigen::MatrixXd& a, const Eigen::VectorXd& d)
-{
-    return d.asDiagonal() * a * d.cwiseInverse().asDiagonal();
-}
-
 } // namespace
 
 TEST_CASE("diagnose diagnostics: per-step gradient norms are the norms of sensitivity's gradient rows")
@@ -83,14 +79,16 @@ TEST_CASE("diagnose diagnostics: open-loop singular values equal dense SVDs of e
     std::vector<sim::State> states;
     REQUIRE(sim::rollout(sim, z0, actions, states).converged);
     const int nq = 4 * m.n_x();
-    const Eigen::VectorXd scale = pods::state_scale(m, s.task).head(nq);
+    const std::vector<pods::StateWeights> w = pods::trajectory_weights(m, s.task, states);
     int checks = 0;
     for (int t = 0; t < 12; ++t) {
         const Eigen::MatrixXd phi = explicit_accumulated(sim, states, t);
-        CHECK(std::exp(d.open_loop.accumulated_log_sigma[t]) == doctest::Approx(jacobi_sigma(scaled(phi, scale))).epsilon(1e-10));
+        CHECK(std::exp(d.open_loop.accumulated_log_sigma[t]) ==
+              doctest::Approx(jacobi_sigma(test::dense_weighted(phi, w[12], w[std::size_t(t)]))).epsilon(1e-10));
         CHECK(d.open_loop.ftle[t] == doctest::Approx(d.open_loop.accumulated_log_sigma[t] / ((12 - t) * m.dt)).epsilon(1e-14));
         const Eigen::MatrixXd one = explicit_accumulated(sim, {states.begin() + t, states.begin() + t + 2}, 0);
-        CHECK(d.open_loop.transition_sigma[t] == doctest::Approx(jacobi_sigma(scaled(one, scale))).epsilon(1e-10));
+        CHECK(d.open_loop.transition_sigma[t] ==
+              doctest::Approx(jacobi_sigma(test::dense_weighted(one, w[std::size_t(t) + 1], w[std::size_t(t)]))).epsilon(1e-10));
         ++checks;
     }
     CHECK(checks == 12);
@@ -180,7 +178,7 @@ TEST_CASE("diagnose diagnostics: the closed-loop accumulated map equals a dense 
     pods::ClosedLoopRollout r;
     pods::closed_loop_rollout(sim, *pol, obs, s.task, cost, z0, false, ws, r);
     REQUIRE(r.ok);
-    const Eigen::VectorXd scale = pods::state_scale(m, s.task);
+    const std::vector<pods::StateWeights> w = pods::trajectory_weights(m, s.task, r.states);
     int checks = 0;
     for (int t : {2, 6}) {
         pods::Task rest = s.task;
@@ -194,7 +192,8 @@ TEST_CASE("diagnose diagnostics: the closed-loop accumulated map equals a dense 
                 return stacked(again.states.back());
             },
             stacked(zt), 1e-6);
-        CHECK(std::exp(d.closed_loop.accumulated_log_sigma[t]) == doctest::Approx(jacobi_sigma(scaled(fd, scale))).epsilon(1e-5));
+        CHECK(std::exp(d.closed_loop.accumulated_log_sigma[t]) ==
+              doctest::Approx(jacobi_sigma(test::dense_weighted(fd, w[10], w[std::size_t(t)]))).epsilon(1e-5));
         ++checks;
     }
     CHECK(checks == 2);

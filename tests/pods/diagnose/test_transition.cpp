@@ -1,5 +1,5 @@
 // Transition Jacobians of one step: open loop (A, B) and closed through a policy, against central
-// differences of re-simulated steps; the observation matrix and the state scale.
+// differences of re-simulated steps; the observation matrix.
 #include "pods/diagnose/transition.hpp"
 #include "pods/task/initial_state.hpp"
 #include "pods/train/closed_loop.hpp"
@@ -118,7 +118,7 @@ TEST_CASE("diagnose transition: the closed-loop transition A + B mask P O matche
     CHECK(responsive_steps >= 1);
 }
 
-TEST_CASE("diagnose transition: the observation matrix reproduces the observation map, the state scale the policy's input scale")
+TEST_CASE("diagnose transition: the observation matrix reproduces the observation map")
 {
     const pods::Scene s = test::shipped_scene("double_pendulum_3d.json", 3);
     const sim::Model& m = s.model;
@@ -128,12 +128,4 @@ TEST_CASE("diagnose transition: the observation matrix reproduces the observatio
     obs.observe(m, z, expected);
     const Eigen::MatrixXd o = pods::observation_matrix(m, obs);
     test::check_close(Eigen::VectorXd(o * stacked(z) - obs.offset), expected, 1e-15);
-    const Eigen::VectorXd d = pods::state_scale(m, s.task), input = pods::observation_scale(m, s.task);
-    const int nx = m.n_x();
-    CHECK(d[0] == input[0]);           // positions: 1/L
-    CHECK(d[nx] == input[input.size() - 1]); // velocities: 1/V
-    CHECK(d[2 * nx] == d[0]);
-    CHECK(d[3 * nx] == d[nx]);
-    CHECK(d[4 * nx] == d[0]);
-    CHECK(d[0] != d[nx]);
 }
