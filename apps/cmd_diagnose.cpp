@@ -53,7 +53,10 @@ int run_diagnose(const DiagnoseOptions& o)
                               ? pods::sample_initial_state(model, scene.task, std::uint64_t(o.sample_seed))
                               : sim::nominal_state(model);
 
-    // everything is computed before anything is written
+    // everything is computed before anything is written. The analysis is serial; Eigen's
+    // OpenMP matrix products (240 x 240 on the rope) spent 2/3 of the time waiting on a shared
+    // 2-core machine (docs/PERFORMANCE.md), so they run on one thread
+    Eigen::setNbThreads(1);
     sim::Simulator simulator(model);
     const pods::Diagnostics d = policy ? pods::diagnose_policy(simulator, scene.task, *policy, z0)
                                        : pods::diagnose_actions(simulator, scene.task, z0, actions);

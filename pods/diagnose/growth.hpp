@@ -9,9 +9,9 @@ namespace podsim::pods {
 
 /// sigma_1(m), the spectral norm (0 for an empty matrix): a dense values-only SVD up to
 /// kDenseSigmaMaxSize rows or columns, above it Golub-Kahan-Lanczos bidiagonalisation with full
-/// reorthogonalisation (O(k n^2) for k steps instead of O(n^3)), stopped when the residual of the
-/// top Ritz pair is below kLanczosTolerance sigma_1, with the dense SVD as the fallback if that
-/// takes more than kLanczosMaxSteps steps.
+/// reorthogonalisation (O(k n^2) for k steps instead of O(n^3)), stopped when the top Ritz value
+/// stagnates to kLanczosTolerance relative, with the dense SVD as the fallback if that does not
+/// happen in kLanczosMaxSteps steps.
 double largest_singular_value(const Eigen::MatrixXd& m);
 inline constexpr int kDenseSigmaMaxSize = 48;
 inline constexpr int kLanczosMaxSteps = 80;
