@@ -32,6 +32,7 @@ std::vector<MethodSummary> summarize(const std::vector<ComparedRun>& runs)
             sum += last.test.return_mean;
             m.epochs_mean += last.epoch;
             m.wall_s_mean += last.wall_s;
+            m.sim_steps_mean += double(last.sim_steps);
             if (std::isfinite(r->optimality_ratio)) {
                 opt += r->optimality_ratio;
                 ++opt_n;
@@ -44,6 +45,7 @@ std::vector<MethodSummary> summarize(const std::vector<ComparedRun>& runs)
         m.final_return_std = std::sqrt(squares / m.runs);
         m.epochs_mean /= m.runs;
         m.wall_s_mean /= m.runs;
+        m.sim_steps_mean /= m.runs;
         if (opt_n) m.optimality_mean = opt / opt_n;
         best = std::max(best, m.final_return_mean);
     }
@@ -74,7 +76,7 @@ std::string compare_csv(const std::vector<ComparedRun>& runs)
 std::string markdown_table(const std::vector<MethodSummary>& summaries)
 {
     std::string out = "| method | runs | epochs | final test return (mean +- std over seeds) | training s | "
-                      "time to 95% of best (s) | optimality ratio |\n|---|---|---|---|---|---|---|\n";
+                      "simulated steps | time to 95% of best (s) | optimality ratio |\n|---|---|---|---|---|---|---|---|\n";
     char buf[512];
     for (const MethodSummary& m : summaries) {
         std::string t95 = "never";
@@ -88,8 +90,9 @@ std::string markdown_table(const std::vector<MethodSummary>& summaries)
             std::snprintf(buf, sizeof buf, "%.3f", m.optimality_mean);
             opt = buf;
         }
-        std::snprintf(buf, sizeof buf, "| %s | %d | %.0f | %.4g +- %.2g | %.1f | %s | %s |\n", m.method.c_str(), m.runs,
-                      m.epochs_mean, m.final_return_mean, m.final_return_std, m.wall_s_mean, t95.c_str(), opt.c_str());
+        std::snprintf(buf, sizeof buf, "| %s | %d | %.0f | %.4g +- %.2g | %.1f | %.3g | %s | %s |\n", m.method.c_str(),
+                      m.runs, m.epochs_mean, m.final_return_mean, m.final_return_std, m.wall_s_mean, m.sim_steps_mean,
+                      t95.c_str(), opt.c_str());
         out += buf;
     }
     return out;

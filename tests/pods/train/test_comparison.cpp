@@ -1,5 +1,5 @@
-// compare's summaries: final return statistics over seeds, time to 95% of the best method's
-// final return, compare.csv rows and the Markdown table.
+// compare's summaries: final return statistics over seeds, simulated steps, time to 95% of the
+// best method's final return, compare.csv rows and the Markdown table.
 #include "pods/train/comparison.hpp"
 
 #include <doctest/doctest.h>
@@ -18,6 +18,7 @@ pods::ComparedRun run(const std::string& method, std::uint64_t seed, std::vector
         row.epoch = int(e);
         row.wall_s = wall_return[e].first;
         row.test.return_mean = wall_return[e].second;
+        row.sim_steps = 1000 * (long long)(e) * (long long)(seed); // 2000 at the end of seed 1, 4000 of seed 2
         r.log.push_back(row);
     }
     return r;
@@ -40,6 +41,7 @@ TEST_CASE("comparison: final returns over seeds, time to 95% of the best, the ta
     CHECK(s[0].final_return_mean == doctest::Approx(-101));
     CHECK(s[0].final_return_std == doctest::Approx(1));
     CHECK(s[0].wall_s_mean == doctest::Approx(2.25));
+    CHECK(s[0].sim_steps_mean == doctest::Approx(3000));
     CHECK(s[0].optimality_mean == doctest::Approx(1.3));
     // best final -101: threshold -106.05; pods2 seed 1 reaches it at 2 s, seed 2 at 1.5 s
     CHECK(s[0].reached_95 == 2);
@@ -49,8 +51,8 @@ TEST_CASE("comparison: final returns over seeds, time to 95% of the best, the ta
     CHECK(s[1].time_to_95_mean == doctest::Approx(3));
     CHECK(std::isnan(s[1].optimality_mean));
     const std::string table = pods::markdown_table(s);
-    CHECK(table.find("| pods2 | 2 | 2 | -101 +- 1 | 2.2 | 1.8 | 1.300 |") != std::string::npos);
-    CHECK(table.find("| bptt | 2 | 2 | -127 +- 23 | 3.0 | 3.0 (1/2 runs) | - |") != std::string::npos);
+    CHECK(table.find("| pods2 | 2 | 2 | -101 +- 1 | 2.2 | 3e+03 | 1.8 | 1.300 |") != std::string::npos);
+    CHECK(table.find("| bptt | 2 | 2 | -127 +- 23 | 3.0 | 3e+03 | 3.0 (1/2 runs) | - |") != std::string::npos);
     // one run: std exactly 0
     const std::vector<pods::MethodSummary> one = pods::summarize({runs[0]});
     CHECK(one[0].final_return_std == 0);
