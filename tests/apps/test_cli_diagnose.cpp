@@ -52,7 +52,7 @@ void write_policy(const std::filesystem::path& path, podsim::pods::Head head)
 
 } // namespace
 
-TEST_CASE("cli diagnose: gradient_norm equals the norms of sensitivity's gradient rows; one row per step")
+TEST_CASE("cli diagnose: gradient_norm equals the norms of sensitivity's gradient rows, one row per step")
 {
     const auto dir = scratch_dir("diagnose");
     write_text(dir / "a.csv", "step,handle,ax,ay,az\n0,handle,1,0,0\n3,handle,-0.5,0.7,0\n10,handle,0,-2.5,0\n");
@@ -85,7 +85,7 @@ TEST_CASE("cli diagnose: gradient_norm equals the norms of sensitivity's gradien
     CHECK(!j.contains("closed_loop"));
 }
 
-TEST_CASE("cli diagnose: with a policy, closed-loop and BPTT columns; a multi-step head has no closed transitions")
+TEST_CASE("cli diagnose: with a policy, closed-loop and BPTT columns, and a multi-step head has no closed transitions")
 {
     const auto dir = scratch_dir("diagnose_policy");
     write_policy(dir / "mlp.json", podsim::pods::Head::kMlp);

@@ -49,7 +49,7 @@ TEST_CASE("diagnose growth: the accumulated sigma_1 of Phi(N, t) = A_{N-1} ... A
     }
 }
 
-TEST_CASE("diagnose growth: products beyond the double range keep their logarithm; a vanishing product gives -infinity")
+TEST_CASE("diagnose growth: products beyond the double range keep their logarithm, a vanishing product gives -infinity")
 {
     const int n = 3, steps = 400;
     // diag(10, 1, 0.5)^400 overflows: ln sigma_1 = 400 ln 10
