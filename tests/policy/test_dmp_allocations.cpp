@@ -16,12 +16,14 @@ using podsim::test::g_mallocs;
 
 using namespace podsim::policy;
 
-TEST_CASE("policy: the interposed malloc counts Eigen allocations")
+TEST_CASE("policy: the allocation counter counts Eigen allocations")
 {
     const long before = g_mallocs;
     Eigen::MatrixXd m(50, 50);
     m.setZero();
     const long made = g_mallocs - before;
+    MESSAGE("allocations counted by " << std::string(podsim::test::kMallocCounter));
+    REQUIRE(podsim::test::malloc_counter_active());
     CHECK(made == 1);
 }
 

@@ -296,12 +296,14 @@ TEST_CASE("bdf2: non-convergence is reported with the step and the residual")
     CHECK(stats.failed_step == 0);
 }
 
-TEST_CASE("bdf2: the interposed malloc sees Eigen allocations")
+TEST_CASE("bdf2: the allocation counter sees Eigen allocations")
 {
     const long before = g_mallocs.load();
     Eigen::MatrixXd m(40, 40);
     m.setZero();
     const long made = g_mallocs.load() - before;
+    MESSAGE("allocations counted by " << std::string(test::kMallocCounter));
+    REQUIRE(test::malloc_counter_active());
     CHECK(made == 1);
 }
 
@@ -309,8 +311,10 @@ TEST_CASE("bdf2: steps do not allocate after the first one (dense and sparse)")
 {
     // dense: nothing at all. Sparse: assembly and solves allocate nothing, but CHOLMOD's numeric
     // factorisation builds permuted copies of the matrix and a supernodal workspace each time
-    // (cholmod_ptranspose and cholmod_super_numeric inside cholmod_factorize_p, 10 blocks
-    // measured), so allocations are bounded per factorisation.
+    // (cholmod_ptranspose and cholmod_super_numeric inside cholmod_factorize_p, 10 blocks) and
+    // libgomp allocates a team (aligned) for each of its parallel regions (26 on this cloth):
+    // 36 blocks per factorisation measured, for 1, 2 and 4 threads, so allocations are bounded
+    // per factorisation.
     for (LinearSolverChoice choice : {LinearSolverChoice::kDense, LinearSolverChoice::kSparse}) {
         const Model m = hanging_cloth(choice);
         Simulator sim(m);
@@ -334,6 +338,6 @@ TEST_CASE("bdf2: steps do not allocate after the first one (dense and sparse)")
         if (choice == LinearSolverChoice::kDense)
             CHECK(made == 0);
         else
-            CHECK(made <= 12 * factorizations);
+            CHECK(made <= 40 * factorizations);
     }
 }
