@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <sstream>
 #include <vector>
 
 namespace podsim::common {
@@ -41,7 +42,14 @@ nlohmann::json read_json_file(const std::string& path)
     if (!std::filesystem::is_regular_file(path, ec)) throw InputError(path + ": not a regular file");
     std::ifstream in(path, std::ios::binary);
     if (!in) throw InputError(path + ": cannot open file for reading");
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (in.bad()) throw InputError(path + ": cannot read file");
+    return parse_json_text(text.view(), path);
+}
 
+nlohmann::json parse_json_text(std::string_view text, const std::string& path)
+{
     // the parser callback rejects duplicate keys (JSON allows them and nlohmann keeps the last
     // one silently: a typo'd duplicate must not change a value) and absurd nesting
     struct Frame {
@@ -81,7 +89,7 @@ nlohmann::json read_json_file(const std::string& path)
         return true;
     };
     try {
-        return nlohmann::json::parse(in, callback);
+        return nlohmann::json::parse(text, callback);
     } catch (const nlohmann::json::exception& e) {
         // nlohmann's message starts with "[json.exception.parse_error.101] "
         std::string what = e.what();

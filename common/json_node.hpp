@@ -23,6 +23,9 @@ inline constexpr std::size_t kMaxJsonDepth = 64;
 /// naming the file (and the JSON path).
 nlohmann::json read_json_file(const std::string& path);
 
+/// Same checks on JSON text already in memory; `file` is used in messages.
+nlohmann::json parse_json_text(std::string_view text, const std::string& file);
+
 /// A view of one JSON value with the file it came from and its path (`springs[3].stiffness`).
 /// The referenced json must outlive the node.
 class JsonNode {

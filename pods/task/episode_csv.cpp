@@ -94,8 +94,17 @@ Eigen::MatrixXd read_actions_csv(const std::string& path, const sim::Model& mode
     std::error_code ec;
     if (!std::filesystem::exists(path, ec)) throw common::InputError(path + ": cannot open file for reading (no such file)");
     if (!std::filesystem::is_regular_file(path, ec)) throw common::InputError(path + ": not a regular file");
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw common::InputError(path + ": cannot open file for reading");
+    std::ifstream file(path, std::ios::binary);
+    if (!file) throw common::InputError(path + ": cannot open file for reading");
+    std::ostringstream text;
+    text << file.rdbuf();
+    if (file.bad()) throw common::InputError(path + ": cannot read file");
+    return parse_actions_csv(text.str(), path, model, horizon);
+}
+
+Eigen::MatrixXd parse_actions_csv(const std::string& text, const std::string& path, const sim::Model& model, int horizon)
+{
+    std::istringstream in(text);
     const int d = model.dim;
     Eigen::MatrixXd actions = Eigen::MatrixXd::Zero(model.n_p(), horizon);
     std::vector<char> seen(std::size_t(model.n_handles) * std::size_t(horizon), 0);

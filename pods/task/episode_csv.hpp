@@ -28,5 +28,7 @@ void append_rewards_csv(std::string& out, const Episode& e, int episode);
 /// handle names, 0 <= step < horizon, no duplicate (step, handle), az = 0 in 2D, a single
 /// episode. Errors are InputError "<file>: line L, column C: <what>".
 Eigen::MatrixXd read_actions_csv(const std::string& path, const sim::Model& model, int horizon);
+/// Same from the text of an action file; `file` is used in messages.
+Eigen::MatrixXd parse_actions_csv(const std::string& text, const std::string& file, const sim::Model& model, int horizon);
 
 } // namespace podsim::pods

@@ -104,3 +104,18 @@ TEST_CASE("episode_csv: action files without episode column, missing steps are z
     CHECK(a.col(3).norm() == 0.0);
     std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("episode_csv: control characters in a quoted field stay one line in the error")
+{
+    // found by tests/fuzz/fuzz_actions_csv (tests/fuzz/regressions/): a header holding a carriage
+    // return and NUL bytes was quoted raw, so the message broke the line and ended at the NUL
+    const pods::Scene s = pendulum();
+    const std::string text("\r\0\0\0B50\0\0\0\0\0", 12); // the input after its first byte
+    CHECK_THROWS_WITH_AS(pods::parse_actions_csv(text, "a.csv", s.model, 4),
+                         "a.csv: line 1: header must be \"step,handle,ax,ay,az\" (optionally with \"episode,\" first), "
+                         "got \"\\r\\x00\\x00\\x00B50\\x00\\x00\\x00\\x00\\x00\"",
+                         common::InputError);
+    CHECK_THROWS_WITH_AS(pods::parse_actions_csv("step,handle,ax,ay,az\n0,hand\rle,0,0,0\n", "a.csv", s.model, 4),
+                         "a.csv: line 2, column handle: got \"hand\\rle\", must be the name of a handle",
+                         common::InputError);
+}
