@@ -14,6 +14,9 @@
 
 #include <Eigen/Eigenvalues>
 
+#include <algorithm>
+#include <limits>
+#include <span>
 #include <stdexcept>
 
 namespace podsim::pods {
@@ -62,38 +65,51 @@ void open_loop_gradients(sim::Simulator& sim, const QuadraticCost& cost, const s
 }
 
 // per step, backwards: the transitions in the energy norm, their sigma_1 and the accumulated
-// maps; the open loop on the free state q, the closed loop (when given) on z = (q, p)
+// maps; the open loop on the free state q, the closed loop (when given) on z = (q, p) for a
+// policy that decides every step, on (z, a_prev) over each decision for one that plans k steps
 void growth_profiles(sim::Simulator& sim, const Task& task, const std::vector<sim::State>& states,
                      const ClosedLoopInput* closed, Diagnostics& d)
 {
     const sim::Model& m = sim.model();
-    const int n = d.horizon, nq = 4 * m.n_x(), nz = bdf_state_size(m);
+    const int n = d.horizon, nq = 4 * m.n_x(), nz = bdf_state_size(m), na = m.n_p();
+    const int k = closed ? closed->policy->horizon() : 1;
     const std::vector<StateWeights> weights = trajectory_weights(m, task, states);
     resize(d.open_loop, n);
-    GrowthAccumulator open(nq), closed_acc(nz);
+    GrowthAccumulator open(nq), closed_acc(k == 1 ? nz : nz + na);
     Eigen::MatrixXd observation;
     if (closed) {
         resize(d.closed_loop, n);
+        if (k > 1) // rows without a decision have no closed-loop map of their own
+            for (Eigen::VectorXd* v : {&d.closed_loop.transition_sigma, &d.closed_loop.accumulated_log_sigma, &d.closed_loop.ftle})
+                v->setConstant(std::numeric_limits<double>::quiet_NaN());
         observation = observation_matrix(m, *closed->obs_map);
     }
-    Eigen::VectorXd mask(m.n_p());
+    std::vector<StepJacobians> window(static_cast<std::size_t>(k));
+    std::vector<Eigen::VectorXd> masks(static_cast<std::size_t>(k), Eigen::VectorXd::Zero(na));
     for (int t = n - 1; t >= 0; --t) {
-        const StepJacobians step = step_jacobians(sim, states[std::size_t(t)], states[std::size_t(t) + 1]);
-        const StateWeights& to = weights[std::size_t(t) + 1];
-        const StateWeights& from = weights[std::size_t(t)];
+        StepJacobians& step = window[std::size_t(t % k)];
+        step = step_jacobians(sim, states[std::size_t(t)], states[std::size_t(t) + 1]);
         const int span = n - t;
         // open loop: the free block of A (the handles follow the actions)
-        const Eigen::MatrixXd a = weighted_map(step.a.topLeftCorner(nq, nq), to, from);
+        const Eigen::MatrixXd a = weighted_map(step.a.topLeftCorner(nq, nq), weights[std::size_t(t) + 1], weights[std::size_t(t)]);
         open.push(a);
         d.open_loop.transition_sigma[t] = largest_singular_value(a);
         d.open_loop.accumulated_log_sigma[t] = open.log_sigma();
         d.open_loop.ftle[t] = finite_time_lyapunov(open.log_sigma(), span, m.dt);
         if (!closed) continue;
-        // closed loop: the policy's response to z_t through the observation, zero where clamped
+        // closed loop: the policy's response to the state through the observation, zero where
+        // clamped; for a multi-step plan once per decision, over its steps t..t+len-1
         const ClosedLoopRollout& r = *closed->rollout;
-        const Eigen::MatrixXd p = policy_input_jacobian(*closed->policy, r.obs.col(t), r.handle_velocity.col(t));
-        for (int i = 0; i < m.n_p(); ++i) mask[i] = r.requested(i, t) == r.actions(i, t) ? 1.0 : 0.0;
-        const Eigen::MatrixXd c = weighted_map(closed_loop_transition(step, mask, p, observation), to, from);
+        Eigen::VectorXd& mask = masks[std::size_t(t % k)];
+        for (int i = 0; i < na; ++i) mask[i] = r.requested(i, t) == r.actions(i, t) ? 1.0 : 0.0;
+        if (t % k != 0) continue;
+        const PolicyInputJacobian p = policy_input_jacobian(*closed->policy, r.obs.col(t / k), r.handle_velocity.col(t / k));
+        const int len = std::min(k, n - t);
+        const Eigen::MatrixXd map =
+            k == 1 ? closed_loop_transition(step, mask, p.obs, observation)
+                   : closed_loop_plan_transition(std::span<const StepJacobians>(window.data(), std::size_t(len)),
+                                                 std::span<const Eigen::VectorXd>(masks.data(), std::size_t(len)), p, observation);
+        const Eigen::MatrixXd c = weighted_map(map, weights[std::size_t(t + len)], weights[std::size_t(t)]);
         closed_acc.push(c);
         d.closed_loop.transition_sigma[t] = largest_singular_value(c);
         d.closed_loop.accumulated_log_sigma[t] = closed_acc.log_sigma();
@@ -144,7 +160,6 @@ Diagnostics diagnose_policy(sim::Simulator& sim, const Task& task, const policy:
     d.has_policy = true;
     d.policy_type = policy.type();
     d.policy_horizon = policy.horizon();
-    d.has_closed_transitions = policy.horizon() == 1;
 
     ClosedLoopWorkspace ws;
     ClosedLoopRollout r;
@@ -156,7 +171,7 @@ Diagnostics diagnose_policy(sim::Simulator& sim, const Task& task, const policy:
     d.bptt = bptt_profile(sim, policy, obs_map, task, cost, r, ws);
     d.closed_gradient_norm = d.bptt.action_gradient.colwise().norm().transpose();
     const ClosedLoopInput closed{&policy, &obs_map, &r};
-    growth_profiles(sim, task, r.states, d.has_closed_transitions ? &closed : nullptr, d);
+    growth_profiles(sim, task, r.states, &closed, d);
     return d;
 }
 

@@ -52,8 +52,10 @@ struct Diagnostics {
     std::string policy_type;
     int policy_horizon = 0;            ///< actions per decision
     Eigen::VectorXd closed_gradient_norm; ///< |dV/da_t| with the policy reacting at later decisions
-    bool has_closed_transitions = false;  ///< only for policies that decide every step
-    GrowthProfile closed_loop;         ///< of dz_{t+1}/dz_t = A + B mask P O
+    /// Per step dz_{t+1}/dz_t = A + B mask P O for a policy that decides every step; for one that
+    /// plans k steps the map over each decision on (z, a_prev) (closed_loop_plan_transition),
+    /// in the rows of the decision steps, NaN in the others.
+    GrowthProfile closed_loop;
     BpttProfile bptt;                  ///< per-step contributions to dC/dtheta
 };
 

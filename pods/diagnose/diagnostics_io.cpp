@@ -49,7 +49,7 @@ void add(std::string& out, double v)
 
 std::string diagnostics_csv(const Diagnostics& d)
 {
-    const bool closed = d.has_policy && d.has_closed_transitions;
+    const bool closed = d.has_policy;
     std::string out = "step,time,gradient_norm,transition_sigma,accumulated_sigma,ftle";
     if (d.has_policy) out += ",closed_gradient_norm";
     if (closed) out += ",closed_transition_sigma,closed_accumulated_sigma,closed_ftle";
@@ -109,15 +109,13 @@ nlohmann::json diagnostics_json(const Diagnostics& d)
                         {"open_loop", open}};
     if (d.has_policy) {
         nlohmann::json closed = {{"policy_type", d.policy_type}, {"policy_horizon", d.policy_horizon}};
-        if (d.has_closed_transitions) {
-            closed.update(growth_json(d.closed_loop));
-            closed["state"] = "(x, v, x_prev, v_prev, p), " + std::to_string(4 * d.n_x + d.n_a) + " entries";
-        } else {
-            closed["transitions"] = "not reported: the policy plans " + std::to_string(d.policy_horizon) + " steps per decision";
-        }
+        closed.update(growth_json(d.closed_loop));
+        closed["state"] = d.policy_horizon == 1
+                              ? "(x, v, x_prev, v_prev, p), " + std::to_string(4 * d.n_x + d.n_a) + " entries, per step"
+                              : "(x, v, x_prev, v_prev, p, a_prev), " + std::to_string(4 * d.n_x + 2 * d.n_a) +
+                                    " entries, per decision (every " + std::to_string(d.policy_horizon) + " steps; null between)";
         closed["gradient_norm"] = extremes_json(extremes(d.closed_gradient_norm));
         closed["gradient_norm"]["total"] = d.closed_gradient_norm.norm();
-        if (!closed.contains("per_step")) closed["per_step"] = nlohmann::json::object();
         closed["per_step"]["gradient_norm"] = to_vector(d.closed_gradient_norm);
         const BpttHighlights b = bptt_highlights(d.bptt, d.policy_horizon);
         closed["bptt"] = {{"gradient_norm", b.norm},

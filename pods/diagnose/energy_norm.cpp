@@ -39,48 +39,76 @@ std::vector<StateWeights> trajectory_weights(const sim::Model& model, const Task
         w[t].r = free.matrixU();
         w[t].r_full = full.matrixU();
         w[t].sqrt_mass = model.mass.cwiseSqrt();
+        w[t].sqrt_mean_mass = std::sqrt(nx > 0 ? model.mass.mean() : 1.0);
         w[t].dt = model.dt;
     }
     return w;
 }
 
-Eigen::MatrixXd weighted_map(const Eigen::MatrixXd& x, const StateWeights& to, const StateWeights& from)
+namespace {
+
+// D X for X with the rows of z (n = 4 n_x + np rows, np = 0 or n_p), any columns
+Eigen::MatrixXd weigh_rows(const Eigen::MatrixXd& x, const StateWeights& w, Eigen::Index np)
 {
-    const Eigen::Index nx = to.r.rows(), nq = 4 * nx, n = x.rows(), np = n - nq;
-    assert(x.cols() == n && np >= 0);
-    const bool full = np > 0;
-    // rows: Y = D_to X, with D (x, v, x_prev, v_prev, p) -> (R [x; p], M^1/2 v, M^1/2 (x - x_prev) / h, M^1/2 v_prev)
-    Eigen::MatrixXd y(n, n);
-    if (full) {
-        Eigen::MatrixXd pos(nx + np, n);
+    const Eigen::Index nx = w.r.rows(), n = x.rows();
+    Eigen::MatrixXd y(n, x.cols());
+    // (R [x; p], M^1/2 v, M^1/2 (x - x_prev) / h, M^1/2 v_prev)
+    if (np > 0) {
+        Eigen::MatrixXd pos(nx + np, x.cols());
         pos << x.topRows(nx), x.bottomRows(np);
-        pos = to.r_full.triangularView<Eigen::Upper>() * pos;
+        pos = w.r_full.triangularView<Eigen::Upper>() * pos;
         y.topRows(nx) = pos.topRows(nx);
         y.bottomRows(np) = pos.bottomRows(np);
     } else {
-        y.topRows(nx).noalias() = to.r.triangularView<Eigen::Upper>() * x.topRows(nx);
+        y.topRows(nx).noalias() = w.r.triangularView<Eigen::Upper>() * x.topRows(nx);
     }
-    y.middleRows(nx, nx) = to.sqrt_mass.asDiagonal() * x.middleRows(nx, nx);
-    y.middleRows(2 * nx, nx) = (to.sqrt_mass / to.dt).asDiagonal() * (x.topRows(nx) - x.middleRows(2 * nx, nx));
-    y.middleRows(3 * nx, nx) = to.sqrt_mass.asDiagonal() * x.middleRows(3 * nx, nx);
-    // columns: Y D_from^-1 with x = R^-1 zeta_x (with p: [x; p] = R_full^-1 zeta_xp),
-    // v = M^-1/2 zeta_v, x_prev = x - h M^-1/2 zeta_w, v_prev = M^-1/2 zeta_vp
-    Eigen::MatrixXd out(n, n);
-    const Eigen::VectorXd inv_sqrt_mass = from.sqrt_mass.cwiseInverse();
-    out.middleCols(2 * nx, nx) = -from.dt * (y.middleCols(2 * nx, nx) * inv_sqrt_mass.asDiagonal());
+    y.middleRows(nx, nx) = w.sqrt_mass.asDiagonal() * x.middleRows(nx, nx);
+    y.middleRows(2 * nx, nx) = (w.sqrt_mass / w.dt).asDiagonal() * (x.topRows(nx) - x.middleRows(2 * nx, nx));
+    y.middleRows(3 * nx, nx) = w.sqrt_mass.asDiagonal() * x.middleRows(3 * nx, nx);
+    return y;
+}
+
+// Y D^-1 for Y with the columns of z: x = R^-1 zeta_x (with p: [x; p] = R_full^-1 zeta_xp),
+// v = M^-1/2 zeta_v, x_prev = x - h M^-1/2 zeta_w, v_prev = M^-1/2 zeta_vp
+Eigen::MatrixXd unweigh_cols(const Eigen::MatrixXd& y, const StateWeights& w, Eigen::Index np)
+{
+    const Eigen::Index nx = w.r.rows(), n = y.cols();
+    Eigen::MatrixXd out(y.rows(), n);
+    const Eigen::VectorXd inv_sqrt_mass = w.sqrt_mass.cwiseInverse();
+    out.middleCols(2 * nx, nx) = -w.dt * (y.middleCols(2 * nx, nx) * inv_sqrt_mass.asDiagonal());
     out.middleCols(nx, nx) = y.middleCols(nx, nx) * inv_sqrt_mass.asDiagonal();
     out.middleCols(3 * nx, nx) = y.middleCols(3 * nx, nx) * inv_sqrt_mass.asDiagonal();
-    if (full) {
-        Eigen::MatrixXd pos(n, nx + np);
+    if (np > 0) {
+        Eigen::MatrixXd pos(y.rows(), nx + np);
         pos << y.leftCols(nx) + y.middleCols(2 * nx, nx), y.rightCols(np);
-        from.r_full.triangularView<Eigen::Upper>().solveInPlace<Eigen::OnTheRight>(pos);
+        w.r_full.triangularView<Eigen::Upper>().solveInPlace<Eigen::OnTheRight>(pos);
         out.leftCols(nx) = pos.leftCols(nx);
         out.rightCols(np) = pos.rightCols(np);
     } else {
         Eigen::MatrixXd pos = y.leftCols(nx) + y.middleCols(2 * nx, nx);
-        from.r.triangularView<Eigen::Upper>().solveInPlace<Eigen::OnTheRight>(pos);
+        w.r.triangularView<Eigen::Upper>().solveInPlace<Eigen::OnTheRight>(pos);
         out.leftCols(nx) = pos;
     }
+    return out;
+}
+
+} // namespace
+
+Eigen::MatrixXd weighted_map(const Eigen::MatrixXd& x, const StateWeights& to, const StateWeights& from)
+{
+    const Eigen::Index nx = to.r.rows(), nq = 4 * nx, n = x.rows(), np = to.r_full.rows() - nx;
+    assert(x.cols() == n && (n == nq || n == nq + np || n == nq + 2 * np));
+    if (np == 0 || n < nq + 2 * np) {
+        const Eigen::Index p = n - nq;
+        return unweigh_cols(weigh_rows(x, to, p), from, p);
+    }
+    // the augmented state (z, a_prev): z blocks as above, a_prev weighed by sqrt(m_mean)
+    const Eigen::Index nz = nq + np;
+    Eigen::MatrixXd out(n, n);
+    out.topLeftCorner(nz, nz) = unweigh_cols(weigh_rows(x.topLeftCorner(nz, nz), to, np), from, np);
+    out.topRightCorner(nz, np) = weigh_rows(x.topRightCorner(nz, np), to, np) / from.sqrt_mean_mass;
+    out.bottomLeftCorner(np, nz) = to.sqrt_mean_mass * unweigh_cols(x.bottomLeftCorner(np, nz), from, np);
+    out.bottomRightCorner(np, np) = (to.sqrt_mean_mass / from.sqrt_mean_mass) * x.bottomRightCorner(np, np);
     return out;
 }
 

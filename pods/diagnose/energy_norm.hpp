@@ -25,12 +25,15 @@ namespace podsim::pods {
 /// follow the actions). For the full z (closed loop, the handles move too) x and p are weighed
 /// together, |R^full_t (dx, dp)|^2 with R^full^T R^full = K+_(xp)(xp) + c diag(M, m_mean I), so
 /// that moving a handle with what hangs on it does not count as stretching the springs between
-/// them. Twice the kinetic plus potential energy of the linearised perturbation; independent of
-/// the scene's units.
+/// them. A policy that plans several steps also carries the last applied action a_{t-1} (the
+/// handle velocity it starts its plan from): that augmented state (z, a_{t-1}) adds
+/// m_mean |da_prev|^2, a handle velocity weighed like a velocity. Twice the kinetic plus
+/// potential energy of the linearised perturbation; independent of the scene's units.
 struct StateWeights {
     Eigen::MatrixXd r;      ///< R_t, upper triangular, n_x x n_x
     Eigen::MatrixXd r_full; ///< R^full_t, upper triangular, (n_x + n_p) square, rows [x; p]
     Eigen::VectorXd sqrt_mass;
+    double sqrt_mean_mass = 1; ///< weight of the last applied action in the augmented state
     double dt = 0;          ///< h
 };
 
@@ -38,8 +41,9 @@ struct StateWeights {
 std::vector<StateWeights> trajectory_weights(const sim::Model& model, const Task& task,
                                              const std::vector<sim::State>& states);
 
-/// A map from z_t to z_{t+1} in the weighted coordinates, D_{t+1} X D_t^{-1}, X square of size
-/// 4 n_x (the free state q) or 4 n_x + n_p (the full z).
+/// A map from one state to a later one in the weighted coordinates, D_to X D_from^{-1}, X square
+/// of size 4 n_x (the free state q), 4 n_x + n_p (the full z) or 4 n_x + 2 n_p (z and the last
+/// applied action).
 Eigen::MatrixXd weighted_map(const Eigen::MatrixXd& x, const StateWeights& to, const StateWeights& from);
 
 } // namespace podsim::pods

@@ -34,6 +34,7 @@ SeriesExtremes extremes(const Eigen::VectorXd& series)
 {
     SeriesExtremes e;
     for (Eigen::Index t = 0; t < series.size(); ++t) {
+        if (!std::isfinite(series[t])) continue; // rows without a value (no decision at t)
         if (e.max_step < 0 || series[t] > e.max) { e.max = series[t]; e.max_step = int(t); }
         if (e.min_step < 0 || series[t] < e.min) { e.min = series[t]; e.min_step = int(t); }
     }
@@ -103,17 +104,13 @@ std::string diagnostics_summary(const Diagnostics& d)
     if (!d.has_policy) return s + "Run with --policy to see the closed loop that BPTT differentiates.";
 
     // the closed loop and BPTT
-    if (d.has_closed_transitions) {
-        const GrowthHighlights closed = growth_highlights(d.closed_loop);
-        s += "Through the closed loop of this " + d.policy_type + " policy the map " + growth_phrase(closed.log10_growth) +
-             " (exponent " + format("%+.3g", closed.ftle) + " /s)";
-        if (closed.log10_growth > open.log10_growth + 1) s += ": the policy's feedback destabilises the motion, and BPTT's gradient passes through exactly this map";
-        else if (closed.log10_growth < open.log10_growth - 1) s += ": the policy's feedback stabilises the motion, which keeps BPTT's gradients bounded";
-        s += ". ";
-    } else {
-        s += "The " + d.policy_type + " policy plans " + std::to_string(d.policy_horizon) +
-             " steps per decision, so no per-step closed-loop transition is reported. ";
-    }
+    const GrowthHighlights closed = growth_highlights(d.closed_loop);
+    s += "Through the closed loop of this " + d.policy_type + " policy" +
+         (d.policy_horizon > 1 ? " (planning " + std::to_string(d.policy_horizon) + " steps per decision)" : std::string()) +
+         " the map " + growth_phrase(closed.log10_growth) + " (exponent " + format("%+.3g", closed.ftle) + " /s)";
+    if (closed.log10_growth > open.log10_growth + 1) s += ": the policy's feedback destabilises the motion, and BPTT's gradient passes through exactly this map";
+    else if (closed.log10_growth < open.log10_growth - 1) s += ": the policy's feedback stabilises the motion, which keeps BPTT's gradients bounded";
+    s += ". ";
     const BpttHighlights b = bptt_highlights(d.bptt, d.policy_horizon);
     if (b.norm > 0) {
         s += "BPTT's parameter gradient (|g| = " + format("%.3g", b.norm) + ") gets half of its contributions from the first " +

@@ -8,7 +8,7 @@
 
 namespace podsim::pods {
 
-/// Where a per-step series is largest and smallest.
+/// Where a per-step series is largest and smallest (non-finite entries skipped).
 struct SeriesExtremes {
     double max = 0, min = 0;
     int max_step = -1, min_step = -1;

@@ -3,6 +3,8 @@
 
 #include "sim/sensitivity.hpp"
 
+#include <cassert>
+
 namespace podsim::pods {
 
 StepJacobians step_jacobians(sim::Simulator& sim, const sim::State& z, const sim::State& z_next)
@@ -47,6 +49,25 @@ Eigen::MatrixXd closed_loop_transition(const StepJacobians& step, const Eigen::V
                                        const Eigen::MatrixXd& policy_jacobian, const Eigen::MatrixXd& observation)
 {
     return step.a + step.b * (mask.asDiagonal() * (policy_jacobian * observation));
+}
+
+Eigen::MatrixXd closed_loop_plan_transition(std::span<const StepJacobians> steps, std::span<const Eigen::VectorXd> masks,
+                                            const PolicyInputJacobian& policy_jacobian, const Eigen::MatrixXd& observation)
+{
+    const Eigen::Index nz = observation.cols(), na = policy_jacobian.handle_velocity.cols(), n = nz + na;
+    assert(!steps.empty() && steps.size() == masks.size());
+    // the plan's derivative with respect to zeta = (z_t, a_prev)
+    Eigen::MatrixXd plan(policy_jacobian.obs.rows(), n);
+    plan << policy_jacobian.obs * observation, policy_jacobian.handle_velocity;
+    // dz_{t+i} / dzeta, stepped through the plan
+    Eigen::MatrixXd dz = Eigen::MatrixXd::Identity(nz, n), da(na, n);
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+        da = masks[i].asDiagonal() * plan.middleRows(Eigen::Index(i) * na, na);
+        dz = steps[i].a * dz + steps[i].b * da;
+    }
+    Eigen::MatrixXd out(n, n);
+    out << dz, da;
+    return out;
 }
 
 } // namespace podsim::pods

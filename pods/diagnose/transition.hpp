@@ -3,11 +3,14 @@
 // z = (x, v, x_prev, v_prev, p), open loop and closed through a per-step policy
 // (docs/diagnostics.md).
 
+#include "pods/diagnose/policy_jacobian.hpp"
 #include "pods/task/observation.hpp"
 #include "pods/task/task.hpp"
 #include "sim/bdf2.hpp"
 
 #include <Eigen/Core>
+
+#include <span>
 
 namespace podsim::pods {
 
@@ -35,5 +38,16 @@ Eigen::MatrixXd observation_matrix(const sim::Model& model, const ObservationMap
 /// it was: a clamped component does not respond to the state).
 Eigen::MatrixXd closed_loop_transition(const StepJacobians& step, const Eigen::VectorXd& mask,
                                        const Eigen::MatrixXd& policy_jacobian, const Eigen::MatrixXd& observation);
+
+/// The closed-loop map over one decision of a policy that plans k steps at a time, on the
+/// augmented state zeta = (z, a_prev) (a_prev: the last applied action, the plan's handle-velocity
+/// input). At decision step t the plan is pi(O z_t, a_{t-1}); for i = 0..len-1
+///   da_{t+i} = mask_{t+i} .* (P^obs_i O dz_t + P^hv_i da_prev),
+///   dz_{t+i+1} = A_{t+i} dz_{t+i} + B_{t+i} da_{t+i},
+/// and the new a_prev is a_{t+len-1}: returns d(z_{t+len}, a_{t+len-1}) / d(z_t, a_{t-1}),
+/// (nz + n_a) square. `steps` and `masks` hold steps t..t+len-1 (len <= k: the last decision of a
+/// horizon may be cut short); P^obs_i, P^hv_i are rows [i n_a, (i+1) n_a) of the Jacobians.
+Eigen::MatrixXd closed_loop_plan_transition(std::span<const StepJacobians> steps, std::span<const Eigen::VectorXd> masks,
+                                            const PolicyInputJacobian& policy_jacobian, const Eigen::MatrixXd& observation);
 
 } // namespace podsim::pods

@@ -85,7 +85,7 @@ TEST_CASE("cli diagnose: gradient_norm equals the norms of sensitivity's gradien
     CHECK(!j.contains("closed_loop"));
 }
 
-TEST_CASE("cli diagnose: with a policy, closed-loop and BPTT columns, and a multi-step head has no closed transitions")
+TEST_CASE("cli diagnose: with a policy, closed-loop and BPTT columns, and a multi-step head gets them per decision")
 {
     const auto dir = scratch_dir("diagnose_policy");
     write_policy(dir / "mlp.json", podsim::pods::Head::kMlp);
@@ -105,8 +105,9 @@ TEST_CASE("cli diagnose: with a policy, closed-loop and BPTT columns, and a mult
     const auto n = run_podsim("diagnose " + kScene + " --policy " + quoted(dir / "ndp.json") + " --steps 20 --out " + quoted(dir / "n"));
     REQUIRE(n.exit_code == 0);
     const auto nrows = csv_rows(read_text(dir / "n/diagnostics.csv"));
-    CHECK(nrows[0].size() == 10);
-    CHECK(nlohmann::json::parse(read_text(dir / "n/diagnostics.json"))["closed_loop"].contains("transitions"));
+    CHECK(nrows[0] == rows[0]);
+    CHECK(nrows[2][8] == "nan"); // the NDP head decides every 5 steps: no closed-loop map at step 1
+    CHECK(nlohmann::json::parse(read_text(dir / "n/diagnostics.json"))["closed_loop"]["policy_horizon"] == 5);
 }
 
 TEST_CASE("cli diagnose: bad options and input are usage errors with one line naming the problem")

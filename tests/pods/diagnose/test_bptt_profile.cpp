@@ -77,7 +77,7 @@ TEST_CASE("diagnose bptt_profile: the closed-loop action gradient equals the adj
     Eigen::MatrixXd expected(m.n_p(), n);
     for (int t = n - 1; t >= 0; --t) {
         const pods::StepJacobians j = pods::step_jacobians(sim, r.states[std::size_t(t)], r.states[std::size_t(t) + 1]);
-        const Eigen::MatrixXd pj = pods::policy_input_jacobian(*pol, r.obs.col(t), r.handle_velocity.col(t));
+        const Eigen::MatrixXd pj = pods::policy_input_jacobian(*pol, r.obs.col(t), r.handle_velocity.col(t)).obs;
         expected.col(t) = d_a.col(t) + j.b.transpose() * lambda;
         Eigen::VectorXd masked = expected.col(t);
         for (int i = 0; i < m.n_p(); ++i)

@@ -165,7 +165,6 @@ TEST_CASE("diagnose diagnostics: the closed-loop accumulated map equals a dense 
     sim::Simulator sim(m);
     const pods::Diagnostics d = pods::diagnose_policy(sim, s.task, *pol, z0);
     REQUIRE(d.has_policy);
-    REQUIRE(d.has_closed_transitions);
     CHECK(d.policy_type == "mlp");
     REQUIRE(d.closed_loop.accumulated_log_sigma.size() == 10);
     REQUIRE(d.closed_gradient_norm.size() == 10);
@@ -199,19 +198,64 @@ TEST_CASE("diagnose diagnostics: the closed-loop accumulated map equals a dense 
     CHECK(checks == 2);
 }
 
-TEST_CASE("diagnose diagnostics: a policy that plans several steps gets gradients and BPTT contributions but no per-step transitions")
+TEST_CASE("diagnose diagnostics: a policy that plans several steps gets its closed-loop growth per decision, equal to central differences")
 {
     const pods::Scene s = test::shipped_scene("pendulum_2d_stop.json", 12);
+    const sim::Model& m = s.model;
     const auto pol = test::test_policy(s, pods::Head::kNdp);
-    sim::Simulator sim(s.model);
-    const pods::Diagnostics d = pods::diagnose_policy(sim, s.task, *pol, pods::sample_initial_state(s.model, s.task, 1));
+    REQUIRE(pol->horizon() == 4);
+    const sim::State z0 = pods::sample_initial_state(m, s.task, 1);
+    sim::Simulator sim(m);
+    const pods::Diagnostics d = pods::diagnose_policy(sim, s.task, *pol, z0);
     CHECK(d.has_policy);
-    CHECK(!d.has_closed_transitions);
     CHECK(d.policy_horizon == 4);
-    CHECK(d.closed_loop.ftle.size() == 0);
-    CHECK(d.open_loop.ftle.size() == 12);
+    REQUIRE(d.closed_loop.ftle.size() == 12);
     CHECK(d.bptt.norm.size() == 12);
     CHECK(d.closed_gradient_norm.size() == 12);
+    for (int t = 0; t < 12; ++t) {
+        CHECK(std::isfinite(d.closed_loop.accumulated_log_sigma[t]) == (t % 4 == 0));
+        CHECK(std::isfinite(d.closed_loop.transition_sigma[t]) == (t % 4 == 0));
+        CHECK(std::isfinite(d.open_loop.ftle[t]));
+    }
+    // the whole-horizon map d(z_N, a_{N-1}) / d(z_0, a_prev) against central differences of a
+    // closed loop written out here: decisions every 4 steps from (O z, a_prev), clamped plans
+    const pods::ObservationMap obs = pods::observation_map(m, s.task);
+    const auto ws = pol->make_workspace();
+    const int nz = 4 * m.n_x() + m.n_p(), na = m.n_p();
+    const auto closed_loop = [&](const Eigen::VectorXd& zeta) {
+        sim::State z = unstacked(z0, zeta.head(nz)), next;
+        Eigen::VectorXd a_prev = zeta.tail(na), o(obs.size(m));
+        Eigen::MatrixXd plan;
+        for (int t = 0; t < 12; ++t) {
+            if (t % 4 == 0) {
+                obs.observe(m, z, o);
+                pol->act(o, a_prev, plan, *ws);
+            }
+            a_prev = s.task.clamp(plan.col(0).segment((t % 4) * na, na));
+            REQUIRE(sim.step(z, a_prev, next).converged);
+            z = next;
+        }
+        Eigen::VectorXd out(nz + na);
+        out << stacked(z), a_prev;
+        return out;
+    };
+    Eigen::VectorXd zeta0(nz + na);
+    zeta0 << stacked(z0), Eigen::VectorXd::Zero(na);
+    const Eigen::MatrixXd fd = test::fd_jacobian(closed_loop, zeta0, 1e-6);
+    std::vector<sim::State> states{z0};
+    {
+        pods::ClosedLoopWorkspace cws;
+        pods::ClosedLoopRollout r;
+        pods::closed_loop_rollout(sim, *pol, obs, s.task, pods::quadratic_cost(m, s.task), z0, false, cws, r);
+        REQUIRE(r.ok);
+        states = r.states;
+        CHECK(test::close(stacked(r.states.back()).norm(), closed_loop(zeta0).head(nz).norm(), 1e-12)); // the same loop
+    }
+    const std::vector<pods::StateWeights> w = pods::trajectory_weights(m, s.task, states);
+    CHECK(std::exp(d.closed_loop.accumulated_log_sigma[0]) ==
+          doctest::Approx(jacobi_sigma(pods::weighted_map(fd, w[12], w[0]))).epsilon(1e-5));
+    // the handle-velocity input matters for the NDP head: the a_prev columns are not zero
+    CHECK(fd.rightCols(na).norm() > 1e-3);
 }
 
 TEST_CASE("diagnose diagnostics: scenes beyond the dense size limit are refused with the reason")

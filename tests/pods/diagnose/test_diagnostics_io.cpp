@@ -74,10 +74,15 @@ TEST_CASE("diagnose diagnostics_io: with a policy the closed-loop and BPTT colum
         CHECK(j["closed_loop"].contains(key));
     CHECK(j["closed_loop"]["bptt"]["per_step"]["share"].size() == 8);
 
-    // a plan-length-4 head: no closed transition columns
+    // a plan-length-4 head: the closed-loop growth per decision, nan in between
     const auto ndp = test::test_policy(s, pods::Head::kNdp);
     const pods::Diagnostics e = pods::diagnose_policy(sim, s.task, *ndp, pods::sample_initial_state(s.model, s.task, 1));
-    CHECK(lines(pods::diagnostics_csv(e))[0] ==
-          "step,time,gradient_norm,transition_sigma,accumulated_sigma,ftle,closed_gradient_norm,bptt_norm,bptt_share,bptt_cumulative");
-    CHECK(pods::diagnostics_json(e)["closed_loop"].contains("transitions"));
+    const auto ndp_rows = lines(pods::diagnostics_csv(e));
+    CHECK(ndp_rows[0] == rows[0]);
+    CHECK(fields(ndp_rows[2])[8] == "nan"); // step 1: no decision
+    CHECK(fields(ndp_rows[5])[8] != "nan"); // step 4: a decision
+    const nlohmann::json je = nlohmann::json::parse(pods::diagnostics_json(e).dump()); // as written: NaN is null
+    CHECK(je["closed_loop"]["state"].get<std::string>().find("per decision") != std::string::npos);
+    CHECK(je["closed_loop"]["per_step"]["ftle"][1].is_null());
+    CHECK(je["closed_loop"]["per_step"]["ftle"][4].is_number());
 }

@@ -30,7 +30,6 @@ pods::Diagnostics synthetic(bool policy)
         d.has_policy = true;
         d.policy_type = "mlp";
         d.policy_horizon = 1;
-        d.has_closed_transitions = true;
         d.closed_loop.transition_sigma = Eigen::VectorXd::Constant(10, 0.9);
         d.closed_loop.accumulated_log_sigma = -Eigen::VectorXd::LinSpaced(10, 10, 1) * std::log(10.0);
         d.closed_loop.ftle = Eigen::VectorXd::Constant(10, -std::log(10.0) / 0.1);

@@ -118,6 +118,69 @@ TEST_CASE("diagnose transition: the closed-loop transition A + B mask P O matche
     CHECK(responsive_steps >= 1);
 }
 
+TEST_CASE("diagnose transition: the map over one decision of a multi-step plan matches central differences, a cut-short last decision too")
+{
+    pods::Scene s = test::shipped_scene("pendulum_2d_stop.json", 10);
+    const sim::Model& m = s.model;
+    const auto pol = test::test_policy(s, pods::Head::kNdp, 2.0);
+    s.task.action_limit = 0.7; // below the head's output limit: some components clamped
+    const int k = pol->horizon(), na = m.n_p(), nz = pods::bdf_state_size(m);
+    const pods::ObservationMap obs = pods::observation_map(m, s.task);
+    const Eigen::MatrixXd o = pods::observation_matrix(m, obs);
+    sim::Simulator sim(m);
+    pods::ClosedLoopWorkspace ws;
+    pods::ClosedLoopRollout r;
+    pods::closed_loop_rollout(sim, *pol, obs, s.task, pods::quadratic_cost(m, s.task), pods::sample_initial_state(m, s.task, 2),
+                              false, ws, r);
+    REQUIRE(r.ok);
+    CHECK((r.requested.array() != r.actions.array()).any());
+    const auto policy_ws = pol->make_workspace();
+    int checks = 0;
+    for (int t : {4, 8}) { // a full decision and the last one, cut to 2 steps by the horizon
+        const int len = std::min(k, 10 - t);
+        // skip components too close to the limit for a central difference
+        const Eigen::ArrayXXd margin = (r.requested.middleCols(t, len).array().abs() - s.task.action_limit).abs();
+        REQUIRE(margin.minCoeff() > 1e-4);
+        std::vector<pods::StepJacobians> steps;
+        std::vector<Eigen::VectorXd> masks;
+        for (int i = 0; i < len; ++i) {
+            steps.push_back(pods::step_jacobians(sim, r.states[std::size_t(t + i)], r.states[std::size_t(t + i) + 1]));
+            Eigen::VectorXd mask(na);
+            for (int c = 0; c < na; ++c) mask[c] = r.requested(c, t + i) == r.actions(c, t + i) ? 1 : 0;
+            masks.push_back(mask);
+        }
+        const pods::PolicyInputJacobian pj = pods::policy_input_jacobian(*pol, r.obs.col(t / k), r.handle_velocity.col(t / k));
+        const Eigen::MatrixXd map = pods::closed_loop_plan_transition(steps, masks, pj, o);
+        REQUIRE(map.rows() == nz + na);
+        // (z_t, a_prev) -> (z_{t+len}, a_{t+len-1}) by re-simulating the decision
+        const sim::State& zt = r.states[std::size_t(t)];
+        Eigen::VectorXd zeta(nz + na);
+        zeta << stacked(zt), r.handle_velocity.col(t / k);
+        const Eigen::MatrixXd fd = test::fd_jacobian(
+            [&](const Eigen::VectorXd& x) {
+                sim::State z = unstacked(zt, x.head(nz)), next;
+                Eigen::VectorXd ob(obs.size(m));
+                obs.observe(m, z, ob);
+                Eigen::MatrixXd plan;
+                pol->act(ob, x.tail(na), plan, *policy_ws);
+                Eigen::VectorXd a;
+                for (int i = 0; i < len; ++i) {
+                    a = s.task.clamp(plan.col(0).segment(i * na, na));
+                    REQUIRE(sim.step(z, a, next).converged);
+                    z = next;
+                }
+                Eigen::VectorXd out(nz + na);
+                out << stacked(z), a;
+                return out;
+            },
+            zeta, 1e-6);
+        test::check_close(map, fd, 1e-5);
+        CHECK(map.rightCols(na).norm() > 1e-3); // the plan starts from a_prev
+        ++checks;
+    }
+    CHECK(checks == 2);
+}
+
 TEST_CASE("diagnose transition: the observation matrix reproduces the observation map")
 {
     const pods::Scene s = test::shipped_scene("double_pendulum_3d.json", 3);
