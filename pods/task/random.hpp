@@ -6,6 +6,8 @@
 
 #include <cstdint>
 #include <random>
+#include <utility>
+#include <vector>
 
 namespace podsim::pods {
 
@@ -24,6 +26,12 @@ inline std::uint64_t derive_seed(std::uint64_t seed, std::uint64_t stream, std::
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
     z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
     return z ^ (z >> 31);
+}
+
+/// Fisher-Yates shuffle with the raw 64-bit generator (std::shuffle is not specified bit for bit).
+inline void shuffle(std::vector<int>& v, std::mt19937_64& rng)
+{
+    for (std::size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[std::size_t(rng() % i)]);
 }
 
 /// An n_a x steps matrix of actions uniform in [-amplitude, amplitude] from `seed` (benchmarks

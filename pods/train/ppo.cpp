@@ -52,11 +52,6 @@ double clip_jointly(Eigen::VectorXd& g1, Eigen::VectorXd& g2, double max_norm)
     return norm;
 }
 
-// Fisher-Yates with the raw 64-bit generator (std::shuffle is not specified bit for bit)
-void shuffle(std::vector<int>& v, std::mt19937_64& rng)
-{
-    for (std::size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[std::size_t(rng() % i)]);
-}
 
 } // namespace
 

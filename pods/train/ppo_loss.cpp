@@ -21,7 +21,18 @@ Eigen::VectorXd plan_log_std(const Eigen::VectorXd& log_std, int k) { return log
 
 namespace {
 
-int chunk_count(std::size_t m) { return int((m + kFitChunk - 1) / kFitChunk); }
+int chunk_count(int m) { return (m + kFitChunk - 1) / kFitChunk; }
+
+// f(c, begin, count, workspace) for each fixed chunk [begin, begin + count) of m picked decisions,
+// OpenMP over the chunks with the calling thread's workspace
+template <typename F> void for_each_chunk(int m, std::span<PpoLossWorkspace> ws, F&& f)
+{
+#pragma omp parallel for num_threads(int(ws.size())) schedule(static)
+    for (int c = 0; c < chunk_count(m); ++c) {
+        const int begin = c * kFitChunk;
+        f(c, begin, std::min(m, begin + kFitChunk) - begin, ws[std::size_t(thread_index())]);
+    }
+}
 
 // the columns `picked[begin, begin + count)` of `from` into `to`
 void gather(const Eigen::MatrixXd& from, std::span<const int> picked, int begin, int count, Eigen::MatrixXd& to)
@@ -36,22 +47,19 @@ PpoLoss ppo_policy_loss(const policy::Policy& policy, const Eigen::VectorXd& log
                         std::span<const int> picked, const PpoLossSettings& settings, std::span<PpoLossWorkspace> ws,
                         Eigen::VectorXd& d_params, Eigen::VectorXd& d_log_std)
 {
-    const int m = int(picked.size()), k = policy.horizon(), na = int(log_std.size()), chunks = chunk_count(picked.size());
+    const int m = int(picked.size()), k = policy.horizon(), na = int(log_std.size());
     const Eigen::VectorXd ls = plan_log_std(log_std, k);
     struct Chunk {
         Eigen::MatrixXd obs, hv, mean, d_mean;
         Eigen::VectorXd grad, d_ls;
         PpoLoss sum;
     };
-    std::vector<Chunk> part(static_cast<std::size_t>(chunks));
+    std::vector<Chunk> part(static_cast<std::size_t>(chunk_count(m)));
     const double inv_m = 1.0 / std::max(m, 1);
-#pragma omp parallel for num_threads(int(ws.size())) schedule(static)
-    for (int c = 0; c < chunks; ++c) {
+    for_each_chunk(m, ws, [&](int c, int begin, int count, PpoLossWorkspace& w) {
         Chunk& ch = part[std::size_t(c)];
-        const int begin = c * kFitChunk, count = std::min(m, begin + kFitChunk) - begin;
         gather(data.obs, picked, begin, count, ch.obs);
         gather(data.hv, picked, begin, count, ch.hv);
-        PpoLossWorkspace& w = ws[std::size_t(thread_index())];
         policy.act(ch.obs, ch.hv, ch.mean, *w.policy);
         ch.d_mean.setZero(ch.mean.rows(), count);
         ch.d_ls.setZero(ls.size());
@@ -74,7 +82,7 @@ PpoLoss ppo_policy_loss(const policy::Policy& policy, const Eigen::VectorXd& log
             ch.d_ls -= inv_m * settings.entropy * wt;
         }
         policy.vjp(*w.policy, ch.d_mean, ch.grad, nullptr, nullptr);
-    }
+    });
     PpoLoss total;
     d_params.setZero(policy.n_params());
     Eigen::VectorXd d_ls = Eigen::VectorXd::Zero(ls.size());
@@ -94,26 +102,23 @@ PpoLoss ppo_policy_loss(const policy::Policy& policy, const Eigen::VectorXd& log
 double ppo_value_loss(const policy::Mlp& value, const PpoSamples& data, std::span<const int> picked,
                       std::span<PpoLossWorkspace> ws, Eigen::VectorXd& d_params)
 {
-    const int m = int(picked.size()), chunks = chunk_count(picked.size());
+    const int m = int(picked.size());
     struct Chunk {
         Eigen::MatrixXd in, out;
         Eigen::VectorXd grad;
         double loss = 0;
     };
-    std::vector<Chunk> part(static_cast<std::size_t>(chunks));
+    std::vector<Chunk> part(static_cast<std::size_t>(chunk_count(m)));
     const double inv_m = 1.0 / std::max(m, 1);
-#pragma omp parallel for num_threads(int(ws.size())) schedule(static)
-    for (int c = 0; c < chunks; ++c) {
+    for_each_chunk(m, ws, [&](int c, int begin, int count, PpoLossWorkspace& w) {
         Chunk& ch = part[std::size_t(c)];
-        const int begin = c * kFitChunk, count = std::min(m, begin + kFitChunk) - begin;
         gather(data.value_in, picked, begin, count, ch.in);
-        PpoLossWorkspace& w = ws[std::size_t(thread_index())];
         value.forward(ch.in, ch.out, w.value);
         for (int j = 0; j < count; ++j) ch.out(0, j) -= data.target[picked[std::size_t(begin + j)]];
         ch.loss = 0.5 * inv_m * ch.out.squaredNorm();
         ch.out *= inv_m;
         value.backward(w.value, ch.out, ch.grad, nullptr);
-    }
+    });
     double loss = 0;
     d_params.setZero(value.n_params());
     for (const Chunk& ch : part) {

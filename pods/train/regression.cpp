@@ -1,6 +1,7 @@
 // The PODS regression step (see regression.hpp).
 #include "pods/train/regression.hpp"
 
+#include "pods/task/random.hpp"
 #include "pods/train/workers.hpp"
 
 #include <numeric>
@@ -50,16 +51,6 @@ RegressionData concatenate(const std::vector<RegressionData>& parts)
     }
     return out;
 }
-
-namespace {
-
-// Fisher-Yates with the raw 64-bit generator (std::shuffle is not specified bit for bit)
-void shuffle(std::vector<int>& v, std::mt19937_64& rng)
-{
-    for (std::size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[std::size_t(rng() % i)]);
-}
-
-} // namespace
 
 double fit_policy(policy::Policy& policy, policy::Adam& adam, const RegressionData& data, int steps, int minibatch,
                   std::uint64_t seed, std::span<const std::unique_ptr<policy::PolicyWorkspace>> ws)
