@@ -6,6 +6,7 @@
 #include "policy/policy_io.hpp"
 
 #include <chrono>
+#include <initializer_list>
 #include <cmath>
 #include <numbers>
 #include <numeric>
@@ -41,14 +42,14 @@ policy::AdamConfig adam_with_lr(double lr)
     return a;
 }
 
-// rescales the gradients (g1, g2) to the joint norm `max_norm` when longer; returns the norm
-double clip_jointly(Eigen::VectorXd& g1, Eigen::VectorXd& g2, double max_norm)
+// rescales the gradients to the joint norm `max_norm` when longer (0: never); returns the norm
+double clip_jointly(std::initializer_list<Eigen::VectorXd*> grads, double max_norm)
 {
-    const double norm = std::sqrt(g1.squaredNorm() + g2.squaredNorm());
-    if (max_norm > 0 && norm > max_norm) {
-        g1 *= max_norm / norm;
-        g2 *= max_norm / norm;
-    }
+    double squares = 0;
+    for (const Eigen::VectorXd* g : grads) squares += g->squaredNorm();
+    const double norm = std::sqrt(squares);
+    if (max_norm > 0 && norm > max_norm)
+        for (Eigen::VectorXd* g : grads) *g *= max_norm / norm;
     return norm;
 }
 
@@ -68,14 +69,14 @@ Eigen::VectorXd decision_rewards(const sim::Model& model, const Task& task, cons
     return rewards;
 }
 
-PpoLearner::PpoLearner(const sim::Model& model, const Task& task, const TrainConfig& config, int threads)
+PpoLearner::PpoLearner(const sim::Model& model, const Task& task, const TrainConfig& config,
+                       const policy::Policy& policy, int threads)
     : m_model(&model), m_task(&task), m_config(config),
       m_log_std(Eigen::VectorXd::Constant(model.n_p(), std::log(config.ppo_std_init * task.action_limit))),
       m_log_std_adam(adam_with_lr(config.ppo_lr), model.n_p()),
       m_value(value_config(model, task, config), derive_seed(config.seed, kValueStream)),
-      m_value_adam(adam_with_lr(config.value_lr), m_value.n_params())
+      m_value_adam(adam_with_lr(config.value_lr), m_value.n_params()), m_ws(ppo_loss_workspaces(policy, threads))
 {
-    m_ws.resize(std::size_t(threads));
 }
 
 void PpoLearner::value_input(const Eigen::Ref<const Eigen::VectorXd>& obs, const Eigen::Ref<const Eigen::VectorXd>& hv,
@@ -93,7 +94,6 @@ EpochStats PpoLearner::epoch(int epoch, const std::vector<sim::State>& initial, 
     const Task& task = *m_task;
     const int k_traj = int(initial.size()), n = task.horizon, na = model.n_p(), k = policy.horizon();
     const int decisions = ClosedLoopRollout::decisions(n, k), threads = workers.threads();
-    if (m_ws.empty() || !m_ws[0].policy || int(m_ws.size()) != threads) m_ws = ppo_loss_workspaces(policy, threads);
 
     // exploration noise sigma .* eps from (seed, epoch, trajectory)
     const std::uint64_t epoch_seed = derive_seed(m_config.seed, kNoiseStream, std::uint64_t(epoch));
@@ -207,7 +207,7 @@ EpochStats PpoLearner::epoch(int epoch, const std::vector<sim::State>& initial, 
         for (int b = 0; b < per_pass; ++b) {
             const std::span<const int> picked(order.data() + std::size_t(b) * std::size_t(m), std::size_t(m));
             const PpoLoss l = ppo_policy_loss(policy, m_log_std, d, picked, settings, m_ws, g_theta, g_ls);
-            s.gradient_norm += clip_jointly(g_theta, g_ls, m_config.ppo_max_grad_norm);
+            s.gradient_norm += clip_jointly({&g_theta, &g_ls}, m_config.ppo_max_grad_norm);
             params = policy.parameters();
             adam.step(params, g_theta);
             policy.set_parameters(params);
@@ -217,8 +217,7 @@ EpochStats PpoLearner::epoch(int epoch, const std::vector<sim::State>& initial, 
             last_kl += l.approx_kl;
 
             s.value_loss += ppo_value_loss(m_value, d, picked, m_ws, g_value);
-            Eigen::VectorXd none;
-            clip_jointly(g_value, none, m_config.ppo_max_grad_norm);
+            clip_jointly({&g_value}, m_config.ppo_max_grad_norm);
             params = m_value.parameters();
             m_value_adam.step(params, g_value);
             m_value.set_parameters(params);

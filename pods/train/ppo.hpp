@@ -29,8 +29,10 @@ namespace podsim::pods {
 /// What PPO learns besides the policy: log-std, value network, their optimisers, the reward scale.
 class PpoLearner {
 public:
-    /// Log-std log(ppo_std_init * action_limit), the value network from config.seed.
-    PpoLearner(const sim::Model& model, const Task& task, const TrainConfig& config, int threads);
+    /// Log-std log(ppo_std_init * action_limit), the value network from config.seed, loss
+    /// workspaces for `threads` threads and policies of the type of `policy`.
+    PpoLearner(const sim::Model& model, const Task& task, const TrainConfig& config, const policy::Policy& policy,
+               int threads);
 
     /// One PPO epoch from `initial`: noisy closed-loop rollouts, advantages, ppo_epochs passes of
     /// minibatch Adam steps on `policy` (optimiser `adam`), the log-std and the value network.

@@ -46,7 +46,7 @@ Trainer::Trainer(const Scene& scene, const TrainConfig& config, int threads)
       m_adam(adam_config(config), m_policy->n_params()), m_workers(scene.model, threads),
       m_test_bed(test_bed(scene.model, scene.task, config.test_seed, config.test_episodes)),
       m_fit_ws(fit_workspaces(*m_policy, threads)),
-      m_ppo(config.is_ppo() ? std::make_unique<PpoLearner>(scene.model, scene.task, config, threads) : nullptr)
+      m_ppo(config.is_ppo() ? std::make_unique<PpoLearner>(scene.model, scene.task, config, *m_policy, threads) : nullptr)
 {
 }
 

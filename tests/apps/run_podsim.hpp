@@ -3,6 +3,9 @@
 
 #include "tests/scratch.hpp"
 
+#include <doctest/doctest.h>
+
+#include <algorithm>
 #include <cstdlib>
 #include <string>
 #include <sys/wait.h>
@@ -31,6 +34,16 @@ inline CliResult run_podsim(const std::string& args)
     r.err = read_text(dir / "err");
     std::filesystem::remove_all(dir);
     return r;
+}
+
+/// The bad-usage / bad-input contract: exit code 2 and one line "podsim: error: ..." on stderr
+/// that contains `needle`.
+inline void check_usage_error(const CliResult& r, const std::string& needle)
+{
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.rfind("podsim: error: ", 0) == 0);
+    CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+    CHECK(r.err.find(needle) != std::string::npos);
 }
 
 } // namespace podsim::test

@@ -5,7 +5,6 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
-#include <algorithm>
 #include <cmath>
 #include <sstream>
 
@@ -88,11 +87,7 @@ TEST_CASE("cli optimize: bad options and input are usage errors with one line")
     };
     for (const auto& [args, needle] : cases) {
         INFO(args);
-        const auto r = run_podsim(args);
-        CHECK(r.exit_code == 2);
-        CHECK(r.err.rfind("podsim: error: ", 0) == 0);
-        CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
-        CHECK(r.err.find(needle) != std::string::npos);
+        podsim::test::check_usage_error(run_podsim(args), needle);
     }
     CHECK(!std::filesystem::exists(dir / "o"));
     CHECK(run_podsim("optimize --help").exit_code == 0);
