@@ -39,7 +39,11 @@ std::vector<std::string> split_list(const std::string& s)
 
 int run_compare(const CompareCommand& o)
 {
-    const pods::Scene scene = pods::load_scene(o.scene);
+    // under mpirun every rank loads the scene and trains; rank 0 alone computes the optimality
+    // ratios and writes the files
+    const pods::Cluster& cluster = pods::Cluster::world();
+    pods::Scene scene;
+    cluster.agree([&] { scene = pods::load_scene(o.scene); });
     // every method's configuration first: a bad option fails before any training
     std::vector<pods::TrainConfig> configs;
     for (const std::string& m : split_list(o.methods)) {
@@ -71,7 +75,7 @@ int run_compare(const CompareCommand& o)
         for (std::size_t j = 0; j < i; ++j)
             if (seeds[i] == seeds[j])
                 throw common::InputError("--seeds: got \"" + o.seeds + "\", names " + std::to_string(seeds[i]) + " twice");
-    common::ensure_directory(o.out);
+    cluster.agree_on_root([&] { common::ensure_directory(o.out); });
 
     // the open-loop optimum of the shared test bed, once
     pods::Workers workers(scene.model, o.options.threads);
@@ -79,7 +83,8 @@ int run_compare(const CompareCommand& o)
     const pods::ObservationMap obs = pods::observation_map(scene.model, scene.task);
     const std::vector<sim::State> bed = pods::test_bed(scene.model, scene.task, configs[0].test_seed, configs[0].test_episodes);
     std::vector<double> optimal;
-    if (o.optimality) optimal = pods::open_loop_optimal_costs(workers, scene.task, cost, bed);
+    const bool optimality = o.optimality && cluster.root();
+    if (optimality) optimal = pods::open_loop_optimal_costs(workers, scene.task, cost, bed);
 
     std::vector<pods::ComparedRun> runs;
     for (pods::TrainConfig config : configs) {
@@ -91,6 +96,7 @@ int run_compare(const CompareCommand& o)
             run.resume = o.resume;
             run.threads = o.options.threads;
             run.time_budget = o.options.time_budget;
+            run.cluster = cluster;
             pods::RunCallbacks cb;
             cb.on_epoch = [&](const pods::LogRow& row, int epochs, double eta) { print_progress(label, row, epochs, eta); };
             cb.on_failure = [&](int epoch, const pods::TrajectoryFailure& f) {
@@ -101,7 +107,7 @@ int run_compare(const CompareCommand& o)
             pods::RunResult r = pods::run_training(scene, config, run, cb);
             end_progress();
             pods::ComparedRun c{pods::to_string(config.method), seed, r.log};
-            if (o.optimality) {
+            if (optimality) {
                 std::vector<pods::ClosedLoopRollout> rollouts;
                 pods::evaluate_policy(workers, *r.policy, obs, scene.task, cost, bed, &rollouts);
                 c.optimality_ratio = pods::optimality_ratio(rollouts, optimal);
@@ -113,8 +119,10 @@ int run_compare(const CompareCommand& o)
     }
 
     const std::string table = pods::markdown_table(pods::summarize(runs));
-    common::write_file_atomic(o.out + "/compare.csv", pods::compare_csv(runs));
-    common::write_file_atomic(o.out + "/table.md", table);
+    cluster.agree_on_root([&] {
+        common::write_file_atomic(o.out + "/compare.csv", pods::compare_csv(runs));
+        common::write_file_atomic(o.out + "/table.md", table);
+    });
     std::printf("%s", table.c_str());
     std::printf("wrote %s/compare.csv, table.md and one run directory per method and seed\n", o.out.c_str());
     return 0;

@@ -1,4 +1,5 @@
-// `podsim train`: a PODS or BPTT training run with log.csv, policy.json and config.json in --out.
+// `podsim train`: a PODS, BPTT or PPO training run with log.csv, policy.json and config.json in
+// --out; under mpirun its epochs are spread over the ranks (docs/distributed.md).
 #include "apps/commands.hpp"
 #include "apps/train_options.hpp"
 #include "pods/task/scene.hpp"
@@ -20,9 +21,13 @@ struct TrainCommand {
 
 int run_train(const TrainCommand& o)
 {
-    const pods::Scene scene = pods::load_scene(o.scene);
+    // under mpirun every rank loads the scene; a rank that cannot stops them all
+    const pods::Cluster& cluster = pods::Cluster::world();
+    pods::Scene scene;
+    cluster.agree([&] { scene = pods::load_scene(o.scene); });
     const pods::TrainConfig config = train_config(o.options, o.options.method);
     pods::RunOptions run;
+    run.cluster = cluster;
     run.out = o.out;
     run.resume = o.resume;
     run.threads = o.options.threads;

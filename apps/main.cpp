@@ -1,16 +1,63 @@
 // `podsim` entry point: parses the command line and turns exceptions into one-line errors and
-// exit codes (0 success, 1 run-time failure, 2 bad usage or bad input).
+// exit codes (0 success, 1 run-time failure, 2 bad usage or bad input). Under mpirun, train and
+// compare run on every rank and the other commands on rank 0 alone; only rank 0 prints, except a
+// failure of one rank alone, which that rank reports before it ends the job (docs/distributed.md).
 #include "apps/commands.hpp"
 #include "common/input_error.hpp"
+#include "pods/train/cluster.hpp"
 
+#include <cstdio>
 #include <exception>
-#include <iostream>
+#include <fcntl.h>
 #include <new>
+#include <string>
+#include <string_view>
+#include <unistd.h>
+
+namespace {
+
+FILE* g_errors = stderr; // where this process reports its errors
+
+// ranks other than 0 print nothing: stdout and stderr go to /dev/null, errors to a kept stderr
+void silence_this_rank()
+{
+    if (FILE* kept = fdopen(dup(STDERR_FILENO), "w")) g_errors = kept;
+    std::fflush(stdout);
+    std::fflush(stderr);
+    const int null = open("/dev/null", O_WRONLY);
+    if (null < 0) return;
+    dup2(null, STDOUT_FILENO);
+    dup2(null, STDERR_FILENO);
+    close(null);
+}
+
+// prints the error and returns its exit code; a failure of one rank alone ends the whole job
+int fail(const std::string& message, int code)
+{
+    const podsim::pods::Cluster& world = podsim::pods::Cluster::world();
+    if (world.size() > 1 && !podsim::pods::Cluster::failure_agreed()) {
+        std::fprintf(g_errors, "podsim: error: rank %d: %s\n", world.rank(), message.c_str());
+        std::fflush(g_errors);
+        podsim::pods::Cluster::abort_job(code);
+    }
+    if (world.root()) std::fprintf(g_errors, "podsim: error: %s\n", message.c_str()); // agreed: reported once
+    return code;
+}
+
+} // namespace
 
 int main(int argc, char** argv)
 {
+    const podsim::pods::ClusterSession mpi(argc, argv);
+    const podsim::pods::Cluster& world = podsim::pods::Cluster::world();
+    if (!world.root()) {
+        const std::string_view command = argc > 1 ? argv[1] : "";
+        if (command != "train" && command != "compare") return 0;
+        silence_this_rank();
+    }
+
     CLI::App app{"podsim: differentiable mass-spring simulation and policy optimisation (PODS, BPTT, NDP)"};
-    app.set_version_flag("--version", "podsim 0.1.0");
+    app.set_version_flag("--version", "podsim 0.1.0 (MPI: " + podsim::pods::mpi_version() + ")");
     app.require_subcommand(1);
     app.failure_message([](const CLI::App*, const CLI::Error& e) {
         return std::string("podsim: error: ") + e.what() + " (see --help)\n";
@@ -37,17 +84,13 @@ int main(int argc, char** argv)
         const int code = app.exit(e);
         return code == 0 ? 0 : 2;
     } catch (const podsim::common::InputError& e) {
-        std::cerr << "podsim: error: " << e.what() << "\n";
-        return 2;
+        return fail(e.what(), 2);
     } catch (const podsim::common::RuntimeFailure& e) {
-        std::cerr << "podsim: error: " << e.what() << "\n";
-        return 1;
+        return fail(e.what(), 1);
     } catch (const std::bad_alloc&) {
-        std::cerr << "podsim: error: out of memory\n";
-        return 1;
+        return fail("out of memory", 1);
     } catch (const std::exception& e) {
-        std::cerr << "podsim: error: " << e.what() << "\n";
-        return 1;
+        return fail(e.what(), 1);
     }
     return exit_code;
 }

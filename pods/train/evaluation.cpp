@@ -5,6 +5,7 @@
 #include "pods/task/random.hpp"
 
 #include <cmath>
+#include <stdexcept>
 
 namespace podsim::pods {
 
@@ -40,43 +41,84 @@ double action_magnitude(const Eigen::MatrixXd& actions)
     return actions.cols() ? actions.colwise().norm().mean() : 0.0;
 }
 
+namespace {
+
+// what the summary reads of one episode
+struct EpisodeNumbers {
+    bool ok = false;
+    double ret = 0, terminal_ke = 0, final_distance = 0, action_mag = 0;
+};
+
+} // namespace
+
 EvaluationSummary evaluate_policy(Workers& workers, const policy::Policy& policy, const ObservationMap& obs_map,
                                   const Task& task, const QuadraticCost& cost, const std::vector<sim::State>& initial,
                                   std::vector<ClosedLoopRollout>* rollouts)
 {
-    const int n = int(initial.size());
+    const Cluster& cluster = workers.cluster();
+    if (rollouts && cluster.size() > 1)
+        throw std::invalid_argument("evaluate_policy: the rollouts are kept only by a single-process evaluation");
+    const int n = int(initial.size()), batches = lockstep_batches(n);
+    const sim::Model& model = workers.sim(0).model();
     std::vector<ClosedLoopRollout> local;
     std::vector<ClosedLoopRollout>& r = rollouts ? *rollouts : local;
     r.resize(std::size_t(n));
+    std::vector<EpisodeNumbers> numbers(static_cast<std::size_t>(n));
+    const std::vector<int> mine = cluster.owned_batches(batches);
 #pragma omp parallel for num_threads(workers.threads()) schedule(dynamic, 1)
-    for (int c = 0; c < lockstep_batches(n); ++c) {
-        const int th = thread_index(), begin = batch_begin(c), count = batch_end(c, n) - begin;
+    for (int q = 0; q < int(mine.size()); ++q) {
+        const int c = mine[std::size_t(q)], th = thread_index(), begin = batch_begin(c), count = batch_end(c, n) - begin;
         closed_loop_rollouts(workers.simulators(th, count), policy, obs_map, task, cost,
                              std::span(initial).subspan(std::size_t(begin), std::size_t(count)), false,
                              workers.workspace(th), std::span(r).subspan(std::size_t(begin), std::size_t(count)));
+        for (int i = begin; i < begin + count; ++i) {
+            const ClosedLoopRollout& e = r[std::size_t(i)];
+            EpisodeNumbers& x = numbers[std::size_t(i)];
+            x.ok = e.ok;
+            if (!e.ok) continue;
+            x.ret = -e.cost;
+            x.terminal_ke = terminal_kinetic_energy(model, task, e.states.back());
+            x.final_distance = final_distance(model, task, e.states.back());
+            x.action_mag = action_magnitude(e.actions);
+        }
     }
+    cluster.share_batches(
+        batches,
+        [&](int c, WireWriter& w) {
+            for (int i = batch_begin(c); i < batch_end(c, n); ++i) {
+                const EpisodeNumbers& x = numbers[std::size_t(i)];
+                w.put(std::uint8_t(x.ok));
+                for (double v : {x.ret, x.terminal_ke, x.final_distance, x.action_mag}) w.put(v);
+            }
+        },
+        [&](int c, WireReader& in) {
+            for (int i = batch_begin(c); i < batch_end(c, n); ++i) {
+                EpisodeNumbers& x = numbers[std::size_t(i)];
+                x.ok = in.get<std::uint8_t>() != 0;
+                for (double* v : {&x.ret, &x.terminal_ke, &x.final_distance, &x.action_mag}) *v = in.get<double>();
+            }
+        });
 
     // summary in episode order
-    const sim::Model& model = workers.sim(0).model();
     EvaluationSummary s;
     s.episodes = n;
     double sum = 0;
-    for (const ClosedLoopRollout& e : r) {
-        if (!e.ok) {
+    for (const EpisodeNumbers& x : numbers) {
+        if (!x.ok) {
             ++s.failed;
             continue;
         }
-        sum += -e.cost;
-        s.terminal_ke_mean += terminal_kinetic_energy(model, task, e.states.back());
-        s.final_distance_mean += final_distance(model, task, e.states.back());
-        s.action_mag_mean += action_magnitude(e.actions);
+        sum += x.ret;
+        s.terminal_ke_mean += x.terminal_ke;
+        s.final_distance_mean += x.final_distance;
+        s.action_mag_mean += x.action_mag;
     }
     const int ok = n - s.failed;
     if (ok > 0) {
         s.return_mean = sum / ok;
         double squares = 0; // two passes: no cancellation
-        for (const ClosedLoopRollout& e : r)
-            if (e.ok) squares += (-e.cost - s.return_mean) * (-e.cost - s.return_mean);
+        for (const EpisodeNumbers& x : numbers)
+            if (x.ok) squares += (x.ret - s.return_mean) * (x.ret - s.return_mean);
         s.return_std = std::sqrt(squares / ok);
         s.terminal_ke_mean /= ok;
         s.final_distance_mean /= ok;

@@ -39,8 +39,10 @@ double terminal_kinetic_energy(const sim::Model& model, const Task& task, const 
 double final_distance(const sim::Model& model, const Task& task, const sim::State& z);
 double action_magnitude(const Eigen::MatrixXd& actions);
 
-/// Rolls the policy out from every initial state (OpenMP over episodes, results independent of
-/// the thread count) and summarises. `rollouts`, when given, receives every rollout in order.
+/// Rolls the policy out from every initial state (OpenMP over episodes, the batches spread over
+/// the workers' cluster; results independent of thread and rank counts) and summarises.
+/// `rollouts`, when given, receives every rollout in order (single-process workers only: throws
+/// std::invalid_argument otherwise).
 EvaluationSummary evaluate_policy(Workers& workers, const policy::Policy& policy, const ObservationMap& obs_map,
                                   const Task& task, const QuadraticCost& cost, const std::vector<sim::State>& initial,
                                   std::vector<ClosedLoopRollout>* rollouts = nullptr);

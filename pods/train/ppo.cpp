@@ -2,6 +2,7 @@
 #include "pods/train/ppo.hpp"
 
 #include "pods/task/random.hpp"
+#include "pods/train/exchange.hpp"
 #include "policy/gaussian.hpp"
 #include "policy/policy_io.hpp"
 
@@ -112,9 +113,12 @@ EpochStats PpoLearner::epoch(int epoch, const std::vector<sim::State>& initial, 
     m_rollouts.resize(std::size_t(k_traj));
     std::vector<Eigen::VectorXd> rewards(static_cast<std::size_t>(k_traj));
     std::vector<double> rollout_s(static_cast<std::size_t>(k_traj));
+    const Cluster& cluster = workers.cluster();
+    const int batches = lockstep_batches(k_traj);
+    const std::vector<int> mine = cluster.owned_batches(batches);
 #pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
-    for (int c = 0; c < lockstep_batches(k_traj); ++c) {
-        const int th = thread_index(), begin = batch_begin(c), count = batch_end(c, k_traj) - begin;
+    for (int q = 0; q < int(mine.size()); ++q) {
+        const int c = mine[std::size_t(q)], th = thread_index(), begin = batch_begin(c), count = batch_end(c, k_traj) - begin;
         const auto t0 = Clock::now();
         closed_loop_rollouts(workers.simulators(th, count), policy, obs_map, task, cost,
                              std::span(initial).subspan(std::size_t(begin), std::size_t(count)), false,
@@ -124,6 +128,23 @@ EpochStats PpoLearner::epoch(int epoch, const std::vector<sim::State>& initial, 
             if (m_rollouts[std::size_t(i)].ok) rewards[std::size_t(i)] = decision_rewards(model, task, m_rollouts[std::size_t(i)], k);
         rollout_s[std::size_t(begin)] = seconds(t0, Clock::now());
     }
+    // every rank gets every trajectory's decisions and rewards
+    cluster.share_batches(
+        batches,
+        [&](int c, WireWriter& w) {
+            w.put(rollout_s[std::size_t(batch_begin(c))]);
+            for (int i = batch_begin(c); i < batch_end(c, k_traj); ++i) {
+                put_decisions(w, m_rollouts[std::size_t(i)]);
+                w.put_matrix(rewards[std::size_t(i)]);
+            }
+        },
+        [&](int c, WireReader& in) {
+            rollout_s[std::size_t(batch_begin(c))] = in.get<double>();
+            for (int i = batch_begin(c); i < batch_end(c, k_traj); ++i) {
+                get_decisions(in, m_rollouts[std::size_t(i)]);
+                in.get_matrix(rewards[std::size_t(i)]);
+            }
+        });
 
     EpochStats s;
     std::vector<int> kept;

@@ -4,6 +4,7 @@
 #include "pods/improve/improve_step.hpp"
 #include "pods/task/initial_state.hpp"
 #include "pods/task/random.hpp"
+#include "pods/train/exchange.hpp"
 #include "pods/train/policy_factory.hpp"
 
 #include <chrono>
@@ -40,10 +41,10 @@ std::vector<std::unique_ptr<policy::PolicyWorkspace>> fit_workspaces(const polic
 
 } // namespace
 
-Trainer::Trainer(const Scene& scene, const TrainConfig& config, int threads)
+Trainer::Trainer(const Scene& scene, const TrainConfig& config, int threads, const Cluster& cluster)
     : m_scene(&scene), m_config((validate_train_config(config), config)), m_cost(quadratic_cost(scene.model, scene.task)),
       m_obs(observation_map(scene.model, scene.task)), m_policy(make_policy(scene.model, scene.task, config)),
-      m_adam(adam_config(config), m_policy->n_params()), m_workers(scene.model, threads),
+      m_adam(adam_config(config), m_policy->n_params()), m_workers(scene.model, threads, cluster),
       m_test_bed(test_bed(scene.model, scene.task, config.test_seed, config.test_episodes)),
       m_fit_ws(fit_workspaces(*m_policy, threads)),
       m_ppo(config.is_ppo() ? std::make_unique<PpoLearner>(scene.model, scene.task, config, *m_policy, threads) : nullptr)
@@ -106,9 +107,12 @@ EpochStats Trainer::pods_epoch(int epoch)
 
     // roll out every lockstep batch, then improve and re-simulate each trajectory of it and build
     // its regression samples
+    const Cluster& cluster = m_workers.cluster();
+    const int batches = lockstep_batches(k);
+    const std::vector<int> mine = cluster.owned_batches(batches);
 #pragma omp parallel for num_threads(m_workers.threads()) schedule(dynamic, 1)
-    for (int c = 0; c < lockstep_batches(k); ++c) {
-        const int th = thread_index(), begin = batch_begin(c), count = batch_end(c, k) - begin;
+    for (int q = 0; q < int(mine.size()); ++q) {
+        const int c = mine[std::size_t(q)], th = thread_index(), begin = batch_begin(c), count = batch_end(c, k) - begin;
         const auto t0 = Clock::now();
         closed_loop_rollouts(m_workers.simulators(th, count), *m_policy, m_obs, task, m_cost,
                              std::span(initial).subspan(std::size_t(begin), std::size_t(count)), false,
@@ -128,6 +132,33 @@ EpochStats Trainer::pods_epoch(int epoch)
             improve_s[std::size_t(i)] = seconds(t1, Clock::now());
         }
     }
+    // every rank gets every trajectory's outcome, improvement summary and samples
+    cluster.share_batches(
+        batches,
+        [&](int c, WireWriter& w) {
+            w.put(rollout_s[std::size_t(batch_begin(c))]);
+            for (int i = batch_begin(c); i < batch_end(c, k); ++i) {
+                const ImproveResult& res = improved[std::size_t(i)];
+                put_outcome(w, m_rollouts[std::size_t(i)]);
+                w.put(errors[std::size_t(i)]);
+                w.put(improve_s[std::size_t(i)]);
+                w.put(res.evaluations);
+                for (double v : {res.cost_after, res.alpha, res.gradient_norm}) w.put(v);
+                put_samples(w, m_samples[std::size_t(i)]);
+            }
+        },
+        [&](int c, WireReader& in) {
+            rollout_s[std::size_t(batch_begin(c))] = in.get<double>();
+            for (int i = batch_begin(c); i < batch_end(c, k); ++i) {
+                ImproveResult& res = improved[std::size_t(i)];
+                get_outcome(in, m_rollouts[std::size_t(i)]);
+                errors[std::size_t(i)] = in.get_string();
+                improve_s[std::size_t(i)] = in.get<double>();
+                res.evaluations = in.get<int>();
+                for (double* v : {&res.cost_after, &res.alpha, &res.gradient_norm}) *v = in.get<double>();
+                get_samples(in, m_samples[std::size_t(i)]);
+            }
+        });
 
     // statistics in trajectory order; failed trajectories are left out of the regression
     EpochStats s;
@@ -176,11 +207,13 @@ EpochStats Trainer::bptt_epoch(int epoch)
     std::vector<double> rollout_s(static_cast<std::size_t>(k)), gradient_s(static_cast<std::size_t>(k));
 
     // closed-loop rollouts of every lockstep batch with their tapes, then the batch's gradient sum
+    const Cluster& cluster = m_workers.cluster();
     const int batches = lockstep_batches(k);
+    const std::vector<int> mine = cluster.owned_batches(batches);
     m_gradients.resize(std::size_t(batches));
 #pragma omp parallel for num_threads(m_workers.threads()) schedule(dynamic, 1)
-    for (int c = 0; c < batches; ++c) {
-        const int th = thread_index(), begin = batch_begin(c), count = batch_end(c, k) - begin;
+    for (int q = 0; q < int(mine.size()); ++q) {
+        const int c = mine[std::size_t(q)], th = thread_index(), begin = batch_begin(c), count = batch_end(c, k) - begin;
         const auto sims = m_workers.simulators(th, count);
         const auto rollouts = std::span(m_rollouts).subspan(std::size_t(begin), std::size_t(count));
         const auto t0 = Clock::now();
@@ -195,6 +228,27 @@ EpochStats Trainer::bptt_epoch(int epoch)
         rollout_s[std::size_t(begin)] = seconds(t0, t1);
         gradient_s[std::size_t(begin)] = seconds(t1, Clock::now());
     }
+    // every rank gets every trajectory's outcome and every batch's gradient sum
+    cluster.share_batches(
+        batches,
+        [&](int c, WireWriter& w) {
+            w.put(rollout_s[std::size_t(batch_begin(c))]);
+            w.put(gradient_s[std::size_t(batch_begin(c))]);
+            w.put_matrix(m_gradients[std::size_t(c)]);
+            for (int i = batch_begin(c); i < batch_end(c, k); ++i) {
+                put_outcome(w, m_rollouts[std::size_t(i)]);
+                w.put(errors[std::size_t(i)]);
+            }
+        },
+        [&](int c, WireReader& in) {
+            rollout_s[std::size_t(batch_begin(c))] = in.get<double>();
+            gradient_s[std::size_t(batch_begin(c))] = in.get<double>();
+            in.get_matrix(m_gradients[std::size_t(c)]);
+            for (int i = batch_begin(c); i < batch_end(c, k); ++i) {
+                get_outcome(in, m_rollouts[std::size_t(i)]);
+                errors[std::size_t(i)] = in.get_string();
+            }
+        });
 
     // mean gradient over the successful trajectories, summed in index order; one Adam step
     const auto sum_start = Clock::now();

@@ -2,7 +2,8 @@
 // One training run's state and its epochs (PODS paper Algorithm 1; docs/training.md): PODS
 // (closed-loop rollouts, box-aware improvement of every trajectory, regression), BPTT (gradient
 // of the mean cost through the closed loop, Adam) or PPO (pods/train/ppo.hpp). Deterministic for any thread count: initial
-// states come from (seed, epoch, index), per-trajectory results are combined in index order.
+// states come from (seed, epoch, index), per-trajectory results are combined in index order; the
+// same holds for any number of MPI ranks (pods/train/cluster.hpp).
 
 #include "pods/task/cost.hpp"
 #include "pods/task/observation.hpp"
@@ -27,7 +28,9 @@ class Trainer {
 public:
     /// A fresh run: the initial policy from config.seed, a new Adam. Throws std::invalid_argument
     /// (validate_train_config) before building anything when the configuration is invalid.
-    Trainer(const Scene& scene, const TrainConfig& config, int threads);
+    /// `threads` OpenMP threads per process; the epochs' trajectories are spread over `cluster`
+    /// (every rank of it must make the same Trainer and call the same methods in the same order).
+    Trainer(const Scene& scene, const TrainConfig& config, int threads, const Cluster& cluster = Cluster());
 
     const TrainConfig& config() const { return m_config; }
     const policy::Policy& policy() const { return *m_policy; }

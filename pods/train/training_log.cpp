@@ -50,6 +50,11 @@ std::vector<LogRow> read_log_csv(const std::string& path)
     if (!std::filesystem::is_regular_file(path, ec)) throw common::InputError(path + ": no such file (or not a regular file)");
     std::ifstream in(path, std::ios::binary);
     if (!in) throw common::InputError(path + ": cannot open file for reading");
+    return parse_log_csv(in, path);
+}
+
+std::vector<LogRow> parse_log_csv(std::istream& in, const std::string& path)
+{
     std::vector<std::string> columns;
     {
         std::istringstream h(kLogHeader);

@@ -5,6 +5,7 @@
 #include "pods/train/evaluation.hpp"
 #include "pods/train/trainer.hpp"
 
+#include <istream>
 #include <string>
 #include <vector>
 
@@ -37,5 +38,7 @@ std::string log_line(const LogRow& row, const std::string& prefix = "");
 /// Reads log.csv: header as kLogHeader, one row per epoch 0, 1, 2, ... Throws InputError
 /// "<file>: line L, column C: <what>" on any problem.
 std::vector<LogRow> read_log_csv(const std::string& path);
+/// The same from a stream; `path` names it in messages.
+std::vector<LogRow> parse_log_csv(std::istream& in, const std::string& path);
 
 } // namespace podsim::pods

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <sstream>
 
 namespace podsim::pods {
 
@@ -43,6 +44,26 @@ nlohmann::json config_file(const Scene& scene, const TrainConfig& c, const RunOp
             {"time_budget", o.time_budget}, {"settings", train_config_to_json(c)}};
 }
 
+// restores the trainer from policy.json's content; returns where the run stopped
+Checkpoint restore_checkpoint(const common::JsonNode& pn, const TrainConfig& config, Trainer& trainer)
+{
+    std::unique_ptr<policy::Policy> p = policy::policy_from_json(pn);
+    const common::JsonNode tn = pn["training"];
+    if (config.is_ppo()) tn.allow_keys({"epoch", "wall_s", "sim_steps", "adam", "ppo"});
+    else tn.allow_keys({"epoch", "wall_s", "sim_steps", "adam"});
+    Checkpoint c;
+    c.epoch = int(tn["epoch"].integer_in(0, 1000000));
+    c.wall_s = tn["wall_s"].non_negative();
+    c.sim_steps = tn["sim_steps"].integer_in(0, std::int64_t(1) << 62);
+    policy::Adam adam = policy::adam_from_json(tn["adam"], p->n_params());
+    common::located(pn, [&] {
+        trainer.restore(std::move(p), std::move(adam));
+        return 0;
+    });
+    if (config.is_ppo()) trainer.restore_learner(tn["ppo"]);
+    return c;
+}
+
 // reads the run in `out` back: checks the settings, restores the trainer, returns the log rows kept
 Checkpoint restore_run(const Scene& scene, const TrainConfig& config, const RunOptions& o, Trainer& trainer,
                        std::vector<LogRow>& log)
@@ -66,21 +87,7 @@ Checkpoint restore_run(const Scene& scene, const TrainConfig& config, const RunO
         cn["scene_name"].fail_value("--resume: the run trained another scene (now \"" + scene.name + "\")");
 
     const nlohmann::json pj = common::read_json_file(policy_path);
-    const common::JsonNode pn(pj, policy_path);
-    std::unique_ptr<policy::Policy> p = policy::policy_from_json(pn);
-    const common::JsonNode tn = pn["training"];
-    if (config.is_ppo()) tn.allow_keys({"epoch", "wall_s", "sim_steps", "adam", "ppo"});
-    else tn.allow_keys({"epoch", "wall_s", "sim_steps", "adam"});
-    Checkpoint c;
-    c.epoch = int(tn["epoch"].integer_in(0, 1000000));
-    c.wall_s = tn["wall_s"].non_negative();
-    c.sim_steps = tn["sim_steps"].integer_in(0, std::int64_t(1) << 62);
-    policy::Adam adam = policy::adam_from_json(tn["adam"], p->n_params());
-    common::located(pn, [&] {
-        trainer.restore(std::move(p), std::move(adam));
-        return 0;
-    });
-    if (config.is_ppo()) trainer.restore_learner(tn["ppo"]);
+    const Checkpoint c = restore_checkpoint(common::JsonNode(pj, policy_path), config, trainer);
 
     // log.csv is written before policy.json: it may hold one row more, never fewer
     log = read_log_csv(log_path);
@@ -95,32 +102,54 @@ Checkpoint restore_run(const Scene& scene, const TrainConfig& config, const RunO
 
 RunResult run_training(const Scene& scene, const TrainConfig& config, const RunOptions& o, const RunCallbacks& cb)
 {
-    Trainer trainer(scene, config, o.threads);
+    const Cluster& cluster = o.cluster;
+    Trainer trainer(scene, config, o.threads, cluster);
     RunResult result;
     Checkpoint at;
     const std::string policy_path = o.out + "/policy.json", log_path = o.out + "/log.csv";
-    if (o.resume) {
-        at = restore_run(scene, config, o, trainer, result.log);
-        result.resumed_from = at.epoch;
-    } else {
-        if (std::filesystem::exists(policy_path) || std::filesystem::exists(log_path))
-            throw common::InputError(o.out + ": already holds a training run (policy.json, log.csv): use --resume to "
-                                     "continue it or another --out");
-        common::ensure_directory(o.out);
-    }
-    common::write_file_atomic(o.out + "/config.json", config_file(scene, config, o).dump(2) + "\n");
+    auto checkpoint_text = [&] {
+        return checkpoint_json(trainer.policy(), trainer.adam(), at.epoch, at.wall_s, at.sim_steps,
+                               trainer.learner_state()).dump() + "\n";
+    };
 
+    // rank 0 checks and reads the output directory; the other ranks restore from its checkpoint
+    cluster.agree_on_root([&] {
+        if (o.resume) {
+            at = restore_run(scene, config, o, trainer, result.log);
+            result.resumed_from = at.epoch;
+        } else {
+            if (std::filesystem::exists(policy_path) || std::filesystem::exists(log_path))
+                throw common::InputError(o.out + ": already holds a training run (policy.json, log.csv): use --resume to "
+                                         "continue it or another --out");
+            common::ensure_directory(o.out);
+        }
+        common::write_file_atomic(o.out + "/config.json", config_file(scene, config, o).dump(2) + "\n");
+    });
+    if (o.resume && cluster.size() > 1) {
+        std::string state = cluster.root() ? checkpoint_text() + write_log(result.log) : std::string();
+        cluster.broadcast(state);
+        if (!cluster.root()) {
+            const std::size_t split = state.find('\n');
+            const nlohmann::json pj = common::parse_json_text(std::string_view(state).substr(0, split), policy_path);
+            at = restore_checkpoint(common::JsonNode(pj, policy_path), config, trainer);
+            result.resumed_from = at.epoch;
+            std::istringstream log_text(state.substr(split + 1));
+            result.log = parse_log_csv(log_text, log_path);
+        }
+    }
+
+    // rank 0 writes; a failure to write stops every rank
     auto save = [&] {
-        common::write_file_atomic(log_path, write_log(result.log));
-        common::write_file_atomic(policy_path,
-                                  checkpoint_json(trainer.policy(), trainer.adam(), at.epoch, at.wall_s, at.sim_steps,
-                                                  trainer.learner_state()).dump() + "\n");
+        cluster.agree_on_root([&] {
+            common::write_file_atomic(log_path, write_log(result.log));
+            common::write_file_atomic(policy_path, checkpoint_text());
+        });
     };
     if (!o.resume) {
         // row 0: the initial policy
         result.log.push_back(log_row(0, 0, 0, EpochStats{}, trainer.evaluate()));
         save();
-        if (cb.on_epoch) cb.on_epoch(result.log.back(), config.epochs, -1);
+        if (cb.on_epoch && cluster.root()) cb.on_epoch(result.log.back(), config.epochs, -1);
     }
 
     using clock = std::chrono::steady_clock;
@@ -135,14 +164,15 @@ RunResult run_training(const Scene& scene, const TrainConfig& config, const RunO
         }
         const auto t0 = clock::now();
         const EpochStats stats = trainer.run_epoch(at.epoch);
-        at.wall_s += std::chrono::duration<double>(clock::now() - t0).count();
+        // rank 0's clock decides (the time budget, wall_s in the files)
+        at.wall_s = cluster.broadcast(at.wall_s + std::chrono::duration<double>(clock::now() - t0).count());
         at.sim_steps += stats.sim_steps;
         ++at.epoch;
-        if (cb.on_failure)
+        if (cb.on_failure && cluster.root())
             for (const TrajectoryFailure& f : stats.failures) cb.on_failure(at.epoch, f);
         result.log.push_back(log_row(at.epoch, at.wall_s, at.sim_steps, stats, trainer.evaluate()));
         save();
-        if (cb.on_epoch) {
+        if (cb.on_epoch && cluster.root()) {
             // remaining epochs: by count, or by the time budget at this run's training seconds per epoch
             const int done = at.epoch - first;
             const double per_epoch = std::chrono::duration<double>(clock::now() - start).count() / done;

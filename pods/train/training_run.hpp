@@ -1,7 +1,8 @@
 #pragma once
 // A whole training run with its files (docs/training.md): config.json (every effective setting),
 // log.csv and policy.json (the policy plus the training state) rewritten atomically after every
-// epoch, so a run killed at any moment resumes from its last finished epoch.
+// epoch, so a run killed at any moment resumes from its last finished epoch. Under MPI every rank
+// runs it (docs/distributed.md).
 
 #include "pods/task/scene.hpp"
 #include "pods/train/train_config.hpp"
@@ -20,6 +21,9 @@ struct RunOptions {
     bool resume = false;     ///< continue the run in `out` (same settings required)
     int threads = 1;         ///< OpenMP threads (results do not depend on it)
     double time_budget = 0;  ///< stop starting epochs once this many training seconds passed (0: none)
+    /// The processes of the run (one by default): every rank calls run_training with the same
+    /// arguments; rank 0 alone reads and writes files and gets the callbacks.
+    Cluster cluster;
 };
 
 struct RunCallbacks {

@@ -7,8 +7,8 @@
 
 namespace podsim::pods {
 
-Workers::Workers(const sim::Model& model, int threads)
-    : m_model(&model), m_distinct(sim::reuses_factorization(model))
+Workers::Workers(const sim::Model& model, int threads, const Cluster& cluster)
+    : m_model(&model), m_cluster(cluster), m_distinct(sim::reuses_factorization(model))
 {
     if (threads < 1) throw std::invalid_argument("Workers: threads must be >= 1");
     m_sims.resize(std::size_t(threads));
