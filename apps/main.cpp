@@ -50,6 +50,10 @@ int main(int argc, char** argv)
 {
     const podsim::pods::ClusterSession mpi(argc, argv);
     const podsim::pods::Cluster& world = podsim::pods::Cluster::world();
+    if (const std::string problem = podsim::pods::unsupported_launch(); !problem.empty()) {
+        if (podsim::pods::launch_rank() == 0) std::fprintf(stderr, "podsim: error: %s\n", problem.c_str());
+        return 2;
+    }
     if (!world.root()) {
         const std::string_view command = argc > 1 ? argv[1] : "";
         if (command != "train" && command != "compare") return 0;

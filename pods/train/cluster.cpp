@@ -4,6 +4,8 @@
 
 #include "common/input_error.hpp"
 
+#include <chrono>
+#include <algorithm>
 #include <climits>
 #include <cstdlib>
 #include <new>
@@ -18,9 +20,34 @@ namespace {
 
 Cluster g_world;      // set by ClusterSession
 bool g_agreed = false; // the failure being thrown was agreed (main thread only)
+Cluster::Traffic g_traffic;
+
+// adds one exchange's bytes and time to g_traffic
+class Metered {
+public:
+    explicit Metered(const long long& bytes) : m_bytes(bytes), m_start(std::chrono::steady_clock::now()) {}
+    ~Metered()
+    {
+        ++g_traffic.exchanges;
+        g_traffic.bytes += m_bytes;
+        g_traffic.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - m_start).count();
+    }
+
+private:
+    const long long& m_bytes;
+    std::chrono::steady_clock::time_point m_start;
+};
 
 // how a failure travels: its kind and message
 enum FailureKind : int { kNone = 0, kInput = 1, kRuntime = 2, kMemory = 3, kOther = 4 };
+
+// an integer from mpirun's environment (Open MPI, then PMI), -1 when absent
+int launch_variable(const char* ompi, const char* pmi)
+{
+    for (const char* name : {ompi, pmi})
+        if (const char* v = std::getenv(name)) return std::atoi(v);
+    return -1;
+}
 
 #ifdef PODSIM_HAVE_MPI
 void check(int rc, const char* call)
@@ -57,6 +84,8 @@ std::vector<std::string> Cluster::allgather(std::string_view mine) const
     if (mine.size() > std::size_t(INT_MAX))
         throw common::RuntimeFailure("MPI: a rank's message of " + std::to_string(mine.size()) +
                                      " bytes exceeds MPI's 2^31 - 1 (use smaller batches per rank)");
+    long long received = 0;
+    const Metered meter(received);
     int n = int(mine.size());
     std::vector<int> counts(static_cast<std::size_t>(m_size)), offsets(static_cast<std::size_t>(m_size));
     check(MPI_Allgather(&n, 1, MPI_INT, counts.data(), 1, MPI_INT, MPI_COMM_WORLD), "MPI_Allgather");
@@ -68,6 +97,7 @@ std::vector<std::string> Cluster::allgather(std::string_view mine) const
     if (total > INT_MAX)
         throw common::RuntimeFailure("MPI: an exchange of " + std::to_string(total) +
                                      " bytes exceeds MPI's 2^31 - 1 (use smaller batches)");
+    received = total;
     std::string all(std::size_t(total), '\0');
     check(MPI_Allgatherv(mine.data(), n, MPI_BYTE, all.data(), counts.data(), offsets.data(), MPI_BYTE, MPI_COMM_WORLD),
           "MPI_Allgatherv");
@@ -84,6 +114,7 @@ void Cluster::broadcast(std::string& bytes) const
     if (m_size == 1) return;
 #ifdef PODSIM_HAVE_MPI
     long long n = root() ? (long long)bytes.size() : 0;
+    const Metered meter(n);
     check(MPI_Bcast(&n, 1, MPI_LONG_LONG, 0, MPI_COMM_WORLD), "MPI_Bcast");
     if (n > INT_MAX) throw common::RuntimeFailure("MPI: a broadcast of " + std::to_string(n) + " bytes exceeds 2^31 - 1");
     bytes.resize(std::size_t(n));
@@ -94,7 +125,11 @@ void Cluster::broadcast(std::string& bytes) const
 double Cluster::broadcast(double v) const
 {
 #ifdef PODSIM_HAVE_MPI
-    if (m_size > 1) check(MPI_Bcast(&v, 1, MPI_DOUBLE, 0, MPI_COMM_WORLD), "MPI_Bcast");
+    if (m_size > 1) {
+        const long long n = sizeof v;
+        const Metered meter(n);
+        check(MPI_Bcast(&v, 1, MPI_DOUBLE, 0, MPI_COMM_WORLD), "MPI_Bcast");
+    }
 #endif
     return v;
 }
@@ -167,6 +202,8 @@ void Cluster::settle(std::exception_ptr e) const
 
 bool Cluster::failure_agreed() { return g_agreed; }
 
+Cluster::Traffic Cluster::traffic() { return g_traffic; }
+
 void Cluster::abort_job(int code)
 {
 #ifdef PODSIM_HAVE_MPI
@@ -210,5 +247,19 @@ std::string mpi_version()
     return "not built";
 #endif
 }
+
+std::string unsupported_launch()
+{
+#ifdef PODSIM_HAVE_MPI
+    return {};
+#else
+    const int size = launch_variable("OMPI_COMM_WORLD_SIZE", "PMI_SIZE");
+    if (size <= 1) return {};
+    return "mpirun started " + std::to_string(size) +
+           " processes, but this podsim was built without MPI (podsim --version; docs/distributed.md)";
+#endif
+}
+
+int launch_rank() { return std::max(0, launch_variable("OMPI_COMM_WORLD_RANK", "PMI_RANK")); }
 
 } // namespace podsim::pods

@@ -65,6 +65,15 @@ public:
         });
     }
 
+    /// This process's exchanges so far: calls, bytes received and seconds spent in them (waiting
+    /// for slower ranks included), for benchmarks.
+    struct Traffic {
+        long long exchanges = 0;
+        long long bytes = 0;
+        double seconds = 0;
+    };
+    static Traffic traffic();
+
     /// Whether the exception being handled was agreed by every rank (so rank 0 alone reports it);
     /// false for a failure of this rank alone, which must abort the job (abort_job).
     static bool failure_agreed();
@@ -90,7 +99,13 @@ public:
     ClusterSession& operator=(const ClusterSession&) = delete;
 };
 
-/// "Open MPI 4.1.4" (the library podsim was built with) or "not built".
+/// "Open MPI v4.1.4" (the library podsim was built with) or "not built".
 std::string mpi_version();
+
+/// Non-empty when mpirun started several processes but podsim was built without MPI (they would
+/// run as independent copies writing the same files): the message to refuse with.
+std::string unsupported_launch();
+/// The process's rank as mpirun's environment gives it (0 when not started by mpirun).
+int launch_rank();
 
 } // namespace podsim::pods

@@ -4,6 +4,7 @@
 #include "pods/task/random.hpp"
 #include "pods/train/workers.hpp"
 
+#include <algorithm>
 #include <numeric>
 #include <random>
 
@@ -35,14 +36,17 @@ RegressionData concatenate(const std::vector<RegressionData>& parts)
     RegressionData out;
     Eigen::Index total = 0;
     for (const RegressionData& p : parts) total += p.size();
-    if (parts.empty()) return out;
-    const RegressionData& f = parts.front();
+    // the shapes from the first part with samples (a failed trajectory's part is empty)
+    const auto first = std::find_if(parts.begin(), parts.end(), [](const RegressionData& p) { return p.size() > 0; });
+    if (first == parts.end()) return out;
+    const RegressionData& f = *first;
     out.obs.resize(f.obs.rows(), total);
     out.hv.resize(f.hv.rows(), total);
     out.target.resize(f.target.rows(), total);
     out.weight.resize(f.weight.rows(), total);
     Eigen::Index c = 0;
     for (const RegressionData& p : parts) {
+        if (p.size() == 0) continue;
         out.obs.middleCols(c, p.size()) = p.obs;
         out.hv.middleCols(c, p.size()) = p.hv;
         out.target.middleCols(c, p.size()) = p.target;

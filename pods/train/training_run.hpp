@@ -23,7 +23,7 @@ struct RunOptions {
     double time_budget = 0;  ///< stop starting epochs once this many training seconds passed (0: none)
     /// The processes of the run (one by default): every rank calls run_training with the same
     /// arguments; rank 0 alone reads and writes files and gets the callbacks.
-    Cluster cluster;
+    Cluster cluster{};
 };
 
 struct RunCallbacks {

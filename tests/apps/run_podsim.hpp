@@ -21,11 +21,12 @@ struct CliResult {
 /// A path in single quotes, for the shell command line of run_podsim.
 inline std::string quoted(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
 
-/// Runs `podsim <args>` (args are passed to the shell as written; quote paths yourself).
-inline CliResult run_podsim(const std::string& args)
+/// Runs `podsim <args>` (args are passed to the shell as written; quote paths yourself), started
+/// by `launcher` when given (e.g. "mpiexec -np 2").
+inline CliResult run_podsim(const std::string& args, const std::string& launcher = "")
 {
     const auto dir = scratch_dir("cli");
-    const std::string cmd = std::string("'") + PODSIM_EXE + "' " + args + " >'" + (dir / "out").string() +
+    const std::string cmd = launcher + " '" + PODSIM_EXE + "' " + args + " >'" + (dir / "out").string() +
                             "' 2>'" + (dir / "err").string() + "' </dev/null";
     const int status = std::system(cmd.c_str());
     CliResult r;

@@ -68,3 +68,18 @@ TEST_CASE("regression: Adam on the regression loss lowers it, both heads")
         CHECK(after < 0.2 * before);
     }
 }
+
+TEST_CASE("regression: concatenate keeps every sample in order when the first trajectory has none (it failed)")
+{
+    pods::RegressionData a, b;
+    b.obs = Eigen::MatrixXd::Random(3, 2);
+    b.hv = Eigen::MatrixXd::Random(1, 2);
+    b.target = Eigen::MatrixXd::Random(2, 2);
+    b.weight = Eigen::MatrixXd::Ones(2, 2);
+    const pods::RegressionData all = pods::concatenate({a, b, a, b});
+    REQUIRE(all.size() == 4);
+    CHECK(all.obs.leftCols(2) == b.obs);
+    CHECK(all.obs.rightCols(2) == b.obs);
+    CHECK(all.target.rightCols(2) == b.target);
+    CHECK(pods::concatenate({a, a}).size() == 0);
+}
