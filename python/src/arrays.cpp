@@ -27,7 +27,10 @@ std::string point(const double* row, int d)
     return s + ")";
 }
 
-Array shaped(const py::handle& obj, const std::string& name, const std::vector<py::ssize_t>& shape)
+} // namespace
+
+Array shaped_array(const py::handle& obj, const std::string& name, const std::vector<py::ssize_t>& shape,
+                   const std::string& hint)
 {
     Array a = to_array(obj, name);
     bool ok = a.ndim() == py::ssize_t(shape.size());
@@ -36,13 +39,11 @@ Array shaped(const py::handle& obj, const std::string& name, const std::vector<p
         std::string want = "(";
         for (std::size_t k = 0; k < shape.size(); ++k) want += (k ? ", " : "") + std::to_string(shape[k]);
         throw common::InputError(name + ": got shape " + shape_string(a) + ", must be " + want + (shape.size() == 1 ? ",)" : ")") +
-                                 " (nodes x dim, in scene-file order)");
+                                 (hint.empty() ? "" : " (" + hint + ")"));
     }
     require_finite(a, name);
     return a;
 }
-
-} // namespace
 
 std::string shape_string(const py::array& a)
 {
@@ -148,8 +149,9 @@ sim::State initial_from_py(const SceneData& s, const py::handle& initial)
     for (const char* key : {"positions", "velocities"})
         if (!dict.contains(key)) throw common::InputError(std::string("initial: missing key \"") + key + "\"");
     const std::vector<py::ssize_t> shape{m.n_nodes(), m.dim};
-    const Array pos = shaped(dict["positions"], "initial.positions", shape);
-    const Array vel = shaped(dict["velocities"], "initial.velocities", shape);
+    const char* hint = "nodes x dim, in scene-file order";
+    const Array pos = shaped_array(dict["positions"], "initial.positions", shape, hint);
+    const Array vel = shaped_array(dict["velocities"], "initial.velocities", shape, hint);
     return initial_from_rows(s, pos.data(), vel.data(), "initial");
 }
 

@@ -24,6 +24,11 @@ std::string shape_string(const py::array& a);
 /// `obj` as a C-contiguous float64 array; InputError "<name>: ..." when it is not numeric.
 Array to_array(const py::handle& obj, const std::string& name);
 
+/// `obj` as an array of exactly `shape` with finite entries; InputError "<name>: got shape (..),
+/// must be (..) (<hint>)" otherwise.
+Array shaped_array(const py::handle& obj, const std::string& name, const std::vector<py::ssize_t>& shape,
+                   const std::string& hint = "");
+
 /// Throws InputError "<name>[i, j] = nan: must be finite" at the first non-finite entry.
 void require_finite(const Array& a, const std::string& name);
 

@@ -14,21 +14,6 @@ namespace podsim::python {
 
 namespace {
 
-// `obj` as a float64 array of exactly `shape` with finite entries
-Array exact(const py::handle& obj, const std::string& name, const std::vector<py::ssize_t>& shape)
-{
-    Array a = to_array(obj, name);
-    bool ok = a.ndim() == py::ssize_t(shape.size());
-    for (std::size_t k = 0; ok && k < shape.size(); ++k) ok = a.shape(py::ssize_t(k)) == shape[k];
-    if (!ok) {
-        std::string want = "(";
-        for (std::size_t k = 0; k < shape.size(); ++k) want += (k ? ", " : "") + std::to_string(shape[k]);
-        throw common::InputError(name + ": got shape " + shape_string(a) + ", must be " + want + (shape.size() == 1 ? ",)" : ")"));
-    }
-    require_finite(a, name);
-    return a;
-}
-
 // initial states of a batch: the nominal state for None, else rows of (B, n_nodes, dim) arrays
 std::vector<sim::State> initial_states(const SceneData& s, int batch, const py::object& positions, const py::object& velocities)
 {
@@ -37,7 +22,7 @@ std::vector<sim::State> initial_states(const SceneData& s, int batch, const py::
         throw common::InputError("initial: give both positions and velocities, or neither");
     if (positions.is_none()) return std::vector<sim::State>(std::size_t(batch), sim::nominal_state(m));
     const std::vector<py::ssize_t> shape{batch, m.n_nodes(), m.dim};
-    const Array pos = exact(positions, "initial.positions", shape), vel = exact(velocities, "initial.velocities", shape);
+    const Array pos = shaped_array(positions, "initial.positions", shape), vel = shaped_array(velocities, "initial.velocities", shape);
     std::vector<sim::State> z;
     const std::ptrdiff_t block = std::ptrdiff_t(m.n_nodes()) * m.dim;
     for (int b = 0; b < batch; ++b)
@@ -121,9 +106,9 @@ void bind_batch(py::module_& m)
            const py::object& bar_rewards, int threads) {
             const sim::Model& mo = tape.scene->model();
             const py::ssize_t batch = py::ssize_t(tape.states.size()), n = tape.steps;
-            const Array bp = exact(bar_positions, "grad positions", {batch, n + 1, mo.n_nodes(), mo.dim});
-            const Array bv = exact(bar_velocities, "grad velocities", {batch, n + 1, mo.n_nodes(), mo.dim});
-            const Array br = exact(bar_rewards, "grad rewards", {batch, n + 1});
+            const Array bp = shaped_array(bar_positions, "grad positions", {batch, n + 1, mo.n_nodes(), mo.dim});
+            const Array bv = shaped_array(bar_velocities, "grad velocities", {batch, n + 1, mo.n_nodes(), mo.dim});
+            const Array br = shaped_array(bar_rewards, "grad rewards", {batch, n + 1});
             Array bar_a({batch, n, py::ssize_t(mo.n_p())});
             {
                 py::gil_scoped_release release;
@@ -151,8 +136,8 @@ void bind_batch(py::module_& m)
             const sim::Model& mo = scene->model();
             const Array z0 = to_array(z_in, "state");
             const int batch = batch_of(z0, "state");
-            const Array z = exact(z_in, "state", {batch, flat_state_size(mo)});
-            const Array a = exact(a_in, "actions", {batch, mo.n_p()});
+            const Array z = shaped_array(z_in, "state", {batch, flat_state_size(mo)});
+            const Array a = shaped_array(a_in, "actions", {batch, mo.n_p()});
             Array next({py::ssize_t(batch), py::ssize_t(flat_state_size(mo))});
             {
                 py::gil_scoped_release release;
@@ -170,10 +155,10 @@ void bind_batch(py::module_& m)
             const sim::Model& mo = scene->model();
             const Array z0 = to_array(z_in, "state");
             const int batch = batch_of(z0, "state"), nz = flat_state_size(mo);
-            const Array z = exact(z_in, "state", {batch, nz});
-            const Array a = exact(a_in, "actions", {batch, mo.n_p()});
-            const Array next = exact(next_in, "next state", {batch, nz});
-            const Array bar = exact(bar_in, "grad next state", {batch, nz});
+            const Array z = shaped_array(z_in, "state", {batch, nz});
+            const Array a = shaped_array(a_in, "actions", {batch, mo.n_p()});
+            const Array next = shaped_array(next_in, "next state", {batch, nz});
+            const Array bar = shaped_array(bar_in, "grad next state", {batch, nz});
             Array bar_z({py::ssize_t(batch), py::ssize_t(nz)}), bar_a({py::ssize_t(batch), py::ssize_t(mo.n_p())});
             {
                 py::gil_scoped_release release;

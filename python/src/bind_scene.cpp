@@ -153,13 +153,8 @@ Array observe(const SceneData& s, const py::object& positions, const py::object&
 {
     const sim::Model& m = s.model();
     const std::vector<py::ssize_t> shape{m.n_nodes(), m.dim};
-    Array pos = to_array(positions, "positions"), vel = to_array(velocities, "velocities");
-    for (auto [a, name] : {std::pair{&pos, "positions"}, std::pair{&vel, "velocities"}}) {
-        if (a->ndim() != 2 || a->shape(0) != shape[0] || a->shape(1) != shape[1])
-            throw common::InputError(std::string(name) + ": got shape " + shape_string(*a) + ", must be (" +
-                                     std::to_string(shape[0]) + ", " + std::to_string(shape[1]) + ") (nodes x dim, in scene-file order)");
-        require_finite(*a, name);
-    }
+    const char* hint = "nodes x dim, in scene-file order";
+    const Array pos = shaped_array(positions, "positions", shape, hint), vel = shaped_array(velocities, "velocities", shape, hint);
     // free nodes and handle positions make the state; velocities of handles do not enter
     sim::State z = sim::nominal_state(m);
     for (int k = 0; k < m.n_nodes(); ++k) {
