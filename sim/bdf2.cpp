@@ -42,47 +42,25 @@ std::string StepStatus::message(int step) const
     return s.str();
 }
 
-BdfCoefficients bdf_coefficients(int t)
-{
-    if (t == 0) return {1.0, 0.0, 1.0, 0.0, 1.0};                              // BDF1
-    return {4.0 / 3.0, -1.0 / 3.0, 8.0 / 9.0, -2.0 / 9.0, 4.0 / 9.0};           // BDF2
-}
-
 Simulator::Simulator(const Model& model)
-    : m_model(&model), m_assembler(model, m_hessian, use_sparse(model))
+    : m_model(&model), m_energy(model, m_hessian, use_sparse(model))
 {
     const int nx = model.n_x();
-    const int nq = model.n_nodes() * model.dim;
     m_solver.analyze(m_hessian);
     m_q = model.nominal_positions();
     m_q_trial = m_q;
-    m_grad_q.setZero(nq);
-    for (Eigen::VectorXd* b : {&m_xhat, &m_g, &m_g_trial, &m_dir, &m_dx}) b->setZero(nx);
-}
-
-double Simulator::objective(const Eigen::VectorXd& q, Eigen::VectorXd& g)
-{
-    const Model& m = *m_model;
-    const int nx = m.n_x();
-    const double u = potential_energy_gradient(m, q, m_grad_q);
-    m_dx = q.head(nx) - m_xhat;
-    g = m.mass.cwiseProduct(m_dx) + m_gamma * m_grad_q.head(nx);
-    return 0.5 * m_dx.dot(m.mass.cwiseProduct(m_dx)) + m_gamma * u;
+    for (Eigen::VectorXd* b : {&m_g, &m_g_trial, &m_dir}) b->setZero(nx);
 }
 
 double Simulator::step_objective(const State& z, const Eigen::VectorXd& a, const Eigen::VectorXd& x)
 {
     const Model& m = *m_model;
-    const BdfCoefficients c = bdf_coefficients(z.t);
-    const double h = m.dt;
-    m_gamma = c.c_gamma * h * h;
-    m_xhat = c.c_x * z.x + c.c_v * h * z.v;
-    if (z.t > 0) m_xhat += c.c_xp * z.x_prev + c.c_vp * h * z.v_prev;
+    m_energy.begin(z, m_ctx);
     Eigen::VectorXd q = m_q;
     q.head(m.n_x()) = x;
-    q.segment(m.n_x(), m.n_p()) = z.p + h * a;
+    q.segment(m.n_x(), m.n_p()) = z.p + m.dt * a;
     Eigen::VectorXd g(m.n_x());
-    return objective(q, g);
+    return m_energy.value_gradient(q, m_ctx, g);
 }
 
 StepStatus Simulator::step(const State& z, const Eigen::VectorXd& a, State& z_next)
@@ -94,24 +72,22 @@ StepStatus Simulator::step(const State& z, const Eigen::VectorXd& a, State& z_ne
     const double h = m.dt;
     assert(a.size() == np && z.x.size() == nx && z.p.size() == np);
 
-    // predictor xhat and weight gamma (BDF1 on the first step)
-    const BdfCoefficients c = bdf_coefficients(z.t);
-    m_gamma = c.c_gamma * h * h;
-    m_xhat = c.c_x * z.x + c.c_v * h * z.v;
-    if (z.t > 0) m_xhat += c.c_xp * z.x_prev + c.c_vp * h * z.v_prev;
+    // predictor xhat, weight gamma (BDF1 on the first step) and start positions
+    m_energy.begin(z, m_ctx);
+    const double gamma = m_ctx.gamma;
 
     // handles move explicitly; warm start from xhat
-    m_q.head(nx) = m_xhat;
+    m_q.head(nx) = m_ctx.xhat;
     m_q.segment(nx, np) = z.p + h * a;
     m_q_trial.segment(nx, np) = m_q.segment(nx, np);
 
     // a factorisation is reused only within one rollout (results must not depend on what the
     // workspace simulated before) and for the same gamma (BDF1 and BDF2 steps differ)
-    if (z.t == 0 || m_factor_gamma != m_gamma) m_factor_valid = false;
+    if (z.t == 0 || m_factor_gamma != gamma) m_factor_valid = false;
 
     StepStatus status;
     status.tolerance = m.solver.tolerance * m.mass.maxCoeff() * m.length_scale;
-    double e = objective(m_q, m_g);
+    double e = m_energy.value_gradient(m_q, m_ctx, m_g);
     for (;;) {
         status.residual = m_g.lpNorm<Eigen::Infinity>();
         if (!std::isfinite(status.residual)) {
@@ -134,7 +110,7 @@ StepStatus Simulator::step(const State& z, const Eigen::VectorXd& a, State& z_ne
         if (fresh) {
             if (!factorize_newton_matrix(status)) break;
             m_factor_valid = reuses_factorization(m);
-            m_factor_gamma = m_gamma;
+            m_factor_gamma = gamma;
         }
         m_dir = -m_g;
         m_solver.solve_in_place(m_dir);
@@ -147,7 +123,7 @@ StepStatus Simulator::step(const State& z, const Eigen::VectorXd& a, State& z_ne
         bool accepted = false;
         for (int k = 0; k <= kMaxHalvings && !accepted; ++k, alpha *= 0.5) {
             m_q_trial.head(nx) = m_q.head(nx) + alpha * m_dir;
-            const double e_trial = objective(m_q_trial, m_g_trial);
+            const double e_trial = m_energy.value_gradient(m_q_trial, m_ctx, m_g_trial);
             if (!std::isfinite(e_trial)) continue;
             const bool decrease = e_trial <= e + kArmijo * alpha * slope;
             const bool roundoff_step = e_trial <= e + roundoff &&
@@ -188,17 +164,12 @@ bool Simulator::factorize_newton_matrix(StepStatus& status)
     // H = M + gamma d2U/dx2, exact when it is positive definite (quadratic convergence),
     // otherwise PSD-projected, which always is, so d is a descent direction (the measured
     // alternatives are in docs/simulation.md)
-    const Model& m = *m_model;
     ++status.factorizations;
-    m_hessian.set_zero();
-    m_hessian.add_diagonal(m.mass);
-    m_assembler.add(m, m_q, m_gamma, false, m_hessian);
+    m_energy.assemble_hessian(m_q, m_ctx, false, m_hessian);
     if (m_solver.factorize(m_hessian)) return true;
     ++status.factorizations;
     ++status.projected;
-    m_hessian.set_zero();
-    m_hessian.add_diagonal(m.mass);
-    m_assembler.add(m, m_q, m_gamma, true, m_hessian);
+    m_energy.assemble_hessian(m_q, m_ctx, true, m_hessian);
     if (m_solver.factorize(m_hessian)) return true;
     status.failure = "projected Newton matrix not positive definite";
     return false;
@@ -213,14 +184,11 @@ bool Simulator::factorize_exact_hessian(const State& z_next)
         m_exact_solver.analyze(m_exact_hessian);
         m_exact_analyzed = true;
     }
-    const double h = m.dt;
-    m_gamma_exact = bdf_coefficients(z_next.t - 1).c_gamma * h * h;
+    m_energy.begin_from_result(z_next, m_ctx_exact);
     if (m_q_exact.size() != m_q.size()) m_q_exact = m_q;
     m_q_exact.head(m.n_x()) = z_next.x;
     m_q_exact.segment(m.n_x(), m.n_p()) = z_next.p;
-    m_exact_hessian.set_zero();
-    m_exact_hessian.add_diagonal(m.mass);
-    m_assembler.add(m, m_q_exact, m_gamma_exact, false, m_exact_hessian);
+    m_energy.assemble_hessian(m_q_exact, m_ctx_exact, false, m_exact_hessian);
     return m_exact_solver.factorize(m_exact_hessian);
 }
 

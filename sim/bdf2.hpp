@@ -7,6 +7,7 @@
 #include "sim/model.hpp"
 #include "sim/potential.hpp"
 #include "sim/state.hpp"
+#include "sim/step_energy.hpp"
 
 #include <string>
 
@@ -26,13 +27,6 @@ struct StepStatus {
     std::string message(int step) const;
 };
 
-/// BDF coefficients of the step leaving a state with `t` steps taken:
-/// xhat = c_x x_t + c_xp x_{t-1} + c_v h v_t + c_vp h v_{t-1}, gamma = c_gamma h^2.
-struct BdfCoefficients {
-    double c_x, c_xp, c_v, c_vp, c_gamma;
-};
-BdfCoefficients bdf_coefficients(int t);
-
 /// Below this many free DOFs a factorisation costs about as much as a solve: never reused.
 inline constexpr int kReuseMinDofs = 16;
 /// True when a Simulator of this model keeps Newton factorisations across the iterations and
@@ -51,47 +45,50 @@ public:
 
     /// One step: z_next from z with handle velocities a (length n_p, applied as given:
     /// p_{t+1} = p_t + h a). BDF1 when z.t == 0, BDF2 after:
-    ///   x_{t+1} = argmin 1/2 (x - xhat)^T M (x - xhat) + gamma U(x, p_{t+1}).
+    ///   x_{t+1} = argmin 1/2 (x - xhat)^T M (x - xhat) + gamma U(x, p_{t+1}, x_t)
+    /// (the StepEnergy; U includes friction, which depends on the start positions x_t).
     /// z_next must be a different object than z. On failure z_next holds the last iterate.
     StepStatus step(const State& z, const Eigen::VectorXd& a, State& z_next);
 
     /// Assembles and factorises the EXACT (unprojected) Hessian H = M + gamma d2U/dx2 of the
-    /// step that produced z_next (z_next.t >= 1), for sensitivities. False if H is not positive
-    /// definite. Solve with solve_exact().
+    /// step that produced z_next (z_next.t >= 1; its start positions are z_next.x_prev), for
+    /// sensitivities. False if H is not positive definite. Solve with solve_exact(); the mixed
+    /// derivatives of the same step come from energy() at exact_hessian_positions() and
+    /// exact_context().
     bool factorize_exact_hessian(const State& z_next);
     /// Solves H X = B in place with the factorisation of factorize_exact_hessian().
     void solve_exact(Eigen::Ref<Eigen::MatrixXd> b);
     /// The exact Hessian assembled by the last factorize_exact_hessian().
     const BlockMatrix& exact_hessian() const { return m_exact_hessian; }
-    /// Stacked positions q = [x_{t+1}, p_{t+1}, fixed] and gamma of the last
-    /// factorize_exact_hessian() (for U_xp products).
+    /// Stacked positions q = [x_{t+1}, p_{t+1}, fixed] and the step context (coefficients,
+    /// gamma, start positions) of the last factorize_exact_hessian().
     const Eigen::VectorXd& exact_hessian_positions() const { return m_q_exact; }
-    double exact_hessian_gamma() const { return m_gamma_exact; }
+    const StepContext& exact_context() const { return m_ctx_exact; }
+    /// The step objective and its derivatives (shared by Newton and the sensitivities).
+    const StepEnergy& energy() const { return m_energy; }
 
     /// E(x) of the step leaving z (for tests): 1/2 (x - xhat)^T M (x - xhat) + gamma U.
+    /// Changes only the Newton buffers (call between steps, not inside one).
     double step_objective(const State& z, const Eigen::VectorXd& a, const Eigen::VectorXd& x);
 
 private:
     // assembles and factorises the Newton matrix at m_q (exact, else projected)
     bool factorize_newton_matrix(StepStatus& status);
-    // E and its gradient over the free DOFs at m_q (x in its head); g has length n_x
-    double objective(const Eigen::VectorXd& q, Eigen::VectorXd& g);
-
     const Model* m_model;
     BlockMatrix m_hessian;
-    FreeHessianAssembler m_assembler;
+    StepEnergy m_energy;
     LinearSolver m_solver;
     BlockMatrix m_exact_hessian;
     LinearSolver m_exact_solver;
     bool m_exact_analyzed = false;
     Eigen::VectorXd m_q_exact;
-    double m_gamma_exact = 0;
+    StepContext m_ctx_exact;
     bool m_factor_valid = false;  // m_solver holds a usable factorisation
     double m_factor_gamma = 0;    // gamma it was built with
 
     // per-step data and buffers
-    double m_gamma = 0;
-    Eigen::VectorXd m_xhat, m_q, m_q_trial, m_grad_q, m_g, m_g_trial, m_dir, m_dx;
+    StepContext m_ctx;
+    Eigen::VectorXd m_q, m_q_trial, m_g, m_g_trial, m_dir;
 };
 
 } // namespace podsim::sim

@@ -28,6 +28,9 @@ public:
     /// Slot of block (r, c); the block must be in the pattern. For set-up code, not hot loops.
     Slot slot(int r, int c) const;
 
+    /// Slot of the diagonal block of a node (precomputed, cheap in hot loops).
+    const Slot& diagonal_slot(int node) const { return m_diagonal_slots[std::size_t(node)]; }
+
     int rows() const { return m_n; }
     int dim() const { return m_dim; }
     bool is_sparse() const { return m_sparse; }

@@ -74,6 +74,7 @@ Model ModelBuilder::build() const
     m.dt = m_dt;
     m.gravity = m_gravity;
     m.solver = solver;
+    m.contacts = contacts;
 
     // internal order: free, handles, fixed (stable)
     std::vector<int> internal(m_nodes.size());

@@ -33,6 +33,17 @@ struct Spring {
     SpringKind kind = SpringKind::kBilateral;
 };
 
+/// A plane obstacle acting on every free node: penalty contact with a smoothed onset and
+/// smoothed Coulomb friction (sim/contact.hpp, docs/simulation.md).
+struct ContactPlane {
+    Eigen::Vector3d point = Eigen::Vector3d::Zero();  ///< a point of the plane, m (z = 0 in 2D)
+    Eigen::Vector3d normal = Eigen::Vector3d::Zero(); ///< unit normal pointing to the free side (z = 0 in 2D)
+    double stiffness = 0;             ///< penalty stiffness k, N/m
+    double friction = 0;              ///< Coulomb coefficient mu >= 0
+    double smoothing = 1e-3;          ///< m: the normal force fades in over this distance above the plane
+    double friction_smoothing = 1e-3; ///< m/s: sliding speeds below it get a proportionally smaller friction force
+};
+
 struct SolverSettings {
     /// Newton stops when |g|_inf <= tolerance * max_mass * length_scale (see docs/simulation.md).
     double tolerance = 1e-9;
@@ -58,6 +69,7 @@ struct Model {
     std::vector<Node> nodes;
     std::vector<int> file_order;    ///< internal index of the k-th node of the scene file
     std::vector<Spring> springs;
+    std::vector<ContactPlane> contacts; ///< obstacles acting on every free node
     int n_free = 0;
     int n_handles = 0;
     int n_fixed = 0;
@@ -97,6 +109,7 @@ public:
     int dim() const { return m_dim; }
 
     SolverSettings solver;
+    std::vector<ContactPlane> contacts; ///< unit normals (parsing normalises them)
 
     Model build() const;
 

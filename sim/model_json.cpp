@@ -6,9 +6,14 @@
 
 #include <Eigen/Geometry>
 
+#include <cmath>
+
 namespace podsim::sim {
 
 namespace {
+
+// more planes than any scene needs: each one is a loop over every free node
+constexpr std::int64_t kMaxContactObstacles = 1000;
 
 // names end up in CSV files: no separators, quotes or control characters
 std::string node_name(const common::JsonNode& n)
@@ -174,6 +179,30 @@ void parse_cloths(const common::JsonNode& cloths, ModelBuilder& b)
     }
 }
 
+// contact[i]: {"kind": "plane", "point", "normal", "stiffness", "friction"} plus the smoothing keys
+void parse_contact(const common::JsonNode& list, ModelBuilder& b)
+{
+    if (!list.is_array()) list.fail_value("must be an array of obstacles");
+    check_count(list, std::int64_t(list.size()), kMaxContactObstacles, "contact obstacles");
+    const int d = b.dim();
+    for (std::size_t k = 0; k < list.size(); ++k) {
+        const common::JsonNode c = list[k];
+        c.allow_keys({"kind", "point", "normal", "stiffness", "friction", "smoothing", "friction_smoothing"});
+        c["kind"].choice({"plane"});
+        ContactPlane plane;
+        plane.point.head(d) = c["point"].vector(d);
+        const Eigen::VectorXd normal = c["normal"].vector(d);
+        const double length = normal.norm();
+        if (!(length > 0) || !std::isfinite(length)) c["normal"].fail_value("must be a non-zero vector of finite length");
+        plane.normal.head(d) = normal / length;
+        plane.stiffness = c["stiffness"].positive();
+        plane.friction = c["friction"].non_negative();
+        if (c.has("smoothing")) plane.smoothing = c["smoothing"].positive();
+        if (c.has("friction_smoothing")) plane.friction_smoothing = c["friction_smoothing"].positive();
+        b.contacts.push_back(plane);
+    }
+}
+
 void parse_solver(const common::JsonNode& s, SolverSettings& settings)
 {
     s.allow_keys({"tolerance", "max_iterations", "linear_solver", "reuse_factorization"});
@@ -204,6 +233,7 @@ Model parse_model(const common::JsonNode& root)
     if (root.has("ropes")) parse_ropes(root["ropes"], b);
     if (root.has("cloths")) parse_cloths(root["cloths"], b);
     if (root.has("springs")) parse_springs(root["springs"], b);
+    if (root.has("contact")) parse_contact(root["contact"], b);
     check_count(root, b.n_springs(), common::kMaxSprings, "springs");
     if (root.has("solver")) parse_solver(root["solver"], b.solver);
 

@@ -1,6 +1,6 @@
 #pragma once
 // Reading the physical part of a scene file (dim, dt, gravity, nodes, springs, ropes, cloths,
-// solver) into a Model, with every value validated (docs/scene-format.md lists the keys).
+// contact, solver) into a Model, with every value validated (docs/scene-format.md lists the keys).
 
 #include "common/json_node.hpp"
 #include "sim/model.hpp"

@@ -29,11 +29,10 @@ Mat<D> element_hessian(const Spring& s, const Vec<D>& xi, const Vec<D>& xj, bool
                : cable_energy_hessian<D>(xi, xj, s.stiffness, s.rest_length);
 }
 
-template <int D> double energy(const Model& m, const Eigen::VectorXd& q, Eigen::VectorXd* gradient)
+// u += U(q), gradient += dU/dq
+template <int D> void accumulate_energy(const Model& m, const Eigen::VectorXd& q, double& u, Eigen::VectorXd* gradient)
 {
     const Vec<D> g = m.gravity.head<D>();
-    double u = 0;
-    if (gradient) gradient->setZero(q.size());
     // gravity acts on free nodes (handles and fixed nodes are kinematic)
     for (int i = 0; i < m.n_free; ++i) {
         const double mass = m.nodes[std::size_t(i)].mass;
@@ -50,6 +49,13 @@ template <int D> double energy(const Model& m, const Eigen::VectorXd& q, Eigen::
             gradient->segment<D>(s.j * D) -= gi;
         }
     }
+}
+
+template <int D> double energy(const Model& m, const Eigen::VectorXd& q, Eigen::VectorXd* gradient)
+{
+    double u = 0;
+    if (gradient) gradient->setZero(q.size());
+    accumulate_energy<D>(m, q, u, gradient);
     return u;
 }
 
@@ -116,24 +122,6 @@ void free_handle_product(const Model& m, const Eigen::VectorXd& q, double scale,
 
 } // namespace
 
-void add_free_handle_product(const Model& model, const Eigen::VectorXd& q, double scale,
-                             const Eigen::Ref<const Eigen::MatrixXd>& in, Eigen::Ref<Eigen::MatrixXd> out)
-{
-    if (model.dim == 2)
-        free_handle_product<2>(model, q, scale, in, out, false);
-    else
-        free_handle_product<3>(model, q, scale, in, out, false);
-}
-
-void add_handle_free_product(const Model& model, const Eigen::VectorXd& q, double scale,
-                             const Eigen::Ref<const Eigen::MatrixXd>& in, Eigen::Ref<Eigen::MatrixXd> out)
-{
-    if (model.dim == 2)
-        free_handle_product<2>(model, q, scale, in, out, true);
-    else
-        free_handle_product<3>(model, q, scale, in, out, true);
-}
-
 double potential_energy(const Model& model, const Eigen::VectorXd& q)
 {
     return model.dim == 2 ? energy<2>(model, q, nullptr) : energy<3>(model, q, nullptr);
@@ -182,6 +170,46 @@ void FreeHessianAssembler::add(const Model& model, const Eigen::VectorXd& q, dou
         add_free_hessian<2>(model, q, scale, project, m_elements, matrix);
     else
         add_free_hessian<3>(model, q, scale, project, m_elements, matrix);
+}
+
+SpringsAndGravityTerm::SpringsAndGravityTerm(const Model& model, BlockMatrix& matrix, bool sparse)
+    : m_model(&model), m_assembler(model, matrix, sparse)
+{
+}
+
+void SpringsAndGravityTerm::add_energy(const Eigen::VectorXd& q, const Eigen::VectorXd&, double& energy,
+                                       Eigen::VectorXd* gradient) const
+{
+    if (m_model->dim == 2)
+        accumulate_energy<2>(*m_model, q, energy, gradient);
+    else
+        accumulate_energy<3>(*m_model, q, energy, gradient);
+}
+
+void SpringsAndGravityTerm::add_hessian(const Eigen::VectorXd& q, const Eigen::VectorXd&, double scale,
+                                        bool project, BlockMatrix& matrix) const
+{
+    m_assembler.add(*m_model, q, scale, project, matrix);
+}
+
+void SpringsAndGravityTerm::add_handle_product(const Eigen::VectorXd& q, const Eigen::VectorXd&, double scale,
+                                               const Eigen::Ref<const Eigen::MatrixXd>& in,
+                                               Eigen::Ref<Eigen::MatrixXd> out) const
+{
+    if (m_model->dim == 2)
+        free_handle_product<2>(*m_model, q, scale, in, out, false);
+    else
+        free_handle_product<3>(*m_model, q, scale, in, out, false);
+}
+
+void SpringsAndGravityTerm::add_handle_product_transpose(const Eigen::VectorXd& q, const Eigen::VectorXd&,
+                                                         double scale, const Eigen::Ref<const Eigen::MatrixXd>& in,
+                                                         Eigen::Ref<Eigen::MatrixXd> out) const
+{
+    if (m_model->dim == 2)
+        free_handle_product<2>(*m_model, q, scale, in, out, true);
+    else
+        free_handle_product<3>(*m_model, q, scale, in, out, true);
 }
 
 } // namespace podsim::sim

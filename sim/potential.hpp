@@ -1,9 +1,11 @@
 #pragma once
-// The total potential energy U(q) of a model (springs, cables, gravity) over the stacked
-// positions q = [x (free), p (handles), fixed] (length n_nodes*dim), with gradient and Hessian,
-// and a fast assembler of the free-free Hessian block d2U/dx2 into a BlockMatrix.
+// The elastic and gravitational potential U(q) of a model (springs, cables, gravity) over the
+// stacked positions q = [x (free), p (handles), fixed] (length n_nodes*dim), with gradient and
+// Hessian, a fast assembler of the free-free Hessian block d2U/dx2 into a BlockMatrix, and the
+// same energy as a step's EnergyTerm (with its free-handle products). Contact is in contact.hpp.
 
 #include "sim/block_matrix.hpp"
+#include "sim/energy_term.hpp"
 #include "sim/model.hpp"
 
 #include <Eigen/SparseCore>
@@ -25,15 +27,6 @@ double potential_energy_gradient(const Model& model, const Eigen::VectorXd& q,
 Eigen::SparseMatrix<double> potential_energy_hessian(const Model& model, const Eigen::VectorXd& q,
                                                      bool project);
 
-/// out += scale * U_xp * in, with U_xp = d2U/dx dp the exact free-handle block of the Hessian at
-/// q (n_x x n_p); `in` is n_p x k, `out` n_x x k.
-void add_free_handle_product(const Model& model, const Eigen::VectorXd& q, double scale,
-                             const Eigen::Ref<const Eigen::MatrixXd>& in, Eigen::Ref<Eigen::MatrixXd> out);
-
-/// out += scale * U_px * in with U_px = U_xp^T; `in` is n_x x k, `out` n_p x k.
-void add_handle_free_product(const Model& model, const Eigen::VectorXd& q, double scale,
-                             const Eigen::Ref<const Eigen::MatrixXd>& in, Eigen::Ref<Eigen::MatrixXd> out);
-
 /// Adds `scale * d2U/dx2` (free-free block only) into a BlockMatrix whose pattern it sets up.
 class FreeHessianAssembler {
 public:
@@ -53,6 +46,30 @@ private:
         std::array<BlockMatrix::Slot, 4> slots{}; ///< (i,i), (i,j), (j,i), (j,j)
     };
     std::vector<Element> m_elements;
+};
+
+/// Springs, cables and gravity as a term of the step's potential: U(x, p) above (independent of
+/// the start-of-step positions y), its free-free Hessian through a FreeHessianAssembler and its
+/// exact free-handle block U_xp (per free-handle spring, -B of the spring's Hessian block B).
+class SpringsAndGravityTerm final : public EnergyTerm {
+public:
+    /// Sets up `matrix`'s pattern (see FreeHessianAssembler).
+    SpringsAndGravityTerm(const Model& model, BlockMatrix& matrix, bool sparse);
+
+    void add_energy(const Eigen::VectorXd& q, const Eigen::VectorXd& y, double& energy,
+                    Eigen::VectorXd* gradient) const override;
+    void add_hessian(const Eigen::VectorXd& q, const Eigen::VectorXd& y, double scale, bool project,
+                     BlockMatrix& matrix) const override;
+    void add_handle_product(const Eigen::VectorXd& q, const Eigen::VectorXd& y, double scale,
+                            const Eigen::Ref<const Eigen::MatrixXd>& in,
+                            Eigen::Ref<Eigen::MatrixXd> out) const override;
+    void add_handle_product_transpose(const Eigen::VectorXd& q, const Eigen::VectorXd& y, double scale,
+                                      const Eigen::Ref<const Eigen::MatrixXd>& in,
+                                      Eigen::Ref<Eigen::MatrixXd> out) const override;
+
+private:
+    const Model* m_model;
+    FreeHessianAssembler m_assembler;
 };
 
 } // namespace podsim::sim

@@ -1,7 +1,7 @@
 // Tangent and adjoint recursions of BDF2 rollouts (see sensitivity.hpp).
 #include "sim/sensitivity.hpp"
 
-#include "sim/potential.hpp"
+#include "sim/step_energy.hpp"
 
 #include <cassert>
 #include <stdexcept>
@@ -71,6 +71,12 @@ void factorize_or_throw(Simulator& sim, const State& z_next)
     if (!sim.factorize_exact_hessian(z_next)) throw SensitivityError(z_next.t - 1);
 }
 
+// views of a tangent's parts for StepEnergy
+StateTangentView view(const StateTangent& dz)
+{
+    return {dz.x, dz.v, dz.x_prev, dz.v_prev};
+}
+
 } // namespace
 
 void step_tangent(Simulator& sim, const State& z, const State& z_next, const StateTangent& dz,
@@ -78,18 +84,20 @@ void step_tangent(Simulator& sim, const State& z, const State& z_next, const Sta
 {
     const Model& m = sim.model();
     const double h = m.dt;
-    const BdfCoefficients c = bdf_coefficients(z.t);
     factorize_or_throw(sim, z_next);
+    const StepEnergy& energy = sim.energy();
+    const StepContext& ctx = sim.exact_context();
+    const Eigen::VectorXd& q = sim.exact_hessian_positions();
+    assert(ctx.t == z.t);
 
     // handles: dp' = dp + h da
     assert(&dz != &dz_next);
     dz_next.p = dz.p + h * da;
-    // H dx' = M dxhat - gamma U_xp dp', solved in place in dz_next.x (no allocation once sized)
+    // H dx' = -(E_xz dz + E_xp dp'), solved in place in dz_next.x (no allocation once sized)
     Eigen::MatrixXd& x = dz_next.x;
-    x = c.c_x * dz.x + (h * c.c_v) * dz.v;
-    if (z.t > 0) x += c.c_xp * dz.x_prev + (h * c.c_vp) * dz.v_prev;
-    x = m.mass.asDiagonal() * x;
-    add_free_handle_product(m, sim.exact_hessian_positions(), -sim.exact_hessian_gamma(), dz_next.p, x);
+    x.setZero(m.n_x(), da.cols());
+    energy.add_state_product(q, ctx, -1, view(dz), x);
+    energy.add_handle_product(q, ctx, -1, dz_next.p, x);
     sim.solve_exact(x);
     // velocity update and shift
     if (z.t == 0)
@@ -112,31 +120,32 @@ void step_adjoint(Simulator& sim, const State& z, const State& z_next, const Sta
 {
     const Model& m = sim.model();
     const double h = m.dt;
-    const BdfCoefficients c = bdf_coefficients(z.t);
     factorize_or_throw(sim, z_next);
+    const StepEnergy& energy = sim.energy();
+    const StepContext& ctx = sim.exact_context();
+    const Eigen::VectorXd& q = sim.exact_hessian_positions();
+    assert(ctx.t == z.t);
 
     // cotangent of x' (its own plus the velocity update's), then w = H^-1 bar_x' (in place)
     Eigen::MatrixXd& w = ws.w;
     if (z.t == 0) w = bar_next.x + bar_next.v / h;
     else w = bar_next.x + (3 / (2 * h)) * bar_next.v;
     sim.solve_exact(w);
-    // p' = p + h a, and p' enters through -gamma U_xp p'
+    // x' = x'(p', z) with dx' = -H^-1 (E_xp dp' + E_xz dz): p' = p + h a gets -E_xp^T w
     Eigen::MatrixXd& bar_p_next = ws.bar_p;
     bar_p_next = bar_next.p;
-    add_handle_free_product(m, sim.exact_hessian_positions(), -sim.exact_hessian_gamma(), w, bar_p_next);
+    energy.add_handle_product_transpose(q, ctx, -1, w, bar_p_next);
     bar_z.p += bar_p_next;
     bar_a += h * bar_p_next;
-    // xhat = c_x x + c_xp x_prev + h c_v v + h c_vp v_prev, with bar_xhat = M w
-    Eigen::MatrixXd& bar_xhat = ws.bar_xhat;
-    bar_xhat = m.mass.asDiagonal() * w;
-    bar_z.x += c.c_x * bar_xhat + bar_next.x_prev;
-    bar_z.v += (h * c.c_v) * bar_xhat + bar_next.v_prev;
+    // ... and z gets -E_xz^T w (through xhat and the start positions)
+    energy.add_state_product_transpose(q, ctx, -1, w, {bar_z.x, bar_z.v, bar_z.x_prev, bar_z.v_prev});
+    // the velocity update and the shift read z directly
+    bar_z.v += bar_next.v_prev;
     if (z.t == 0) {
-        bar_z.x -= bar_next.v / h;
+        bar_z.x += bar_next.x_prev - bar_next.v / h;
     } else {
-        bar_z.x -= (2 / h) * bar_next.v;
-        bar_z.x_prev += c.c_xp * bar_xhat + (1 / (2 * h)) * bar_next.v;
-        bar_z.v_prev += (h * c.c_vp) * bar_xhat;
+        bar_z.x += bar_next.x_prev - (2 / h) * bar_next.v;
+        bar_z.x_prev += (1 / (2 * h)) * bar_next.v;
     }
 }
 
@@ -216,15 +225,16 @@ Eigen::MatrixXd trajectory_jacobian(Simulator& sim, const std::vector<State>& st
     const Eigen::MatrixXd identity = Eigen::MatrixXd::Identity(na, na);
     for (int t = 0; t < n; ++t) {
         const int k = (t + 1) * na;
-        const BdfCoefficients c = bdf_coefficients(t);
         factorize_or_throw(sim, states[std::size_t(t) + 1]);
-        // right-hand side M dxhat - gamma U_xp dp_{t+1}, dp_{t+1} = h [I ... I]
+        const StepEnergy& energy = sim.energy();
+        const StepContext& ctx = sim.exact_context();
+        const Eigen::VectorXd& q = sim.exact_hessian_positions();
+        // right-hand side -(E_xz dz_t + E_xp dp_{t+1}), dp_{t+1} = h [I ... I]
         auto rhs = next.leftCols(k);
-        rhs = c.c_x * x.leftCols(k) + (h * c.c_v) * v.leftCols(k);
-        if (t > 0) rhs += c.c_xp * x_prev.leftCols(k) + (h * c.c_vp) * v_prev.leftCols(k);
-        rhs = m.mass.asDiagonal() * rhs;
+        rhs.setZero();
+        energy.add_state_product(q, ctx, -1, {x.leftCols(k), v.leftCols(k), x_prev.leftCols(k), v_prev.leftCols(k)}, rhs);
         coupling.setZero();
-        add_free_handle_product(m, sim.exact_hessian_positions(), -sim.exact_hessian_gamma() * h, identity, coupling);
+        energy.add_handle_product(q, ctx, -h, identity, coupling);
         for (int col = 0; col <= t; ++col) rhs.middleCols(col * na, na) += coupling;
         sim.solve_exact(rhs);
         // velocities, then rotate: (x_prev, x, next) <- (x, next, x_prev), (v_prev, v) <- (v, new v)

@@ -49,7 +49,8 @@ public:
 
 /// Forward tangent of the step z -> z_next (both from a converged rollout):
 ///   dp' = dp + h da
-///   H dx' = M dxhat - gamma U_xp dp',   dxhat = c_x dx + c_xp dx_prev + h c_v dv + h c_vp dv_prev
+///   H dx' = -(E_xz dz + E_xp dp') = M dxhat - gamma (U_xy dx + U_xp dp'),
+///   dxhat = c_x dx + c_xp dx_prev + h c_v dv + h c_vp dv_prev   (StepEnergy, y = x the start positions)
 ///   dv' = (3 dx' - 4 dx + dx_prev) / 2h   (BDF1: (dx' - dx) / h),   dx_prev' = dx, dv_prev' = dv
 /// with H the exact Hessian at z_next. `da` is n_p x k. Throws SensitivityError.
 void step_tangent(Simulator& sim, const State& z, const State& z_next, const StateTangent& dz,
@@ -64,7 +65,7 @@ void step_adjoint(Simulator& sim, const State& z, const State& z_next, const Sta
 /// Scratch of step_adjoint: with one kept across the steps of a reverse recursion, the recursion
 /// does not allocate once the buffers are sized.
 struct AdjointWorkspace {
-    Eigen::MatrixXd w, bar_p, bar_xhat;
+    Eigen::MatrixXd w, bar_p;
 };
 /// step_adjoint with caller-owned scratch.
 void step_adjoint(Simulator& sim, const State& z, const State& z_next, const StateTangent& bar_next,

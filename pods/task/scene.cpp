@@ -9,7 +9,7 @@ Scene parse_scene(const nlohmann::json& document, const std::string& file)
 {
     const common::JsonNode root(document, file);
     root.allow_keys({"name", "description", "dim", "dt", "gravity", "nodes", "springs", "ropes",
-                     "cloths", "solver", "task"});
+                     "cloths", "contact", "solver", "task"});
     Scene s;
     s.file = file;
     s.name = root.has("name") ? root["name"].string() : std::string();

@@ -1,0 +1,92 @@
+// Scene JSON -> Model for the contact block: keys, defaults, normalisation, and one located
+// message per violated rule.
+#include "common/input_error.hpp"
+#include "common/json_node.hpp"
+#include "sim/model_json.hpp"
+
+#include <doctest/doctest.h>
+
+#include <string>
+
+using namespace podsim;
+
+namespace {
+
+sim::Model parse(const std::string& contact, int dim = 2)
+{
+    const std::string point = dim == 2 ? "[0, 0]" : "[0, 0, 0]";
+    const std::string text = R"({"dim": )" + std::to_string(dim) + R"(, "dt": 0.01,
+        "nodes": [{"name": "a", "mass": 1, "position": )" + point + R"(}], "contact": )" + contact + "}";
+    const nlohmann::json doc = common::parse_json_text(text, "s.json");
+    return sim::parse_model(common::JsonNode(doc, "s.json"));
+}
+
+// the InputError message of a contact block
+std::string error(const std::string& contact, int dim = 2)
+{
+    try {
+        parse(contact, dim);
+    } catch (const common::InputError& e) {
+        return e.what();
+    }
+    return "(no error)";
+}
+
+} // namespace
+
+TEST_CASE("model_json: contact planes are read with defaults and unit normals")
+{
+    const sim::Model m = parse(R"([{"kind": "plane", "point": [0, 1], "normal": [0, 2], "stiffness": 1e4, "friction": 0.4},
+        {"kind": "plane", "point": [0, 0], "normal": [3, 4], "stiffness": 5, "friction": 0, "smoothing": 0.01,
+         "friction_smoothing": 0.02}])");
+    REQUIRE(m.contacts.size() == 2);
+    CHECK(m.contacts[0].normal == Eigen::Vector3d(0, 1, 0));
+    CHECK(m.contacts[0].point == Eigen::Vector3d(0, 1, 0));
+    CHECK(m.contacts[0].stiffness == 1e4);
+    CHECK(m.contacts[0].friction == 0.4);
+    CHECK(m.contacts[0].smoothing == 1e-3);
+    CHECK(m.contacts[0].friction_smoothing == 1e-3);
+    CHECK(m.contacts[1].normal.isApprox(Eigen::Vector3d(0.6, 0.8, 0)));
+    CHECK(m.contacts[1].smoothing == 0.01);
+    CHECK(m.contacts[1].friction_smoothing == 0.02);
+    CHECK(parse(R"([{"kind": "plane", "point": [0, 0, 0], "normal": [0, 0, -1], "stiffness": 1, "friction": 1}])", 3)
+              .contacts[0].normal == Eigen::Vector3d(0, 0, -1));
+    CHECK(parse("[]").contacts.empty());
+}
+
+TEST_CASE("model_json: bad contact keys are one-line errors naming the file, the JSON path and the rule")
+{
+    const std::string ok = R"("kind": "plane", "point": [0, 0], "stiffness": 100, "friction": 0.5)";
+    struct Bad {
+        std::string contact, where, rule;
+    };
+    const Bad cases[] = {
+        {"[{" + ok + R"(, "normal": [0, 0]}])", "contact[0].normal", "must be a non-zero vector"},
+        {"[{" + ok + R"(, "normal": [0, 1, 0]}])", "contact[0].normal", "2"},
+        {"[{" + ok + R"(, "normal": [1e308, 1e308]}])", "contact[0].normal", "finite length"},
+        {R"([{"kind": "plane", "point": [0, 0], "normal": [0, 1], "stiffness": 100, "friction": -0.1}])",
+         "contact[0].friction", ">= 0"},
+        {R"([{"kind": "plane", "point": [0, 0], "normal": [0, 1], "stiffness": 0, "friction": 0.1}])",
+         "contact[0].stiffness", "> 0"},
+        {R"([{"kind": "plane", "point": [0, 0], "normal": [0, 1], "stiffness": -5, "friction": 0.1}])",
+         "contact[0].stiffness", "> 0"},
+        {R"([{"kind": "sphere", "point": [0, 0], "normal": [0, 1], "stiffness": 5, "friction": 0.1}])",
+         "contact[0].kind", "plane"},
+        {"[{" + ok + R"(, "normal": [0, 1], "stifness": 3}])", "contact[0]", "stifness"},
+        {"[{" + ok + R"(, "normal": [0, 1], "smoothing": 0}])", "contact[0].smoothing", "> 0"},
+        {"[{" + ok + R"(, "normal": [0, 1], "friction_smoothing": -1}])", "contact[0].friction_smoothing", "> 0"},
+        {R"([{"kind": "plane", "point": [0, 0], "normal": [0, 1], "friction": 0.1}])", "contact[0]", "stiffness"},
+        {R"({"kind": "plane"})", "contact", "array"},
+        {"[{" + ok + R"(, "normal": [0, 1]}, {"kind": "plane"}])", "contact[1]", "missing"},
+    };
+    int checked = 0;
+    for (const Bad& b : cases) {
+        const std::string message = error(b.contact);
+        INFO(b.contact << " -> " << message);
+        CHECK(message.rfind("s.json: " + b.where, 0) == 0);
+        CHECK(message.find(b.rule) != std::string::npos);
+        CHECK(message.find('\n') == std::string::npos);
+        ++checked;
+    }
+    CHECK(checked == 13);
+}
