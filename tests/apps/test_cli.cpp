@@ -95,6 +95,16 @@ const std::vector<SceneCase>& scene_cases()
         {"action limit", [](J& j) { j["task"]["action_limit"] = 0; }, "task.action_limit: got 0, must be > 0"},
         {"sampler kind", [](J& j) { j["task"]["initial_state"]["kind"] = "spin"; }, "task.initial_state.kind: got \"spin\", must be one of \"nominal\", \"swing\", \"perturb\""},
         {"sampler range", [](J& j) { j["task"]["initial_state"]["angle"] = {0.8, -0.8}; }, "task.initial_state.angle: got [0.8,-0.8], must be [lo, hi] with lo <= hi"},
+        {"contact zero normal", [](J& j) { j["contact"] = J::parse(R"([{"kind": "plane", "point": [0, -2], "normal": [0, 0], "stiffness": 1e4, "friction": 0.5}])"); },
+         "contact[0].normal: got [0,0], must be a non-zero vector of finite length"},
+        {"contact negative friction", [](J& j) { j["contact"] = J::parse(R"([{"kind": "plane", "point": [0, -2], "normal": [0, 1], "stiffness": 1e4, "friction": -0.1}])"); },
+         "contact[0].friction: got -0.1, must be >= 0"},
+        {"contact zero stiffness", [](J& j) { j["contact"] = J::parse(R"([{"kind": "plane", "point": [0, -2], "normal": [0, 1], "stiffness": 0, "friction": 0.1}])"); },
+         "contact[0].stiffness: got 0, must be > 0"},
+        {"contact unknown kind", [](J& j) { j["contact"] = J::parse(R"([{"kind": "sphere", "point": [0, -2], "normal": [0, 1], "stiffness": 1, "friction": 0.1}])"); },
+         "contact[0].kind: got \"sphere\", must be one of \"plane\""},
+        {"contact unknown key", [](J& j) { j["contact"] = J::parse(R"([{"kind": "plane", "point": [0, -2], "normal": [0, 1], "stiffness": 1, "friction": 0.1, "smoothng": 1}])"); },
+         "contact[0].smoothng: unknown key \"smoothng\" (did you mean \"smoothing\"?)"},
         {"top level not object", [](J& j) { j = J::array({1, 2}); }, "(top level): got [1,2], must be an object"},
     };
     return cases;

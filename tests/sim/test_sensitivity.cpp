@@ -1,5 +1,6 @@
 // Sensitivities of whole rollouts: tangent vs adjoint vs central finite differences for every
-// kind of element (bilateral, taut and slack cables, handles, 2D and 3D), block structure of the
+// kind of element (bilateral, taut and slack cables, handles, plane contact with friction, 2D and
+// 3D), block structure of the
 // trajectory Jacobian, initial-state Jacobian, and derivative calls leaving the simulator as is.
 #include "sim/generators.hpp"
 #include "sim/rollout.hpp"
@@ -22,6 +23,18 @@ struct Case {
     int steps = 0;
     double action_scale = 0.3;
 };
+
+ContactPlane plane(const Eigen::VectorXd& point, const Eigen::VectorXd& normal, double k, double mu,
+                   double friction_smoothing)
+{
+    ContactPlane c;
+    c.point.head(point.size()) = point;
+    c.normal.head(normal.size()) = normal.normalized();
+    c.stiffness = k;
+    c.friction = mu;
+    c.friction_smoothing = friction_smoothing;
+    return c;
+}
 
 Model finish(ModelBuilder& b)
 {
@@ -83,6 +96,43 @@ std::vector<Case> cases()
         b.solver.linear_solver = LinearSolverChoice::kSparse;
         out.push_back({"rope 3D sparse", finish(b), {{29, 10}}, 15, 0.2});
     }
+    { // 2D block thrown along a frictional floor on a spring from a handle: slides, then sticks
+        ModelBuilder b(2, 0.01, vec({0, -9.81}));
+        const int h = b.add_node("h", Role::kHandle, vec({0, 0.3}));
+        const int block = b.add_node("block", Role::kFree, vec({0.3, -0.0005}), 1.0, vec({0.4, 0}));
+        b.add_spring(h, block, 300);
+        b.contacts.push_back(plane(vec({0, 0}), vec({0, 1}), 1e4, 0.5, 0.01));
+        out.push_back({"block on a frictional floor 2D", finish(b), {{0}}, 30, 1.0});
+    }
+    { // 3D pendulum bob swinging into a tilted frictional plane, and a second bob resting on it
+        ModelBuilder b(3, 0.01, vec({0, -9.81, 0}));
+        const int h = b.add_node("h", Role::kHandle, vec({0, 0.5, 0}));
+        const int bob = b.add_node("bob", Role::kFree, vec({0.3, 0.05, 0.1}), 0.5, vec({0.2, -0.8, 0.3}));
+        const int rest = b.add_node("rest", Role::kFree, vec({-0.2, -0.0007, 0.1}), 0.3, vec({0.05, 0, -0.1}));
+        b.add_spring(h, bob, 2000);
+        b.add_spring(bob, rest, 100);
+        b.contacts.push_back(plane(vec({0, 0, 0}), vec({0.1, 1, -0.2}), 5000, 0.4, 0.02));
+        out.push_back({"bob hitting a tilted plane 3D", finish(b), {{0, 1}}, 30, 0.3});
+    }
+    { // 4x4 cloth held at two corners, lowered onto a table (sparse path)
+        ModelBuilder b(3, 0.01, vec({0, -9.81, 0}));
+        ClothSpec c;
+        c.name = "cloth";
+        c.origin = vec({0, 0.003, 0});
+        c.u = vec({0.2, 0, 0});
+        c.v = vec({0, 0, 0.2});
+        c.nu = 4;
+        c.nv = 4;
+        c.total_mass = 0.05;
+        c.structural = 300;
+        c.shear = 50;
+        c.bending = 2;
+        c.attachments = {{0, 0, Role::kHandle}, {3, 0, Role::kHandle}};
+        add_cloth(b, c);
+        b.contacts.push_back(plane(vec({0, 0, 0}), vec({0, 1, 0}), 200, 0.6, 0.01));
+        b.solver.linear_solver = LinearSolverChoice::kSparse;
+        out.push_back({"cloth on a table 3D sparse", finish(b), {{5, 13}}, 20, 0.2});
+    }
     return out;
 }
 
@@ -117,6 +167,24 @@ TEST_CASE("sensitivity: tangent, adjoint and finite differences agree on whole r
         const State z0 = nominal_state(m);
         std::vector<State> states;
         REQUIRE(rollout(sim, z0, a, states).converged);
+        if (!m.contacts.empty()) {
+            // guard: the rollout really is in frictional contact for a good part of the horizon,
+            // both sliding (faster than friction_smoothing) and not
+            const ContactPlane& c = m.contacts[0];
+            int touching = 0, sliding = 0;
+            for (std::size_t t = 1; t < states.size(); ++t)
+                for (int i = 0; i < m.n_free; ++i) {
+                    const Eigen::VectorXd n = c.normal.head(m.dim), o = c.point.head(m.dim);
+                    if (n.dot(states[t].x_prev.segment(i * m.dim, m.dim) - o) >= c.smoothing) continue;
+                    ++touching;
+                    Eigen::VectorXd w = states[t].x.segment(i * m.dim, m.dim) - states[t].x_prev.segment(i * m.dim, m.dim);
+                    w -= n.dot(w) * n;
+                    sliding += w.norm() > c.friction_smoothing * m.dt;
+                }
+            CHECK(touching >= int(states.size()) / 3);
+            CHECK(sliding > 0);
+            CHECK(sliding < touching);
+        }
 
         // random directions in actions and initial state
         const Eigen::MatrixXd da = random_actions(rng, m, c.steps, 1.0);
@@ -145,7 +213,7 @@ TEST_CASE("sensitivity: tangent, adjoint and finite differences agree on whole r
         CHECK(g.actions.norm() > 1e-3);
         ++checked;
     }
-    CHECK(checked == 5);
+    CHECK(checked == 8);
 }
 
 TEST_CASE("sensitivity: the trajectory Jacobian is block lower triangular and matches tangents")
@@ -181,7 +249,7 @@ TEST_CASE("sensitivity: the trajectory Jacobian is block lower triangular and ma
         test::check_close(Eigen::VectorXd(j.transpose() * w), Eigen::VectorXd(trajectory_adjoint(sim, states, c.sel, w).actions.reshaped()), 1e-9);
         ++checked;
     }
-    CHECK(checked == 5);
+    CHECK(checked == 8);
 }
 
 TEST_CASE("sensitivity: the initial-state Jacobian matches finite differences")
