@@ -57,7 +57,8 @@ RegressionData concatenate(const std::vector<RegressionData>& parts)
 }
 
 double fit_policy(policy::Policy& policy, policy::Adam& adam, const RegressionData& data, int steps, int minibatch,
-                  std::uint64_t seed, std::span<const std::unique_ptr<policy::PolicyWorkspace>> ws)
+                  std::uint64_t seed, std::span<const std::unique_ptr<policy::PolicyWorkspace>> ws,
+                  const Cluster& cluster)
 {
     const int s = data.size();
     if (s == 0 || steps == 0) return 0;
@@ -77,6 +78,8 @@ double fit_policy(policy::Policy& policy, policy::Adam& adam, const RegressionDa
     std::vector<Chunk> part(static_cast<std::size_t>(chunks));
     Eigen::VectorXd grad(policy.n_params()), params;
     double loss_sum = 0;
+    // every rank draws the same minibatches; each computes the chunks it owns
+    const std::vector<int> mine = cluster.owned_batches(chunks);
     for (int step = 0; step < steps; ++step) {
         // the next minibatch of the permutation
         for (int c = 0; c < m; ++c) {
@@ -88,7 +91,8 @@ double fit_policy(policy::Policy& policy, policy::Adam& adam, const RegressionDa
         }
         // L = 1/(2m) |w .* (pi - a*)|^2 and its gradient through the policy's VJP, chunk by chunk
 #pragma omp parallel for num_threads(int(ws.size())) schedule(static)
-        for (int c = 0; c < chunks; ++c) {
+        for (int q = 0; q < int(mine.size()); ++q) {
+            const int c = mine[std::size_t(q)];
             Chunk& ch = part[std::size_t(c)];
             const int begin = c * kFitChunk, count = std::min(m, begin + kFitChunk) - begin;
             ch.obs.resize(data.obs.rows(), count);
@@ -109,6 +113,16 @@ double fit_policy(policy::Policy& policy, policy::Adam& adam, const RegressionDa
             ch.pred /= double(m);
             policy.vjp(w, ch.pred, ch.grad, nullptr, nullptr);
         }
+        cluster.share_batches(
+            chunks,
+            [&](int c, WireWriter& w) {
+                w.put(part[std::size_t(c)].loss);
+                w.put_matrix(part[std::size_t(c)].grad);
+            },
+            [&](int c, WireReader& in) {
+                part[std::size_t(c)].loss = in.get<double>();
+                in.get_matrix(part[std::size_t(c)].grad);
+            });
         grad.setZero();
         for (const Chunk& ch : part) {
             grad += ch.grad;

@@ -4,6 +4,7 @@
 //   L = 1/(2 M) sum_samples sum_j w_j |pi_j(o, a_prev) - a*_j|^2   per minibatch of M samples.
 
 #include "pods/task/observation.hpp"
+#include "pods/train/cluster.hpp"
 #include "policy/adam.hpp"
 #include "policy/policy.hpp"
 #include "sim/state.hpp"
@@ -39,9 +40,12 @@ RegressionData concatenate(const std::vector<RegressionData>& parts);
 /// permutation seeded by `seed` (reshuffled when exhausted). Returns the mean minibatch loss.
 /// Each minibatch is split into fixed chunks of kFitChunk samples whose gradients are summed in
 /// chunk order, OpenMP over chunks with one workspace per thread (`ws.size()` threads): the result
-/// does not depend on the thread count.
+/// does not depend on the thread count. With a cluster every rank computes its own chunks (chunk
+/// c on rank c mod R) and receives the others' gradients before the sum, so every rank takes the
+/// same Adam steps, equal to one process's; every rank must pass the same data.
 double fit_policy(policy::Policy& policy, policy::Adam& adam, const RegressionData& data, int steps, int minibatch,
-                  std::uint64_t seed, std::span<const std::unique_ptr<policy::PolicyWorkspace>> ws);
+                  std::uint64_t seed, std::span<const std::unique_ptr<policy::PolicyWorkspace>> ws,
+                  const Cluster& cluster = Cluster());
 
 /// Samples per gradient chunk of fit_policy.
 inline constexpr int kFitChunk = 64;

@@ -191,7 +191,7 @@ EpochStats Trainer::pods_epoch(int epoch)
     const auto fit_start = Clock::now();
     const RegressionData data = concatenate(m_samples);
     s.fit_loss = fit_policy(*m_policy, m_adam, data, m_config.fit_steps, m_config.minibatch,
-                            derive_seed(m_config.seed, kFitStream, std::uint64_t(epoch)), m_fit_ws);
+                            derive_seed(m_config.seed, kFitStream, std::uint64_t(epoch)), m_fit_ws, cluster);
     s.fit_s = seconds(fit_start, Clock::now());
     return s;
 }
