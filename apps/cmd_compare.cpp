@@ -43,38 +43,40 @@ int run_compare(const CompareCommand& o)
     // ratios and writes the files
     const pods::Cluster& cluster = pods::Cluster::world();
     pods::Scene scene;
-    cluster.agree([&] { scene = pods::load_scene(o.scene); });
-    // every method's configuration first: a bad option fails before any training
     std::vector<pods::TrainConfig> configs;
-    for (const std::string& m : split_list(o.methods)) {
-        if (m != "pods2" && m != "pods1" && m != "bptt" && m != "ppo")
-            throw common::InputError("--methods: got \"" + m + "\", must be a comma-separated list of pods2, pods1, bptt, ppo");
-        configs.push_back(train_config(o.options, m));
-    }
-    if (configs.empty()) throw common::InputError("--methods: must name at least one method");
-    for (std::size_t i = 0; i < configs.size(); ++i)
-        for (std::size_t j = 0; j < i; ++j)
-            if (configs[i].method == configs[j].method)
-                throw common::InputError("--methods: got \"" + o.methods + "\", names " + pods::to_string(configs[i].method) +
-                                         " twice");
     std::vector<std::uint64_t> seeds;
-    for (const std::string& s : split_list(o.seeds)) {
-        std::size_t used = 0;
-        long long v = -1;
-        try {
-            v = std::stoll(s, &used);
-        } catch (const std::exception&) {
-            used = std::string::npos;
+    cluster.agree([&] {
+        scene = pods::load_scene(o.scene);
+        // every method's configuration first: a bad option fails before any training
+        for (const std::string& m : split_list(o.methods)) {
+            if (m != "pods2" && m != "pods1" && m != "bptt" && m != "ppo")
+                throw common::InputError("--methods: got \"" + m + "\", must be a comma-separated list of pods2, pods1, bptt, ppo");
+            configs.push_back(train_config(o.options, m));
         }
-        if (used != s.size() || v < 0 || v > (1LL << 53))
-            throw common::InputError("--seeds: got \"" + o.seeds + "\", must be comma-separated integers in [0, 2^53]");
-        seeds.push_back(std::uint64_t(v));
-    }
-    if (seeds.empty()) throw common::InputError("--seeds: must name at least one seed");
-    for (std::size_t i = 0; i < seeds.size(); ++i)
-        for (std::size_t j = 0; j < i; ++j)
-            if (seeds[i] == seeds[j])
-                throw common::InputError("--seeds: got \"" + o.seeds + "\", names " + std::to_string(seeds[i]) + " twice");
+        if (configs.empty()) throw common::InputError("--methods: must name at least one method");
+        for (std::size_t i = 0; i < configs.size(); ++i)
+            for (std::size_t j = 0; j < i; ++j)
+                if (configs[i].method == configs[j].method)
+                    throw common::InputError("--methods: got \"" + o.methods + "\", names " + pods::to_string(configs[i].method) +
+                                             " twice");
+        for (const std::string& s : split_list(o.seeds)) {
+            std::size_t used = 0;
+            long long v = -1;
+            try {
+                v = std::stoll(s, &used);
+            } catch (const std::exception&) {
+                used = std::string::npos;
+            }
+            if (used != s.size() || v < 0 || v > (1LL << 53))
+                throw common::InputError("--seeds: got \"" + o.seeds + "\", must be comma-separated integers in [0, 2^53]");
+            seeds.push_back(std::uint64_t(v));
+        }
+        if (seeds.empty()) throw common::InputError("--seeds: must name at least one seed");
+        for (std::size_t i = 0; i < seeds.size(); ++i)
+            for (std::size_t j = 0; j < i; ++j)
+                if (seeds[i] == seeds[j])
+                    throw common::InputError("--seeds: got \"" + o.seeds + "\", names " + std::to_string(seeds[i]) + " twice");
+    });
     cluster.agree_on_root([&] { common::ensure_directory(o.out); });
 
     // the open-loop optimum of the shared test bed, once

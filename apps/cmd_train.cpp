@@ -21,11 +21,15 @@ struct TrainCommand {
 
 int run_train(const TrainCommand& o)
 {
-    // under mpirun every rank loads the scene; a rank that cannot stops them all
+    // under mpirun every rank loads the scene and checks the options; a rank that fails stops
+    // them all
     const pods::Cluster& cluster = pods::Cluster::world();
     pods::Scene scene;
-    cluster.agree([&] { scene = pods::load_scene(o.scene); });
-    const pods::TrainConfig config = train_config(o.options, o.options.method);
+    pods::TrainConfig config;
+    cluster.agree([&] {
+        scene = pods::load_scene(o.scene);
+        config = train_config(o.options, o.options.method);
+    });
     pods::RunOptions run;
     run.cluster = cluster;
     run.out = o.out;

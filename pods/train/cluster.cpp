@@ -4,8 +4,8 @@
 
 #include "common/input_error.hpp"
 
-#include <chrono>
 #include <algorithm>
+#include <chrono>
 #include <climits>
 #include <cstdlib>
 #include <new>

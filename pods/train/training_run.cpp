@@ -103,6 +103,7 @@ Checkpoint restore_run(const Scene& scene, const TrainConfig& config, const RunO
 RunResult run_training(const Scene& scene, const TrainConfig& config, const RunOptions& o, const RunCallbacks& cb)
 {
     const Cluster& cluster = o.cluster;
+    cluster.agree([&] { validate_train_config(config); }); // before any rank builds a Trainer
     Trainer trainer(scene, config, o.threads, cluster);
     RunResult result;
     Checkpoint at;
