@@ -39,5 +39,6 @@ void add_diagnose_command(CLI::App& app, int& exit_code);
 void add_bench_command(CLI::App& app, int& exit_code);
 void add_dmp_command(CLI::App& app, int& exit_code);
 void add_bench_dmp_command(CLI::App& app, int& exit_code);
+void add_imitate_command(CLI::App& app, int& exit_code);
 
 } // namespace podsim::apps

@@ -80,6 +80,7 @@ int main(int argc, char** argv)
     podsim::apps::add_bench_command(app, exit_code);
     podsim::apps::add_dmp_command(app, exit_code);
     podsim::apps::add_bench_dmp_command(app, exit_code);
+    podsim::apps::add_imitate_command(app, exit_code);
 
     try {
         app.parse(argc, argv);
