@@ -2,8 +2,11 @@
 // (separating, inside the smoothing zone, penetrating; sticking, across the slip threshold,
 // sliding) including the derivatives with respect to the start positions; PSD Hessians and the
 // Coulomb bound; a block on an incline sticks or slides at g (sin - mu cos); a dropped block and a
-// small cloth come to rest on the plane without sinking more than their weight over k.
+// small cloth come to rest on the plane without sinking more than their weight over k; the
+// shipped cloth_table scene lays its cloth flat under a scripted handle motion.
+#include "common/json_node.hpp"
 #include "sim/contact.hpp"
+#include "sim/model_json.hpp"
 #include "sim/generators.hpp"
 #include "sim/rollout.hpp"
 #include "tests/fd.hpp"
@@ -351,4 +354,37 @@ TEST_CASE("contact: a small cloth dropped on a frictional plane comes to rest on
     for (int i = 0; i < m.n_free; ++i) highest = std::max(highest, states.back().x[i * 3 + 1]);
     CHECK(highest < m.contacts[0].smoothing); // all of it lies on the plane
     CHECK(states.back().v.lpNorm<Eigen::Infinity>() < 1e-3);
+}
+
+TEST_CASE("contact: the cloth_table scene hangs still and lays its cloth flat when the handles move down and back")
+{
+    const std::string file = PODSIM_SOURCE_DIR "/scenes/cloth_table.json";
+    const nlohmann::json doc = common::read_json_file(file);
+    const Model m = parse_model(common::JsonNode(doc, file));
+    REQUIRE(m.contacts.size() == 1);
+    REQUIRE(m.n_handles == 2);
+    Simulator sim(m);
+    const int n = 120; // the task's horizon
+    // untouched, it hangs above the table
+    std::vector<State> states;
+    REQUIRE(rollout(sim, nominal_state(m), Eigen::MatrixXd::Zero(6, n), states).converged);
+    CHECK(max_sinking(m, states.back()) == 0.0);
+    // straight down and back by (0.325, 0.3) m over 1 s, then held: the lower edge lands and
+    // stays, the rest folds onto the table behind it
+    Eigen::MatrixXd a = Eigen::MatrixXd::Zero(6, n);
+    for (int t = 0; t < 100; ++t) a.col(t) << 0, -0.325, -0.3, 0, -0.325, -0.3;
+    REQUIRE(rollout(sim, nominal_state(m), a, states).converged);
+    const State& last = states.back();
+    double highest = -1;
+    for (int i = 0; i < m.n_free; ++i) highest = std::max(highest, last.x[i * 3 + 1]);
+    CHECK(highest < 0.01);
+    const double node_weight = 0.1 / 142 * 9.81;
+    CHECK(max_sinking(m, last) <= node_weight / m.contacts[0].stiffness);
+    auto z_of = [&](const char* name) { return last.x[m.find_node(name) * 3 + 2]; };
+    CHECK(std::abs(z_of("cloth_0_11")) < 0.01);
+    CHECK(std::abs(z_of("cloth_11_11")) < 0.01);
+    CHECK(std::abs(z_of("cloth_0_6") + 0.136) < 0.01);
+    // the payload is at rest (the fold next to the handles is still dropping onto the table)
+    for (const char* name : {"cloth_0_6", "cloth_11_6", "cloth_0_11", "cloth_11_11"})
+        CHECK(last.v.segment<3>(m.find_node(name) * 3).norm() < 0.02);
 }
