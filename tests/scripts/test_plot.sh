@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Tests of scripts/plot on tiny CSV files: PNGs are written, bad input exits 2 with one line.
-# Usage: tests/scripts/test_plot.sh curves|rollout|diagnostics|errors   (registered with ctest)
+# Usage: tests/scripts/test_plot.sh curves|rollout|diagnostics|strokes|errors   (registered with ctest)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 plot="$root/scripts/plot"
@@ -117,6 +117,26 @@ case "${1:-}" in
     expect_input_error "--labels" diagnostics "$tmp/open/diagnostics.csv" --labels a,b --out "$tmp/x.png"
     [[ ! -e "$tmp/x.png" ]] || fail "output written despite bad input"
     ;;
+  strokes)
+    {
+      echo "method,digit,sample,step,x,y,target_x,target_y"
+      for m in hndp ndp; do for d in 0 1 2 3 4 5 6 7 8 9; do for j in 0 1 2 3 4 5 6 7 8 9 10; do
+        awk -v m="$m" -v d="$d" -v j="$j" 'BEGIN { t = j / 10; printf "%s,%d,0,%d,%.4f,%.4f,%.4f,%.4f\n", m, d, j, 0.5 * cos(6 * t + d), 0.5 * sin(6 * t), 0.45 * cos(6 * t + d), 0.5 * sin(6 * t) }'
+      done; done; done
+    } >"$tmp/strokes.csv"
+    {
+      echo "digit,sample,row,col,intensity"
+      for d in 0 1 2 3 4 5 6 7 8 9; do for r in 0 1 2 3; do for c in 0 1 2 3; do echo "$d,0,$r,$c,$(((r + c) % 2))"; done; done; done
+    } >"$tmp/images.csv"
+    "$plot" strokes "$tmp/strokes.csv" --out "$tmp/strokes.png"
+    is_png "$tmp/strokes.png"
+    "$plot" strokes "$tmp/strokes.csv" --images "$tmp/images.csv" --out "$tmp/strokes_images.png"
+    is_png "$tmp/strokes_images.png"
+    cut -d, -f1-4,6- "$tmp/strokes.csv" >"$tmp/no_x.csv"
+    expect_input_error "$tmp/no_x.csv" strokes "$tmp/no_x.csv" --out "$tmp/x.png"
+    expect_input_error "$tmp/strokes.csv" strokes "$tmp/strokes.csv" --sample 3 --out "$tmp/x.png"
+    [[ ! -e "$tmp/x.png" ]] || fail "output written despite bad input"
+    ;;
   errors)
     write_compare | cut -d, -f1-6,8- >"$tmp/no_test_return.csv"   # drops test_return_mean
     expect_input_error "$tmp/no_test_return.csv" curves "$tmp/no_test_return.csv" --out "$tmp/x"
@@ -131,7 +151,7 @@ case "${1:-}" in
     [[ ! -e "$tmp/x" && ! -e "$tmp/x.png" ]] || fail "output written despite bad input"
     ;;
   *)
-    echo "usage: $0 curves|rollout|diagnostics|errors" >&2
+    echo "usage: $0 curves|rollout|diagnostics|strokes|errors" >&2
     exit 2
     ;;
 esac
