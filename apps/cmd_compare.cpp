@@ -114,8 +114,9 @@ int run_compare(const CompareCommand& o)
                 pods::evaluate_policy(workers, *r.policy, obs, scene.task, cost, bed, &rollouts);
                 c.optimality_ratio = pods::optimality_ratio(rollouts, optimal);
             }
-            std::fprintf(stderr, "%s%d epochs, %.1f s, test return %.6g\n", label.c_str(), r.log.back().epoch,
-                         r.log.back().wall_s, r.log.back().test.return_mean);
+            if (cluster.root())
+                std::fprintf(stderr, "%s%d epochs, %.1f s, test return %.6g\n", label.c_str(), r.log.back().epoch,
+                             r.log.back().wall_s, r.log.back().test.return_mean);
             runs.push_back(std::move(c));
         }
     }

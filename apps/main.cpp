@@ -1,7 +1,8 @@
 // `podsim` entry point: parses the command line and turns exceptions into one-line errors and
 // exit codes (0 success, 1 run-time failure, 2 bad usage or bad input). Under mpirun, train and
 // compare run on every rank and the other commands on rank 0 alone; only rank 0 prints, except a
-// failure of one rank alone, which that rank reports before it ends the job (docs/distributed.md).
+// failure of one rank alone, which that rank reports on its stderr before it ends the job
+// (docs/distributed.md).
 #include "apps/commands.hpp"
 #include "common/input_error.hpp"
 #include "pods/train/cluster.hpp"
@@ -16,18 +17,14 @@
 
 namespace {
 
-FILE* g_errors = stderr; // where this process reports its errors
-
-// ranks other than 0 print nothing: stdout and stderr go to /dev/null, errors to a kept stderr
+// ranks other than 0 print nothing on stdout; their stderr stays, for what only they can report
+// (a failure of theirs alone, a crash), while the commands print progress and warnings on rank 0
 void silence_this_rank()
 {
-    if (FILE* kept = fdopen(dup(STDERR_FILENO), "w")) g_errors = kept;
     std::fflush(stdout);
-    std::fflush(stderr);
     const int null = open("/dev/null", O_WRONLY);
     if (null < 0) return;
     dup2(null, STDOUT_FILENO);
-    dup2(null, STDERR_FILENO);
     close(null);
 }
 
@@ -36,11 +33,11 @@ int fail(const std::string& message, int code)
 {
     const podsim::pods::Cluster& world = podsim::pods::Cluster::world();
     if (world.size() > 1 && !podsim::pods::Cluster::failure_agreed()) {
-        std::fprintf(g_errors, "podsim: error: rank %d: %s\n", world.rank(), message.c_str());
-        std::fflush(g_errors);
+        std::fprintf(stderr, "podsim: error: rank %d: %s\n", world.rank(), message.c_str());
+        std::fflush(stderr);
         podsim::pods::Cluster::abort_job(code);
     }
-    if (world.root()) std::fprintf(g_errors, "podsim: error: %s\n", message.c_str()); // agreed: reported once
+    if (world.root()) std::fprintf(stderr, "podsim: error: %s\n", message.c_str()); // agreed: reported once
     return code;
 }
 
@@ -85,8 +82,9 @@ int main(int argc, char** argv)
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
-        // --help / --version exit 0; usage errors exit 2
-        const int code = app.exit(e);
+        // --help / --version exit 0; usage errors exit 2 (every rank parses the same line: rank 0
+        // reports)
+        const int code = world.root() ? app.exit(e) : e.get_exit_code();
         return code == 0 ? 0 : 2;
     } catch (const podsim::common::InputError& e) {
         return fail(e.what(), 2);
