@@ -8,12 +8,12 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <sstream>
 
 using podsim::test::quoted;
 using podsim::test::read_text;
 using podsim::test::run_podsim;
 using podsim::test::scratch_dir;
+using podsim::test::without_column;
 
 TEST_CASE("cli mpi: --version names the MPI library, or says podsim was built without it")
 {
@@ -41,19 +41,6 @@ std::string mpiexec(int ranks)
 
 int lines(const std::string& s) { return int(std::count(s.begin(), s.end(), '\n')); }
 
-// CSV text without the column `column` (0-based) of every line
-std::string drop_column(const std::string& text, int column)
-{
-    std::istringstream in(text);
-    std::string line, out;
-    while (std::getline(in, line)) {
-        std::size_t a = 0;
-        for (int c = 0; c < column; ++c) a = line.find(',', a) + 1;
-        const std::size_t b = line.find(',', a);
-        out += line.substr(0, a) + line.substr(b + 1) + "\n";
-    }
-    return out;
-}
 
 nlohmann::json policy_without_wall(const std::filesystem::path& p)
 {
@@ -78,7 +65,7 @@ TEST_CASE("cli mpi: train on 2 and 3 ranks writes the single-process policy.json
             REQUIRE(many.exit_code == 0);
             CHECK(lines(many.out) == lines(one.out)); // the summary once, not once per rank
             CHECK(policy_without_wall(dir / "one/policy.json") == policy_without_wall(dir / "many/policy.json"));
-            CHECK(drop_column(read_text(dir / "one/log.csv"), 1) == drop_column(read_text(dir / "many/log.csv"), 1));
+            CHECK(without_column(read_text(dir / "one/log.csv"), 1) == without_column(read_text(dir / "many/log.csv"), 1));
             std::filesystem::remove_all(dir / "many");
         }
         std::filesystem::remove_all(dir / "one");
@@ -93,7 +80,7 @@ TEST_CASE("cli mpi: compare on 2 ranks writes the single-process compare.csv")
     REQUIRE(run_podsim(args + quoted(dir / "one")).exit_code == 0);
     const auto many = run_podsim(args + quoted(dir / "many"), mpiexec(2));
     REQUIRE(many.exit_code == 0);
-    CHECK(drop_column(read_text(dir / "one/compare.csv"), 3) == drop_column(read_text(dir / "many/compare.csv"), 3));
+    CHECK(without_column(read_text(dir / "one/compare.csv"), 3) == without_column(read_text(dir / "many/compare.csv"), 3));
     CHECK(read_text(dir / "many/table.md").find("optimality ratio") != std::string::npos);
     std::filesystem::remove_all(dir);
 }
