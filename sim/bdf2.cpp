@@ -189,7 +189,7 @@ bool Simulator::factorize_exact_hessian(const State& z_next)
     m_q_exact.head(m.n_x()) = z_next.x;
     m_q_exact.segment(m.n_x(), m.n_p()) = z_next.p;
     m_energy.assemble_hessian(m_q_exact, m_ctx_exact, false, m_exact_hessian);
-    return m_exact_solver.factorize(m_exact_hessian);
+    return m_exact_solver.factorize_symmetric(m_exact_hessian);
 }
 
 void Simulator::solve_exact(Eigen::Ref<Eigen::MatrixXd> b)

@@ -52,7 +52,10 @@ public:
 
     /// Assembles and factorises the EXACT (unprojected) Hessian H = M + gamma d2U/dx2 of the
     /// step that produced z_next (z_next.t >= 1; its start positions are z_next.x_prev), for
-    /// sensitivities. False if H is not positive definite. Solve with solve_exact(); the mixed
+    /// sensitivities. H may be indefinite (a buckled step that ended at a saddle of the step
+    /// objective): the implicit function theorem still gives the derivative of the solution
+    /// Newton found, through an indefinite factorisation (LinearSolver::factorize_symmetric).
+    /// False only if H is numerically singular. Solve with solve_exact(); the mixed
     /// derivatives of the same step come from energy() at exact_hessian_positions() and
     /// exact_context().
     bool factorize_exact_hessian(const State& z_next);
@@ -64,6 +67,8 @@ public:
     /// gamma, start positions) of the last factorize_exact_hessian().
     const Eigen::VectorXd& exact_hessian_positions() const { return m_q_exact; }
     const StepContext& exact_context() const { return m_ctx_exact; }
+    /// Whether the last exact Hessian was indefinite (factorised by the fallback).
+    bool exact_hessian_indefinite() const { return m_exact_solver.indefinite(); }
     /// The step objective and its derivatives (shared by Newton and the sensitivities).
     const StepEnergy& energy() const { return m_energy; }
 

@@ -5,6 +5,8 @@
 
 #include <Eigen/CholmodSupport>
 #include <Eigen/Cholesky>
+#include <Eigen/LU>
+#include <Eigen/SparseCholesky>
 
 #include <omp.h>
 
@@ -85,6 +87,10 @@ struct LinearSolver::Impl {
     bool sparse = false;
     Eigen::LLT<Eigen::MatrixXd> dense;
     std::unique_ptr<CholmodLLT> cholmod;
+    // the indefinite fallback
+    bool indefinite = false;
+    Eigen::PartialPivLU<Eigen::MatrixXd> dense_lu;
+    std::unique_ptr<Eigen::SimplicialLDLT<Eigen::SparseMatrix<double>, Eigen::Lower>> ldlt;
 };
 
 LinearSolver::LinearSolver() : m_impl(std::make_unique<Impl>()) {}
@@ -104,6 +110,7 @@ void LinearSolver::analyze(const BlockMatrix& a)
 bool LinearSolver::factorize(const BlockMatrix& a)
 {
     assert(a.is_sparse() == m_impl->sparse);
+    m_impl->indefinite = false;
     if (!m_impl->sparse) {
         m_impl->dense.compute(a.dense());
         return m_impl->dense.info() == Eigen::Success;
@@ -114,8 +121,35 @@ bool LinearSolver::factorize(const BlockMatrix& a)
     return m_impl->cholmod->info() == Eigen::Success;
 }
 
+bool LinearSolver::factorize_symmetric(const BlockMatrix& a)
+{
+    if (factorize(a)) return true;
+    m_impl->indefinite = true;
+    if (!m_impl->sparse) {
+        m_impl->dense_lu.compute(a.dense());
+        return m_impl->dense_lu.rcond() > kSingular;
+    }
+    // the pattern is fixed: the symbolic analysis once
+    auto& ldlt = m_impl->ldlt;
+    if (!ldlt) {
+        ldlt = std::make_unique<Eigen::SimplicialLDLT<Eigen::SparseMatrix<double>, Eigen::Lower>>();
+        ldlt->analyzePattern(a.sparse());
+    }
+    ldlt->factorize(a.sparse());
+    if (ldlt->info() != Eigen::Success) return false;
+    const Eigen::VectorXd pivots = ldlt->vectorD().cwiseAbs();
+    return pivots.size() > 0 && pivots.minCoeff() > kSingular * pivots.maxCoeff();
+}
+
+bool LinearSolver::indefinite() const { return m_impl->indefinite; }
+
 void LinearSolver::solve_in_place(Eigen::Ref<Eigen::MatrixXd> b)
 {
+    if (m_impl->indefinite) {
+        const Eigen::MatrixXd x = m_impl->sparse ? Eigen::MatrixXd(m_impl->ldlt->solve(b)) : Eigen::MatrixXd(m_impl->dense_lu.solve(b));
+        b = x;
+        return;
+    }
     if (!m_impl->sparse) {
         // one column through Eigen's vector kernel: the matrix kernel allocates its blocking space
         if (b.cols() == 1) {
@@ -133,6 +167,10 @@ void LinearSolver::solve_in_place(Eigen::Ref<Eigen::MatrixXd> b)
 
 void LinearSolver::solve_in_place(Eigen::VectorXd& b)
 {
+    if (m_impl->indefinite) {
+        solve_in_place(Eigen::Ref<Eigen::MatrixXd>(b));
+        return;
+    }
     if (!m_impl->sparse) {
         m_impl->dense.solveInPlace(b);
         return;

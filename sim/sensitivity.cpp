@@ -59,7 +59,7 @@ void StateSelection::add_transpose(const Model& model, const Eigen::Ref<const Ei
 
 SensitivityError::SensitivityError(int s)
     : common::RuntimeFailure("step " + std::to_string(s) +
-                         ": the exact Hessian is not positive definite, so the step has no derivative"),
+                         ": the exact Hessian is singular, so the step has no derivative"),
       step(s)
 {
 }

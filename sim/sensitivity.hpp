@@ -39,8 +39,9 @@ struct StateSelection {
                        StateTangent& bar_z) const;
 };
 
-/// Thrown when the exact Hessian of a step is not positive definite (the step did not end at a
-/// strict minimum), so its sensitivities are undefined. Carries the step index.
+/// Thrown when the exact Hessian of a step is numerically singular, so its sensitivities are
+/// undefined (an indefinite but nonsingular Hessian is solved, docs/sensitivity.md). Carries the
+/// step index.
 class SensitivityError : public common::RuntimeFailure {
 public:
     SensitivityError(int step);

@@ -170,16 +170,16 @@ TEST_CASE("sensitivity: tangent, adjoint and finite differences agree on whole r
         if (!m.contacts.empty()) {
             // guard: the rollout really is in frictional contact for a good part of the horizon,
             // both sliding (faster than friction_smoothing) and not
-            const ContactPlane& c = m.contacts[0];
+            const ContactPlane& plane = m.contacts[0];
             int touching = 0, sliding = 0;
             for (std::size_t t = 1; t < states.size(); ++t)
                 for (int i = 0; i < m.n_free; ++i) {
-                    const Eigen::VectorXd n = c.normal.head(m.dim), o = c.point.head(m.dim);
-                    if (n.dot(states[t].x_prev.segment(i * m.dim, m.dim) - o) >= c.smoothing) continue;
+                    const Eigen::VectorXd n = plane.normal.head(m.dim), o = plane.point.head(m.dim);
+                    if (n.dot(states[t].x_prev.segment(i * m.dim, m.dim) - o) >= plane.smoothing) continue;
                     ++touching;
                     Eigen::VectorXd w = states[t].x.segment(i * m.dim, m.dim) - states[t].x_prev.segment(i * m.dim, m.dim);
                     w -= n.dot(w) * n;
-                    sliding += w.norm() > c.friction_smoothing * m.dt;
+                    sliding += w.norm() > plane.friction_smoothing * m.dt;
                 }
             CHECK(touching >= int(states.size()) / 3);
             CHECK(sliding > 0);
@@ -382,6 +382,81 @@ TEST_CASE("sensitivity: one step's adjoint is the exact transpose of its tangent
             Eigen::VectorXd analytic(2 * m.n_x() + m.n_p());
             analytic << out.x.col(0), out.v.col(0), out.p.col(0);
             test::check_close(analytic, Eigen::VectorXd((step_with(eps) - step_with(-eps)) / (2 * eps)), 1e-6);
+        }
+    }
+}
+
+TEST_CASE("sensitivity: a step ending at a saddle (springs compressed to half their length) has the "
+          "derivative of its solution branch")
+{
+    // a node between two handles on springs of rest length 1 compressed to 0.5: transversally the
+    // exact Hessian m + h^2 k (1 - L0 / l) is negative, along the axis positive; by symmetry
+    // Newton stays on the axis, at a saddle of the step objective
+    for (bool sparse : {false, true}) {
+        INFO((sparse ? "sparse" : "dense"));
+        ModelBuilder b(2, 0.01, vec({0, 0}));
+        const int h1 = b.add_node("h1", Role::kHandle, vec({-0.5, 0}));
+        const int h2 = b.add_node("h2", Role::kHandle, vec({0.5, 0}));
+        const int n = b.add_node("n", Role::kFree, vec({0, 0}), 1.0);
+        b.add_spring(h1, n, 1e5, 1.0);
+        b.add_spring(n, h2, 1e5, 1.0);
+        b.solver.linear_solver = sparse ? LinearSolverChoice::kSparse : LinearSolverChoice::kDense;
+        const Model m = finish(b);
+        Simulator sim(m);
+        // the handles move along the axis only (x components of the actions)
+        Eigen::MatrixXd a = Eigen::MatrixXd::Zero(m.n_p(), 3);
+        a(0, 0) = 0.4;
+        a(2, 0) = 0.1;
+        a(0, 1) = -0.2;
+        a(2, 2) = 0.3;
+        std::vector<State> states;
+        REQUIRE(rollout(sim, nominal_state(m), a, states).converged);
+        for (int t : {0, 2}) {
+            const State& z = states[std::size_t(t)];
+            const State& zn = states[std::size_t(t) + 1];
+            CHECK(std::abs(zn.x[1]) < 1e-12); // on the axis
+            // symmetry-preserving directions: along the axis
+            StateTangent dz = StateTangent::zero(m, 1);
+            dz.x(0, 0) = 0.01;
+            dz.v(0, 0) = -0.02;
+            dz.p(0, 0) = 0.003;
+            dz.p(2, 0) = -0.001;
+            Eigen::MatrixXd da = Eigen::MatrixXd::Zero(m.n_p(), 1);
+            da(0, 0) = 0.7;
+            da(2, 0) = -0.4;
+            StateTangent out;
+            step_tangent(sim, z, zn, dz, da, out);
+            CHECK(sim.exact_hessian_indefinite());
+            const double eps = 1e-6;
+            auto step_with = [&](double s) {
+                State zi = z;
+                zi.x += s * dz.x.col(0);
+                zi.v += s * dz.v.col(0);
+                zi.p += s * dz.p.col(0);
+                State next;
+                REQUIRE(sim.step(zi, a.col(t) + s * da.col(0), next).converged);
+                Eigen::VectorXd y(2 * m.n_x());
+                y << next.x, next.v;
+                return y;
+            };
+            Eigen::VectorXd analytic(2 * m.n_x());
+            analytic << out.x.col(0), out.v.col(0);
+            CHECK(analytic.norm() > 1e-3);
+            test::check_close(analytic, Eigen::VectorXd((step_with(eps) - step_with(-eps)) / (2 * eps)), 1e-6);
+
+            // and the adjoint is the exact transpose of the tangent in every direction
+            StateTangent bar = StateTangent::zero(m, 1), bar_z = StateTangent::zero(m, 1);
+            bar.x = Eigen::MatrixXd::Random(m.n_x(), 1);
+            bar.v = Eigen::MatrixXd::Random(m.n_x(), 1);
+            Eigen::MatrixXd bar_a = Eigen::MatrixXd::Zero(m.n_p(), 1);
+            step_adjoint(sim, z, zn, bar, bar_z, bar_a);
+            const double lhs = (bar.x.array() * out.x.array()).sum() + (bar.v.array() * out.v.array()).sum();
+            StateTangent dz_used = dz;
+            const double rhs = (bar_z.x.array() * dz_used.x.array()).sum() + (bar_z.v.array() * dz_used.v.array()).sum() +
+                               (bar_z.p.array() * dz_used.p.array()).sum() +
+                               (t > 0 ? (bar_z.x_prev.array() * dz_used.x_prev.array()).sum() : 0.0) +
+                               (bar_a.array() * da.array()).sum();
+            CHECK(test::close(lhs, rhs, 1e-11));
         }
     }
 }
