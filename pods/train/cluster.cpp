@@ -109,7 +109,7 @@ std::vector<std::string> Cluster::allgather(std::string_view mine) const
 #endif
 }
 
-void Cluster::broadcast(std::string& bytes) const
+void Cluster::broadcast([[maybe_unused]] std::string& bytes) const
 {
     if (m_size == 1) return;
 #ifdef PODSIM_HAVE_MPI

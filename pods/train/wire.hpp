@@ -34,7 +34,8 @@ public:
     {
         put(std::int64_t(m.rows()));
         put(std::int64_t(m.cols()));
-        m_bytes.append(reinterpret_cast<const char*>(m.data()), std::size_t(m.size()) * sizeof(typename Derived::Scalar));
+        if (m.size() > 0) // an empty matrix's data() may be null
+            m_bytes.append(reinterpret_cast<const char*>(m.data()), std::size_t(m.size()) * sizeof(typename Derived::Scalar));
     }
 
     const std::string& bytes() const { return m_bytes; }
@@ -68,9 +69,14 @@ public:
         const auto rows = get<std::int64_t>(), cols = get<std::int64_t>();
         if (rows < 0 || cols < 0 || (Matrix::ColsAtCompileTime == 1 && cols != 1))
             throw std::runtime_error("distributed training: malformed message (matrix shape)");
+        // the byte count first (without overflow): a malformed shape must not allocate
+        using Scalar = typename Matrix::Scalar;
+        if (rows > 0 && cols > 0 && std::size_t(rows) > (m_bytes.size() - m_pos) / sizeof(Scalar) / std::size_t(cols))
+            throw std::runtime_error("distributed training: malformed message (truncated)");
+        const std::size_t bytes = std::size_t(rows) * std::size_t(cols) * sizeof(Scalar);
+        const char* from = take(bytes);
         m.resize(rows, cols);
-        std::memcpy(m.data(), take(std::size_t(rows * cols) * sizeof(typename Matrix::Scalar)),
-                    std::size_t(rows * cols) * sizeof(typename Matrix::Scalar));
+        if (bytes > 0) std::memcpy(m.data(), from, bytes); // an empty matrix's data() may be null
     }
     /// Throws unless every byte was read.
     void expect_end() const
