@@ -62,7 +62,7 @@ void check(int rc, const char* call)
 // started by mpirun (Open MPI sets OMPI_COMM_WORLD_SIZE, PMIx-based launchers PMIX_RANK)
 bool launched_by_mpirun()
 {
-    return std::getenv("OMPI_COMM_WORLD_SIZE") || std::getenv("PMIX_RANK") || std::getenv("PMI_RANK");
+    return launch_variable("OMPI_COMM_WORLD_SIZE", "PMI_SIZE") >= 0 || std::getenv("PMIX_RANK");
 }
 #endif
 
