@@ -93,8 +93,8 @@ int main(int argc, char** argv)
     std::printf("| scene | action fraction | free DOFs | solver | median step | Newton it./step | factorisations/step |\n");
     std::printf("|---|---|---|---|---|---|---|\n");
     bench_scene(scenes + "/pendulum_2d_stop.json", repeats * 50, 1e6, "us", 0.5);
-    bench_scene(scenes + "/double_pendulum_3d.json", repeats * 10, 1e6, "us", 0.5);
-    bench_scene(scenes + "/rope_3d.json", repeats, 1e6, "us", 0.5);
+    bench_scene(scenes + "/double_pendulum_3d_stop.json", repeats * 10, 1e6, "us", 0.5);
+    bench_scene(scenes + "/rope_3d_stop.json", repeats, 1e6, "us", 0.5);
     bench_scene(scenes + "/cloth_32.json", std::max(3, repeats / 4), 1e3, "ms", 0.0);
     bench_scene(scenes + "/cloth_32.json", 3, 1e3, "ms", 0.1);
 

@@ -147,12 +147,12 @@ TEST_CASE("cli: malformed JSON beyond the schema gives exit 2 naming file and pa
     };
     for (const auto& [text, message] : cases) {
         write_text(dir / "bad.json", text);
-        const auto r = run_podsim("validate '" + (dir / "bad.json").string() + "' " PODSIM_SOURCE_DIR "/scenes/rope_3d.json");
+        const auto r = run_podsim("validate '" + (dir / "bad.json").string() + "' " PODSIM_SOURCE_DIR "/scenes/rope_3d_stop.json");
         INFO(message << ": " << r.err);
         CHECK(r.exit_code == 2);
         CHECK(r.err.rfind("podsim: error: " + (dir / "bad.json").string() + ": ", 0) == 0);
         CHECK(r.err.find(message) != std::string::npos);
-        CHECK(r.out.find("ok: " PODSIM_SOURCE_DIR "/scenes/rope_3d.json") != std::string::npos); // the next file is still checked
+        CHECK(r.out.find("ok: " PODSIM_SOURCE_DIR "/scenes/rope_3d_stop.json") != std::string::npos); // the next file is still checked
     }
     const auto r = run_podsim("simulate '" + dir.string() + "'");
     CHECK(r.exit_code == 2);
@@ -171,7 +171,7 @@ TEST_CASE("cli: option values are checked (NaN, limits, seeds)")
         {"sensitivity " + scene + actions + " --mu -1", "must be a finite number >= 0"},
         {"simulate " + std::string(PODSIM_SOURCE_DIR) + "/scenes/cloth_32.json --steps 100000", "--steps: got 100000, must be <= "},
         {"simulate " + scene + " --sample-initial 99999999999999999999", "--sample-initial"},
-        {"bench " + std::string(PODSIM_SOURCE_DIR) + "/scenes/rope_3d.json --horizon 2000", "--horizon: the trajectory Jacobian would have"},
+        {"bench " + std::string(PODSIM_SOURCE_DIR) + "/scenes/rope_3d_stop.json --horizon 2000", "--horizon: the trajectory Jacobian would have"},
     };
     for (const auto& [args, message] : cases) {
         const auto r = run_podsim(args);

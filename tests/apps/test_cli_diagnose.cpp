@@ -116,7 +116,7 @@ TEST_CASE("cli diagnose: bad options and input are usage errors with one line na
     write_policy(dir / "mlp.json", podsim::pods::Head::kMlp);
     // a policy of another scene (3D double pendulum: other observation and action sizes)
     {
-        const podsim::pods::Scene s = podsim::pods::load_scene(std::string(PODSIM_SOURCE_DIR) + "/scenes/double_pendulum_3d.json");
+        const podsim::pods::Scene s = podsim::pods::load_scene(std::string(PODSIM_SOURCE_DIR) + "/scenes/double_pendulum_3d_stop.json");
         podsim::pods::TrainConfig c;
         c.hidden = {4};
         podsim::policy::write_policy_json((dir / "other.json").string(), *podsim::pods::make_policy(s.model, s.task, c));

@@ -157,7 +157,7 @@ TEST_CASE("cli train: bad options and corrupt policy files exit 2 with one line"
     }
     // a policy trained for another scene
     REQUIRE(run_podsim("train " + kScene + " --epochs 0 --test-episodes 2 --out " + quoted(dir / "run")).exit_code == 0);
-    const auto r = run_podsim("evaluate '" PODSIM_SOURCE_DIR "/scenes/double_pendulum_3d.json' --policy " +
+    const auto r = run_podsim("evaluate '" PODSIM_SOURCE_DIR "/scenes/double_pendulum_3d_stop.json' --policy " +
                               quoted(dir / "run/policy.json"));
     CHECK(r.exit_code == 2);
     CHECK(r.err.find("another scene") != std::string::npos);

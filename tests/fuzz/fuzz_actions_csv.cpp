@@ -14,7 +14,7 @@ namespace {
 const pods::Scene& scene(int k)
 {
     static const pods::Scene scenes[2] = {pods::load_scene(PODSIM_SOURCE_DIR "/scenes/pendulum_2d_stop.json"),
-                                          pods::load_scene(PODSIM_SOURCE_DIR "/scenes/double_pendulum_3d.json")};
+                                          pods::load_scene(PODSIM_SOURCE_DIR "/scenes/double_pendulum_3d_stop.json")};
     return scenes[k];
 }
 

@@ -13,7 +13,7 @@ SOURCE_DIR = os.environ.get("PODSIM_SOURCE_DIR", os.path.dirname(os.path.dirname
 CLI = os.environ.get("PODSIM_CLI", os.path.join(SOURCE_DIR, "build", "apps", "podsim"))
 PENDULUM = os.path.join(SOURCE_DIR, "scenes", "pendulum_2d_stop.json")
 CABLE = os.path.join(SOURCE_DIR, "scenes", "cable_pendulum_2d.json")
-DOUBLE_3D = os.path.join(SOURCE_DIR, "scenes", "double_pendulum_3d.json")
+DOUBLE_3D = os.path.join(SOURCE_DIR, "scenes", "double_pendulum_3d_stop.json")
 
 
 def scene_with_solver(path, directory, **solver):

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Tests of scripts/plot on tiny CSV files: PNGs are written, bad input exits 2 with one line.
-# Usage: tests/scripts/test_plot.sh curves|rollout|diagnostics|strokes|errors   (registered with ctest)
+# Usage: tests/scripts/test_plot.sh curves|rollout|diagnostics|strokes|animate|errors   (registered with ctest)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 plot="$root/scripts/plot"
@@ -14,6 +14,15 @@ is_png() {
   [[ -f "$1" ]] || fail "$1 was not written"
   [[ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" == "89504e470d0a1a0a" ]] || fail "$1 is not a PNG"
   (($(stat -c %s "$1") > 2000)) || fail "$1 is too small"
+}
+
+# an animated GIF with the expected number of frames
+is_gif() {
+  [[ -f "$1" ]] || fail "$1 was not written"
+  [[ "$(head -c 6 "$1")" == "GIF89a" ]] || fail "$1 is not a GIF"
+  local frames
+  frames="$(/usr/bin/python3 -c 'import sys; from PIL import Image; print(Image.open(sys.argv[1]).n_frames)' "$1")"
+  ((frames == $2)) || fail "$1 has $frames frames, expected $2"
 }
 
 log_header="epoch,wall_s,sim_steps,train_return,test_return_mean,test_return_std,terminal_ke,final_distance,action_mag,alpha_mean,fit_loss,failed"
@@ -137,6 +146,38 @@ case "${1:-}" in
     expect_input_error "$tmp/strokes.csv" strokes "$tmp/strokes.csv" --sample 3 --out "$tmp/x.png"
     [[ ! -e "$tmp/x.png" ]] || fail "output written despite bad input"
     ;;
+  animate)
+    # 2D: the pendulum's states, xy view
+    write_states >"$tmp/states.csv"
+    "$plot" animate "$tmp/states.csv" --scene "$root/scenes/pendulum_2d_stop.json" --frames 12 --out "$tmp/pendulum.gif"
+    is_gif "$tmp/pendulum.gif" 12
+    is_png "$tmp/pendulum_strip.png"
+    # 3D with a contact plane: a bob falling onto a table, next to its handle, drawn in 3D
+    cat >"$tmp/table.json" <<'EOF'
+{"dim": 3, "dt": 0.01,
+ "nodes": [{"name": "handle", "role": "handle", "position": [0, 0.5, 0]},
+           {"name": "bob", "mass": 1, "position": [0.2, 0.3, 0.1]}],
+ "springs": [{"nodes": ["handle", "bob"], "stiffness": 100}],
+ "contact": [{"kind": "plane", "point": [0, 0, 0], "normal": [0, 1, 0], "stiffness": 100}],
+ "task": {"horizon": 30, "payload": ["bob"], "target": [0, 0, 0],
+          "weights": {"p": 0, "x": 1, "v": 1, "a": 0}, "action_limit": 1}}
+EOF
+    {
+      echo "episode,step,time,node,role,x,y,z,vx,vy,vz"
+      awk 'BEGIN { for (t = 0; t <= 30; t++) {
+        printf "0,%d,%.2f,handle,handle,0,0.5,%.4f,0,0,0.1\n", t, 0.01 * t, 0.001 * t
+        printf "0,%d,%.2f,bob,free,0.2,%.4f,0.1,0,-1,0\n", t, 0.01 * t, 0.3 - 0.01 * t } }'
+    } >"$tmp/table_states.csv"
+    "$plot" animate "$tmp/table_states.csv" --scene "$tmp/table.json" --frames 8 --fps 10 --out "$tmp/table.gif"
+    is_gif "$tmp/table.gif" 8
+    is_png "$tmp/table_strip.png"
+    # bad options and bad scenes: exit 2 with one line, nothing written
+    expect_input_error "--frames" animate "$tmp/states.csv" --scene "$root/scenes/pendulum_2d_stop.json" --frames 1 --out "$tmp/x.gif"
+    expect_input_error "$tmp/absent.json" animate "$tmp/states.csv" --scene "$tmp/absent.json" --out "$tmp/x.gif"
+    sed 's/"normal": \[0, 1, 0\]/"normal": [0, 0, 0]/' "$tmp/table.json" >"$tmp/zero_normal.json"
+    expect_input_error "$tmp/zero_normal.json" animate "$tmp/table_states.csv" --scene "$tmp/zero_normal.json" --out "$tmp/x.gif"
+    [[ ! -e "$tmp/x.gif" && ! -e "$tmp/x_strip.png" ]] || fail "output written despite bad input"
+    ;;
   errors)
     write_compare | cut -d, -f1-6,8- >"$tmp/no_test_return.csv"   # drops test_return_mean
     expect_input_error "$tmp/no_test_return.csv" curves "$tmp/no_test_return.csv" --out "$tmp/x"
@@ -151,7 +192,7 @@ case "${1:-}" in
     [[ ! -e "$tmp/x" && ! -e "$tmp/x.png" ]] || fail "output written despite bad input"
     ;;
   *)
-    echo "usage: $0 curves|rollout|diagnostics|strokes|errors" >&2
+    echo "usage: $0 curves|rollout|diagnostics|strokes|animate|errors" >&2
     exit 2
     ;;
 esac

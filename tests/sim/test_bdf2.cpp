@@ -32,7 +32,7 @@ Eigen::VectorXd step_gradient(const Model& m, const State& z, const Eigen::Vecto
 }
 
 // double pendulum in 3D hanging from a handle, with a cable
-Model double_pendulum_3d(LinearSolverChoice solver = LinearSolverChoice::kAuto)
+Model double_pendulum_3d_stop(LinearSolverChoice solver = LinearSolverChoice::kAuto)
 {
     ModelBuilder b(3, 0.01, vec({0, -9.81, 0}));
     const int h = b.add_node("h", Role::kHandle, vec({0, 0, 0}));
@@ -80,7 +80,7 @@ Model hanging_cloth(LinearSolverChoice solver)
 
 TEST_CASE("bdf2: a converged step minimises E and its exact Hessian matches finite differences")
 {
-    const Model m = double_pendulum_3d();
+    const Model m = double_pendulum_3d_stop();
     Simulator sim(m);
     State z = nominal_state(m), z1, z2;
     const Eigen::VectorXd a = vec({0.3, -0.2, 0.1});
@@ -115,7 +115,7 @@ TEST_CASE("bdf2: a converged step minimises E and its exact Hessian matches fini
 
 TEST_CASE("bdf2: the first step is implicit Euler and later steps satisfy the BDF2 relations")
 {
-    const Model m = double_pendulum_3d();
+    const Model m = double_pendulum_3d_stop();
     Simulator sim(m);
     std::vector<State> states;
     const Eigen::MatrixXd actions = Eigen::MatrixXd::Constant(3, 4, 0.2);

@@ -47,7 +47,7 @@ Eigen::MatrixXd explicit_accumulated(sim::Simulator& sim, const std::vector<sim:
 
 TEST_CASE("diagnose diagnostics: per-step gradient norms are the norms of sensitivity's gradient rows")
 {
-    const pods::Scene s = test::shipped_scene("double_pendulum_3d.json", 25);
+    const pods::Scene s = test::shipped_scene("double_pendulum_3d_stop.json", 25);
     const sim::Model& m = s.model;
     std::mt19937_64 rng(3);
     const Eigen::MatrixXd actions = test::random_vector(rng, m.n_p() * 25, -1, 1).reshaped(m.n_p(), 25);
@@ -263,5 +263,5 @@ TEST_CASE("diagnose diagnostics: scenes beyond the dense size limit are refused 
     const pods::Scene s = test::shipped_scene("cloth_32.json", 5);
     const std::string why = pods::diagnose_size_problem(s.model);
     CHECK(why.find("limit 1000") != std::string::npos);
-    CHECK(pods::diagnose_size_problem(test::shipped_scene("rope_3d.json", 5).model).empty());
+    CHECK(pods::diagnose_size_problem(test::shipped_scene("rope_3d_stop.json", 5).model).empty());
 }

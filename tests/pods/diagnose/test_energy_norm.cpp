@@ -13,7 +13,7 @@ using namespace podsim;
 
 TEST_CASE("diagnose energy_norm: R^T R = K+ + c M at every state, with and without the handles")
 {
-    const pods::Scene s = test::shipped_scene("double_pendulum_3d.json", 5);
+    const pods::Scene s = test::shipped_scene("double_pendulum_3d_stop.json", 5);
     const sim::Model& m = s.model;
     std::mt19937_64 rng(1);
     const Eigen::MatrixXd actions = test::random_vector(rng, m.n_p() * 5, -2, 2).reshaped(m.n_p(), 5);

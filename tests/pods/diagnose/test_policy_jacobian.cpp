@@ -9,7 +9,7 @@ using namespace podsim;
 
 TEST_CASE("diagnose policy_jacobian: dplan/dobs and dplan/dhandle_velocity match central differences for the MLP and NDP heads")
 {
-    const pods::Scene s = test::shipped_scene("double_pendulum_3d.json", 8);
+    const pods::Scene s = test::shipped_scene("double_pendulum_3d_stop.json", 8);
     const sim::Model& m = s.model;
     const pods::ObservationMap obs = pods::observation_map(m, s.task);
     std::mt19937_64 rng(11);

@@ -25,7 +25,7 @@ Eigen::VectorXd step_from(sim::Simulator& sim, const sim::State& like, const Eig
 
 TEST_CASE("diagnose transition: A and B of a step match central differences at t = 0 and t > 0")
 {
-    const pods::Scene s = test::shipped_scene("double_pendulum_3d.json", 6);
+    const pods::Scene s = test::shipped_scene("double_pendulum_3d_stop.json", 6);
     const sim::Model& m = s.model;
     std::mt19937_64 rng(7);
     const Eigen::MatrixXd actions = test::random_vector(rng, m.n_p() * 6, -1, 1).reshaped(m.n_p(), 6);
@@ -183,7 +183,7 @@ TEST_CASE("diagnose transition: the map over one decision of a multi-step plan m
 
 TEST_CASE("diagnose transition: the observation matrix reproduces the observation map")
 {
-    const pods::Scene s = test::shipped_scene("double_pendulum_3d.json", 3);
+    const pods::Scene s = test::shipped_scene("double_pendulum_3d_stop.json", 3);
     const sim::Model& m = s.model;
     const pods::ObservationMap obs = pods::observation_map(m, s.task);
     const sim::State z = pods::sample_initial_state(m, s.task, 9);

@@ -11,7 +11,7 @@ using namespace podsim;
 
 namespace {
 
-const char* kScenes[] = {"pendulum_2d_stop.json", "cable_pendulum_2d.json", "double_pendulum_3d.json"};
+const char* kScenes[] = {"pendulum_2d_stop.json", "cable_pendulum_2d.json", "double_pendulum_3d_stop.json"};
 const double kInf = std::numeric_limits<double>::infinity();
 
 pods::ActionMask nothing(const Eigen::MatrixXd& a) { return pods::ActionMask::Constant(a.rows(), a.cols(), false); }

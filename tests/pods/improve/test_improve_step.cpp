@@ -37,7 +37,7 @@ pods::ImproveOptions options_of(const Variant& v)
     return o;
 }
 
-const char* kScenes[] = {"pendulum_2d_stop.json", "double_pendulum_3d.json"};
+const char* kScenes[] = {"pendulum_2d_stop.json", "double_pendulum_3d_stop.json"};
 
 } // namespace
 
@@ -149,7 +149,7 @@ TEST_CASE("improve_actions: repeated first-order steps decrease the cost from ze
 
 TEST_CASE("improve_actions: the result does not depend on the thread (one Simulator each)")
 {
-    const test::BoxFixture f = test::box_fixture("double_pendulum_3d.json", 40, 5);
+    const test::BoxFixture f = test::box_fixture("double_pendulum_3d_stop.json", 40, 5);
     const pods::ImproveOptions o;
     sim::Simulator sim(f.scene.model);
     const pods::ImproveResult reference = pods::improve_actions(sim, f.scene.task, f.cost, f.states, f.actions, f.cost_value, o);

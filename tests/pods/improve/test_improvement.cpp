@@ -40,7 +40,7 @@ double total_cost(sim::Simulator& sim, const Fixture& f, const Eigen::MatrixXd& 
     return f.cost.total(sim.model(), states, a);
 }
 
-const char* kScenes[] = {"pendulum_2d_stop.json", "cable_pendulum_2d.json", "double_pendulum_3d.json"};
+const char* kScenes[] = {"pendulum_2d_stop.json", "cable_pendulum_2d.json", "double_pendulum_3d_stop.json"};
 
 } // namespace
 
@@ -56,7 +56,7 @@ TEST_CASE("improvement: the quadratic cost equals the per-term cost of rewards.c
 
 TEST_CASE("improvement: cost gradient with respect to the state matches finite differences")
 {
-    Fixture f = fixture("double_pendulum_3d.json", 1, 2);
+    Fixture f = fixture("double_pendulum_3d_stop.json", 1, 2);
     const sim::Model& m = f.scene.model;
     sim::Simulator sim(m);
     std::vector<sim::State> states;

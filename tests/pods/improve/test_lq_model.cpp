@@ -9,7 +9,7 @@ using namespace podsim;
 
 namespace {
 
-const char* kScenes[] = {"pendulum_2d_stop.json", "cable_pendulum_2d.json", "double_pendulum_3d.json"};
+const char* kScenes[] = {"pendulum_2d_stop.json", "cable_pendulum_2d.json", "double_pendulum_3d_stop.json"};
 
 } // namespace
 

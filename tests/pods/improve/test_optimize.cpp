@@ -28,7 +28,7 @@ void check_kkt(const pods::OptimizeResult& r, const Eigen::MatrixXd& grad, doubl
 
 TEST_CASE("optimize_actions: reaches a KKT point where the projected Gauss-Newton step vanishes")
 {
-    for (const char* file : {"pendulum_2d_stop.json", "double_pendulum_3d.json"}) {
+    for (const char* file : {"pendulum_2d_stop.json", "double_pendulum_3d_stop.json"}) {
         INFO(std::string(file));
         const test::BoxFixture f = test::box_fixture(file, 50, 2, 0.0, 0.0);
         sim::Simulator sim(f.scene.model);

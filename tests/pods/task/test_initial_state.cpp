@@ -76,7 +76,7 @@ TEST_CASE("initial_state: swing is a rigid rotation about the first handle, dete
 
 TEST_CASE("initial_state: 3D swing rotates about a horizontal axis by an angle within the range")
 {
-    const pods::Scene s = pods::load_scene(PODSIM_SOURCE_DIR "/scenes/double_pendulum_3d.json");
+    const pods::Scene s = pods::load_scene(PODSIM_SOURCE_DIR "/scenes/double_pendulum_3d_stop.json");
     const sim::Model& m = s.model;
     const sim::State nominal = sim::nominal_state(m);
     const Eigen::Vector3d centre = nominal.p.head<3>();

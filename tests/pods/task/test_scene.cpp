@@ -33,7 +33,7 @@ TEST_CASE("scene: cloth and rope generators")
     CHECK(cloth.model.find_node("cloth_31_31") >= 0);
     CHECK(cloth.model.nodes[std::size_t(cloth.model.find_node("cloth_0_0"))].role == sim::Role::kHandle);
 
-    const pods::Scene rope = pods::load_scene(PODSIM_SOURCE_DIR "/scenes/rope_3d.json");
+    const pods::Scene rope = pods::load_scene(PODSIM_SOURCE_DIR "/scenes/rope_3d_stop.json");
     CHECK(rope.model.n_free == 20);
     CHECK(rope.model.springs.size() == std::size_t(20 + 19));
     const double mass = rope.model.mass.sum() / 3;

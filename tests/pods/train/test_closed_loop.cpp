@@ -116,8 +116,8 @@ TEST_CASE("closed_loop: the BPTT parameter gradient matches central differences 
     int checks = 0;
     for (const Case& c : {Case{"pendulum_2d_stop.json", pods::Head::kMlp, 25, 2.0},
                           Case{"pendulum_2d_stop.json", pods::Head::kNdp, 22, 0.8},
-                          Case{"double_pendulum_3d.json", pods::Head::kMlp, 15, 2.0},
-                          Case{"double_pendulum_3d.json", pods::Head::kNdp, 14, 2.0}}) {
+                          Case{"double_pendulum_3d_stop.json", pods::Head::kMlp, 15, 2.0},
+                          Case{"double_pendulum_3d_stop.json", pods::Head::kNdp, 14, 2.0}}) {
         INFO(std::string(c.scene) << " head " << pods::to_string(c.head));
         Fixture f = fixture(c.scene, c.head, c.horizon, 0.5, c.limit);
         sim::Simulator sim(f.scene.model);
