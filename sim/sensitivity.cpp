@@ -36,14 +36,20 @@ void StateSelection::extract(const Model& model, const State& z, Eigen::Ref<Eige
 
 Eigen::MatrixXd StateSelection::extract(const Model& model, const StateTangent& dz) const
 {
-    const int d = model.dim, np = model.n_p(), k = int(nodes.size());
     Eigen::MatrixXd s(size(model), dz.x.cols());
+    extract(model, dz, s);
+    return s;
+}
+
+void StateSelection::extract(const Model& model, const StateTangent& dz, Eigen::Ref<Eigen::MatrixXd> s) const
+{
+    const int d = model.dim, np = model.n_p(), k = int(nodes.size());
+    assert(s.rows() == size(model) && s.cols() == dz.x.cols());
     s.topRows(np) = dz.p;
     for (int i = 0; i < k; ++i) {
         s.middleRows(np + i * d, d) = dz.x.middleRows(nodes[std::size_t(i)] * d, d);
         s.middleRows(np + (k + i) * d, d) = dz.v.middleRows(nodes[std::size_t(i)] * d, d);
     }
-    return s;
 }
 
 void StateSelection::add_transpose(const Model& model, const Eigen::Ref<const Eigen::MatrixXd>& bar_s,
@@ -77,19 +83,13 @@ StateTangentView view(const StateTangent& dz)
     return {dz.x, dz.v, dz.x_prev, dz.v_prev};
 }
 
-} // namespace
-
-void step_tangent(Simulator& sim, const State& z, const State& z_next, const StateTangent& dz,
-                  const Eigen::Ref<const Eigen::MatrixXd>& da, StateTangent& dz_next)
+// the tangent of one step at its converged point (q, ctx) with the exact Hessian's solve
+template <typename Solve>
+void tangent_at(const StepEnergy& energy, const Eigen::VectorXd& q, const StepContext& ctx, Solve&& solve,
+                const StateTangent& dz, const Eigen::Ref<const Eigen::MatrixXd>& da, StateTangent& dz_next)
 {
-    const Model& m = sim.model();
+    const Model& m = energy.model();
     const double h = m.dt;
-    factorize_or_throw(sim, z_next);
-    const StepEnergy& energy = sim.energy();
-    const StepContext& ctx = sim.exact_context();
-    const Eigen::VectorXd& q = sim.exact_hessian_positions();
-    assert(ctx.t == z.t);
-
     // handles: dp' = dp + h da
     assert(&dz != &dz_next);
     dz_next.p = dz.p + h * da;
@@ -98,14 +98,62 @@ void step_tangent(Simulator& sim, const State& z, const State& z_next, const Sta
     x.setZero(m.n_x(), da.cols());
     energy.add_state_product(q, ctx, -1, view(dz), x);
     energy.add_handle_product(q, ctx, -1, dz_next.p, x);
-    sim.solve_exact(x);
+    solve(x);
     // velocity update and shift
-    if (z.t == 0)
+    if (ctx.t == 0)
         dz_next.v = (x - dz.x) / h;
     else
         dz_next.v = (3 * x - 4 * dz.x + dz.x_prev) / (2 * h);
     dz_next.x_prev = dz.x;
     dz_next.v_prev = dz.v;
+}
+
+// its exact transpose
+template <typename Solve>
+void adjoint_at(const StepEnergy& energy, const Eigen::VectorXd& q, const StepContext& ctx, Solve&& solve,
+                const StateTangent& bar_next, StateTangent& bar_z, Eigen::Ref<Eigen::MatrixXd> bar_a,
+                AdjointWorkspace& ws)
+{
+    const double h = energy.model().dt;
+    // cotangent of x' (its own plus the velocity update's), then w = H^-1 bar_x' (in place)
+    Eigen::MatrixXd& w = ws.w;
+    if (ctx.t == 0) w = bar_next.x + bar_next.v / h;
+    else w = bar_next.x + (3 / (2 * h)) * bar_next.v;
+    solve(w);
+    // x' = x'(p', z) with dx' = -H^-1 (E_xp dp' + E_xz dz): p' = p + h a gets -E_xp^T w
+    Eigen::MatrixXd& bar_p_next = ws.bar_p;
+    bar_p_next = bar_next.p;
+    energy.add_handle_product_transpose(q, ctx, -1, w, bar_p_next);
+    bar_z.p += bar_p_next;
+    bar_a += h * bar_p_next;
+    // ... and z gets -E_xz^T w (through xhat and the start positions)
+    energy.add_state_product_transpose(q, ctx, -1, w, {bar_z.x, bar_z.v, bar_z.x_prev, bar_z.v_prev});
+    // the velocity update and the shift read z directly
+    bar_z.v += bar_next.v_prev;
+    if (ctx.t == 0) {
+        bar_z.x += bar_next.x_prev - bar_next.v / h;
+    } else {
+        bar_z.x += bar_next.x_prev - (2 / h) * bar_next.v;
+        bar_z.x_prev += (1 / (2 * h)) * bar_next.v;
+    }
+}
+
+} // namespace
+
+void step_tangent(Simulator& sim, const State& z, const State& z_next, const StateTangent& dz,
+                  const Eigen::Ref<const Eigen::MatrixXd>& da, StateTangent& dz_next)
+{
+    factorize_or_throw(sim, z_next);
+    assert(sim.exact_context().t == z.t);
+    (void)z;
+    tangent_at(sim.energy(), sim.exact_hessian_positions(), sim.exact_context(),
+               [&sim](Eigen::Ref<Eigen::MatrixXd> b) { sim.solve_exact(b); }, dz, da, dz_next);
+}
+
+void step_tangent(const StepEnergy& energy, const Eigen::VectorXd& q, const StepContext& ctx, LinearSolver& solver,
+                  const StateTangent& dz, const Eigen::Ref<const Eigen::MatrixXd>& da, StateTangent& dz_next)
+{
+    tangent_at(energy, q, ctx, [&solver](Eigen::Ref<Eigen::MatrixXd> b) { solver.solve_in_place(b); }, dz, da, dz_next);
 }
 
 void step_adjoint(Simulator& sim, const State& z, const State& z_next, const StateTangent& bar_next,
@@ -118,35 +166,19 @@ void step_adjoint(Simulator& sim, const State& z, const State& z_next, const Sta
 void step_adjoint(Simulator& sim, const State& z, const State& z_next, const StateTangent& bar_next,
                   StateTangent& bar_z, Eigen::Ref<Eigen::MatrixXd> bar_a, AdjointWorkspace& ws)
 {
-    const Model& m = sim.model();
-    const double h = m.dt;
     factorize_or_throw(sim, z_next);
-    const StepEnergy& energy = sim.energy();
-    const StepContext& ctx = sim.exact_context();
-    const Eigen::VectorXd& q = sim.exact_hessian_positions();
-    assert(ctx.t == z.t);
+    assert(sim.exact_context().t == z.t);
+    (void)z;
+    adjoint_at(sim.energy(), sim.exact_hessian_positions(), sim.exact_context(),
+               [&sim](Eigen::Ref<Eigen::MatrixXd> b) { sim.solve_exact(b); }, bar_next, bar_z, bar_a, ws);
+}
 
-    // cotangent of x' (its own plus the velocity update's), then w = H^-1 bar_x' (in place)
-    Eigen::MatrixXd& w = ws.w;
-    if (z.t == 0) w = bar_next.x + bar_next.v / h;
-    else w = bar_next.x + (3 / (2 * h)) * bar_next.v;
-    sim.solve_exact(w);
-    // x' = x'(p', z) with dx' = -H^-1 (E_xp dp' + E_xz dz): p' = p + h a gets -E_xp^T w
-    Eigen::MatrixXd& bar_p_next = ws.bar_p;
-    bar_p_next = bar_next.p;
-    energy.add_handle_product_transpose(q, ctx, -1, w, bar_p_next);
-    bar_z.p += bar_p_next;
-    bar_a += h * bar_p_next;
-    // ... and z gets -E_xz^T w (through xhat and the start positions)
-    energy.add_state_product_transpose(q, ctx, -1, w, {bar_z.x, bar_z.v, bar_z.x_prev, bar_z.v_prev});
-    // the velocity update and the shift read z directly
-    bar_z.v += bar_next.v_prev;
-    if (z.t == 0) {
-        bar_z.x += bar_next.x_prev - bar_next.v / h;
-    } else {
-        bar_z.x += bar_next.x_prev - (2 / h) * bar_next.v;
-        bar_z.x_prev += (1 / (2 * h)) * bar_next.v;
-    }
+void step_adjoint(const StepEnergy& energy, const Eigen::VectorXd& q, const StepContext& ctx, LinearSolver& solver,
+                  const StateTangent& bar_next, StateTangent& bar_z, Eigen::Ref<Eigen::MatrixXd> bar_a,
+                  AdjointWorkspace& ws)
+{
+    adjoint_at(energy, q, ctx, [&solver](Eigen::Ref<Eigen::MatrixXd> b) { solver.solve_in_place(b); }, bar_next, bar_z,
+               bar_a, ws);
 }
 
 namespace {

@@ -34,6 +34,8 @@ struct StateSelection {
     void extract(const Model& model, const State& z, Eigen::Ref<Eigen::VectorXd> s) const;
     /// ds = S dz for a tangent (rows of s, the tangent's columns).
     Eigen::MatrixXd extract(const Model& model, const StateTangent& dz) const;
+    /// The same written into `ds` (size() x dz's columns; no allocation).
+    void extract(const Model& model, const StateTangent& dz, Eigen::Ref<Eigen::MatrixXd> ds) const;
     /// bar_z += S^T bar_s (bar_s: size() rows, same columns as bar_z).
     void add_transpose(const Model& model, const Eigen::Ref<const Eigen::MatrixXd>& bar_s,
                        StateTangent& bar_z) const;
@@ -71,6 +73,16 @@ struct AdjointWorkspace {
 /// step_adjoint with caller-owned scratch.
 void step_adjoint(Simulator& sim, const State& z, const State& z_next, const StateTangent& bar_next,
                   StateTangent& bar_z, Eigen::Ref<Eigen::MatrixXd> bar_a, AdjointWorkspace& ws);
+
+/// step_tangent / step_adjoint at a step whose exact Hessian the caller has already factorised
+/// in `solver` (TrajectoryLinearization keeps one per step): `q` = [x', p', fixed] and `ctx`
+/// (StepEnergy::begin_from_result of z_next) are the point, as Simulator::exact_hessian_positions()
+/// and exact_context() after factorize_exact_hessian(z_next). No factorisation, only the solve.
+void step_tangent(const StepEnergy& energy, const Eigen::VectorXd& q, const StepContext& ctx, LinearSolver& solver,
+                  const StateTangent& dz, const Eigen::Ref<const Eigen::MatrixXd>& da, StateTangent& dz_next);
+void step_adjoint(const StepEnergy& energy, const Eigen::VectorXd& q, const StepContext& ctx, LinearSolver& solver,
+                  const StateTangent& bar_next, StateTangent& bar_z, Eigen::Ref<Eigen::MatrixXd> bar_a,
+                  AdjointWorkspace& ws);
 
 // The trajectory functions below take a whole rollout `states` = z_0..z_N that starts at an
 // initial state (states[0].t == 0), as sim::rollout produces from a sampled or nominal state. A
