@@ -1,5 +1,7 @@
 // `podsim bench SCENE`: median timings of a rollout and of its derivatives, one JSON line.
 #include "apps/commands.hpp"
+#include "pods/improve/box_step.hpp"
+#include "pods/improve/gauss_newton_operator.hpp"
 #include "pods/improve/improve_step.hpp"
 #include "pods/improve/improvement.hpp"
 #include "pods/task/random.hpp"
@@ -8,12 +10,15 @@
 #include "common/limits.hpp"
 #include "sim/rollout.hpp"
 #include "sim/sensitivity.hpp"
+#include "sim/trajectory_linearization.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <chrono>
 #include <iostream>
+#include <limits>
+#include <map>
 #include <memory>
 
 namespace podsim::apps {
@@ -24,7 +29,12 @@ struct BenchOptions {
     std::string scene;
     int horizon = -1;
     int repeats = 15;
+    pods::GaussNewtonMethod method = pods::GaussNewtonMethod::kAuto;
+    double mu = -1;
 };
+
+// the Riccati step is cubic in its state 4 n_x + n_p: timed only up to this size (the rope's 243)
+constexpr int kBenchRiccatiMaxState = 128;
 
 template <typename F> double median_ms(int repeats, F&& f)
 {
@@ -62,9 +72,37 @@ int run_bench(const BenchOptions& o)
     if (!stats.converged) throw common::RuntimeFailure(stats.failure.message(stats.failed_step));
     const double gradient_ms = median_ms(o.repeats, [&] { pods::cost_gradient_adjoint(simulator, cost, states, actions); });
     const double jacobian_ms = median_ms(o.repeats, [&] { sim::trajectory_jacobian(simulator, states, cost.selection); });
-    const pods::GaussNewtonMethod method = pods::choose_gauss_newton(model);
-    const double mu = scene.task.weights.a > 0 ? 0.0 : 1e-6;
+    const double mu = o.mu >= 0 ? o.mu : scene.task.weights.a > 0 ? 0.0 : 1e-6;
+    const pods::GaussNewtonMethod method =
+        o.method == pods::GaussNewtonMethod::kAuto ? pods::choose_gauss_newton(model, cost, n, mu) : o.method;
     const double gn_step_ms = median_ms(o.repeats, [&] { pods::gauss_newton_step(simulator, cost, states, actions, mu, method); });
+    // the matrix-free path's parts: the stored factorisations (one per step), one product J v
+    // and one J^T w, and the whole unconstrained matrix-free step (with its CG iterations), next
+    // to the dense step; Riccati only where its state is small enough to be affordable
+    const double linearization_ms = median_ms(o.repeats, [&] { sim::TrajectoryLinearization lin(simulator, states); });
+    sim::TrajectoryLinearization linearization(simulator, states);
+    const int ns = cost.selection.size(model);
+    Eigen::VectorXd ds(Eigen::Index(n + 1) * ns);
+    Eigen::MatrixXd bar_a(model.n_p(), n);
+    const double tangent_ms = median_ms(o.repeats, [&] { linearization.tangent(cost.selection, actions, ds); });
+    const double adjoint_ms = median_ms(o.repeats, [&] { linearization.adjoint(cost.selection, ds, bar_a); });
+    int cg_iterations = 0;
+    const double gn_matrix_free_ms = median_ms(o.repeats, [&] {
+        sim::TrajectoryLinearization lin(simulator, states);
+        const Eigen::MatrixXd grad = pods::cost_gradient_linearized(lin, cost, states, actions);
+        pods::GaussNewtonOperator g(lin, cost, mu);
+        pods::CgOptions cg;
+        cg.tolerance = pods::kMatrixFreeTolerance;
+        const pods::ActionMask nothing = pods::ActionMask::Constant(actions.rows(), actions.cols(), false);
+        cg_iterations = pods::box_newton_step_matrix_free(g, grad, actions, std::numeric_limits<double>::infinity(), nothing, 0, cg)
+                            .cg_iterations;
+    });
+    const double gn_dense_ms =
+        median_ms(o.repeats, [&] { pods::gauss_newton_step(simulator, cost, states, actions, mu, pods::GaussNewtonMethod::kDense); });
+    const bool riccati_affordable = 4 * model.n_x() + model.n_p() <= kBenchRiccatiMaxState;
+    const double gn_riccati_ms = riccati_affordable ? median_ms(o.repeats, [&] {
+        pods::gauss_newton_step(simulator, cost, states, actions, mu, pods::GaussNewtonMethod::kRiccati);
+    }) : -1.0;
     // the box-aware step (improve_actions' direction) and one whole improvement, with every third
     // action component moved onto the upper bound so that the active set is not empty
     Eigen::MatrixXd boxed = actions;
@@ -75,13 +113,16 @@ int run_bench(const BenchOptions& o)
     pods::ImproveOptions improve;
     improve.mu = mu;
     improve.method = method;
+    pods::BoxAwareStep box_step;
     const double boxed_cost = cost.total(model, boxed_states, boxed);
     const double box_step_ms =
-        median_ms(o.repeats, [&] { pods::box_aware_step(simulator, scene.task, cost, boxed_states, boxed, improve); });
+        median_ms(o.repeats, [&] { box_step = pods::box_aware_step(simulator, scene.task, cost, boxed_states, boxed, improve); });
     const double improve_ms = median_ms(
         o.repeats, [&] { pods::improve_actions(simulator, scene.task, cost, boxed_states, boxed, boxed_cost, improve); });
 
-    const nlohmann::json line = {{"scene", scene.name.empty() ? o.scene : scene.name},
+    const auto ratio = [&](double ms) { return ms / rollout_ms; };
+    const double fd_rollouts = double(n) * model.n_p() + 1;
+    nlohmann::json line = {{"scene", scene.name.empty() ? o.scene : scene.name},
                                  {"horizon", n},
                                  {"free_dofs", model.n_x()},
                                  {"action_dims", model.n_p()},
@@ -91,9 +132,29 @@ int run_bench(const BenchOptions& o)
                                  {"gn_step_ms", gn_step_ms},
                                  {"box_step_ms", box_step_ms},
                                  {"improve_ms", improve_ms},
-                                 {"gn_method", method == pods::GaussNewtonMethod::kRiccati ? "riccati" : "dense"},
+                                 {"gn_method", pods::to_string(method)},
+                                 {"linearization_ms", linearization_ms},
+                                 {"tangent_ms", tangent_ms},
+                                 {"adjoint_ms", adjoint_ms},
+                                 {"gn_dense_ms", gn_dense_ms},
+                                 {"gn_matrix_free_ms", gn_matrix_free_ms},
+                                 {"cg_iterations", cg_iterations},
+                                 {"box_step_cg_iterations", box_step.cg_iterations},
+                                 {"gradient_ratio", ratio(gradient_ms)},
+                                 {"jacobian_ratio", ratio(jacobian_ms)},
+                                 {"jacobian_fd_speedup", fd_rollouts * rollout_ms / jacobian_ms},
+                                 {"gn_dense_ratio", ratio(gn_dense_ms)},
+                                 {"gn_matrix_free_ratio", ratio(gn_matrix_free_ms)},
                                  {"newton_iterations_per_step", stats.mean_iterations()},
+                                 {"mu", mu},
                                  {"repeats", o.repeats}};
+    if (riccati_affordable) {
+        line["gn_riccati_ms"] = gn_riccati_ms;
+        line["gn_riccati_ratio"] = ratio(gn_riccati_ms);
+    } else {
+        line["gn_riccati_ms"] = nullptr;
+        line["gn_riccati_ratio"] = nullptr;
+    }
     std::cout << line.dump() << "\n";
     return 0;
 }
@@ -107,6 +168,14 @@ void add_bench_command(CLI::App& app, int& exit_code)
     cmd->add_option("scene", o->scene, "Scene JSON file")->required();
     cmd->add_option("--horizon", o->horizon, "Horizon N (default: the task's)")->check(CLI::Range(1, 2000));
     cmd->add_option("--repeats", o->repeats, "Timed repetitions (median reported)")->check(CLI::Range(1, 1000));
+    cmd->add_option("--mu", o->mu, "Gauss-Newton damping of the timed steps (default 0, or 1e-6 without an action weight)")
+        ->check(CLI::Range(0.0, 1e12));
+    const std::map<std::string, pods::GaussNewtonMethod> methods = {{"auto", pods::GaussNewtonMethod::kAuto},
+                                                                    {"dense", pods::GaussNewtonMethod::kDense},
+                                                                    {"riccati", pods::GaussNewtonMethod::kRiccati},
+                                                                    {"matrix-free", pods::GaussNewtonMethod::kMatrixFree}};
+    cmd->add_option("--method", o->method, "Gauss-Newton method of gn_step_ms, box_step_ms and improve_ms: auto (default), dense, riccati or matrix-free")
+        ->transform(CLI::CheckedTransformer(methods, CLI::ignore_case));
     cmd->callback([o, &exit_code] { exit_code = run_bench(*o); });
 }
 

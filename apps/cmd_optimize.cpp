@@ -32,6 +32,7 @@ struct OptimizeCommandOptions {
     double mu = pods::ImproveOptions{}.mu;
     pods::GaussNewtonMethod method = pods::GaussNewtonMethod::kAuto;
     bool no_box_qp = false;
+    double cg_tolerance = pods::ImproveOptions{}.cg_tolerance;
 };
 
 int run_optimize(const OptimizeCommandOptions& o)
@@ -43,7 +44,7 @@ int run_optimize(const OptimizeCommandOptions& o)
         throw common::InputError("--steps: got " + std::to_string(steps) + ", must be <= " +
                                  std::to_string(pods::max_horizon(model)) + " for this scene (stored states limit)");
     const pods::QuadraticCost cost = pods::quadratic_cost(model, scene.task);
-    pods::GaussNewtonMethod method = o.method == pods::GaussNewtonMethod::kAuto ? pods::choose_gauss_newton(model) : o.method;
+    pods::GaussNewtonMethod method = o.method == pods::GaussNewtonMethod::kAuto ? pods::choose_gauss_newton(model, cost, steps, o.mu) : o.method;
     if (o.order == 2 && method == pods::GaussNewtonMethod::kDense) {
         const std::string problem = pods::dense_size_problem(model, cost, steps);
         if (!problem.empty()) throw common::InputError("--steps: " + problem + " (the dense Gauss-Newton step)");
@@ -61,6 +62,7 @@ int run_optimize(const OptimizeCommandOptions& o)
     options.improve.mu = o.mu;
     options.improve.method = method;
     options.improve.box_qp = !o.no_box_qp;
+    options.improve.cg_tolerance = o.cg_tolerance;
     sim::Simulator simulator(model);
     const auto start = std::chrono::steady_clock::now();
     const pods::OptimizeResult r = pods::optimize_actions(simulator, scene.task, cost, z0, requested, options);
@@ -77,7 +79,7 @@ int run_optimize(const OptimizeCommandOptions& o)
         {"seed", o.sample_seed >= 0 ? nlohmann::json(o.sample_seed) : nlohmann::json(nullptr)},
         {"steps", steps},
         {"order", o.order},
-        {"method", method == pods::GaussNewtonMethod::kRiccati ? "riccati" : "dense"},
+        {"method", pods::to_string(method)},
         {"mu", o.mu},
         {"box_qp", !o.no_box_qp},
         {"initial_cost", r.costs.front()},
@@ -86,6 +88,7 @@ int run_optimize(const OptimizeCommandOptions& o)
         {"costs", r.costs},
         {"iterations", r.iterations},
         {"evaluations", r.evaluations},
+        {"cg_iterations", r.cg_iterations},
         {"converged", r.reason != pods::StopReason::kIterationCap},
         {"reason", pods::to_string(r.reason)},
         {"active", r.active},
@@ -123,9 +126,14 @@ void add_optimize_command(CLI::App& app, int& exit_code)
     cmd->add_option("--order", o->order, "1: projected gradient, 2: box-aware Gauss-Newton (default)")->check(CLI::IsMember({1, 2}));
     cmd->add_option("--mu", o->mu, "Gauss-Newton damping mu (default " + common::format_double(o->mu) + ")")->check(finite_non_negative());
     const std::map<std::string, pods::GaussNewtonMethod> methods = {
-        {"auto", pods::GaussNewtonMethod::kAuto}, {"dense", pods::GaussNewtonMethod::kDense}, {"riccati", pods::GaussNewtonMethod::kRiccati}};
-    cmd->add_option("--method", o->method, "Gauss-Newton solve: auto (default), dense or riccati")
+        {"auto", pods::GaussNewtonMethod::kAuto}, {"dense", pods::GaussNewtonMethod::kDense}, {"riccati", pods::GaussNewtonMethod::kRiccati},
+        {"matrix-free", pods::GaussNewtonMethod::kMatrixFree}};
+    cmd->add_option("--method", o->method, "Gauss-Newton solve: auto (default), dense, riccati or matrix-free")
         ->transform(CLI::CheckedTransformer(methods, CLI::ignore_case));
+    cmd->add_option("--cg-tolerance", o->cg_tolerance,
+                    "Matrix-free path: relative residual of each conjugate-gradient solve (default " +
+                        common::format_double(o->cg_tolerance) + ")")
+        ->check(CLI::Range(1e-16, 0.5));
     cmd->add_flag("--no-box-qp", o->no_box_qp,
                   "Riccati path: hold only the active set, without the per-step box QPs of box-DDP (the dense path's step)");
     cmd->callback([o, &exit_code] { exit_code = run_optimize(*o); });

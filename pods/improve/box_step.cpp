@@ -98,6 +98,43 @@ BoxStepResult box_newton_step_dense(const QuadraticCost& cost, const Eigen::Matr
     return out;
 }
 
+BoxStepResult box_newton_step_matrix_free(GaussNewtonOperator& g, const Eigen::MatrixXd& gradient,
+                                          const Eigen::MatrixXd& actions, double limit, const ActionMask& held,
+                                          int passes, const CgOptions& cg)
+{
+    require_shape(__func__, gradient, held, "the held mask");
+    if (actions.rows() != gradient.rows() || actions.cols() != gradient.cols() || g.size() != gradient.size())
+        throw std::invalid_argument("box_newton_step_matrix_free: the actions, the gradient and the operator differ in size");
+    const LinearOperator apply = [&g](const Eigen::VectorXd& x, Eigen::VectorXd& y) { g.apply(x, y); };
+    const Eigen::VectorXd rhs = -gradient.reshaped();
+    BoxStepResult out;
+    out.fixed = held;
+    Eigen::VectorXd delta = Eigen::VectorXd::Zero(gradient.size());
+    // one reduced solve on the current fixed set, from the current delta
+    const auto solve = [&] {
+        const CgResult r = masked_conjugate_gradient(apply, rhs, out.fixed.reshaped(), delta, cg);
+        if (r.zero_curvature && r.iterations == 0)
+            throw common::RuntimeFailure("the reduced Gauss-Newton matrix is singular (zero curvature in conjugate gradients): "
+                                         "use an action weight or mu > 0");
+        out.cg_iterations += r.iterations;
+        out.cg_converged = out.cg_converged && r.converged;
+    };
+    solve();
+    for (int pass = 0; pass < passes; ++pass) {
+        // free components the step takes out of the box: onto the bound, then solve again
+        const Eigen::ArrayXXd moved = actions.array() + delta.reshaped(actions.rows(), actions.cols()).array();
+        const ActionMask leaving = !out.fixed && moved.abs() > limit;
+        if (!leaving.any()) break;
+        const Eigen::ArrayXXd on_bound = moved.cwiseMax(-limit).cwiseMin(limit) - actions.array();
+        delta = leaving.reshaped().select(on_bound.reshaped(), delta.array()).matrix();
+        out.fixed = out.fixed || leaving;
+        solve();
+    }
+    out.delta = delta.reshaped(actions.rows(), actions.cols());
+    out.clamped = count(out.fixed) - count(held);
+    return out;
+}
+
 BoxStepResult box_riccati_step(const LqModel& lq, const Eigen::MatrixXd& actions, double limit, double mu,
                                const ActionMask& held)
 {

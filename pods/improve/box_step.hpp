@@ -7,9 +7,13 @@
 //   Riccati: a control-limited box-DDP backward pass (Tassa, Mansard and Todorov 2014) over the
 //            linearised dynamics: per step a small box QP on the control, the bound components'
 //            rows removed from the feedback gain.
-// On the same fixed set (and fixed values) both give the same step.
+//   matrix-free: the dense path's reduced systems and box passes, each solved by conjugate
+//            gradients with G applied by tangent and adjoint sweeps (GaussNewtonOperator).
+// On the same fixed set (and fixed values) all give the same step (matrix-free: to the CG tolerance).
 
 #include "pods/improve/active_set.hpp"
+#include "pods/improve/conjugate_gradient.hpp"
+#include "pods/improve/gauss_newton_operator.hpp"
 #include "pods/improve/lq_model.hpp"
 #include "pods/task/cost.hpp"
 
@@ -22,6 +26,8 @@ struct BoxStepResult {
     ActionMask fixed;      ///< components not free in the final solve: held, or put on a bound by the
                            ///< box QPs / box passes (delta = the bound's offset; Riccati: gain row zero)
     int clamped = 0;       ///< fixed components that were not held
+    int cg_iterations = 0; ///< matrix-free path: CG iterations (G products) over all its solves
+    bool cg_converged = true; ///< matrix-free path: every solve reached the CG tolerance
 };
 
 /// Dense projected Newton step (n_a x N): components flagged in `fixed` take delta =
@@ -43,6 +49,17 @@ Eigen::MatrixXd projected_newton_step_dense(const QuadraticCost& cost, const Eig
 BoxStepResult box_newton_step_dense(const QuadraticCost& cost, const Eigen::MatrixXd& jacobian,
                                     const Eigen::MatrixXd& gradient, const Eigen::MatrixXd& actions, double limit,
                                     double mu, const ActionMask& held, int passes);
+
+/// box_newton_step_dense without forming J or G: the same projected Newton solve on `held` and
+/// the same box passes, each reduced system G_FF delta_F = -(grad + G delta_C)_F solved by
+/// conjugate gradients (masked_conjugate_gradient) with `g` (whose mu is the damping), the first
+/// from delta = 0 and each pass warm-started from the previous step. Equal to the dense step to
+/// the CG tolerance when every solve converges; a solve stopped by the iteration cap returns its
+/// iterate (a descent direction of the model, no worse than the previous pass). Throws
+/// common::RuntimeFailure when G is singular on the free set before any progress (w_a = mu = 0).
+BoxStepResult box_newton_step_matrix_free(GaussNewtonOperator& g, const Eigen::MatrixXd& gradient,
+                                          const Eigen::MatrixXd& actions, double limit, const ActionMask& held,
+                                          int passes, const CgOptions& cg);
 
 /// Box-DDP backward pass and linear forward pass from dz_0 = 0 on the LQ model of a rollout:
 /// per step t, with the value function 1/2 dz^T P dz + p^T dz of step t + 1,

@@ -6,6 +6,7 @@
 #include "pods/improve/line_search.hpp"
 #include "pods/improve/lq_model.hpp"
 #include "sim/sensitivity.hpp"
+#include "sim/trajectory_linearization.hpp"
 
 #include <cmath>
 #include <limits>
@@ -58,13 +59,30 @@ BoxAwareStep box_aware_step(sim::Simulator& sim, const Task& task, const Quadrat
     const double limit = task.action_limit;
     BoxAwareStep s;
     const GaussNewtonMethod method =
-        options.method == GaussNewtonMethod::kAuto ? choose_gauss_newton(m) : options.method;
+        options.method == GaussNewtonMethod::kAuto ? choose_gauss_newton(m, cost, int(actions.cols()), options.mu) : options.method;
     if (options.order == StepOrder::kFirst) {
         s.gradient = cost_gradient_adjoint(sim, cost, states, actions);
         s.held = active_set(actions, s.gradient, limit, options.bound_tolerance);
         s.delta = -projected_gradient(s.gradient, s.held);
         if (s.delta.cwiseAbs().maxCoeff() > 0) s.alpha0 = first_order_alpha(sim, task, cost, states, s.delta, options);
+    } else if (method == GaussNewtonMethod::kMatrixFree) {
+        // one factorisation per step, kept for the gradient and every product of the CG solves
+        sim::TrajectoryLinearization linearization(sim, states);
+        s.method = method;
+        s.gradient = cost_gradient_linearized(linearization, cost, states, actions);
+        s.held = active_set(actions, s.gradient, limit, options.bound_tolerance);
+        GaussNewtonOperator g(linearization, cost, options.mu);
+        CgOptions cg;
+        cg.tolerance = options.cg_tolerance;
+        cg.max_iterations = options.cg_max_iterations;
+        BoxStepResult mf = box_newton_step_matrix_free(g, s.gradient, actions, limit, s.held,
+                                                       options.box_qp ? options.dense_box_passes : 0, cg);
+        s.delta = std::move(mf.delta);
+        s.clamped = mf.clamped;
+        s.cg_iterations = mf.cg_iterations;
+        s.cg_converged = mf.cg_converged;
     } else if (method == GaussNewtonMethod::kRiccati) {
+        s.method = method;
         const LqModel lq = lq_model(sim, cost, states, actions);
         s.gradient = lq_gradient(lq);
         s.held = active_set(actions, s.gradient, limit, options.bound_tolerance);
@@ -73,6 +91,7 @@ BoxAwareStep box_aware_step(sim::Simulator& sim, const Task& task, const Quadrat
         s.delta = std::move(ddp.delta);
         s.clamped = ddp.clamped;
     } else {
+        s.method = GaussNewtonMethod::kDense;
         const Eigen::MatrixXd j = sim::trajectory_jacobian(sim, states, cost.selection);
         s.gradient = cost_gradient_jacobian(m, cost, states, actions, j);
         s.held = active_set(actions, s.gradient, limit, options.bound_tolerance);
@@ -95,6 +114,7 @@ ImproveResult improve_actions(sim::Simulator& sim, const Task& task, const Quadr
     r.active = count(s.held);
     r.gradient_norm = projected_gradient(s.gradient, s.held).norm();
     r.clamped = s.clamped;
+    r.cg_iterations = s.cg_iterations;
     if (!(r.gradient_norm > 0) || !s.delta.allFinite()) {
         // a KKT point of the box (or a non-finite step): nothing to search along
         r.step.setZero(actions.rows(), actions.cols());

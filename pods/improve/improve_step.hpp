@@ -28,7 +28,7 @@ struct ImproveOptions {
     double mu = 1;                                   ///< Gauss-Newton regularisation: J^T Q J + R + mu I
                                                      ///< (cost per squared action unit, like R = 2 w_a);
                                                      ///< 1 measured best for one step (docs/optimization.md)
-    GaussNewtonMethod method = GaussNewtonMethod::kAuto;
+    GaussNewtonMethod method = GaussNewtonMethod::kAuto; ///< kAuto: choose_gauss_newton (by size)
     int max_halvings = 10;                           ///< line search trials alpha0 / 2^k, k = 0..max_halvings
     double sufficient_decrease = 1e-4;               ///< Armijo sigma along the projected arc (0: any decrease)
     double bound_tolerance = 1e-9;                   ///< "at a bound": |a_i| >= L (1 - bound_tolerance)
@@ -36,7 +36,10 @@ struct ImproveOptions {
                                                      ///< path: per-step box QPs (box-DDP); dense path:
                                                      ///< dense_box_passes; false: only the active set is
                                                      ///< held (plain projected Newton on both paths)
-    int dense_box_passes = 3;                        ///< dense path: re-solves with the leaving components fixed
+    int dense_box_passes = 3;                        ///< dense and matrix-free paths: re-solves with the
+                                                     ///< leaving components fixed
+    double cg_tolerance = kMatrixFreeTolerance;      ///< matrix-free path: relative residual of each CG solve
+    int cg_max_iterations = 0;                       ///< matrix-free path: products per CG solve at most (0: N n_a)
     FirstOrderScale first_order_scale = FirstOrderScale::kCauchy;
     double first_order_fraction = 0.1;               ///< for FirstOrderScale::kFraction
 };
@@ -54,6 +57,7 @@ struct ImproveResult {
     Eigen::MatrixXd step;            ///< the direction delta searched along (n_a x N; zero when the
                                      ///< projected gradient is zero)
     int clamped = 0;                 ///< free components the box QPs / box passes put on a bound
+    int cg_iterations = 0;           ///< matrix-free path: Gauss-Newton products in the CG solves
 };
 
 /// The search direction of improve_actions at `actions` (no rollout).
@@ -63,6 +67,9 @@ struct BoxAwareStep {
     Eigen::MatrixXd delta;    ///< the step, zero on the held components
     double alpha0 = 1;        ///< the line search's first trial (1 for second order)
     int clamped = 0;          ///< free components the box QPs / box passes put on a bound
+    GaussNewtonMethod method = GaussNewtonMethod::kAuto; ///< the second-order method used (kAuto for first order)
+    int cg_iterations = 0;    ///< matrix-free path: Gauss-Newton products in all CG solves
+    bool cg_converged = true; ///< matrix-free path: every CG solve reached cg_tolerance
 };
 
 /// Gradient, active set and step of improve_actions (same arguments and throws).

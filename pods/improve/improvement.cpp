@@ -5,6 +5,7 @@
 #include "pods/improve/box_step.hpp"
 #include "pods/improve/lq_model.hpp"
 #include "sim/sensitivity.hpp"
+#include "sim/trajectory_linearization.hpp"
 #include "common/text_io.hpp"
 
 #include <Eigen/Cholesky>
@@ -80,9 +81,38 @@ std::string dense_size_problem(const sim::Model& model, const QuadraticCost& cos
     return {};
 }
 
-GaussNewtonMethod choose_gauss_newton(const sim::Model& model)
+const char* to_string(GaussNewtonMethod method)
 {
-    return 4 * model.n_x() + model.n_p() <= kRiccatiMaxState ? GaussNewtonMethod::kRiccati : GaussNewtonMethod::kDense;
+    switch (method) {
+    case GaussNewtonMethod::kAuto: return "auto";
+    case GaussNewtonMethod::kDense: return "dense";
+    case GaussNewtonMethod::kRiccati: return "riccati";
+    case GaussNewtonMethod::kMatrixFree: return "matrix-free";
+    }
+    return "?";
+}
+
+GaussNewtonMethod choose_gauss_newton(const sim::Model& model, const QuadraticCost& cost, int horizon, double mu)
+{
+    if (4 * model.n_x() + model.n_p() <= kRiccatiMaxState) return GaussNewtonMethod::kRiccati;
+    if (!dense_size_problem(model, cost, horizon).empty()) return GaussNewtonMethod::kMatrixFree;
+    const bool large = std::int64_t(horizon) * model.n_p() >= kMatrixFreeMinOrder;
+    const bool damped = 2 * cost.action_weight + mu >= kMatrixFreeMinDamping;
+    return large && damped ? GaussNewtonMethod::kMatrixFree : GaussNewtonMethod::kDense;
+}
+
+Eigen::MatrixXd gauss_newton_step_matrix_free(sim::Simulator& sim, const QuadraticCost& cost,
+                                              const std::vector<sim::State>& states, const Eigen::MatrixXd& actions,
+                                              double mu, double tolerance, int max_iterations)
+{
+    sim::TrajectoryLinearization linearization(sim, states);
+    const Eigen::MatrixXd grad = cost_gradient_linearized(linearization, cost, states, actions);
+    GaussNewtonOperator g(linearization, cost, mu);
+    const ActionMask nothing = ActionMask::Constant(actions.rows(), actions.cols(), false);
+    CgOptions cg;
+    cg.tolerance = tolerance;
+    cg.max_iterations = max_iterations;
+    return box_newton_step_matrix_free(g, grad, actions, std::numeric_limits<double>::infinity(), nothing, 0, cg).delta;
 }
 
 Eigen::MatrixXd gauss_newton_step_riccati(sim::Simulator& sim, const QuadraticCost& cost,
@@ -99,8 +129,9 @@ Eigen::MatrixXd gauss_newton_step(sim::Simulator& sim, const QuadraticCost& cost
                                   const std::vector<sim::State>& states, const Eigen::MatrixXd& actions,
                                   double mu, GaussNewtonMethod method)
 {
-    if (method == GaussNewtonMethod::kAuto) method = choose_gauss_newton(sim.model());
+    if (method == GaussNewtonMethod::kAuto) method = choose_gauss_newton(sim.model(), cost, int(actions.cols()), mu);
     if (method == GaussNewtonMethod::kRiccati) return gauss_newton_step_riccati(sim, cost, states, actions, mu);
+    if (method == GaussNewtonMethod::kMatrixFree) return gauss_newton_step_matrix_free(sim, cost, states, actions, mu);
     const Eigen::MatrixXd j = sim::trajectory_jacobian(sim, states, cost.selection);
     const Eigen::MatrixXd grad = cost_gradient_jacobian(sim.model(), cost, states, actions, j);
     return gauss_newton_step_dense(cost, j, grad, mu);

@@ -55,11 +55,32 @@ inline constexpr std::int64_t kMaxDenseGaussNewtonOrder = 5000;
 /// the limits, otherwise why not.
 std::string dense_size_problem(const sim::Model& model, const QuadraticCost& cost, int steps);
 
-enum class GaussNewtonMethod { kAuto, kDense, kRiccati };
+enum class GaussNewtonMethod { kAuto, kDense, kRiccati, kMatrixFree };
 
-/// Riccati when the BDF2 state is small (4 n_x + n_p <= kRiccatiMaxState), dense otherwise.
+/// "auto", "dense", "riccati", "matrix-free".
+const char* to_string(GaussNewtonMethod method);
+
+/// Riccati when the BDF2 state is small (4 n_x + n_p <= kRiccatiMaxState). Otherwise
+/// matrix-free (conjugate gradients on tangent / adjoint sweeps) when the dense path does not fit
+/// its size limits, or when the Gauss-Newton system's order N n_a is at least
+/// kMatrixFreeMinOrder and its damping 2 w_a + mu at least kMatrixFreeMinDamping (unpreconditioned
+/// CG needs many products on a badly conditioned system); dense otherwise. Switch points measured
+/// in docs/optimization.md.
 inline constexpr int kRiccatiMaxState = 64;
-GaussNewtonMethod choose_gauss_newton(const sim::Model& model);
+inline constexpr int kMatrixFreeMinOrder = 60;
+inline constexpr double kMatrixFreeMinDamping = 0.1;
+GaussNewtonMethod choose_gauss_newton(const sim::Model& model, const QuadraticCost& cost, int horizon, double mu);
+
+/// Tolerance of the matrix-free path's conjugate gradients (relative residual of each solve).
+inline constexpr double kMatrixFreeTolerance = 1e-8;
+
+/// The unconstrained matrix-free step: delta = -(J^T Q J + R + mu I)^-1 grad by conjugate
+/// gradients (relative residual `tolerance`, at most max_iterations products; 0: N n_a) over a
+/// sim::TrajectoryLinearization of the rollout. Equal to gauss_newton_step_dense to the
+/// tolerance. Throws like box_newton_step_matrix_free (box_step.hpp).
+Eigen::MatrixXd gauss_newton_step_matrix_free(sim::Simulator& sim, const QuadraticCost& cost,
+                                              const std::vector<sim::State>& states, const Eigen::MatrixXd& actions,
+                                              double mu, double tolerance = kMatrixFreeTolerance, int max_iterations = 0);
 
 /// The Gauss-Newton step with the chosen (or automatic) method.
 Eigen::MatrixXd gauss_newton_step(sim::Simulator& sim, const QuadraticCost& cost,

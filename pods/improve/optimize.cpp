@@ -53,6 +53,7 @@ OptimizeResult optimize_actions(sim::Simulator& sim, const Task& task, const Qua
             throw;
         }
         out.evaluations += r.evaluations;
+        out.cg_iterations += r.cg_iterations;
         out.active = r.active;
         out.gradient_norm = r.gradient_norm;
         measured = true;

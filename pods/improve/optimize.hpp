@@ -44,6 +44,7 @@ struct OptimizeResult {
     int active = 0;                 ///< components held at a bound at `actions`
     double gradient_norm = 0;       ///< |projected gradient| at `actions`
     double mu = 0;                  ///< the last mu used
+    int cg_iterations = 0;          ///< matrix-free path: Gauss-Newton products over all steps
 };
 
 /// Minimises C(a) over the box |a_i| <= L from initial_actions (n_a x N, clamped into the box)
