@@ -158,3 +158,64 @@ TEST_CASE("box_step: a singular reduced Gauss-Newton system is reported, not sol
         CHECK(pods::projected_newton_step_dense(f.cost, j, grad, 1e-3, fixed, zero).allFinite());
     }
 }
+
+TEST_CASE("box_step: the matrix-free step equals the dense one, with the held set and with box passes")
+{
+    int checked = 0, held_total = 0, clamped_total = 0;
+    const char* files[] = {"pendulum_2d_stop.json", "cable_pendulum_2d.json", "double_pendulum_3d_stop.json", "rope_3d_stop.json"};
+    for (const char* file : files) {
+        INFO(std::string(file));
+        const bool rope = std::string(file) == "rope_3d_stop.json";
+        const test::BoxFixture f = rope ? test::box_fixture(file, 25, 2, 0.3, 0.1) : test::box_fixture(file, 30, 3, 0.9, 0.2);
+        sim::Simulator sim(f.scene.model);
+        const Eigen::MatrixXd j = sim::trajectory_jacobian(sim, f.states, f.cost.selection);
+        const Eigen::MatrixXd grad = pods::cost_gradient_jacobian(f.scene.model, f.cost, f.states, f.actions, j);
+        const pods::ActionMask held = pods::active_set(f.actions, grad, f.limit(), 1e-9);
+        held_total += pods::count(held);
+        sim::TrajectoryLinearization lin(sim, f.states);
+        pods::CgOptions cg;
+        cg.tolerance = 1e-12;
+        cg.max_iterations = 10 * int(f.actions.size());
+        for (double mu : {1e-2, 1.0})
+            for (int passes : {0, 3}) {
+                INFO("mu " << mu << ", passes " << passes);
+                pods::GaussNewtonOperator g(lin, f.cost, mu);
+                const pods::BoxStepResult dense = pods::box_newton_step_dense(f.cost, j, grad, f.actions, f.limit(), mu, held, passes);
+                const pods::BoxStepResult free = pods::box_newton_step_matrix_free(g, grad, f.actions, f.limit(), held, passes, cg);
+                CHECK(free.cg_converged);
+                CHECK(free.cg_iterations > 0);
+                CHECK(g.products() > free.cg_iterations); // plus one initial residual per solve
+                CHECK((free.fixed == dense.fixed).all());
+                CHECK(free.clamped == dense.clamped);
+                CHECK(dense.delta.norm() > 1e-3);
+                test::check_close(free.delta, dense.delta, 1e-7);
+                CHECK(held.select(free.delta.array(), 0.0).cwiseAbs().maxCoeff() == 0.0);
+                clamped_total += free.clamped;
+            }
+        ++checked;
+    }
+    CHECK(checked == 4);
+    CHECK(held_total > 0);    // the held set was not empty everywhere
+    CHECK(clamped_total > 0); // and the passes really fixed components
+}
+
+TEST_CASE("box_step: a matrix-free step cut short by the iteration cap is still a descent direction")
+{
+    const test::BoxFixture f = test::box_fixture("rope_3d_stop.json", 30, 2, 0.3, 0.1);
+    sim::Simulator sim(f.scene.model);
+    sim::TrajectoryLinearization lin(sim, f.states);
+    const Eigen::MatrixXd grad = pods::cost_gradient_linearized(lin, f.cost, f.states, f.actions);
+    const pods::ActionMask held = pods::active_set(f.actions, grad, f.limit(), 1e-9);
+    pods::GaussNewtonOperator g(lin, f.cost, 1e-3);
+    pods::CgOptions cg;
+    cg.tolerance = 1e-14;
+    cg.max_iterations = 3;
+    const pods::BoxStepResult r = pods::box_newton_step_matrix_free(g, grad, f.actions, f.limit(), held, 0, cg);
+    CHECK(!r.cg_converged);
+    CHECK(r.cg_iterations == 3);
+    // the model m(d) = g . d + 1/2 d^T G d decreases along the truncated step
+    Eigen::VectorXd gd(grad.size());
+    g.apply(r.delta.reshaped(), gd);
+    CHECK(grad.reshaped().dot(r.delta.reshaped()) + 0.5 * r.delta.reshaped().dot(gd) < 0);
+    CHECK(held.select(r.delta.array(), 0.0).cwiseAbs().maxCoeff() == 0.0);
+}

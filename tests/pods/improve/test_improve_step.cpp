@@ -23,6 +23,8 @@ const Variant kVariants[] = {
     {"second order, Riccati active set only", pods::StepOrder::kSecond, pods::GaussNewtonMethod::kRiccati, false, pods::FirstOrderScale::kCauchy},
     {"second order, dense with box passes", pods::StepOrder::kSecond, pods::GaussNewtonMethod::kDense, true, pods::FirstOrderScale::kCauchy},
     {"second order, dense projected Newton", pods::StepOrder::kSecond, pods::GaussNewtonMethod::kDense, false, pods::FirstOrderScale::kCauchy},
+    {"second order, matrix-free with box passes", pods::StepOrder::kSecond, pods::GaussNewtonMethod::kMatrixFree, true, pods::FirstOrderScale::kCauchy},
+    {"second order, matrix-free projected Newton", pods::StepOrder::kSecond, pods::GaussNewtonMethod::kMatrixFree, false, pods::FirstOrderScale::kCauchy},
     {"first order, Cauchy", pods::StepOrder::kFirst, pods::GaussNewtonMethod::kAuto, true, pods::FirstOrderScale::kCauchy},
     {"first order, fraction", pods::StepOrder::kFirst, pods::GaussNewtonMethod::kAuto, true, pods::FirstOrderScale::kFraction},
 };
@@ -77,7 +79,7 @@ TEST_CASE("improve_actions: never increases the cost, stays in the box, returns 
                     CHECK(r.alpha == 0);
                 }
             }
-    CHECK(runs == 36);
+    CHECK(runs == 48);
     CHECK(accepted == runs); // from these random actions every variant finds a decrease
 }
 
@@ -108,8 +110,9 @@ TEST_CASE("improve_actions: held components do not move and the projected gradie
 TEST_CASE("improve_actions: with no active bounds the second-order step is today's Gauss-Newton step")
 {
     for (const char* file : kScenes)
-        for (pods::GaussNewtonMethod method : {pods::GaussNewtonMethod::kDense, pods::GaussNewtonMethod::kRiccati}) {
-            INFO(std::string(file) << (method == pods::GaussNewtonMethod::kDense ? ", dense" : ", Riccati"));
+        for (pods::GaussNewtonMethod method :
+             {pods::GaussNewtonMethod::kDense, pods::GaussNewtonMethod::kRiccati, pods::GaussNewtonMethod::kMatrixFree}) {
+            INFO(std::string(file) << ", " << pods::to_string(method));
             const test::BoxFixture f = test::box_fixture(file, 20, 4, 0.05, 0.0);
             sim::Simulator sim(f.scene.model);
             pods::ImproveOptions o; // default mu
@@ -178,4 +181,48 @@ TEST_CASE("improve_actions: refuses mismatched shapes and rollouts that do not s
     f.states[0].t = 3;
     CHECK_THROWS_AS(pods::improve_actions(sim, f.scene.task, f.cost, f.states, f.actions, f.cost_value, o),
                     std::invalid_argument);
+}
+
+TEST_CASE("improve_actions: matrix-free steps on the 20-segment rope equal the dense ones and lower the cost")
+{
+    // a PODS-like start: small random actions, some on the box, the improvement's default mu
+    const test::BoxFixture f = test::box_fixture("rope_3d_stop.json", 40, 2, 0.3, 0.1);
+    sim::Simulator sim(f.scene.model);
+    pods::ImproveOptions mf;
+    mf.method = pods::GaussNewtonMethod::kMatrixFree;
+    mf.cg_tolerance = 1e-11;
+    mf.cg_max_iterations = 2000;
+    pods::ImproveOptions dense = mf;
+    dense.method = pods::GaussNewtonMethod::kDense;
+    // the chosen method at this size and damping is the matrix-free one
+    CHECK(pods::choose_gauss_newton(f.scene.model, f.cost, 40, mf.mu) == pods::GaussNewtonMethod::kMatrixFree);
+    const pods::BoxAwareStep a = pods::box_aware_step(sim, f.scene.task, f.cost, f.states, f.actions, mf);
+    const pods::BoxAwareStep b = pods::box_aware_step(sim, f.scene.task, f.cost, f.states, f.actions, dense);
+    CHECK(a.method == pods::GaussNewtonMethod::kMatrixFree);
+    CHECK(b.method == pods::GaussNewtonMethod::kDense);
+    CHECK(a.cg_converged);
+    CHECK(a.cg_iterations > 0);
+    CHECK((a.held == b.held).all());
+    REQUIRE(pods::count(a.held) > 0);
+    test::check_close(a.gradient, b.gradient, 1e-10);
+    test::check_close(a.delta, b.delta, 1e-7);
+    // three improvements in a row, each accepted and lowering the cost (default CG tolerance)
+    pods::ImproveOptions o;
+    o.method = pods::GaussNewtonMethod::kMatrixFree;
+    std::vector<sim::State> states = f.states;
+    Eigen::MatrixXd actions = f.actions;
+    double cost = f.cost_value;
+    for (int k = 0; k < 3; ++k) {
+        const pods::ImproveResult r = pods::improve_actions(sim, f.scene.task, f.cost, states, actions, cost, o);
+        INFO("improvement " << k);
+        CHECK(r.accepted);
+        CHECK(r.cg_iterations > 0);
+        CHECK(r.cost_after < r.cost_before);
+        CHECK(r.actions.cwiseAbs().maxCoeff() <= f.limit());
+        CHECK(test::close(r.cost_after, test::rollout_cost(sim, f, r.actions), 1e-12));
+        actions = r.actions;
+        states = r.states;
+        cost = r.cost_after;
+    }
+    CHECK(cost < 0.8 * f.cost_value);
 }

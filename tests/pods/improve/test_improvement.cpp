@@ -157,3 +157,49 @@ TEST_CASE("improvement: an ill-conditioned Gauss-Newton system is reported, not 
     const Eigen::MatrixXd step = pods::gauss_newton_step_dense(f.cost, j, grad, 1e-3);
     CHECK(pods::gauss_newton_predicted_decrease(f.cost, j, grad, step, 1e-3) > 0);
 }
+
+TEST_CASE("improvement: the matrix-free Gauss-Newton step equals the dense and the Riccati step")
+{
+    int checked = 0;
+    for (const char* file : {"pendulum_2d_stop.json", "double_pendulum_3d_stop.json", "rope_3d_stop.json"}) {
+        INFO(file);
+        Fixture f = fixture(file, 20, 5);
+        sim::Simulator sim(f.scene.model);
+        std::vector<sim::State> states;
+        REQUIRE(sim::rollout(sim, f.z0, f.actions, states).converged);
+        const Eigen::MatrixXd j = sim::trajectory_jacobian(sim, states, f.cost.selection);
+        const Eigen::MatrixXd grad = pods::cost_gradient_jacobian(f.scene.model, f.cost, states, f.actions, j);
+        for (double mu : {0.0, 0.1}) {
+            const Eigen::MatrixXd dense = pods::gauss_newton_step_dense(f.cost, j, grad, mu);
+            const Eigen::MatrixXd free = pods::gauss_newton_step_matrix_free(sim, f.cost, states, f.actions, mu, 1e-12, 20 * int(grad.size()));
+            CHECK(dense.norm() > 1e-3);
+            test::check_close(free, dense, 1e-7);
+            if (mu > 0) // the default tolerance, on a damped system
+                test::check_close(pods::gauss_newton_step(sim, f.cost, states, f.actions, mu, pods::GaussNewtonMethod::kMatrixFree),
+                                  dense, 1e-5);
+        }
+        ++checked;
+    }
+    CHECK(checked == 3);
+}
+
+TEST_CASE("improvement: the method is chosen by the state size, the order N n_a and the damping")
+{
+    const pods::Scene pendulum = pods::load_scene(PODSIM_SOURCE_DIR "/scenes/pendulum_2d_stop.json");
+    const pods::Scene rope = pods::load_scene(PODSIM_SOURCE_DIR "/scenes/rope_3d_stop.json");
+    const pods::QuadraticCost pc = pods::quadratic_cost(pendulum.model, pendulum.task);
+    const pods::QuadraticCost rc = pods::quadratic_cost(rope.model, rope.task);
+    using M = pods::GaussNewtonMethod;
+    // a small BDF2 state: Riccati whatever the horizon
+    CHECK(pods::choose_gauss_newton(pendulum.model, pc, 1000, 1.0) == M::kRiccati);
+    // the rope (4 n_x + n_p = 243, n_a = 3): dense below the order switch point or without damping,
+    // matrix-free above it with damping, and whenever the dense system would not fit
+    const int below = pods::kMatrixFreeMinOrder / rope.model.n_p() - 1;
+    const int above = pods::kMatrixFreeMinOrder / rope.model.n_p() + 1;
+    CHECK(pods::choose_gauss_newton(rope.model, rc, below, 1.0) == M::kDense);
+    CHECK(pods::choose_gauss_newton(rope.model, rc, above, 1.0) == M::kMatrixFree);
+    CHECK(pods::choose_gauss_newton(rope.model, rc, above, 0.0) == M::kDense);
+    CHECK(!pods::dense_size_problem(rope.model, rc, 2000).empty());
+    CHECK(pods::choose_gauss_newton(rope.model, rc, 2000, 0.0) == M::kMatrixFree);
+    CHECK(std::string(pods::to_string(M::kMatrixFree)) == "matrix-free");
+}
