@@ -95,10 +95,8 @@ const char* to_string(GaussNewtonMethod method)
 GaussNewtonMethod choose_gauss_newton(const sim::Model& model, const QuadraticCost& cost, int horizon, double mu)
 {
     if (4 * model.n_x() + model.n_p() <= kRiccatiMaxState) return GaussNewtonMethod::kRiccati;
-    if (!dense_size_problem(model, cost, horizon).empty()) return GaussNewtonMethod::kMatrixFree;
-    const bool large = std::int64_t(horizon) * model.n_p() >= kMatrixFreeMinOrder;
-    const bool damped = 2 * cost.action_weight + mu >= kMatrixFreeMinDamping;
-    return large && damped ? GaussNewtonMethod::kMatrixFree : GaussNewtonMethod::kDense;
+    (void)mu;
+    return dense_size_problem(model, cost, horizon).empty() ? GaussNewtonMethod::kDense : GaussNewtonMethod::kMatrixFree;
 }
 
 Eigen::MatrixXd gauss_newton_step_matrix_free(sim::Simulator& sim, const QuadraticCost& cost,

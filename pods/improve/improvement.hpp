@@ -60,15 +60,13 @@ enum class GaussNewtonMethod { kAuto, kDense, kRiccati, kMatrixFree };
 /// "auto", "dense", "riccati", "matrix-free".
 const char* to_string(GaussNewtonMethod method);
 
-/// Riccati when the BDF2 state is small (4 n_x + n_p <= kRiccatiMaxState). Otherwise
-/// matrix-free (conjugate gradients on tangent / adjoint sweeps) when the dense path does not fit
-/// its size limits, or when the Gauss-Newton system's order N n_a is at least
-/// kMatrixFreeMinOrder and its damping 2 w_a + mu at least kMatrixFreeMinDamping (unpreconditioned
-/// CG needs many products on a badly conditioned system); dense otherwise. Switch points measured
-/// in docs/optimization.md.
+/// Riccati when the BDF2 state is small (4 n_x + n_p <= kRiccatiMaxState); otherwise dense while
+/// the dense path fits its size limits (dense_size_problem), matrix-free (conjugate gradients on
+/// tangent / adjoint sweeps) beyond. Measured (docs/optimization.md): the unpreconditioned CG
+/// needs a number of products that grows with N, so the dense step was faster at every size that
+/// fits (rope N n_a = 30..900, cloth_table 120); `mu` is kept in the signature for a rule that
+/// depends on the conditioning.
 inline constexpr int kRiccatiMaxState = 64;
-inline constexpr int kMatrixFreeMinOrder = 60;
-inline constexpr double kMatrixFreeMinDamping = 0.1;
 GaussNewtonMethod choose_gauss_newton(const sim::Model& model, const QuadraticCost& cost, int horizon, double mu);
 
 /// Tolerance of the matrix-free path's conjugate gradients (relative residual of each solve).
