@@ -15,10 +15,11 @@ void add_train_options(CLI::App& cmd, TrainOptions& o, bool with_method)
 {
     pods::TrainConfig& c = o.config;
     if (with_method)
-        cmd.add_option("--method", o.method, "pods2 (second order), pods1 (first order), bptt or ppo")
-            ->check(CLI::IsMember({"pods2", "pods1", "bptt", "ppo"}))
+        cmd.add_option("--method", o.method, "pods2 (second order), pods1 (first order), bptt, ppo or hndp")
+            ->check(CLI::IsMember({"pods2", "pods1", "bptt", "ppo", "hndp"}))
             ->capture_default_str();
-    cmd.add_option("--head", o.head, "Policy head: mlp or ndp")->check(CLI::IsMember({"mlp", "ndp"}))->capture_default_str();
+    cmd.add_option("--head", o.head, "Policy head: mlp or ndp (default mlp; ndp for --method hndp)")
+        ->check(CLI::IsMember({"mlp", "ndp"}));
     cmd.add_option("--epochs", c.epochs, "Epochs (a --time-budget may stop earlier)")->check(CLI::Range(0, 1000000))->capture_default_str();
     cmd.add_option("--batch", c.batch, "Trajectories per epoch (k)")->check(CLI::Range(1, 100000))->capture_default_str();
     cmd.add_option("--seed", c.seed, "Seed of the network initialisation and the training states")->check(seed_range())->capture_default_str();
@@ -56,13 +57,30 @@ void add_train_options(CLI::App& cmd, TrainOptions& o, bool with_method)
         ->check(finite_non_negative())->capture_default_str();
     cmd.add_flag("!--no-reward-scaling", c.scale_rewards,
                  "PPO: do not divide rewards by the running std of the discounted return");
+    cmd.add_option("--regions", c.hndp_regions, "H-NDP: regions M (k-means clusters of the initial states)")
+        ->check(CLI::Range(1, 1000))->capture_default_str();
+    cmd.add_option("--region-samples", c.hndp_region_samples, "H-NDP: initial states the k-means runs over")
+        ->check(CLI::Range(1, 1000000))->capture_default_str();
+    cmd.add_option("--local-method", o.local_method, "H-NDP: the locals' learner: pods2, pods1 or ppo")
+        ->check(CLI::IsMember({"pods2", "pods1", "ppo"}))->capture_default_str();
+    cmd.add_option("--success-fraction", c.hndp_success_fraction,
+                   "H-NDP: the global succeeds on a region when its mean return is within this fraction of the local's")
+        ->check(CLI::Range(0.0, 100.0))->capture_default_str();
+    cmd.add_option("--pull-weight", c.hndp_pull_weight, "H-NDP: alpha_i of the locals' pull where the global succeeds")
+        ->check(finite_non_negative())->capture_default_str();
+    cmd.add_option("--bc-weight", c.hndp_bc_weight, "H-NDP: weight of the behaviour-cloning loss of the global")
+        ->check(finite_non_negative())->capture_default_str();
+    cmd.add_option("--local-parallel", c.hndp_local_parallel,
+                   "H-NDP: fit the locals in parallel over regions or one after another over their samples (same results)")
+        ->check(CLI::IsMember({"regions", "trajectories"}))->capture_default_str();
 }
 
 pods::TrainConfig train_config(const TrainOptions& o, const std::string& method)
 {
     pods::TrainConfig c = o.config;
     c.method = pods::method_from_string(method);
-    c.head = pods::head_from_string(o.head);
+    c.head = pods::head_from_string(o.head.empty() ? (c.method == pods::Method::kHndp ? "ndp" : "mlp") : o.head);
+    c.hndp_local_method = pods::method_from_string(o.local_method);
     c.activation = policy::activation_from_string(o.activation);
     c.hidden.clear();
     std::istringstream s(o.hidden);

@@ -16,15 +16,16 @@ namespace podsim::apps {
 struct TrainOptions {
     pods::TrainConfig config;
     std::string method = "pods2";
-    std::string head = "mlp";
+    std::string head;          ///< empty: mlp, or ndp for method hndp
+    std::string local_method = "pods2";
     std::string hidden = "64,64";
     std::string activation = "tanh";
     int threads = 1;
     double time_budget = 0;
 };
 
-/// Adds --head, --epochs, --batch, --seed, --threads, --time-budget and the tuning options; with
-/// `with_method` also --method.
+/// Adds --head, --epochs, --batch, --seed, --threads, --time-budget and the tuning options
+/// (H-NDP's included); with `with_method` also --method.
 void add_train_options(CLI::App& cmd, TrainOptions& o, bool with_method);
 
 /// The configuration of the options (method given by name); throws InputError "--<option>: ...".

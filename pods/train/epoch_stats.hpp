@@ -26,6 +26,12 @@ struct EpochStats {
     double approx_kl = 0;         ///< mean KL estimate of the last pass over the batch
     double clip_fraction = 0;     ///< mean fraction of clipped decisions over the epoch
     double value_loss = 0;        ///< mean value loss over the epoch
+    // H-NDP only (0 otherwise)
+    double local_return = 0;      ///< mean over the regions of the locals' mean training return
+    double global_return = 0;     ///< mean training return of the global policy over all regions
+    double bc_loss = 0;           ///< mean L_BC of the global's Adam steps
+    double pull_loss = 0;         ///< mean pull of the pulled locals' Adam steps (0 when none)
+    int pulled_regions = 0;       ///< regions with alpha_i > 0 (the global succeeds there)
     int failed = 0;               ///< trajectories left out
     std::vector<TrajectoryFailure> failures;
     // where the time went (seconds; the per-trajectory phases summed over threads)
@@ -33,6 +39,9 @@ struct EpochStats {
     double improve_cpu_s = 0;     ///< PODS: improvement, line search and re-simulation; BPTT: reverse pass;
                                   ///< PPO: rewards, values and advantages
     double fit_s = 0;             ///< PODS: regression; BPTT: gradient sum and Adam step; PPO: the minibatch passes
+    // H-NDP's phases (wall seconds): rollouts and improvement of the global and every local, the
+    // locals' fits (PPO: their whole epochs), the global's fit (fit_s is their sum)
+    double simulate_s = 0, local_fit_s = 0, global_fit_s = 0;
 };
 
 } // namespace podsim::pods

@@ -89,7 +89,7 @@ void PpoLearner::value_input(const Eigen::Ref<const Eigen::VectorXd>& obs, const
 }
 
 EpochStats PpoLearner::epoch(int epoch, const std::vector<sim::State>& initial, policy::Policy& policy,
-                             policy::Adam& adam, Workers& workers, const ObservationMap& obs_map, const QuadraticCost& cost)
+                             policy::Adam& adam, Workers& workers, const ObservationMap& obs_map, const QuadraticCost& cost, const FitExtraLoss& extra)
 {
     const sim::Model& model = *m_model;
     const Task& task = *m_task;
@@ -228,6 +228,14 @@ EpochStats PpoLearner::epoch(int epoch, const std::vector<sim::State>& initial, 
         for (int b = 0; b < per_pass; ++b) {
             const std::span<const int> picked(order.data() + std::size_t(b) * std::size_t(m), std::size_t(m));
             const PpoLoss l = ppo_policy_loss(policy, m_log_std, d, picked, settings, m_ws, g_theta, g_ls);
+            if (extra) {
+                Eigen::MatrixXd mb_obs(d.obs.rows(), m), mb_hv(d.hv.rows(), m);
+                for (int c = 0; c < m; ++c) {
+                    mb_obs.col(c) = d.obs.col(picked[std::size_t(c)]);
+                    mb_hv.col(c) = d.hv.col(picked[std::size_t(c)]);
+                }
+                extra(picked, mb_obs, mb_hv, g_theta);
+            }
             s.gradient_norm += clip_jointly({&g_theta, &g_ls}, m_config.ppo_max_grad_norm);
             params = policy.parameters();
             adam.step(params, g_theta);

@@ -14,6 +14,7 @@
 #include "pods/train/closed_loop.hpp"
 #include "pods/train/epoch_stats.hpp"
 #include "pods/train/ppo_loss.hpp"
+#include "pods/train/regression.hpp"
 #include "pods/train/train_config.hpp"
 #include "pods/train/workers.hpp"
 #include "policy/adam.hpp"
@@ -36,8 +37,11 @@ public:
 
     /// One PPO epoch from `initial`: noisy closed-loop rollouts, advantages, ppo_epochs passes of
     /// minibatch Adam steps on `policy` (optimiser `adam`), the log-std and the value network.
+    /// With `extra` (H-NDP's pull) its gradient at each minibatch's decisions is added to the
+    /// policy's before clipping.
     EpochStats epoch(int epoch, const std::vector<sim::State>& initial, policy::Policy& policy, policy::Adam& adam,
-                     Workers& workers, const ObservationMap& obs_map, const QuadraticCost& cost);
+                     Workers& workers, const ObservationMap& obs_map, const QuadraticCost& cost,
+                     const FitExtraLoss& extra = {});
 
     const Eigen::VectorXd& log_std() const { return m_log_std; }
     const policy::Mlp& value() const { return m_value; }

@@ -58,7 +58,7 @@ RegressionData concatenate(const std::vector<RegressionData>& parts)
 
 double fit_policy(policy::Policy& policy, policy::Adam& adam, const RegressionData& data, int steps, int minibatch,
                   std::uint64_t seed, std::span<const std::unique_ptr<policy::PolicyWorkspace>> ws,
-                  const Cluster& cluster)
+                  const Cluster& cluster, const FitExtraLoss& extra)
 {
     const int s = data.size();
     if (s == 0 || steps == 0) return 0;
@@ -127,6 +127,15 @@ double fit_policy(policy::Policy& policy, policy::Adam& adam, const RegressionDa
         for (const Chunk& ch : part) {
             grad += ch.grad;
             loss_sum += ch.loss;
+        }
+        if (extra) {
+            // the extra term on the same minibatch
+            Eigen::MatrixXd mb_obs(data.obs.rows(), m), mb_hv(data.hv.rows(), m);
+            for (int c = 0; c < m; ++c) {
+                mb_obs.col(c) = data.obs.col(picked[std::size_t(c)]);
+                mb_hv.col(c) = data.hv.col(picked[std::size_t(c)]);
+            }
+            extra(picked, mb_obs, mb_hv, grad);
         }
         params = policy.parameters();
         adam.step(params, grad);

@@ -10,6 +10,7 @@
 #include "sim/state.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <vector>
@@ -36,16 +37,25 @@ RegressionData regression_samples(const sim::Model& model, const ObservationMap&
 /// Concatenates per-trajectory samples in the given order.
 RegressionData concatenate(const std::vector<RegressionData>& parts);
 
+/// A further term of fit_policy's loss (H-NDP's pull toward the global policy, its behaviour
+/// cloning): called once per Adam step after the minibatch's regression gradient is summed, with
+/// the minibatch's sample indices into the data and their observations and velocity inputs
+/// (columns); adds the term's gradient to `grad` and returns its value. It runs on every rank
+/// with the same inputs, so it must be deterministic (the same bits for any thread count).
+using FitExtraLoss = std::function<double(std::span<const int> picked, const Eigen::MatrixXd& obs,
+                                          const Eigen::MatrixXd& hv, Eigen::VectorXd& grad)>;
+
 /// `steps` Adam steps on minibatches of min(minibatch, S) samples drawn without replacement from a
 /// permutation seeded by `seed` (reshuffled when exhausted). Returns the mean minibatch loss.
 /// Each minibatch is split into fixed chunks of kFitChunk samples whose gradients are summed in
 /// chunk order, OpenMP over chunks with one workspace per thread (`ws.size()` threads): the result
 /// does not depend on the thread count. With a cluster every rank computes its own chunks (chunk
 /// c on rank c mod R) and receives the others' gradients before the sum, so every rank takes the
-/// same Adam steps, equal to one process's; every rank must pass the same data.
+/// same Adam steps, equal to one process's; every rank must pass the same data. With `extra` its
+/// gradient is added before every Adam step (the returned mean is the regression loss alone).
 double fit_policy(policy::Policy& policy, policy::Adam& adam, const RegressionData& data, int steps, int minibatch,
                   std::uint64_t seed, std::span<const std::unique_ptr<policy::PolicyWorkspace>> ws,
-                  const Cluster& cluster = Cluster());
+                  const Cluster& cluster = Cluster(), const FitExtraLoss& extra = {});
 
 /// Samples per gradient chunk of fit_policy.
 inline constexpr int kFitChunk = 64;

@@ -24,6 +24,7 @@ std::string to_string(Method m)
     case Method::kPods1: return "pods1";
     case Method::kBptt: return "bptt";
     case Method::kPpo: return "ppo";
+    case Method::kHndp: return "hndp";
     }
     return "?";
 }
@@ -36,7 +37,8 @@ Method method_from_string(const std::string& s)
     if (s == "pods1") return Method::kPods1;
     if (s == "bptt") return Method::kBptt;
     if (s == "ppo") return Method::kPpo;
-    throw std::invalid_argument("got \"" + s + "\", must be one of pods2, pods1, bptt, ppo");
+    if (s == "hndp") return Method::kHndp;
+    throw std::invalid_argument("got \"" + s + "\", must be one of pods2, pods1, bptt, ppo, hndp");
 }
 
 Head head_from_string(const std::string& s)
@@ -77,11 +79,23 @@ void validate_train_config(const TrainConfig& c)
     require(c.entropy_coef >= 0 && c.entropy_coef <= 1, "entropy_coef: must be in [0, 1]");
     require(c.ppo_std_init >= 1e-6 && c.ppo_std_init <= 10, "ppo_std_init: must be in [1e-6, 10]");
     require(c.ppo_max_grad_norm >= 0 && std::isfinite(c.ppo_max_grad_norm), "ppo_max_grad_norm: must be finite and >= 0");
+    require(c.hndp_regions >= 1 && c.hndp_regions <= 1000, "regions: must be in [1, 1000]");
+    require(c.hndp_region_samples >= c.hndp_regions && c.hndp_region_samples <= 1000000,
+            "region_samples: must be in [regions, 1000000]");
+    require(c.hndp_local_method == Method::kPods2 || c.hndp_local_method == Method::kPods1 ||
+                c.hndp_local_method == Method::kPpo,
+            "local_method: must be one of pods2, pods1, ppo");
+    require(c.hndp_success_fraction >= 0 && c.hndp_success_fraction <= 100, "success_fraction: must be in [0, 100]");
+    require(c.hndp_pull_weight >= 0 && std::isfinite(c.hndp_pull_weight), "pull_weight: must be finite and >= 0");
+    require(c.hndp_bc_weight >= 0 && std::isfinite(c.hndp_bc_weight), "bc_weight: must be finite and >= 0");
+    require(c.hndp_local_parallel == "regions" || c.hndp_local_parallel == "trajectories",
+            "local_parallel: must be one of regions, trajectories");
+    require(!c.is_hndp() || c.head == Head::kNdp, "head: method hndp trains NDP policies, must be ndp");
 }
 
 nlohmann::json train_config_to_json(const TrainConfig& c)
 {
-    return {{"method", to_string(c.method)},
+    nlohmann::json j = {{"method", to_string(c.method)},
             {"head", to_string(c.head)},
             {"epochs", c.epochs},
             {"batch", c.batch},
@@ -113,6 +127,16 @@ nlohmann::json train_config_to_json(const TrainConfig& c)
             {"ppo_std_init", c.ppo_std_init},
             {"ppo_max_grad_norm", c.ppo_max_grad_norm},
             {"scale_rewards", c.scale_rewards}};
+    if (c.is_hndp()) {
+        j["hndp_regions"] = c.hndp_regions;
+        j["hndp_region_samples"] = c.hndp_region_samples;
+        j["hndp_local_method"] = to_string(c.hndp_local_method);
+        j["hndp_success_fraction"] = c.hndp_success_fraction;
+        j["hndp_pull_weight"] = c.hndp_pull_weight;
+        j["hndp_bc_weight"] = c.hndp_bc_weight;
+        j["hndp_local_parallel"] = c.hndp_local_parallel;
+    }
+    return j;
 }
 
 TrainConfig train_config_from_json(const common::JsonNode& n)
@@ -121,9 +145,10 @@ TrainConfig train_config_from_json(const common::JsonNode& n)
                   "last_layer_scale", "ndp_horizon", "ndp_basis", "ndp_substeps", "mu", "max_halvings", "fit_steps",
                   "minibatch", "fit_lr", "bptt_lr", "clip_norm", "truncation", "ppo_lr", "value_lr", "ppo_epochs",
                   "ppo_minibatch", "ppo_clip", "gamma", "gae_lambda", "entropy_coef", "ppo_std_init", "ppo_max_grad_norm",
-                  "scale_rewards"});
+                  "scale_rewards", "hndp_regions", "hndp_region_samples", "hndp_local_method", "hndp_success_fraction",
+                  "hndp_pull_weight", "hndp_bc_weight", "hndp_local_parallel"});
     TrainConfig c;
-    c.method = method_from_string(n["method"].choice({"pods2", "pods1", "bptt", "ppo"}));
+    c.method = method_from_string(n["method"].choice({"pods2", "pods1", "bptt", "ppo", "hndp"}));
     c.head = head_from_string(n["head"].choice({"mlp", "ndp"}));
     c.epochs = int(n["epochs"].integer_in(0, 1000000));
     c.batch = int(n["batch"].integer_in(1, 100000));
@@ -157,6 +182,19 @@ TrainConfig train_config_from_json(const common::JsonNode& n)
     c.ppo_std_init = n["ppo_std_init"].positive();
     c.ppo_max_grad_norm = n["ppo_max_grad_norm"].non_negative();
     c.scale_rewards = n["scale_rewards"].boolean();
+    // the H-NDP settings: required with method hndp, refused otherwise
+    for (const char* key : {"hndp_regions", "hndp_region_samples", "hndp_local_method", "hndp_success_fraction",
+                            "hndp_pull_weight", "hndp_bc_weight", "hndp_local_parallel"})
+        if (!c.is_hndp() && n.has(key)) n[key].fail("only with method hndp");
+    if (c.is_hndp()) {
+        c.hndp_regions = int(n["hndp_regions"].integer_in(1, 1000));
+        c.hndp_region_samples = int(n["hndp_region_samples"].integer_in(1, 1000000));
+        c.hndp_local_method = method_from_string(n["hndp_local_method"].choice({"pods2", "pods1", "ppo"}));
+        c.hndp_success_fraction = n["hndp_success_fraction"].non_negative();
+        c.hndp_pull_weight = n["hndp_pull_weight"].non_negative();
+        c.hndp_bc_weight = n["hndp_bc_weight"].non_negative();
+        c.hndp_local_parallel = n["hndp_local_parallel"].choice({"regions", "trajectories"});
+    }
     common::located(n, [&] { validate_train_config(c); return 0; });
     return c;
 }
@@ -164,8 +202,10 @@ TrainConfig train_config_from_json(const common::JsonNode& n)
 std::vector<std::string> config_differences(const TrainConfig& a, const TrainConfig& b)
 {
     nlohmann::json ja = train_config_to_json(a), jb = train_config_to_json(b);
-    ja.erase("epochs");
-    jb.erase("epochs");
+    for (const char* key : {"epochs", "hndp_local_parallel"}) {
+        ja.erase(key);
+        jb.erase(key);
+    }
     std::vector<std::string> out;
     for (auto it = ja.begin(); it != ja.end(); ++it)
         if (it.value() != jb[it.key()]) out.push_back(it.key() + " " + it.value().dump() + " vs " + jb[it.key()].dump());

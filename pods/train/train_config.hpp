@@ -14,10 +14,10 @@
 
 namespace podsim::pods {
 
-enum class Method { kPods2, kPods1, kBptt, kPpo };
+enum class Method { kPods2, kPods1, kBptt, kPpo, kHndp };
 enum class Head { kMlp, kNdp };
 
-/// "pods2", "pods1", "bptt", "ppo"; "mlp", "ndp".
+/// "pods2", "pods1", "bptt", "ppo", "hndp"; "mlp", "ndp".
 std::string to_string(Method m);
 std::string to_string(Head h);
 /// Throw std::invalid_argument listing the choices.
@@ -66,7 +66,22 @@ struct TrainConfig {
     double ppo_max_grad_norm = 0.5; ///< global gradient-norm clip of each network (0: none)
     bool scale_rewards = true;      ///< divide rewards by the running std of the discounted return
 
+    // H-NDP (docs/hndp.md, "Reinforcement learning"): `batch` trajectories per region and
+    // iteration for every local and for the global; the regression settings above serve the
+    // locals' and the global's fits, PPO's the locals' when local_method is ppo
+    int hndp_regions = 4;             ///< M: k-means clusters of the initial-state distribution
+    int hndp_region_samples = 1024;   ///< initial states the k-means runs over
+    Method hndp_local_method = Method::kPods2; ///< pods2, pods1 or ppo
+    double hndp_success_fraction = 0.1; ///< the global succeeds on region i when its mean return is
+                                        ///< >= the local's minus this fraction of |local's|
+    double hndp_pull_weight = 1;      ///< alpha_i where the global succeeds (0 elsewhere)
+    double hndp_bc_weight = 1;        ///< weight of L_BC in the global's loss
+    /// "regions" (the locals' fits in parallel, one thread each) or "trajectories" (one after
+    /// another, each fit's chunks in parallel); the results are the same bits
+    std::string hndp_local_parallel = "regions";
+
     bool second_order() const { return method == Method::kPods2; }
+    bool is_hndp() const { return method == Method::kHndp; }
     bool is_pods() const { return method == Method::kPods2 || method == Method::kPods1; }
     bool is_ppo() const { return method == Method::kPpo; }
 };
@@ -74,13 +89,14 @@ struct TrainConfig {
 /// Throws std::invalid_argument naming the violated rule ("batch: must be in [1, 100000]").
 void validate_train_config(const TrainConfig& c);
 
-/// Every setting, as config.json holds it.
+/// Every setting, as config.json holds it (the hndp_* settings only for method hndp).
 nlohmann::json train_config_to_json(const TrainConfig& c);
 /// Reads config.json (all keys required, unknown keys rejected, values validated).
 TrainConfig train_config_from_json(const common::JsonNode& node);
 
 /// The names of the settings in which two configurations differ, ignoring `epochs` (a resumed
-/// run may be extended); empty when they match.
+/// run may be extended) and hndp_local_parallel (it does not change results); empty when they
+/// match.
 std::vector<std::string> config_differences(const TrainConfig& a, const TrainConfig& b);
 
 } // namespace podsim::pods

@@ -1,7 +1,6 @@
 // PODS and BPTT epochs (see trainer.hpp).
 #include "pods/train/trainer.hpp"
 
-#include "pods/improve/improve_step.hpp"
 #include "pods/task/initial_state.hpp"
 #include "pods/task/random.hpp"
 #include "pods/train/exchange.hpp"
@@ -21,7 +20,7 @@ double seconds(Clock::time_point a, Clock::time_point b) { return std::chrono::d
 policy::AdamConfig adam_config(const TrainConfig& c)
 {
     policy::AdamConfig a;
-    if (c.is_pods()) {
+    if (c.is_pods() || c.is_hndp()) {
         a.lr = c.fit_lr;
     } else if (c.is_ppo()) {
         a.lr = c.ppo_lr; // clipped jointly with the log-std's gradient (ppo.cpp)
@@ -47,15 +46,21 @@ Trainer::Trainer(const Scene& scene, const TrainConfig& config, int threads, con
       m_adam(adam_config(config), m_policy->n_params()), m_workers(scene.model, threads, cluster),
       m_test_bed(test_bed(scene.model, scene.task, config.test_seed, config.test_episodes)),
       m_fit_ws(fit_workspaces(*m_policy, threads)),
-      m_ppo(config.is_ppo() ? std::make_unique<PpoLearner>(scene.model, scene.task, config, *m_policy, threads) : nullptr)
+      m_ppo(config.is_ppo() ? std::make_unique<PpoLearner>(scene.model, scene.task, config, *m_policy, threads) : nullptr),
+      m_hndp(config.is_hndp() ? std::make_unique<hndp::HndpLearner>(scene.model, scene.task, config, threads) : nullptr)
 {
 }
 
-nlohmann::json Trainer::learner_state() const { return m_ppo ? m_ppo->state_json() : nlohmann::json(); }
+nlohmann::json Trainer::learner_state() const
+{
+    if (m_ppo) return m_ppo->state_json();
+    return m_hndp ? m_hndp->state_json() : nlohmann::json();
+}
 
 void Trainer::restore_learner(const common::JsonNode& node)
 {
     if (m_ppo) m_ppo->restore(node);
+    if (m_hndp) m_hndp->restore(node);
 }
 
 void Trainer::restore(std::unique_ptr<policy::Policy> p, policy::Adam adam)
@@ -81,6 +86,7 @@ std::vector<sim::State> Trainer::training_states(int epoch) const
 EpochStats Trainer::run_epoch(int epoch)
 {
     if (m_ppo) return m_ppo->epoch(epoch, training_states(epoch), *m_policy, m_adam, m_workers, m_obs, m_cost);
+    if (m_hndp) return m_hndp->epoch(epoch, *m_policy, m_adam, m_workers, m_obs, m_cost, m_fit_ws);
     return m_config.is_pods() ? pods_epoch(epoch) : bptt_epoch(epoch);
 }
 
@@ -91,107 +97,15 @@ EvaluationSummary Trainer::evaluate()
 
 EpochStats Trainer::pods_epoch(int epoch)
 {
-    const sim::Model& model = m_scene->model;
-    const Task& task = m_scene->task;
-    const int k = m_config.batch, n = task.horizon;
+    // rollouts, improvement and regression samples of the batch, then the regression
     const std::vector<sim::State> initial = training_states(epoch);
-    m_rollouts.resize(std::size_t(k));
-    m_samples.assign(std::size_t(k), RegressionData{});
-    std::vector<ImproveResult> improved(static_cast<std::size_t>(k));
-    std::vector<std::string> errors(static_cast<std::size_t>(k));
-    std::vector<double> rollout_s(static_cast<std::size_t>(k)), improve_s(static_cast<std::size_t>(k));
-    ImproveOptions options;
-    options.order = m_config.second_order() ? StepOrder::kSecond : StepOrder::kFirst;
-    options.mu = m_config.mu;
-    options.max_halvings = m_config.max_halvings;
-
-    // roll out every lockstep batch, then improve and re-simulate each trajectory of it and build
-    // its regression samples
-    const Cluster& cluster = m_workers.cluster();
-    const int batches = lockstep_batches(k);
-    const std::vector<int> mine = cluster.owned_batches(batches);
-#pragma omp parallel for num_threads(m_workers.threads()) schedule(dynamic, 1)
-    for (int q = 0; q < int(mine.size()); ++q) {
-        const int c = mine[std::size_t(q)], th = thread_index(), begin = batch_begin(c), count = batch_end(c, k) - begin;
-        const auto t0 = Clock::now();
-        closed_loop_rollouts(m_workers.simulators(th, count), *m_policy, m_obs, task, m_cost,
-                             std::span(initial).subspan(std::size_t(begin), std::size_t(count)), false,
-                             m_workers.workspace(th), std::span(m_rollouts).subspan(std::size_t(begin), std::size_t(count)));
-        rollout_s[std::size_t(begin)] = seconds(t0, Clock::now());
-        for (int i = begin; i < begin + count; ++i) {
-            const ClosedLoopRollout& r = m_rollouts[std::size_t(i)];
-            if (!r.ok) continue;
-            const auto t1 = Clock::now();
-            try {
-                ImproveResult& res = improved[std::size_t(i)];
-                res = improve_actions(m_workers.sim(th), task, m_cost, r.states, r.actions, r.cost, options);
-                m_samples[std::size_t(i)] = regression_samples(model, m_obs, res.states, res.actions, m_policy->horizon());
-            } catch (const std::exception& e) {
-                errors[std::size_t(i)] = e.what();
-            }
-            improve_s[std::size_t(i)] = seconds(t1, Clock::now());
-        }
-    }
-    // every rank gets every trajectory's outcome, improvement summary and samples
-    cluster.share_batches(
-        batches,
-        [&](int c, WireWriter& w) {
-            w.put(rollout_s[std::size_t(batch_begin(c))]);
-            for (int i = batch_begin(c); i < batch_end(c, k); ++i) {
-                const ImproveResult& res = improved[std::size_t(i)];
-                put_outcome(w, m_rollouts[std::size_t(i)]);
-                w.put(errors[std::size_t(i)]);
-                w.put(improve_s[std::size_t(i)]);
-                w.put(res.evaluations);
-                for (double v : {res.cost_after, res.alpha, res.gradient_norm}) w.put(v);
-                put_samples(w, m_samples[std::size_t(i)]);
-            }
-        },
-        [&](int c, WireReader& in) {
-            rollout_s[std::size_t(batch_begin(c))] = in.get<double>();
-            for (int i = batch_begin(c); i < batch_end(c, k); ++i) {
-                ImproveResult& res = improved[std::size_t(i)];
-                get_outcome(in, m_rollouts[std::size_t(i)]);
-                errors[std::size_t(i)] = in.get_string();
-                improve_s[std::size_t(i)] = in.get<double>();
-                res.evaluations = in.get<int>();
-                for (double* v : {&res.cost_after, &res.alpha, &res.gradient_norm}) *v = in.get<double>();
-                get_samples(in, m_samples[std::size_t(i)]);
-            }
-        });
-
-    // statistics in trajectory order; failed trajectories are left out of the regression
-    EpochStats s;
-    int ok = 0;
-    for (int i = 0; i < k; ++i) {
-        const ClosedLoopRollout& r = m_rollouts[std::size_t(i)];
-        s.sim_steps += r.ok ? n : r.failed_step + 1;
-        s.rollout_cpu_s += rollout_s[std::size_t(i)];
-        s.improve_cpu_s += improve_s[std::size_t(i)];
-        if (!r.ok || !errors[std::size_t(i)].empty()) {
-            ++s.failed;
-            s.failures.push_back({i, r.ok ? -1 : r.failed_step, r.ok ? errors[std::size_t(i)] : r.failure});
-            m_samples[std::size_t(i)] = RegressionData{};
-            continue;
-        }
-        const ImproveResult& res = improved[std::size_t(i)];
-        ++ok;
-        s.sim_steps += std::int64_t(res.evaluations) * n;
-        s.train_return -= r.cost;
-        s.improved_return -= res.cost_after;
-        s.alpha_mean += res.alpha;
-        s.gradient_norm += res.gradient_norm;
-    }
-    if (ok > 0) {
-        s.train_return /= ok;
-        s.improved_return /= ok;
-        s.alpha_mean /= ok;
-        s.gradient_norm /= ok;
-    }
+    const PodsGroup group{m_policy.get(), initial, true};
+    pods_rollouts(m_workers, m_obs, m_scene->task, m_cost, m_config, std::span(&group, 1), m_groups);
+    EpochStats s = m_groups[0].stats;
     const auto fit_start = Clock::now();
-    const RegressionData data = concatenate(m_samples);
+    const RegressionData data = concatenate(m_groups[0].samples);
     s.fit_loss = fit_policy(*m_policy, m_adam, data, m_config.fit_steps, m_config.minibatch,
-                            derive_seed(m_config.seed, kFitStream, std::uint64_t(epoch)), m_fit_ws, cluster);
+                            derive_seed(m_config.seed, kFitStream, std::uint64_t(epoch)), m_fit_ws, m_workers.cluster());
     s.fit_s = seconds(fit_start, Clock::now());
     return s;
 }

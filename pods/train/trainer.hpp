@@ -1,16 +1,19 @@
 #pragma once
 // One training run's state and its epochs (PODS paper Algorithm 1; docs/training.md): PODS
 // (closed-loop rollouts, box-aware improvement of every trajectory, regression), BPTT (gradient
-// of the mean cost through the closed loop, Adam) or PPO (pods/train/ppo.hpp). Deterministic for any thread count: initial
+// of the mean cost through the closed loop, Adam), PPO (pods/train/ppo.hpp) or H-NDP
+// (pods/hndp/reinforcement.hpp). Deterministic for any thread count: initial
 // states come from (seed, epoch, index), per-trajectory results are combined in index order; the
 // same holds for any number of MPI ranks (pods/train/cluster.hpp).
 
+#include "pods/hndp/reinforcement.hpp"
 #include "pods/task/cost.hpp"
 #include "pods/task/observation.hpp"
 #include "pods/task/scene.hpp"
 #include "pods/train/closed_loop.hpp"
 #include "pods/train/epoch_stats.hpp"
 #include "pods/train/evaluation.hpp"
+#include "pods/train/pods_rollouts.hpp"
 #include "pods/train/ppo.hpp"
 #include "pods/train/regression.hpp"
 #include "pods/train/train_config.hpp"
@@ -38,11 +41,14 @@ public:
     /// Restores a checkpoint (same architecture as the configuration builds).
     void restore(std::unique_ptr<policy::Policy> policy, policy::Adam adam);
     /// PPO: the learner's state besides the policy (log-std, value network, reward scale) for the
-    /// checkpoint, and its restore; null / not called for the other methods.
+    /// checkpoint, and its restore; H-NDP: the local policies; null / not called for the other
+    /// methods.
     nlohmann::json learner_state() const;
     void restore_learner(const common::JsonNode& node);
     /// PPO: the learner (null for the other methods).
     const PpoLearner* ppo() const { return m_ppo.get(); }
+    /// H-NDP: the regions and local policies (null for the other methods); policy() is the global.
+    const hndp::HndpLearner* hndp() const { return m_hndp.get(); }
 
     /// Epoch `epoch` (0-based: its initial states and minibatches derive from it).
     EpochStats run_epoch(int epoch);
@@ -64,9 +70,10 @@ private:
     std::vector<sim::State> m_test_bed;
     std::vector<std::unique_ptr<policy::PolicyWorkspace>> m_fit_ws; // one per thread
     std::unique_ptr<PpoLearner> m_ppo;
+    std::unique_ptr<hndp::HndpLearner> m_hndp;
     // per-trajectory buffers, reused across epochs
     std::vector<ClosedLoopRollout> m_rollouts;
-    std::vector<RegressionData> m_samples;
+    std::vector<PodsGroupResult> m_groups;
     std::vector<Eigen::VectorXd> m_gradients;
 };
 

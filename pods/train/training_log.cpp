@@ -28,6 +28,11 @@ LogRow log_row(int epoch, double wall_s, long long sim_steps, const EpochStats& 
     r.approx_kl = stats.approx_kl;
     r.clip_fraction = stats.clip_fraction;
     r.value_loss = stats.value_loss;
+    r.local_return = stats.local_return;
+    r.global_return = stats.global_return;
+    r.bc_loss = stats.bc_loss;
+    r.pull_loss = stats.pull_loss;
+    r.pulled_regions = stats.pulled_regions;
     return r;
 }
 
@@ -37,7 +42,8 @@ std::string log_line(const LogRow& r, const std::string& prefix)
     for (double v : {r.wall_s, double(r.sim_steps), r.train_return, r.test.return_mean, r.test.return_std,
                      r.test.terminal_ke_mean, r.test.final_distance_mean, r.test.action_mag_mean, r.alpha_mean,
                      r.fit_loss, double(r.failed), r.gradient_norm, r.improved_return, double(r.test.failed), r.policy_std,
-                     r.approx_kl, r.clip_fraction, r.value_loss}) {
+                     r.approx_kl, r.clip_fraction, r.value_loss, r.local_return, r.global_return, r.bc_loss,
+                     r.pull_loss, double(r.pulled_regions)}) {
         out += ',';
         common::append_double(out, v);
     }
@@ -110,6 +116,11 @@ std::vector<LogRow> parse_log_csv(std::istream& in, const std::string& path)
         r.approx_kl = v[16];
         r.clip_fraction = v[17];
         r.value_loss = v[18];
+        r.local_return = v[19];
+        r.global_return = v[20];
+        r.bc_loss = v[21];
+        r.pull_loss = v[22];
+        r.pulled_regions = int(v[23]);
         rows.push_back(r);
     }
     if (line_no == 0) throw common::InputError(path + ": empty file (expected the header line)");

@@ -13,7 +13,8 @@ namespace podsim::pods {
 
 inline constexpr const char* kLogHeader =
     "epoch,wall_s,sim_steps,train_return,test_return_mean,test_return_std,terminal_ke,final_distance,action_mag,"
-    "alpha_mean,fit_loss,failed,gradient_norm,improved_return,test_failed,policy_std,approx_kl,clip_fraction,value_loss";
+    "alpha_mean,fit_loss,failed,gradient_norm,improved_return,test_failed,policy_std,approx_kl,clip_fraction,value_loss,"
+    "local_return,global_return,bc_loss,pull_loss,pulled_regions";
 
 /// One row of log.csv. wall_s: cumulative training seconds (test-bed evaluation excluded);
 /// sim_steps: cumulative simulated steps of training.
@@ -27,6 +28,8 @@ struct LogRow {
     int failed = 0;
     double gradient_norm = 0, improved_return = 0;
     double policy_std = 0, approx_kl = 0, clip_fraction = 0, value_loss = 0; ///< PPO (0 otherwise)
+    double local_return = 0, global_return = 0, bc_loss = 0, pull_loss = 0;   ///< H-NDP (0 otherwise)
+    int pulled_regions = 0;
 };
 
 /// The row of an epoch: its training statistics and the test-bed evaluation after it.

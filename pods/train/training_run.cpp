@@ -14,11 +14,11 @@
 namespace podsim::pods {
 
 nlohmann::json checkpoint_json(const policy::Policy& policy, const policy::Adam& adam, int epoch, double wall_s,
-                               long long sim_steps, const nlohmann::json& learner)
+                               long long sim_steps, const nlohmann::json& learner, const std::string& learner_key)
 {
     nlohmann::json j = policy::policy_to_json(policy);
     j["training"] = {{"epoch", epoch}, {"wall_s", wall_s}, {"sim_steps", sim_steps}, {"adam", policy::adam_to_json(adam)}};
-    if (!learner.is_null()) j["training"]["ppo"] = learner;
+    if (!learner.is_null()) j["training"][learner_key] = learner;
     return j;
 }
 
@@ -50,6 +50,7 @@ Checkpoint restore_checkpoint(const common::JsonNode& pn, const TrainConfig& con
     std::unique_ptr<policy::Policy> p = policy::policy_from_json(pn);
     const common::JsonNode tn = pn["training"];
     if (config.is_ppo()) tn.allow_keys({"epoch", "wall_s", "sim_steps", "adam", "ppo"});
+    else if (config.is_hndp()) tn.allow_keys({"epoch", "wall_s", "sim_steps", "adam", "hndp"});
     else tn.allow_keys({"epoch", "wall_s", "sim_steps", "adam"});
     Checkpoint c;
     c.epoch = int(tn["epoch"].integer_in(0, 1000000));
@@ -61,6 +62,7 @@ Checkpoint restore_checkpoint(const common::JsonNode& pn, const TrainConfig& con
         return 0;
     });
     if (config.is_ppo()) trainer.restore_learner(tn["ppo"]);
+    if (config.is_hndp()) trainer.restore_learner(tn["hndp"]);
     return c;
 }
 
@@ -110,7 +112,7 @@ RunResult run_training(const Scene& scene, const TrainConfig& config, const RunO
     const std::string policy_path = o.out + "/policy.json", log_path = o.out + "/log.csv";
     auto checkpoint_text = [&] {
         return checkpoint_json(trainer.policy(), trainer.adam(), at.epoch, at.wall_s, at.sim_steps,
-                               trainer.learner_state()).dump() + "\n";
+                               trainer.learner_state(), config.is_hndp() ? "hndp" : "ppo").dump() + "\n";
     };
 
     // rank 0 checks and reads the output directory; the other ranks restore from its checkpoint

@@ -47,8 +47,10 @@ RunResult run_training(const Scene& scene, const TrainConfig& config, const RunO
                        const RunCallbacks& callbacks = {});
 
 /// policy.json of a run: the policy's JSON plus "training": {"epoch", "wall_s", "sim_steps", "adam"}
-/// and, for PPO, "ppo": the learner's state (Trainer::learner_state, not null).
+/// and, for PPO and H-NDP, "ppo" / "hndp" (`learner_key`): the learner's state
+/// (Trainer::learner_state, not null).
 nlohmann::json checkpoint_json(const policy::Policy& policy, const policy::Adam& adam, int epoch, double wall_s,
-                               long long sim_steps, const nlohmann::json& learner = nullptr);
+                               long long sim_steps, const nlohmann::json& learner = nullptr,
+                               const std::string& learner_key = "ppo");
 
 } // namespace podsim::pods

@@ -111,6 +111,29 @@ TEST_CASE("cli train: the same seed gives a byte-identical policy.json and log.c
     std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("cli train: --method hndp writes the global policy, the locals' state and the H-NDP log columns")
+{
+    const auto dir = scratch_dir("train");
+    const std::string common = "train " + kScene + " --method hndp --regions 2 --region-samples 32 --ndp-basis 4" + kTiny;
+    const auto r = run_podsim(common + "--out " + quoted(dir / "run"));
+    REQUIRE(r.exit_code == 0);
+    CHECK(r.out.find("hndp/ndp") != std::string::npos);
+    const std::string log = read_text(dir / "run/log.csv");
+    CHECK(log.find(",local_return,global_return,bc_loss,pull_loss,pulled_regions\n") != std::string::npos);
+    const auto policy = nlohmann::json::parse(read_text(dir / "run/policy.json"));
+    CHECK(policy["type"] == "ndp");
+    CHECK(policy["training"]["hndp"]["locals"].size() == 2);
+    const auto config = nlohmann::json::parse(read_text(dir / "run/config.json"));
+    CHECK(config["settings"]["hndp_regions"] == 2);
+    CHECK(config["settings"]["hndp_local_method"] == "pods2");
+    // the global policy is an ordinary NDP policy for evaluate
+    CHECK(run_podsim("evaluate " + kScene + " --policy " + quoted(dir / "run/policy.json") + " --episodes 2").exit_code == 0);
+    // the same bits with 2 threads, the locals fitted one after another
+    REQUIRE(run_podsim(common + "--threads 2 --local-parallel trajectories --out " + quoted(dir / "two")).exit_code == 0);
+    CHECK(nlohmann::json::parse(read_text(dir / "two/policy.json"))["parameters"] == policy["parameters"]);
+    std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("cli train: --resume continues a run; other settings or an existing run are refused with exit 2")
 {
     const auto dir = scratch_dir("train");
@@ -139,7 +162,12 @@ TEST_CASE("cli train: bad options and corrupt policy files exit 2 with one line"
     for (const std::string& args : {std::string("--method sac"), std::string("--head cnn"), std::string("--batch 0"),
                                     std::string("--hidden 8,x"), std::string("--time-budget nan"),
                                     std::string("--fit-lr 0"), std::string("--seed -1"), std::string("--ppo-clip 1"),
-                                    std::string("--gamma 0"), std::string("--ppo-epochs 0")}) {
+                                    std::string("--gamma 0"), std::string("--ppo-epochs 0"),
+                                    std::string("--method hndp --head mlp"), std::string("--method hndp --regions 0"),
+                                    std::string("--method hndp --local-method bptt"),
+                                    std::string("--method hndp --local-parallel ranks"),
+                                    std::string("--method hndp --regions 5 --region-samples 4"),
+                                    std::string("--method hndp --success-fraction -1")}) {
         INFO(args);
         const auto r = run_podsim("train " + kScene + " " + args + " --out " + quoted(dir / "x"));
         CHECK(r.exit_code == 2);

@@ -97,6 +97,35 @@ TEST_CASE("distributed training: every method and head gives the single-process 
         }
 }
 
+TEST_CASE("distributed training: H-NDP iterations give the single-process bits, either way of fitting the locals")
+{
+    const pods::Scene scene = small_scene(20);
+    for (const char* mode : {"regions", "trajectories"})
+        for (pods::Method local : {pods::Method::kPods2, pods::Method::kPpo}) {
+            INFO(mode << ", locals by " << pods::to_string(local) << " on " << world().size() << " ranks");
+            pods::TrainConfig c = small_config(pods::Method::kHndp, pods::Head::kNdp);
+            c.batch = 20; // the global's 60 trajectories in two lockstep batches, one per local
+            c.hndp_regions = 3;
+            c.hndp_region_samples = 64;
+            c.hndp_local_parallel = mode;
+            c.hndp_local_method = local;
+            c.hndp_success_fraction = 100; // every local pulled
+            c.ppo_minibatch = 16;
+            pods::Trainer alone(scene, c, 1), spread(scene, c, 2, world());
+            for (int epoch = 0; epoch < c.epochs; ++epoch) {
+                const pods::EpochStats a = alone.run_epoch(epoch), b = spread.run_epoch(epoch);
+                check_same(a, b);
+                CHECK(a.local_return == b.local_return);
+                CHECK(a.bc_loss == b.bc_loss);
+                CHECK(a.pull_loss == b.pull_loss);
+                CHECK(a.pulled_regions == b.pulled_regions);
+            }
+            CHECK(alone.policy().parameters() == spread.policy().parameters());
+            CHECK(alone.learner_state() == spread.learner_state());
+            check_same(alone.evaluate(), spread.evaluate());
+        }
+}
+
 TEST_CASE("distributed training: trajectories that fail on some ranks are left out as in one process")
 {
     // fast swings and a Newton capped at 2 (PPO's noisy actions: 3) iterations at a tight

@@ -67,6 +67,58 @@ TEST_CASE("training_run: stopping after 2 epochs and resuming to 4 equals 4 epoc
     }
 }
 
+TEST_CASE("training_run: an H-NDP run stopped after 2 iterations and resumed to 3 equals 3 in one go")
+{
+    const pods::Scene scene = small_scene();
+    pods::TrainConfig c = small_config(pods::Method::kHndp, 3);
+    c.head = pods::Head::kNdp;
+    c.batch = 4;
+    c.ndp_basis = 4;
+    c.hndp_regions = 2;
+    c.hndp_region_samples = 32;
+    const auto dir = test::scratch_dir("run");
+    pods::RunOptions once, part;
+    once.out = (dir / "once").string();
+    part.out = (dir / "part").string();
+    part.threads = 2;
+    const pods::RunResult a = pods::run_training(scene, c, once);
+    pods::TrainConfig two = c;
+    two.epochs = 2;
+    two.hndp_local_parallel = "trajectories"; // not a setting that changes results: resumable
+    pods::run_training(scene, two, part);
+    part.resume = true;
+    const pods::RunResult b = pods::run_training(scene, c, part);
+    CHECK(b.resumed_from == 2);
+    REQUIRE(a.log.size() == 4);
+    REQUIRE(b.log.size() == 4);
+    const auto policy_a = nlohmann::json::parse(test::read_text(dir / "once/policy.json"));
+    const auto policy_b = nlohmann::json::parse(test::read_text(dir / "part/policy.json"));
+    CHECK(policy_a["parameters"] == policy_b["parameters"]);
+    CHECK(policy_a["training"]["adam"] == policy_b["training"]["adam"]);
+    CHECK(policy_a["training"]["hndp"] == policy_b["training"]["hndp"]);
+    CHECK(policy_a["training"]["hndp"]["locals"].size() == 2);
+    for (std::size_t e = 0; e < 4; ++e) {
+        CHECK(a.log[e].test.return_mean == b.log[e].test.return_mean);
+        CHECK(a.log[e].local_return == b.log[e].local_return);
+        CHECK(a.log[e].global_return == b.log[e].global_return);
+        CHECK(a.log[e].bc_loss == b.log[e].bc_loss);
+        CHECK(a.log[e].pulled_regions == b.log[e].pulled_regions);
+    }
+    CHECK(a.log[3].bc_loss > 0);
+    // log.csv holds the H-NDP columns, read back as written
+    const std::vector<pods::LogRow> rows = pods::read_log_csv((dir / "part/log.csv").string());
+    REQUIRE(rows.size() == 4);
+    CHECK(rows[3].global_return == b.log[3].global_return);
+    CHECK(rows[3].local_return == b.log[3].local_return);
+    CHECK(rows[3].bc_loss == b.log[3].bc_loss);
+    // resuming with other H-NDP settings is refused, naming them
+    pods::TrainConfig other = c;
+    other.hndp_regions = 3;
+    other.epochs = 4;
+    CHECK_THROWS_WITH_AS(pods::run_training(scene, other, part), doctest::Contains("hndp_regions 2 vs 3"),
+                         common::InputError);
+}
+
 TEST_CASE("training_run: a log.csv one epoch ahead of policy.json (killed between the two writes) resumes")
 {
     const pods::Scene scene = small_scene();
