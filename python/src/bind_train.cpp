@@ -224,6 +224,11 @@ py::dict log_columns(const std::vector<pods::LogRow>& log)
         {"approx_kl", [](const pods::LogRow& r) { return r.approx_kl; }},
         {"clip_fraction", [](const pods::LogRow& r) { return r.clip_fraction; }},
         {"value_loss", [](const pods::LogRow& r) { return r.value_loss; }},
+        {"local_return", [](const pods::LogRow& r) { return r.local_return; }},
+        {"global_return", [](const pods::LogRow& r) { return r.global_return; }},
+        {"bc_loss", [](const pods::LogRow& r) { return r.bc_loss; }},
+        {"pull_loss", [](const pods::LogRow& r) { return r.pull_loss; }},
+        {"pulled_regions", [](const pods::LogRow& r) { return double(r.pulled_regions); }},
     };
     py::dict out;
     for (const auto& [name, get] : columns) {
