@@ -55,7 +55,7 @@ nlohmann::json measure(const pods::Scene& scene, pods::TrainConfig c, const std:
 int main(int argc, char** argv)
 {
     CLI::App app{"bench_hndp: the time split of an H-NDP iteration"};
-    std::string scene_path = PODSIM_SOURCE_DIR "/scenes/double_pendulum_3d_origin.json";
+    std::string scene_path = PODSIM_SOURCE_DIR "/scenes/double_pendulum_3d_stop_origin.json";
     pods::TrainConfig c;
     c.method = pods::Method::kHndp;
     c.head = pods::Head::kNdp;

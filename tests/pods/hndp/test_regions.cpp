@@ -65,7 +65,7 @@ TEST_CASE("hndp regions: k-means is deterministic for a seed and finds three sep
 
 TEST_CASE("hndp regions: a task's regions are the same for a seed; sampled states lie in their region")
 {
-    const pods::Scene scene = pods::load_scene(PODSIM_SOURCE_DIR "/scenes/double_pendulum_3d_origin.json");
+    const pods::Scene scene = pods::load_scene(PODSIM_SOURCE_DIR "/scenes/double_pendulum_3d_stop_origin.json");
     const Regions a(scene.model, scene.task, 4, 256, 11), b(scene.model, scene.task, 4, 256, 11);
     const Regions other(scene.model, scene.task, 4, 256, 12);
     CHECK(a.size() == 4);
