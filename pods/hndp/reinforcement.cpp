@@ -85,7 +85,8 @@ EpochStats HndpLearner::epoch(int epoch, policy::Policy& global, policy::Adam& g
     for (const auto& r : states) all.insert(all.end(), r.begin(), r.end());
     const bool pods_locals = m_config.hndp_local_method != Method::kPpo;
     std::vector<PodsGroup> groups{{&global, all, true}};
-    for (int i = 0; i < regions; ++i) groups.push_back({m_locals[std::size_t(i)].get(), states[std::size_t(i)], pods_locals});
+    for (int i = 0; i < regions; ++i)
+        groups.push_back({m_locals[std::size_t(i)].get(), states[std::size_t(i)], pods_locals, true});
     pods_rollouts(workers, obs_map, *m_task, cost, m_improve_config, groups, m_groups);
     s.simulate_s = seconds(t0, Clock::now());
 

@@ -87,7 +87,8 @@ void pods_rollouts(Workers& workers, const ObservationMap& obs_map, const Task& 
             w.put(rollout_s[g][std::size_t(b.begin)]);
             for (int i = b.begin; i < b.end; ++i) {
                 const ImproveResult& imp = improved[g][std::size_t(i)];
-                put_outcome(w, results[g].rollouts[std::size_t(i)]);
+                if (groups[g].decisions) put_decisions(w, results[g].rollouts[std::size_t(i)]);
+                else put_outcome(w, results[g].rollouts[std::size_t(i)]);
                 w.put(errors[g][std::size_t(i)]);
                 w.put(improve_s[g][std::size_t(i)]);
                 w.put(imp.evaluations);
@@ -101,7 +102,8 @@ void pods_rollouts(Workers& workers, const ObservationMap& obs_map, const Task& 
             rollout_s[g][std::size_t(b.begin)] = in.get<double>();
             for (int i = b.begin; i < b.end; ++i) {
                 ImproveResult& imp = improved[g][std::size_t(i)];
-                get_outcome(in, results[g].rollouts[std::size_t(i)]);
+                if (groups[g].decisions) get_decisions(in, results[g].rollouts[std::size_t(i)]);
+                else get_outcome(in, results[g].rollouts[std::size_t(i)]);
                 errors[g][std::size_t(i)] = in.get_string();
                 improve_s[g][std::size_t(i)] = in.get<double>();
                 imp.evaluations = in.get<int>();

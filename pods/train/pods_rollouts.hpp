@@ -22,11 +22,14 @@
 namespace podsim::pods {
 
 /// Trajectories one policy runs: from every state of `initial`; with `improve` false only the
-/// rollouts are made (no improvement, no samples).
+/// rollouts are made (no improvement, no samples). Every rank gets every rollout's outcome, and
+/// with `decisions` also its decisions (obs, handle_velocity, requested and applied actions; the
+/// states stay on the rank that ran it).
 struct PodsGroup {
     const policy::Policy* policy = nullptr;
     std::span<const sim::State> initial;
     bool improve = true;
+    bool decisions = false;
 };
 
 /// A group's results, in the order of its initial states.

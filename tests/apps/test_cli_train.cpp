@@ -130,7 +130,10 @@ TEST_CASE("cli train: --method hndp writes the global policy, the locals' state 
     CHECK(run_podsim("evaluate " + kScene + " --policy " + quoted(dir / "run/policy.json") + " --episodes 2").exit_code == 0);
     // the same bits with 2 threads, the locals fitted one after another
     REQUIRE(run_podsim(common + "--threads 2 --local-parallel trajectories --out " + quoted(dir / "two")).exit_code == 0);
-    CHECK(nlohmann::json::parse(read_text(dir / "two/policy.json"))["parameters"] == policy["parameters"]);
+    auto two = nlohmann::json::parse(read_text(dir / "two/policy.json")), one = policy;
+    two.erase("training");
+    one.erase("training");
+    CHECK(two == one);
     std::filesystem::remove_all(dir);
 }
 
