@@ -83,3 +83,56 @@ TEST_CASE("regression: concatenate keeps every sample in order when the first tr
     CHECK(all.target.rightCols(2) == b.target);
     CHECK(pods::concatenate({a, a}).size() == 0);
 }
+
+TEST_CASE("regression: an extra loss term sees each minibatch and its gradient joins the Adam step")
+{
+    pods::Scene scene = pods::load_scene(PODSIM_SOURCE_DIR "/scenes/pendulum_2d_stop.json");
+    const sim::Model& m = scene.model;
+    pods::TrainConfig c;
+    c.hidden = {8};
+    std::unique_ptr<policy::Policy> p = pods::make_policy(m, scene.task, c), q = p->clone();
+    // zero weights: the regression's gradient is exactly zero, the extra term alone moves theta
+    const int s = 40, na = m.n_p();
+    const pods::ObservationMap obs = pods::observation_map(m, scene.task);
+    pods::RegressionData d;
+    d.obs.resize(obs.size(m), s);
+    d.hv.resize(na, s);
+    d.target.setZero(na, s);
+    d.weight.setZero(na, s);
+    for (int i = 0; i < s; ++i) {
+        obs.observe(m, pods::sample_initial_state(m, scene.task, std::uint64_t(i)), d.obs.col(i));
+        d.hv.col(i).setConstant(i); // identifies the sample
+    }
+    std::vector<std::unique_ptr<policy::PolicyWorkspace>> ws;
+    ws.push_back(p->make_workspace());
+    // the extra term 1/2 |theta - theta*|^2, gradient theta - theta*
+    const Eigen::VectorXd target = Eigen::VectorXd::Constant(p->n_params(), 0.25);
+    int calls = 0, columns = 0;
+    const pods::FitExtraLoss extra = [&](std::span<const int> picked, const Eigen::MatrixXd& o, const Eigen::MatrixXd& hv,
+                                         Eigen::VectorXd& grad) {
+        REQUIRE(int(picked.size()) == 16);
+        REQUIRE(o.cols() == 16);
+        for (int j = 0; j < 16; ++j) {
+            CHECK(o.col(j) == d.obs.col(picked[std::size_t(j)]));
+            CHECK(hv(0, j) == double(picked[std::size_t(j)]));
+            ++columns;
+        }
+        CHECK(grad.isZero());
+        grad += p->parameters() - target;
+        ++calls;
+        return 0.5 * (p->parameters() - target).squaredNorm();
+    };
+    policy::Adam adam(policy::AdamConfig{}, p->n_params()), manual(policy::AdamConfig{}, p->n_params());
+    const double loss = pods::fit_policy(*p, adam, d, 3, 16, 9, ws, pods::Cluster(), extra);
+    CHECK(loss == 0); // the regression's own loss, without the extra term
+    CHECK(calls == 3);
+    CHECK(columns == 48);
+    // the same as three Adam steps on the extra gradient alone
+    Eigen::VectorXd theta = q->parameters();
+    for (int i = 0; i < 3; ++i) {
+        const Eigen::VectorXd g = theta - target;
+        manual.step(theta, g);
+    }
+    CHECK(p->parameters() == theta);
+    CHECK(p->parameters() != q->parameters());
+}
