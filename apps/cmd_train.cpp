@@ -1,4 +1,4 @@
-// `podsim train`: a PODS, BPTT or PPO training run with log.csv, policy.json and config.json in
+// `podsim train`: a PODS, BPTT, PPO or H-NDP training run with log.csv, policy.json and config.json in
 // --out; under mpirun its epochs are spread over the ranks (docs/distributed.md).
 #include "apps/commands.hpp"
 #include "apps/train_options.hpp"
@@ -61,7 +61,7 @@ int run_train(const TrainCommand& o)
 void add_train_command(CLI::App& app, int& exit_code)
 {
     auto o = std::make_shared<TrainCommand>();
-    CLI::App* cmd = app.add_subcommand("train", "Train a policy with PODS (pods2, pods1) or BPTT");
+    CLI::App* cmd = app.add_subcommand("train", "Train a policy with PODS (pods2, pods1), BPTT, PPO or H-NDP (hndp)");
     cmd->add_option("scene", o->scene, "Scene JSON file")->required();
     cmd->add_option("--out", o->out, "Output directory (policy.json, log.csv, config.json)")->required();
     cmd->add_flag("--resume", o->resume, "Continue the run in --out from its last finished epoch (same settings)");
