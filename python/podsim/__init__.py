@@ -28,8 +28,9 @@ def train(scene_path, method="pods2", out=None, **options):
     time_budget, test_episodes, test_seed, hidden (a list of widths), activation, ndp_horizon,
     ndp_basis, ndp_substeps, mu, max_halvings, fit_steps, minibatch, fit_lr, bptt_lr, clip_norm,
     truncation, ppo_lr, value_lr, ppo_epochs, ppo_minibatch, ppo_clip, gamma, gae_lambda,
-    entropy_coef, ppo_std_init, ppo_max_grad_norm, scale_rewards, resume. Defaults as
-    docs/training.md. They are validated like the command line's (ValueError naming the option).
+    entropy_coef, ppo_std_init, ppo_max_grad_norm, scale_rewards, resume; for method "hndp"
+    regions, region_samples, local_method, success_fraction, pull_weight, bc_weight,
+    local_parallel (docs/hndp.md). Defaults as docs/training.md. They are validated like the command line's (ValueError naming the option).
 
     out: the run directory (policy.json, log.csv, config.json, rewritten after every epoch, so
     Ctrl-C leaves a resumable run); None trains in a temporary directory removed afterwards.

@@ -67,7 +67,7 @@ Array act(const PyPolicy& self, const py::object& obs_in, const py::object& hand
 
 // the settings of podsim.train(**options), checked like `podsim train`'s options
 struct TrainRequest {
-    std::string method = "pods2", head = "mlp", activation = "tanh";
+    std::string method = "pods2", head, activation = "tanh", local_method = "pods2"; // head "": mlp, ndp for hndp
     pods::TrainConfig config;
     pods::RunOptions run;
     bool hidden_given = false;
@@ -165,6 +165,13 @@ TrainRequest train_request(const py::dict& options)
              if (!py::isinstance<py::bool_>(v)) throw common::InputError(n + ": got " + repr_of(v) + ", must be True or False");
              c.scale_rewards = v.cast<bool>();
          }},
+        {"regions", i(c.hndp_regions, 1, 1000)},
+        {"region_samples", i(c.hndp_region_samples, 1, 1000000)},
+        {"local_method", [&](const py::handle& v, const std::string& n) { r.local_method = text(v, n); }},
+        {"success_fraction", d(c.hndp_success_fraction)},
+        {"pull_weight", d(c.hndp_pull_weight)},
+        {"bc_weight", d(c.hndp_bc_weight)},
+        {"local_parallel", [&](const py::handle& v, const std::string& n) { c.hndp_local_parallel = text(v, n); }},
     };
     for (const auto& item : options) {
         const std::string key = py::str(item.first);
@@ -184,10 +191,13 @@ TrainRequest train_request(const py::dict& options)
         throw common::InputError(std::string("method: ") + e.what());
     }
     try {
-        c.head = pods::head_from_string(r.head);
+        c.head = pods::head_from_string(r.head.empty() ? (c.method == pods::Method::kHndp ? "ndp" : "mlp") : r.head);
     } catch (const std::invalid_argument& e) {
         throw common::InputError(std::string("head: ") + e.what());
     }
+    if (r.local_method != "pods2" && r.local_method != "pods1" && r.local_method != "ppo")
+        throw common::InputError("local_method: got \"" + r.local_method + "\", must be one of pods2, pods1, ppo");
+    c.hndp_local_method = pods::method_from_string(r.local_method);
     if (r.activation != "tanh" && r.activation != "relu" && r.activation != "elu" && r.activation != "linear")
         throw common::InputError("activation: got \"" + r.activation + "\", must be one of tanh, relu, elu, linear");
     c.activation = policy::activation_from_string(r.activation);
