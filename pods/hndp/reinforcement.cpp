@@ -154,8 +154,8 @@ EpochStats HndpLearner::epoch(int epoch, policy::Policy& global, policy::Adam& g
                 v.middleCols(cols, r.obs.cols()) = r.handle_velocity;
                 cols += r.obs.cols();
             }
-            Eigen::MatrixXd plan;
-            m_locals[std::size_t(i)]->act(o, v, plan, *m_target_ws[std::size_t(i)]);
+            Eigen::MatrixXd plan(Eigen::Index(k) * n_a, 0);
+            if (cols > 0) m_locals[std::size_t(i)]->act(o, v, plan, *m_target_ws[std::size_t(i)]);
             target.push_back(plan_positions(plan, o.topRows(n_a), h));
             obs.push_back(std::move(o));
             hv.push_back(std::move(v));
@@ -203,7 +203,7 @@ EpochStats HndpLearner::epoch(int epoch, policy::Policy& global, policy::Adam& g
             mb.target.col(c) = bc.target.col(j);
         }
         Eigen::VectorXd d;
-        const double v = behaviour_cloning_loss(global, m_bc_ws, mb, h, &d);
+        const double v = behaviour_cloning_loss(global, m_bc_ws, mb, h, &d, workers.threads());
         grad += d;
         bc_sum += v;
         ++bc_steps;

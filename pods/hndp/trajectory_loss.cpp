@@ -1,6 +1,8 @@
 // Trajectory losses of H-NDP and their gradients through Policy::vjp (see trajectory_loss.hpp).
 #include "pods/hndp/trajectory_loss.hpp"
 
+#include <omp.h>
+
 #include <algorithm>
 #include <stdexcept>
 #include <string>
@@ -79,7 +81,7 @@ double trajectory_loss(const policy::Policy& policy, policy::PolicyWorkspace& ws
 double trajectory_loss_chunked(const policy::Policy& policy,
                                std::vector<std::unique_ptr<policy::PolicyWorkspace>>& workspaces,
                                const TrajectoryBatch& batch, double h, Eigen::VectorXd* gradient,
-                               Eigen::MatrixXd* positions, int chunk)
+                               Eigen::MatrixXd* positions, int chunk, int threads)
 {
     require(chunk >= 1, "chunk must be >= 1");
     const int batch_size = int(batch.obs.cols());
@@ -92,7 +94,7 @@ double trajectory_loss_chunked(const policy::Policy& policy,
     std::vector<std::string> errors(n_chunks);
 
     // chunks in parallel; exceptions stay inside the loop and are rethrown in chunk order
-#pragma omp parallel for schedule(dynamic, 1)
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads > 0 ? threads : omp_get_max_threads())
     for (int c = 0; c < chunks; ++c) {
         const int b0 = c * chunk, nb = std::min(chunk, batch_size - b0);
         try {

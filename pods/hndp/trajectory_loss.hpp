@@ -41,11 +41,12 @@ double trajectory_loss(const policy::Policy& policy, policy::PolicyWorkspace& ws
 
 /// The same sum over a large batch split into fixed chunks of `chunk` consecutive samples, the
 /// chunks run in parallel (OpenMP) with one workspace each (grown on demand) and added in chunk
-/// order, so the value and the gradient do not depend on the thread count.
+/// order, so the value and the gradient do not depend on the thread count (`threads` > 0: that
+/// many OpenMP threads, else OpenMP's default).
 double trajectory_loss_chunked(const policy::Policy& policy,
                                std::vector<std::unique_ptr<policy::PolicyWorkspace>>& workspaces,
                                const TrajectoryBatch& batch, double h, Eigen::VectorXd* gradient,
-                               Eigen::MatrixXd* positions = nullptr, int chunk = 32);
+                               Eigen::MatrixXd* positions = nullptr, int chunk = 32, int threads = 0);
 
 /// Behaviour cloning of the global policy on the locals' plans (H-NDP paper Algorithm 1):
 /// L_BC = sum_b w_b |F(phi_g(s_b)) - F(phi_l^(i_b)(s_b))|^2, gradient with respect to theta_g.
@@ -53,9 +54,10 @@ double trajectory_loss_chunked(const policy::Policy& policy,
 /// samples come from all regions, so the batch is split into chunks (trajectory_loss_chunked).
 inline double behaviour_cloning_loss(const policy::Policy& global,
                                      std::vector<std::unique_ptr<policy::PolicyWorkspace>>& workspaces,
-                                     const TrajectoryBatch& batch, double h, Eigen::VectorXd* gradient)
+                                     const TrajectoryBatch& batch, double h, Eigen::VectorXd* gradient,
+                                     int threads = 0)
 {
-    return trajectory_loss_chunked(global, workspaces, batch, h, gradient);
+    return trajectory_loss_chunked(global, workspaces, batch, h, gradient, nullptr, 32, threads);
 }
 
 /// The pull of a local policy toward the global one (the KL of two fixed-variance Gaussians):
