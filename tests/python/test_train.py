@@ -79,6 +79,26 @@ class TrainTest(unittest.TestCase):
             q.save(os.path.join(tmp, "p.json"))
             np.testing.assert_array_equal(podsim.Policy.load(os.path.join(tmp, "p.json")).parameters(), theta * 0.5)
 
+    def test_hndp_writes_the_cli_run(self):
+        with TempDir() as tmp:
+            py_out, cli_out = os.path.join(tmp, "py"), os.path.join(tmp, "cli")
+            hndp = dict(regions=2, region_samples=32, ndp_basis=4, fit_steps=5)
+            run = podsim.train(PENDULUM, method="hndp", out=py_out, **TINY, **hndp)
+            run_cli("train", PENDULUM, "--method", "hndp", "--epochs", "2", "--batch", "4", "--test-episodes", "4",
+                    "--hidden", "8,8", "--seed", "3", "--regions", "2", "--region-samples", "32", "--ndp-basis", "4",
+                    "--fit-steps", "5", "--out", cli_out)
+            py_policy, cli_policy = (read_json(os.path.join(d, "policy.json")) for d in (py_out, cli_out))
+            self.assertEqual(py_policy["type"], "ndp")
+            self.assertEqual(py_policy["training"]["hndp"], cli_policy["training"]["hndp"])
+            log = read_csv(os.path.join(cli_out, "log.csv"))
+            for column in ("global_return", "local_return", "bc_loss", "pulled_regions"):
+                np.testing.assert_array_equal(run["log"][column], [float(r[column]) for r in log])
+            self.assertGreater(run["log"]["bc_loss"][-1], 0)
+        with self.assertRaisesRegex(ValueError, 'local_method: got "bptt", must be one of pods2, pods1, ppo'):
+            podsim.train(PENDULUM, method="hndp", local_method="bptt", epochs=0)
+        with self.assertRaisesRegex(ValueError, "head: method hndp trains NDP policies, must be ndp"):
+            podsim.train(PENDULUM, method="hndp", head="mlp", epochs=0)
+
     def test_bad_options(self):
         cases = [
             (dict(method="foo"), 'method: got "foo", must be one of pods2, pods1, bptt, ppo'),
