@@ -3,6 +3,7 @@
 
 #include "common/input_error.hpp"
 #include "pods/task/observation.hpp"
+#include "sim/contact.hpp"
 #include "sim/potential.hpp"
 
 #include <Eigen/Cholesky>
@@ -12,6 +13,26 @@
 #include <string>
 
 namespace podsim::pods {
+
+namespace {
+
+// k (free block) += e''(d) n n^T per free node and plane: the contact penalty is potential energy,
+// so a node pressed into a table is as stiff as the table (PSD: e'' >= 0). Friction dissipates
+// and stores none, so it does not enter.
+void add_contact_stiffness(const sim::Model& model, const Eigen::VectorXd& x, Eigen::MatrixXd& k)
+{
+    const int dim = model.dim;
+    for (const sim::ContactPlane& c : model.contacts) {
+        const Eigen::VectorXd n = c.normal.head(dim);
+        for (int i = 0; i < model.n_free; ++i) {
+            const double d = n.dot(x.segment(i * dim, dim) - c.point.head(dim));
+            const double stiffness = sim::penalty_energy_hessian(d, c.stiffness, c.smoothing);
+            if (stiffness > 0) k.block(i * dim, i * dim, dim, dim) += stiffness * n * n.transpose();
+        }
+    }
+}
+
+} // namespace
 
 std::vector<StateWeights> trajectory_weights(const sim::Model& model, const Task& task,
                                              const std::vector<sim::State>& states)
@@ -30,6 +51,7 @@ std::vector<StateWeights> trajectory_weights(const sim::Model& model, const Task
         q.head(nx) = states[t].x;
         q.segment(nx, np) = states[t].p;
         Eigen::MatrixXd k = Eigen::MatrixXd(sim::potential_energy_hessian(model, q, true)).topLeftCorner(nx + np, nx + np);
+        add_contact_stiffness(model, states[t].x, k);
         k.diagonal() += diagonal;
         // free block and whole: both positive definite (K+ is PSD, c > 0)
         const Eigen::LLT<Eigen::MatrixXd> free(k.topLeftCorner(nx, nx)), full(k);

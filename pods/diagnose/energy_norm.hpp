@@ -16,7 +16,8 @@ namespace podsim::pods {
 /// The weights of one BDF2 state z_t = (x_t, v_t, x_{t-1}, v_{t-1}, p_t):
 ///   |dz|^2 = |R_t dx|^2 + |M^1/2 dv|^2 + |M^1/2 (dx - dx_prev) / h|^2 + |M^1/2 dv_prev|^2,
 ///   R_t^T R_t = W(x_t, p_t) = K+_xx + c M,
-/// with K+ the element-wise PSD-projected stiffness d2U/dq2 (the Newton matrix's projection) and
+/// with K+ the element-wise PSD-projected stiffness d2U/dq2 (the Newton matrix's projection; with
+/// contact planes, plus each node's penalty stiffness e''(d) n n^T, friction storing no energy) and
 /// c = (V / L)^2 from the policy's length and speed scales (observation_scale: g / L with gravity),
 /// so that directions without spring stiffness get the pendulum stiffness m g / L. The previous
 /// positions enter through the finite-difference velocity (x - x_prev) / h, weighed like a

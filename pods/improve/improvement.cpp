@@ -92,10 +92,9 @@ const char* to_string(GaussNewtonMethod method)
     return "?";
 }
 
-GaussNewtonMethod choose_gauss_newton(const sim::Model& model, const QuadraticCost& cost, int horizon, double mu)
+GaussNewtonMethod choose_gauss_newton(const sim::Model& model, const QuadraticCost& cost, int horizon)
 {
     if (4 * model.n_x() + model.n_p() <= kRiccatiMaxState) return GaussNewtonMethod::kRiccati;
-    (void)mu;
     return dense_size_problem(model, cost, horizon).empty() ? GaussNewtonMethod::kDense : GaussNewtonMethod::kMatrixFree;
 }
 
@@ -127,7 +126,7 @@ Eigen::MatrixXd gauss_newton_step(sim::Simulator& sim, const QuadraticCost& cost
                                   const std::vector<sim::State>& states, const Eigen::MatrixXd& actions,
                                   double mu, GaussNewtonMethod method)
 {
-    if (method == GaussNewtonMethod::kAuto) method = choose_gauss_newton(sim.model(), cost, int(actions.cols()), mu);
+    if (method == GaussNewtonMethod::kAuto) method = choose_gauss_newton(sim.model(), cost, int(actions.cols()));
     if (method == GaussNewtonMethod::kRiccati) return gauss_newton_step_riccati(sim, cost, states, actions, mu);
     if (method == GaussNewtonMethod::kMatrixFree) return gauss_newton_step_matrix_free(sim, cost, states, actions, mu);
     const Eigen::MatrixXd j = sim::trajectory_jacobian(sim, states, cost.selection);

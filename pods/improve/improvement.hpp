@@ -64,10 +64,9 @@ const char* to_string(GaussNewtonMethod method);
 /// the dense path fits its size limits (dense_size_problem), matrix-free (conjugate gradients on
 /// tangent / adjoint sweeps) beyond. Measured (docs/optimization.md): the unpreconditioned CG
 /// needs a number of products that grows with N, so the dense step was faster at every size that
-/// fits (rope N n_a = 30..900, cloth_table 120); `mu` is kept in the signature for a rule that
-/// depends on the conditioning.
+/// fits (rope N n_a = 30..900, cloth_table 120); a preconditioner would be needed to move the switch.
 inline constexpr int kRiccatiMaxState = 64;
-GaussNewtonMethod choose_gauss_newton(const sim::Model& model, const QuadraticCost& cost, int horizon, double mu);
+GaussNewtonMethod choose_gauss_newton(const sim::Model& model, const QuadraticCost& cost, int horizon);
 
 /// Tolerance of the matrix-free path's conjugate gradients (relative residual of each solve).
 inline constexpr double kMatrixFreeTolerance = 1e-8;

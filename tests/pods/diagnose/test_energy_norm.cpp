@@ -1,9 +1,11 @@
 // The energy weights of state perturbations: R^T R is the projected stiffness plus c M (free
-// block and with the handles), a rigid shift stretches nothing, and weighted_map equals the dense
+// block and with the handles; plus the contact penalty's stiffness), a rigid shift stretches
+// nothing, and weighted_map equals the dense
 // D_to X D_from^-1.
 #include "pods/diagnose/energy_norm.hpp"
 #include "pods/task/initial_state.hpp"
 #include "pods/task/observation.hpp"
+#include "pods/task/scene.hpp"
 #include "sim/potential.hpp"
 #include "sim/rollout.hpp"
 #include "tests/fd.hpp"
@@ -47,6 +49,32 @@ TEST_CASE("diagnose energy_norm: R^T R = K+ + c M at every state, with and witho
     }
     // the stiff springs dominate the position weight: |R dx| along a spring >> across it
     CHECK(w[0].r.norm() > 10 * std::sqrt(c * m.mass.maxCoeff()));
+}
+
+TEST_CASE("diagnose energy_norm: a node pressed into a contact plane weighs the plane's stiffness along its normal")
+{
+    // node a is 0.5 mm inside the table (e'' = k), node b 2 mm above it (outside the 1 mm
+    // smoothing zone: no contact stiffness)
+    const pods::Scene s = pods::parse_scene(nlohmann::json::parse(R"({
+      "dim": 2, "dt": 0.01,
+      "nodes": [{"name": "h", "role": "handle", "position": [0, 1]},
+                {"name": "a", "mass": 1, "position": [0, -0.0005]},
+                {"name": "b", "mass": 2, "position": [1, 0.002]}],
+      "springs": [{"nodes": ["h", "a"], "stiffness": 100}, {"nodes": ["h", "b"], "stiffness": 100}],
+      "contact": [{"kind": "plane", "point": [0, 0], "normal": [0, 1], "stiffness": 1000, "friction": 0.5, "smoothing": 0.001}],
+      "task": {"horizon": 1, "payload": ["a"], "target": [0, 0],
+               "weights": {"p": 0, "x": 1, "v": 1, "a": 0}, "action_limit": 1}})"),
+                                            "table.json");
+    const sim::Model& m = s.model;
+    const std::vector<sim::State> states = {sim::nominal_state(m)};
+    const std::vector<pods::StateWeights> w = pods::trajectory_weights(m, s.task, states);
+    const Eigen::VectorXd scale = pods::observation_scale(m, s.task);
+    const double c = std::pow(scale[0] / scale[scale.size() - 1], 2);
+    Eigen::MatrixXd expected = Eigen::MatrixXd(sim::potential_energy_hessian(m, m.nominal_positions(), true)).topLeftCorner(4, 4);
+    expected.diagonal() += c * m.mass;
+    expected(1, 1) += 1000; // a's y: the table's stiffness
+    const Eigen::MatrixXd r = w[0].r.triangularView<Eigen::Upper>();
+    test::check_close(Eigen::MatrixXd(r.transpose() * r), expected, 1e-10);
 }
 
 TEST_CASE("diagnose energy_norm: weighted_map equals D_to X D_from^-1 for the free state and the full state")

@@ -191,11 +191,11 @@ TEST_CASE("improvement: the method is chosen by the state size, the order N n_a 
     const pods::QuadraticCost rc = pods::quadratic_cost(rope.model, rope.task);
     using M = pods::GaussNewtonMethod;
     // a small BDF2 state: Riccati whatever the horizon
-    CHECK(pods::choose_gauss_newton(pendulum.model, pc, 1000, 1.0) == M::kRiccati);
+    CHECK(pods::choose_gauss_newton(pendulum.model, pc, 1000) == M::kRiccati);
     // the rope (4 n_x + n_p = 243): dense while the dense system fits, matrix-free beyond
     CHECK(pods::dense_size_problem(rope.model, rc, 300).empty());
-    CHECK(pods::choose_gauss_newton(rope.model, rc, 300, 1.0) == M::kDense);
+    CHECK(pods::choose_gauss_newton(rope.model, rc, 300) == M::kDense);
     CHECK(!pods::dense_size_problem(rope.model, rc, 2000).empty());
-    CHECK(pods::choose_gauss_newton(rope.model, rc, 2000, 1.0) == M::kMatrixFree);
+    CHECK(pods::choose_gauss_newton(rope.model, rc, 2000) == M::kMatrixFree);
     CHECK(std::string(pods::to_string(M::kMatrixFree)) == "matrix-free");
 }
