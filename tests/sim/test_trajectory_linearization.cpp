@@ -6,12 +6,15 @@
 #include "sim/sensitivity.hpp"
 #include "sim/trajectory_linearization.hpp"
 #include "tests/fd.hpp"
+#include "tests/sim/rollout_fixture.hpp"
 
 #include <string>
 
 using namespace podsim;
 using namespace podsim::sim;
 
+using test::observe;
+using test::random_actions;
 using test::vec;
 
 namespace {
@@ -74,22 +77,6 @@ std::vector<Case> cases()
         out.push_back({"cloth on a table 3D sparse", b.build(), {{5, 13}}, 20});
     }
     return out;
-}
-
-Eigen::MatrixXd random_actions(std::mt19937_64& rng, const Model& m, int n, double scale)
-{
-    return test::random_vector(rng, m.n_p() * n, -scale, scale).reshaped(m.n_p(), n);
-}
-
-// stacked s_0..s_N of a rollout from z0 with actions a
-Eigen::VectorXd observe(Simulator& sim, const StateSelection& sel, const State& z0, const Eigen::MatrixXd& a)
-{
-    std::vector<State> states;
-    REQUIRE(rollout(sim, z0, a, states).converged);
-    const int ns = sel.size(sim.model());
-    Eigen::VectorXd s(Eigen::Index(states.size()) * ns);
-    for (std::size_t t = 0; t < states.size(); ++t) s.segment(Eigen::Index(t) * ns, ns) = sel.extract(sim.model(), states[t]);
-    return s;
 }
 
 } // namespace
