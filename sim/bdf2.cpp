@@ -19,6 +19,16 @@ constexpr double kArmijo = 1e-4;
 constexpr int kMaxHalvings = 40;
 // an iteration with a reused factorisation must cut |g|_inf at least this much, else refresh
 constexpr double kReuseContraction = 0.25;
+// inner conjugate gradients of an iteration with a reused factorisation: at most this many,
+// stopping once the linear residual is this fraction of |g|_2 (when they do not get there, the
+// old factorisation is a poor preconditioner and is refreshed for the next iteration)
+constexpr int kKrylovMaxIterations = 8;
+constexpr double kKrylovTolerance = 1e-2;
+// the secant extrapolation of an accepted full step goes at most this far along it
+constexpr double kMaxExtrapolation = 8;
+constexpr int kMaxExtrapolations = 4;
+// ... and only when dE/dalpha at the full step is still this fraction of its initial value
+constexpr double kExtrapolationSlope = 0.1;
 
 bool use_sparse(const Model& model)
 {
@@ -49,7 +59,7 @@ Simulator::Simulator(const Model& model)
     m_solver.analyze(m_hessian);
     m_q = model.nominal_positions();
     m_q_trial = m_q;
-    for (Eigen::VectorXd* b : {&m_g, &m_g_trial, &m_dir}) b->setZero(nx);
+    for (Eigen::VectorXd* b : {&m_g, &m_g_trial, &m_dir, &m_cg_r, &m_cg_z, &m_cg_p, &m_cg_hp}) b->setZero(nx);
 }
 
 double Simulator::step_objective(const State& z, const Eigen::VectorXd& a, const Eigen::VectorXd& x)
@@ -112,8 +122,12 @@ StepStatus Simulator::step(const State& z, const Eigen::VectorXd& a, State& z_ne
             m_factor_valid = reuses_factorization(m);
             m_factor_gamma = gamma;
         }
-        m_dir = -m_g;
-        m_solver.solve_in_place(m_dir);
+        if (fresh) {
+            m_dir = -m_g;
+            m_solver.solve_in_place(m_dir);
+        } else {
+            krylov_direction(status);
+        }
 
         // backtracking line search on E (Armijo); near convergence E cannot resolve the
         // decrease, so a step within round-off of E that reduces |g| is accepted too
@@ -121,7 +135,9 @@ StepStatus Simulator::step(const State& z, const Eigen::VectorXd& a, State& z_ne
         const double roundoff = 64 * std::numeric_limits<double>::epsilon() * std::abs(e);
         double alpha = 1;
         bool accepted = false;
-        for (int k = 0; k <= kMaxHalvings && !accepted; ++k, alpha *= 0.5) {
+        bool resolved = false; // E fell by more than round-off
+        for (int k = 0; k <= kMaxHalvings && !accepted; ++k) {
+            if (k > 0) alpha *= 0.5;
             m_q_trial.head(nx) = m_q.head(nx) + alpha * m_dir;
             const double e_trial = m_energy.value_gradient(m_q_trial, m_ctx, m_g_trial);
             if (!std::isfinite(e_trial)) continue;
@@ -130,9 +146,32 @@ StepStatus Simulator::step(const State& z, const Eigen::VectorXd& a, State& z_ne
                                        m_g_trial.lpNorm<Eigen::Infinity>() < status.residual;
             if (decrease || roundoff_step) {
                 accepted = true;
+                resolved = e_trial < e - roundoff;
                 e = e_trial;
                 m_q.head(nx) = m_q_trial.head(nx);
                 m_g.swap(m_g_trial);
+            }
+        }
+
+        // a full step along which E still falls steeply underestimates the step (the matrix
+        // is stiffer than E along d, as the projected Hessian of a buckling cloth is): move on
+        // to the minimiser of the secant model of dE/dalpha while E keeps decreasing by more
+        // than round-off (near the solution of an exact Newton step dE/dalpha is ~0 at 1)
+        if (accepted && resolved && alpha == 1) {
+            double s0 = slope;
+            for (int r = 0; r < kMaxExtrapolations; ++r) {
+                const double s1 = m_g.dot(m_dir);
+                if (!(s1 < kExtrapolationSlope * s0)) break;
+                const double beta = std::min(s0 / (s0 - s1), kMaxExtrapolation); // > 1
+                m_q_trial.head(nx) = m_q.head(nx) + (beta - 1) * m_dir;
+                const double e_trial = m_energy.value_gradient(m_q_trial, m_ctx, m_g_trial);
+                if (!(e_trial < e - roundoff)) break;
+                e = e_trial;
+                m_q.head(nx) = m_q_trial.head(nx);
+                m_g.swap(m_g_trial);
+                // the next secant is taken along the whole step made so far
+                m_dir *= beta;
+                s0 = slope * beta;
             }
         }
         if (!accepted) {
@@ -166,13 +205,56 @@ bool Simulator::factorize_newton_matrix(StepStatus& status)
     // alternatives are in docs/simulation.md)
     ++status.factorizations;
     m_energy.assemble_hessian(m_q, m_ctx, false, m_hessian);
+    m_factor_projected = false;
     if (m_solver.factorize(m_hessian)) return true;
     ++status.factorizations;
     ++status.projected;
     m_energy.assemble_hessian(m_q, m_ctx, true, m_hessian);
+    m_factor_projected = true;
     if (m_solver.factorize(m_hessian)) return true;
     status.failure = "projected Newton matrix not positive definite";
     return false;
+}
+
+void Simulator::krylov_direction(StepStatus& status)
+{
+    // the current matrix (the factorisation copied the old one, so m_hessian is free)
+    m_energy.assemble_hessian(m_q, m_ctx, m_factor_projected, m_hessian);
+    const auto product = [&](const Eigen::VectorXd& v, Eigen::VectorXd& out) {
+        if (m_hessian.is_sparse())
+            out.noalias() = m_hessian.sparse() * v;
+        else
+            out.noalias() = m_hessian.dense() * v;
+    };
+    // preconditioned CG from d = 0; the first iterate is the old direction -P^-1 g scaled to
+    // the current curvature, and every iterate is a descent direction while p^T H p > 0
+    m_cg_r = -m_g;
+    m_cg_z = m_cg_r;
+    m_solver.solve_in_place(m_cg_z);
+    m_cg_p = m_cg_z;
+    m_dir.setZero();
+    double rz = m_cg_r.dot(m_cg_z);
+    const double stop = kKrylovTolerance * m_g.norm();
+    for (int k = 0; k < kKrylovMaxIterations; ++k) {
+        ++status.krylov;
+        product(m_cg_p, m_cg_hp);
+        const double php = m_cg_p.dot(m_cg_hp);
+        if (!(php > 0)) { // negative curvature (an exact matrix turned indefinite)
+            if (k == 0) m_dir = m_cg_p;  // the plain reused-factorisation direction
+            m_factor_valid = false;
+            return;
+        }
+        const double a = rz / php;
+        m_dir += a * m_cg_p;
+        m_cg_r -= a * m_cg_hp;
+        if (m_cg_r.norm() <= stop) return;
+        m_cg_z = m_cg_r;
+        m_solver.solve_in_place(m_cg_z);
+        const double rz_next = m_cg_r.dot(m_cg_z);
+        m_cg_p = m_cg_z + (rz_next / rz) * m_cg_p;
+        rz = rz_next;
+    }
+    m_factor_valid = false; // did not reach the tolerance: refresh for the next iteration
 }
 
 bool Simulator::factorize_exact_hessian(const State& z_next)

@@ -19,6 +19,7 @@ struct StepStatus {
     int iterations = 0;       ///< Newton iterations
     int factorizations = 0;   ///< numeric factorisations (reused ones are not counted)
     int projected = 0;        ///< factorisations that fell back to the PSD-projected Hessian
+    int krylov = 0;           ///< inner conjugate-gradient iterations (iterations with a kept factorisation)
     double residual = 0;      ///< |g|_inf at exit
     double tolerance = 0;     ///< the absolute tolerance on |g|_inf
     std::string failure;      ///< why it did not converge (empty when converged)
@@ -27,8 +28,10 @@ struct StepStatus {
     std::string message(int step) const;
 };
 
-/// Below this many free DOFs a factorisation costs about as much as a solve: never reused.
-inline constexpr int kReuseMinDofs = 16;
+/// Dense systems (up to kDenseSolverMaxDofs free DOFs) refactorise every Newton iteration: a
+/// factorisation costs little more there than the inner iterations that make an old one
+/// converge (measured in docs/simulation.md, "Newton on ropes and cloth").
+inline constexpr int kReuseMinDofs = kDenseSolverMaxDofs + 1;
 /// True when a Simulator of this model keeps Newton factorisations across the iterations and
 /// steps of a rollout, so a step's round-off depends on the steps the Simulator took before it
 /// (since the rollout's first step). Callers that interleave rollouts give each its own Simulator.
@@ -79,6 +82,9 @@ public:
 private:
     // assembles and factorises the Newton matrix at m_q (exact, else projected)
     bool factorize_newton_matrix(StepStatus& status);
+    // m_dir = an approximate solution of H(m_q) d = -g by conjugate gradients preconditioned
+    // with the kept factorisation (H of the same kind, exact or projected, as the factorised one)
+    void krylov_direction(StepStatus& status);
     const Model* m_model;
     BlockMatrix m_hessian;
     StepEnergy m_energy;
@@ -90,10 +96,12 @@ private:
     StepContext m_ctx_exact;
     bool m_factor_valid = false;  // m_solver holds a usable factorisation
     double m_factor_gamma = 0;    // gamma it was built with
+    bool m_factor_projected = false; // it factorises the projected Hessian
 
     // per-step data and buffers
     StepContext m_ctx;
     Eigen::VectorXd m_q, m_q_trial, m_g, m_g_trial, m_dir;
+    Eigen::VectorXd m_cg_r, m_cg_z, m_cg_p, m_cg_hp; // conjugate-gradient buffers
 };
 
 } // namespace podsim::sim

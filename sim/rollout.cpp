@@ -14,6 +14,7 @@ RolloutStats rollout(Simulator& sim, const State& z0, const Eigen::MatrixXd& act
         const StepStatus s = sim.step(states[std::size_t(t)], actions.col(t), states[std::size_t(t) + 1]);
         stats.newton_iterations += s.iterations;
         stats.factorizations += s.factorizations;
+        stats.krylov_iterations += s.krylov;
         stats.steps = t + 1;
         if (!s.converged) {
             stats.converged = false;

@@ -13,6 +13,7 @@ struct RolloutStats {
     StepStatus failure;        ///< status of the failed step
     long newton_iterations = 0;
     long factorizations = 0;
+    long krylov_iterations = 0; ///< inner conjugate-gradient iterations (StepStatus::krylov)
     int steps = 0;             ///< steps taken
 
     double mean_iterations() const { return steps ? double(newton_iterations) / steps : 0.0; }
