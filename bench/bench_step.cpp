@@ -1,5 +1,6 @@
-// Step-time benchmarks of the simulator (docs/PERFORMANCE.md): the 2D pendulum, the 32x32 cloth
-// and a dense-vs-sparse sweep over rope sizes that sets kDenseSolverMaxDofs.
+// Step-time benchmarks of the simulator (docs/PERFORMANCE.md): the 2D pendulum, the rope, the
+// 32x32 cloth and the cloth on a table, hanging and under random actions, and a dense-vs-sparse
+// sweep over rope sizes that sets kDenseSolverMaxDofs.
 //   bench_step [--scenes DIR] [--repeats R]
 #include "pods/task/random.hpp"
 #include "pods/task/scene.hpp"
@@ -94,9 +95,11 @@ int main(int argc, char** argv)
     std::printf("|---|---|---|---|---|---|---|\n");
     bench_scene(scenes + "/pendulum_2d_stop.json", repeats * 50, 1e6, "us", 0.5);
     bench_scene(scenes + "/double_pendulum_3d_stop.json", repeats * 10, 1e6, "us", 0.5);
-    bench_scene(scenes + "/rope_3d_stop.json", repeats, 1e6, "us", 0.5);
+    // ropes and cloth hanging (0), under podsim bench's actions (0.1) and larger ones
+    for (double fraction : {0.0, 0.1, 0.5}) bench_scene(scenes + "/rope_3d_stop.json", repeats, 1e6, "us", fraction);
     bench_scene(scenes + "/cloth_32.json", std::max(3, repeats / 4), 1e3, "ms", 0.0);
     bench_scene(scenes + "/cloth_32.json", 3, 1e3, "ms", 0.1);
+    for (double fraction : {0.0, 0.1}) bench_scene(scenes + "/cloth_table.json", std::max(3, repeats / 4), 1e3, "ms", fraction);
 
     std::printf("\n| rope segments | free DOFs | dense step (us) | sparse step (us) | sparse / dense |\n");
     std::printf("|---|---|---|---|---|\n");

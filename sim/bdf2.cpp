@@ -122,7 +122,9 @@ StepStatus Simulator::step(const State& z, const Eigen::VectorXd& a, State& z_ne
             m_factor_valid = reuses_factorization(m);
             m_factor_gamma = gamma;
         }
-        if (fresh) {
+        // with a fresh exact factorisation the direction is exact; otherwise (a projected or a
+        // kept factorisation) conjugate gradients refine it on the exact Hessian
+        if (fresh && !m_factor_projected) {
             m_dir = -m_g;
             m_solver.solve_in_place(m_dir);
         } else {
@@ -218,8 +220,9 @@ bool Simulator::factorize_newton_matrix(StepStatus& status)
 
 void Simulator::krylov_direction(StepStatus& status)
 {
-    // the current matrix (the factorisation copied the old one, so m_hessian is free)
-    m_energy.assemble_hessian(m_q, m_ctx, m_factor_projected, m_hessian);
+    // the current exact matrix (the factorisation copied the one it factorised, so m_hessian
+    // is free); it may be indefinite, the preconditioner never is
+    m_energy.assemble_hessian(m_q, m_ctx, false, m_hessian);
     const auto product = [&](const Eigen::VectorXd& v, Eigen::VectorXd& out) {
         if (m_hessian.is_sparse())
             out.noalias() = m_hessian.sparse() * v;
@@ -239,8 +242,8 @@ void Simulator::krylov_direction(StepStatus& status)
         ++status.krylov;
         product(m_cg_p, m_cg_hp);
         const double php = m_cg_p.dot(m_cg_hp);
-        if (!(php > 0)) { // negative curvature (an exact matrix turned indefinite)
-            if (k == 0) m_dir = m_cg_p;  // the plain reused-factorisation direction
+        if (!(php > 0)) { // negative curvature: stop with the last descent direction
+            if (k == 0) m_dir = m_cg_p;  // the plain preconditioned direction -P^-1 g
             m_factor_valid = false;
             return;
         }

@@ -19,7 +19,7 @@ struct StepStatus {
     int iterations = 0;       ///< Newton iterations
     int factorizations = 0;   ///< numeric factorisations (reused ones are not counted)
     int projected = 0;        ///< factorisations that fell back to the PSD-projected Hessian
-    int krylov = 0;           ///< inner conjugate-gradient iterations (iterations with a kept factorisation)
+    int krylov = 0;           ///< inner conjugate-gradient iterations (on the exact Hessian, preconditioned by a kept or a projected factorisation)
     double residual = 0;      ///< |g|_inf at exit
     double tolerance = 0;     ///< the absolute tolerance on |g|_inf
     std::string failure;      ///< why it did not converge (empty when converged)
@@ -82,8 +82,9 @@ public:
 private:
     // assembles and factorises the Newton matrix at m_q (exact, else projected)
     bool factorize_newton_matrix(StepStatus& status);
-    // m_dir = an approximate solution of H(m_q) d = -g by conjugate gradients preconditioned
-    // with the kept factorisation (H of the same kind, exact or projected, as the factorised one)
+    // m_dir = an approximate solution of H(m_q) d = -g (exact Hessian) by conjugate gradients
+    // preconditioned with the current factorisation (kept, or of the projected Hessian),
+    // stopping at negative curvature; invalidates the factorisation when they fall short
     void krylov_direction(StepStatus& status);
     const Model* m_model;
     BlockMatrix m_hessian;
