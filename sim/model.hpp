@@ -50,8 +50,9 @@ struct SolverSettings {
     int max_iterations = 500;
     LinearSolverChoice linear_solver = LinearSolverChoice::kAuto;
     /// Keep the Newton matrix's factorisation across iterations and steps of a rollout while
-    /// each iteration still cuts the residual 4x (the converged result is unchanged); systems
-    /// under 16 free DOFs always refactorise (it is as cheap as a solve there).
+    /// each iteration (conjugate gradients preconditioned by it) still cuts the residual 4x (the
+    /// converged result meets the same tolerance); dense systems (up to kDenseSolverMaxDofs free
+    /// DOFs) always refactorise (it costs about as much as those inner iterations there).
     bool reuse_factorization = true;
 };
 
