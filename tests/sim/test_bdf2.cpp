@@ -57,20 +57,27 @@ Model oscillator(double dt, double k, double mass, double rest, double amplitude
     return b.build();
 }
 
-Model hanging_cloth(LinearSolverChoice solver)
+// an n x n-node, 0.5 m square cloth of 0.2 kg hanging in the plane z = 0 from its top row (j = 0)
+ClothSpec square_cloth(int n, double bending)
 {
-    ModelBuilder b(3, 0.01, vec({0, -9.81, 0}));
     ClothSpec c;
     c.name = "cloth";
     c.origin = vec({0, 0, 0});
     c.u = vec({0.5, 0, 0});
     c.v = vec({0, -0.5, 0});
-    c.nu = 6;
-    c.nv = 6;
+    c.nu = n;
+    c.nv = n;
     c.total_mass = 0.2;
     c.structural = 2000;
     c.shear = 500;
-    c.bending = 50;
+    c.bending = bending;
+    return c;
+}
+
+Model hanging_cloth(LinearSolverChoice solver)
+{
+    ModelBuilder b(3, 0.01, vec({0, -9.81, 0}));
+    ClothSpec c = square_cloth(6, 50);
     for (int i = 0; i < c.nu; ++i) c.attachments.push_back({i, 0, Role::kFixed});
     add_cloth(b, c);
     b.solver.linear_solver = solver;
@@ -351,17 +358,7 @@ namespace {
 Model pushed_cloth(int max_iterations)
 {
     ModelBuilder b(3, 0.01, vec({0, -9.81, 0}));
-    ClothSpec c;
-    c.name = "cloth";
-    c.origin = vec({0, 0, 0});
-    c.u = vec({0.5, 0, 0});
-    c.v = vec({0, -0.5, 0});
-    c.nu = 16;
-    c.nv = 16;
-    c.total_mass = 0.2;
-    c.structural = 2000;
-    c.shear = 500;
-    c.bending = 20;
+    ClothSpec c = square_cloth(16, 20);
     c.attachments = {{0, 0, Role::kHandle}, {15, 0, Role::kHandle}};
     add_cloth(b, c);
     b.solver.max_iterations = max_iterations;
