@@ -34,30 +34,28 @@ void require_shape(const char* function, const Eigen::MatrixXd& actions, const A
 
 namespace {
 
-// G_FF d_F = -(grad + G d_C)_F with d_C = fixed_delta on the fixed components; G is consumed
+// G_FF d_F = -(grad + G d_C)_F with d_C = fixed_delta on the fixed components; G is consumed.
+// `floor` is G's least eigenvalue bound 2 w_a + mu; *shift receives the damping the free block
+// needed (solve_gauss_newton_system)
 Eigen::MatrixXd reduced_solve(Eigen::MatrixXd g, const Eigen::MatrixXd& gradient, const ActionMask& fixed,
-                              const Eigen::MatrixXd& fixed_delta)
+                              const Eigen::MatrixXd& fixed_delta, double floor, double* shift)
 {
     const Eigen::Index order = gradient.size();
     const auto is_fixed = fixed.reshaped();
     const Eigen::VectorXd d_fixed = is_fixed.select(fixed_delta.reshaped().array(), 0.0).matrix();
     // fixed rows decoupled as G_ii d_i = G_ii d_C,i (the diagonal kept so that the condition
     // estimate stays on the scale of G)
-    Eigen::VectorXd rhs = -(gradient.reshaped() + g * d_fixed);
+    Eigen::VectorXd delta = -(gradient.reshaped() + g * d_fixed);
     for (Eigen::Index i = 0; i < order; ++i) {
         if (!is_fixed[i]) continue;
         const double diag = g(i, i) > 0 ? g(i, i) : 1.0;
         g.row(i).setZero();
         g.col(i).setZero();
         g(i, i) = diag;
-        rhs[i] = diag * d_fixed[i];
+        delta[i] = diag * d_fixed[i];
     }
-    const Eigen::LLT<Eigen::Ref<Eigen::MatrixXd>> llt(g);
-    if (llt.info() != Eigen::Success || !(llt.rcond() >= kMinReciprocalCondition))
-        throw common::RuntimeFailure("the reduced Gauss-Newton matrix is singular or ill-conditioned (reciprocal condition " +
-                                     common::format_double(llt.info() == Eigen::Success ? llt.rcond() : 0.0) +
-                                     "): use an action weight or mu > 0");
-    const Eigen::VectorXd delta = llt.solve(rhs);
+    const double lambda = solve_gauss_newton_system(g, delta, !is_fixed.array(), floor, "reduced Gauss-Newton matrix");
+    if (shift) *shift = std::max(*shift, lambda);
     return delta.reshaped(gradient.rows(), gradient.cols());
 }
 
@@ -70,7 +68,8 @@ Eigen::MatrixXd projected_newton_step_dense(const QuadraticCost& cost, const Eig
     require_shape(__func__, gradient, fixed, "the fixed mask");
     if (fixed_delta.rows() != gradient.rows() || fixed_delta.cols() != gradient.cols())
         throw std::invalid_argument("projected_newton_step_dense: fixed_delta differs in shape from the gradient");
-    return reduced_solve(gauss_newton_matrix(cost, jacobian, int(gradient.cols()), mu), gradient, fixed, fixed_delta);
+    return reduced_solve(gauss_newton_matrix(cost, jacobian, int(gradient.cols()), mu), gradient, fixed, fixed_delta,
+                         2 * cost.action_weight + mu, nullptr);
 }
 
 BoxStepResult box_newton_step_dense(const QuadraticCost& cost, const Eigen::MatrixXd& jacobian,
@@ -84,7 +83,8 @@ BoxStepResult box_newton_step_dense(const QuadraticCost& cost, const Eigen::Matr
     BoxStepResult out;
     out.fixed = held;
     Eigen::MatrixXd fixed_delta = Eigen::MatrixXd::Zero(actions.rows(), actions.cols());
-    out.delta = reduced_solve(g, gradient, out.fixed, fixed_delta);
+    const double floor = 2 * cost.action_weight + mu;
+    out.delta = reduced_solve(g, gradient, out.fixed, fixed_delta, floor, &out.shift);
     for (int pass = 0; pass < passes; ++pass) {
         // free components the step takes out of the box: onto the bound, then solve again
         const Eigen::ArrayXXd moved = actions.array() + out.delta.array();
@@ -92,7 +92,7 @@ BoxStepResult box_newton_step_dense(const QuadraticCost& cost, const Eigen::Matr
         if (!leaving.any()) break;
         fixed_delta = leaving.select(moved.cwiseMax(-limit).cwiseMin(limit) - actions.array(), fixed_delta.array()).matrix();
         out.fixed = out.fixed || leaving;
-        out.delta = reduced_solve(g, gradient, out.fixed, fixed_delta);
+        out.delta = reduced_solve(g, gradient, out.fixed, fixed_delta, floor, &out.shift);
     }
     out.clamped = count(out.fixed) - count(held);
     return out;

@@ -28,14 +28,17 @@ struct BoxStepResult {
     int clamped = 0;       ///< fixed components that were not held
     int cg_iterations = 0; ///< matrix-free path: CG iterations (G products) over all its solves
     bool cg_converged = true; ///< matrix-free path: every solve reached the CG tolerance
+    double shift = 0;      ///< dense path: the largest damping added to an ill-conditioned reduced
+                           ///< system (solve_gauss_newton_system; 0: none)
 };
 
 /// Dense projected Newton step (n_a x N): components flagged in `fixed` take delta =
 /// `fixed_delta` (n_a x N, read only there; zero for the usual active set), the others minimise
 /// the Gauss-Newton model. `jacobian` from sim::trajectory_jacobian, `gradient` = dC/da. With
 /// nothing fixed it equals gauss_newton_step_dense. Factorises G in place (one N n_a square
-/// matrix). Throws common::RuntimeFailure if the free block is singular or ill-conditioned
-/// (reciprocal condition below kMinReciprocalCondition).
+/// matrix). An ill-conditioned free block (reciprocal condition below kMinReciprocalCondition)
+/// gets the small damping shift of solve_gauss_newton_system when 2 w_a + mu > 0; otherwise, or
+/// if the shifts fail too, throws common::RuntimeFailure.
 Eigen::MatrixXd projected_newton_step_dense(const QuadraticCost& cost, const Eigen::MatrixXd& jacobian,
                                             const Eigen::MatrixXd& gradient, double mu, const ActionMask& fixed,
                                             const Eigen::MatrixXd& fixed_delta);

@@ -10,6 +10,8 @@
 
 #include <Eigen/Cholesky>
 
+#include <algorithm>
+#include <cmath>
 #include <limits>
 
 namespace podsim::pods {
@@ -45,16 +47,49 @@ Eigen::MatrixXd gauss_newton_matrix(const QuadraticCost& cost, const Eigen::Matr
     return g;
 }
 
+double solve_gauss_newton_system(Eigen::Ref<Eigen::MatrixXd> g, Eigen::Ref<Eigen::VectorXd> rhs,
+                                 const Eigen::Array<bool, Eigen::Dynamic, 1>& shiftable, double floor,
+                                 const char* what)
+{
+    // The in-place Cholesky overwrites the lower triangle and the diagonal only, so a retry
+    // restores the matrix from the strict upper triangle and the saved diagonal.
+    const Eigen::VectorXd diagonal = g.diagonal();
+    double scale = 0;
+    for (Eigen::Index i = 0; i < g.rows(); ++i)
+        if (shiftable[i]) scale = std::max(scale, std::abs(diagonal[i]));
+    double lambda = 0, rcond = 0;
+    for (int attempt = 0;; ++attempt) {
+        if (attempt > 0) {
+            g.triangularView<Eigen::StrictlyLower>() = g.transpose();
+            g.diagonal() = diagonal;
+            lambda = std::pow(10.0, -12 + 2 * attempt) * scale;
+            for (Eigen::Index i = 0; i < g.rows(); ++i)
+                if (shiftable[i]) g(i, i) += lambda;
+        }
+        const Eigen::LLT<Eigen::Ref<Eigen::MatrixXd>> llt(g);
+        rcond = llt.info() == Eigen::Success ? llt.rcond() : 0.0;
+        if (rcond >= kMinReciprocalCondition) {
+            rhs = llt.solve(rhs);
+            return lambda;
+        }
+        if (!(floor > 0) || attempt == 4 || !(scale > 0)) break;
+    }
+    throw common::RuntimeFailure(std::string("the ") + what + " is singular or ill-conditioned (reciprocal condition " +
+                                 common::format_double(rcond) +
+                                 (floor > 0 ? std::string(" with a damping shift of ") + common::format_double(lambda)
+                                            : std::string()) +
+                                 "): use an action weight or mu > 0");
+}
+
 Eigen::MatrixXd gauss_newton_step_dense(const QuadraticCost& cost, const Eigen::MatrixXd& jacobian,
-                                        const Eigen::MatrixXd& gradient, double mu)
+                                        const Eigen::MatrixXd& gradient, double mu, double* shift)
 {
     const int n = int(gradient.cols());
-    const Eigen::LLT<Eigen::MatrixXd> llt(gauss_newton_matrix(cost, jacobian, n, mu));
-    if (llt.info() != Eigen::Success || !(llt.rcond() >= kMinReciprocalCondition))
-        throw common::RuntimeFailure("the Gauss-Newton matrix is singular or ill-conditioned (reciprocal condition " +
-                                  common::format_double(llt.info() == Eigen::Success ? llt.rcond() : 0.0) +
-                                  "): use an action weight or mu > 0");
-    const Eigen::VectorXd delta = -llt.solve(gradient.reshaped());
+    Eigen::MatrixXd g = gauss_newton_matrix(cost, jacobian, n, mu);
+    Eigen::VectorXd delta = -gradient.reshaped();
+    const double lambda = solve_gauss_newton_system(g, delta, Eigen::Array<bool, Eigen::Dynamic, 1>::Constant(delta.size(), true),
+                                                    2 * cost.action_weight + mu, "Gauss-Newton matrix");
+    if (shift) *shift = lambda;
     return delta.reshaped(gradient.rows(), gradient.cols());
 }
 

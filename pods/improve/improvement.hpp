@@ -27,11 +27,12 @@ Eigen::MatrixXd cost_gradient_jacobian(const sim::Model& model, const QuadraticC
 /// The Gauss-Newton matrix J^T Q J + R + mu I (N n_a square, symmetric PSD; PD when w_a + mu > 0).
 Eigen::MatrixXd gauss_newton_matrix(const QuadraticCost& cost, const Eigen::MatrixXd& jacobian, int horizon, double mu);
 
-/// Dense reference: delta = -(J^T Q J + R + mu I)^-1 grad (n_a x N). Throws common::RuntimeFailure
-/// if the matrix is singular or ill-conditioned (reciprocal condition number below
-/// kMinReciprocalCondition; typically w_a = mu = 0).
+/// Dense reference: delta = -(J^T Q J + R + mu I)^-1 grad (n_a x N), solved by
+/// solve_gauss_newton_system (an ill-conditioned matrix gets a small damping shift when
+/// 2 w_a + mu > 0; `shift`, if given, receives it). Throws common::RuntimeFailure if the matrix
+/// is singular or ill-conditioned and w_a = mu = 0.
 Eigen::MatrixXd gauss_newton_step_dense(const QuadraticCost& cost, const Eigen::MatrixXd& jacobian,
-                                        const Eigen::MatrixXd& gradient, double mu);
+                                        const Eigen::MatrixXd& gradient, double mu, double* shift = nullptr);
 
 /// The same step as the open-loop solution of the LQR problem linearised along the rollout,
 /// by a backward Riccati recursion over the BDF2 state (x, v, x_prev, v_prev, p): cost linear in
@@ -42,6 +43,19 @@ Eigen::MatrixXd gauss_newton_step_riccati(sim::Simulator& sim, const QuadraticCo
 
 /// Below this reciprocal condition number a Gauss-Newton system is reported as singular.
 inline constexpr double kMinReciprocalCondition = 1e-12;
+
+/// Solves g x = rhs in place (rhs becomes x) for a symmetric Gauss-Newton matrix g, factorised in
+/// its own storage (g is consumed; its strict upper triangle must hold the matrix too). `floor`
+/// is the least eigenvalue the matrix is known to have (2 w_a + mu for J^T Q J + R + mu I).
+/// When the Cholesky factorisation fails or its reciprocal condition number is below
+/// kMinReciprocalCondition and floor > 0, the matrix is positive definite but the Jacobian makes
+/// it ill-conditioned (a cloth near buckling): lambda = 1e-10, 1e-8, 1e-6, 1e-4 times the largest
+/// shifted diagonal entry is added to the entries flagged in `shiftable` (Levenberg-Marquardt
+/// damping) until it factorises well. Returns the lambda used (0: none). Throws
+/// common::RuntimeFailure naming `what` when floor <= 0 (typically w_a = mu = 0) or every shift fails.
+double solve_gauss_newton_system(Eigen::Ref<Eigen::MatrixXd> g, Eigen::Ref<Eigen::VectorXd> rhs,
+                                 const Eigen::Array<bool, Eigen::Dynamic, 1>& shiftable, double floor,
+                                 const char* what);
 
 /// The decrease of the Gauss-Newton model predicted for `delta`:
 /// -(grad . delta + 1/2 delta^T (J^T Q J + R + mu I) delta), without forming the matrix.

@@ -5,7 +5,10 @@
 #include "sim/sensitivity.hpp"
 #include "tests/pods/improve/box_fixture.hpp"
 
+#include <Eigen/Cholesky>
+
 #include <limits>
+#include <vector>
 
 using namespace podsim;
 
@@ -157,6 +160,41 @@ TEST_CASE("box_step: a singular reduced Gauss-Newton system is reported, not sol
         CHECK_THROWS_AS(pods::projected_newton_step_dense(f.cost, j, grad, 0.0, fixed, zero), common::RuntimeFailure);
         CHECK(pods::projected_newton_step_dense(f.cost, j, grad, 1e-3, fixed, zero).allFinite());
     }
+}
+
+TEST_CASE("box_step: an ill-conditioned but positive definite reduced system gets a damping shift, not a refusal")
+{
+    test::BoxFixture f = test::box_fixture("pendulum_2d_stop.json", 100, 3, 0.15, 0.0);
+    f.cost.action_weight = 0;
+    const double mu = 1e-14; // floor 2 w_a + mu > 0, but far below the scale of J^T Q J
+    sim::Simulator sim(f.scene.model);
+    const Eigen::MatrixXd j = sim::trajectory_jacobian(sim, f.states, f.cost.selection);
+    const Eigen::MatrixXd grad = pods::cost_gradient_jacobian(f.scene.model, f.cost, f.states, f.actions, j);
+    const Eigen::MatrixXd g = pods::gauss_newton_matrix(f.cost, j, int(f.actions.cols()), mu);
+    const Eigen::LLT<Eigen::MatrixXd> unshifted(g);
+    REQUIRE(!(unshifted.info() == Eigen::Success && unshifted.rcond() >= pods::kMinReciprocalCondition));
+    pods::ActionMask held = nothing(f.actions);
+    held.leftCols(10).setConstant(true);
+    const pods::BoxStepResult r = pods::box_newton_step_dense(f.cost, j, grad, f.actions, kInf, mu, held, 0);
+    CHECK(r.shift > 0);
+    CHECK(r.shift < 1e-5 * g.diagonal().maxCoeff());
+    // the step solves the shifted free block exactly: (G_FF + shift I) d_F = -grad_F, d = 0 held
+    std::vector<Eigen::Index> free;
+    for (Eigen::Index i = 0; i < held.size(); ++i)
+        if (!held.reshaped()[i]) free.push_back(i);
+    const Eigen::VectorXd d = r.delta.reshaped();
+    Eigen::VectorXd residual(Eigen::Index(free.size()));
+    for (std::size_t a = 0; a < free.size(); ++a) {
+        double sum = grad.reshaped()[free[a]] + r.shift * d[free[a]];
+        for (Eigen::Index b : free) sum += g(free[a], b) * d[b];
+        residual[Eigen::Index(a)] = sum;
+    }
+    CHECK(residual.norm() <= 1e-9 * g.norm() * d.norm());
+    for (Eigen::Index i = 0; i < held.size(); ++i)
+        if (held.reshaped()[i]) CHECK(d[i] == 0);
+    CHECK(grad.reshaped().dot(d) < 0); // a descent direction
+    // a well-conditioned system is solved unshifted
+    CHECK(pods::box_newton_step_dense(f.cost, j, grad, f.actions, kInf, 1e-3, held, 0).shift == 0);
 }
 
 TEST_CASE("box_step: the matrix-free step equals the dense one, with the held set and with box passes")

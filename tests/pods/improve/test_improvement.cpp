@@ -143,7 +143,7 @@ TEST_CASE("improvement: the Gauss-Newton matrix is symmetric PSD and the Riccati
     CHECK(checked == 3);
 }
 
-TEST_CASE("improvement: an ill-conditioned Gauss-Newton system is reported, not solved")
+TEST_CASE("improvement: a singular Gauss-Newton system is reported, an ill-conditioned definite one damped")
 {
     Fixture f = fixture("pendulum_2d_stop.json", 100, 3);
     f.cost.action_weight = 0;
@@ -154,8 +154,19 @@ TEST_CASE("improvement: an ill-conditioned Gauss-Newton system is reported, not 
     const Eigen::MatrixXd grad = pods::cost_gradient_jacobian(f.scene.model, f.cost, states, f.actions, j);
     CHECK_THROWS_AS(pods::gauss_newton_step_dense(f.cost, j, grad, 0.0), common::RuntimeFailure);
     // with damping it is well posed, and the predicted decrease is positive
-    const Eigen::MatrixXd step = pods::gauss_newton_step_dense(f.cost, j, grad, 1e-3);
+    double shift = -1;
+    const Eigen::MatrixXd step = pods::gauss_newton_step_dense(f.cost, j, grad, 1e-3, &shift);
+    CHECK(shift == 0);
     CHECK(pods::gauss_newton_predicted_decrease(f.cost, j, grad, step, 1e-3) > 0);
+    // a positive but negligible floor (mu = 1e-14): positive definite, ill-conditioned, so solved
+    // with a small damping shift: the step of mu + shift, a descent direction
+    const Eigen::MatrixXd damped = pods::gauss_newton_step_dense(f.cost, j, grad, 1e-14, &shift);
+    const Eigen::MatrixXd g = pods::gauss_newton_matrix(f.cost, j, int(f.actions.cols()), 1e-14);
+    CHECK(shift > 0);
+    CHECK(shift < 1e-5 * g.diagonal().maxCoeff());
+    const Eigen::VectorXd residual = g * damped.reshaped() + shift * damped.reshaped() + grad.reshaped();
+    CHECK(residual.norm() <= 1e-9 * g.norm() * damped.norm());
+    CHECK(pods::gauss_newton_predicted_decrease(f.cost, j, grad, damped, 1e-14 + shift) > 0);
 }
 
 TEST_CASE("improvement: the matrix-free Gauss-Newton step equals the dense and the Riccati step")
