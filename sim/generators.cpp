@@ -45,18 +45,20 @@ void add_cloth(ModelBuilder& builder, const ClothSpec& spec)
             id[std::size_t(i * spec.nv + j)] = builder.add_node(
                 cloth_node_name(spec.name, i, j), role, pos, role == Role::kFree ? node_mass : 0.0);
         }
-    auto connect = [&](int i0, int j0, int i1, int j1, double k) {
+    auto connect = [&](int i0, int j0, int i1, int j1, double k, double compression) {
         if (k <= 0 || i1 < 0 || j1 < 0 || i1 >= spec.nu || j1 >= spec.nv) return;
-        builder.add_spring(id[std::size_t(i0 * spec.nv + j0)], id[std::size_t(i1 * spec.nv + j1)], k);
+        builder.add_spring(id[std::size_t(i0 * spec.nv + j0)], id[std::size_t(i1 * spec.nv + j1)], k, -1,
+                           SpringKind::kBilateral, compression);
     };
+    // bending springs resist folding by resisting compression, so they keep their full stiffness
     for (int i = 0; i < spec.nu; ++i)
         for (int j = 0; j < spec.nv; ++j) {
-            connect(i, j, i + 1, j, spec.structural);
-            connect(i, j, i, j + 1, spec.structural);
-            connect(i, j, i + 1, j + 1, spec.shear);
-            connect(i, j, i + 1, j - 1, spec.shear);
-            connect(i, j, i + 2, j, spec.bending);
-            connect(i, j, i, j + 2, spec.bending);
+            connect(i, j, i + 1, j, spec.structural, spec.compression);
+            connect(i, j, i, j + 1, spec.structural, spec.compression);
+            connect(i, j, i + 1, j + 1, spec.shear, spec.compression);
+            connect(i, j, i + 1, j - 1, spec.shear, spec.compression);
+            connect(i, j, i + 2, j, spec.bending, 1.0);
+            connect(i, j, i, j + 2, spec.bending, 1.0);
         }
 }
 

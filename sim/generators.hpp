@@ -35,6 +35,9 @@ struct ClothSpec {
     double structural = 0;        ///< stiffness of springs to the 4-neighbours
     double shear = 0;             ///< stiffness of diagonal springs (0 = none)
     double bending = 0;           ///< stiffness of springs two apart along u and v (0 = none)
+    /// compressive / tensile stiffness ratio of the structural and shear springs, in (0, 1]
+    /// (1 = plain springs; below 1 compression-weak, sim/spring.hpp); bending springs keep 1
+    double compression = 1;
     struct Attachment {
         int i = 0, j = 0;
         Role role = Role::kFixed;

@@ -54,11 +54,13 @@ int ModelBuilder::add_node(const std::string& name, Role role, const Eigen::Vect
     return int(m_nodes.size()) - 1;
 }
 
-void ModelBuilder::add_spring(int i, int j, double stiffness, double rest_length, SpringKind kind)
+void ModelBuilder::add_spring(int i, int j, double stiffness, double rest_length, SpringKind kind,
+                              double compression)
 {
     assert(i != j && i >= 0 && j >= 0 && i < n_nodes() && j < n_nodes());
+    assert(compression > 0 && compression <= 1);
     if (rest_length < 0) rest_length = (m_nodes[std::size_t(i)].position - m_nodes[std::size_t(j)].position).norm();
-    m_springs.push_back({i, j, stiffness, rest_length, kind});
+    m_springs.push_back({i, j, stiffness, rest_length, kind, compression});
 }
 
 int ModelBuilder::find_node(const std::string& name) const

@@ -31,6 +31,9 @@ struct Spring {
     double stiffness = 0;   ///< N/m
     double rest_length = 0; ///< m
     SpringKind kind = SpringKind::kBilateral;
+    /// Bilateral springs: compressive / tensile stiffness ratio in (0, 1] (1 = the plain spring;
+    /// below 1 a compression-weak spring, sim/spring.hpp). Cables ignore it.
+    double compression = 1;
 };
 
 /// A plane obstacle acting on every free node: penalty contact with a smoothed onset and
@@ -101,7 +104,7 @@ public:
                  double mass = 0, const Eigen::VectorXd& velocity = Eigen::VectorXd());
     /// Nodes by file index; rest_length < 0 means "initial distance".
     void add_spring(int i, int j, double stiffness, double rest_length = -1,
-                    SpringKind kind = SpringKind::kBilateral);
+                    SpringKind kind = SpringKind::kBilateral, double compression = 1);
 
     int find_node(const std::string& name) const;
     const Node& node(int file_index) const { return m_nodes[std::size_t(file_index)]; }

@@ -154,10 +154,15 @@ void parse_cloths(const common::JsonNode& cloths, ModelBuilder& b)
             c["v"].fail_value("must not be parallel to u");
         spec.total_mass = c["mass"].positive();
         const common::JsonNode st = c["stiffness"];
-        st.allow_keys({"structural", "shear", "bending"});
+        st.allow_keys({"structural", "shear", "bending", "compression"});
         spec.structural = st["structural"].positive();
         if (st.has("shear")) spec.shear = st["shear"].non_negative();
         if (st.has("bending")) spec.bending = st["bending"].non_negative();
+        if (st.has("compression")) {
+            const double r = st["compression"].number();
+            if (!(r > 0 && r <= 1)) st["compression"].fail_value("must be in (0, 1] (compressive / tensile stiffness)");
+            spec.compression = r;
+        }
         if (c.has("attach")) {
             const common::JsonNode at = c["attach"];
             for (std::size_t a = 0; a < at.size(); ++a) {

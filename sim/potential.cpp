@@ -8,25 +8,30 @@ namespace podsim::sim {
 
 namespace {
 
+// bilateral springs with compression < 1 are compression-weak (the plain kernels otherwise, so
+// models without them compute exactly what they did before the option existed)
 template <int D> double element_energy(const Spring& s, const Vec<D>& xi, const Vec<D>& xj)
 {
-    return s.kind == SpringKind::kBilateral ? spring_energy<D>(xi, xj, s.stiffness, s.rest_length)
-                                            : cable_energy<D>(xi, xj, s.stiffness, s.rest_length);
+    if (s.kind == SpringKind::kUnilateral) return cable_energy<D>(xi, xj, s.stiffness, s.rest_length);
+    return s.compression < 1 ? weak_compression_spring_energy<D>(xi, xj, s.stiffness, s.rest_length, s.compression)
+                             : spring_energy<D>(xi, xj, s.stiffness, s.rest_length);
 }
 
 template <int D> Vec<D> element_gradient(const Spring& s, const Vec<D>& xi, const Vec<D>& xj)
 {
-    return s.kind == SpringKind::kBilateral
-               ? spring_energy_gradient<D>(xi, xj, s.stiffness, s.rest_length)
-               : cable_energy_gradient<D>(xi, xj, s.stiffness, s.rest_length);
+    if (s.kind == SpringKind::kUnilateral) return cable_energy_gradient<D>(xi, xj, s.stiffness, s.rest_length);
+    return s.compression < 1
+               ? weak_compression_spring_energy_gradient<D>(xi, xj, s.stiffness, s.rest_length, s.compression)
+               : spring_energy_gradient<D>(xi, xj, s.stiffness, s.rest_length);
 }
 
 template <int D>
 Mat<D> element_hessian(const Spring& s, const Vec<D>& xi, const Vec<D>& xj, bool project)
 {
-    return s.kind == SpringKind::kBilateral
-               ? spring_energy_hessian<D>(xi, xj, s.stiffness, s.rest_length, project)
-               : cable_energy_hessian<D>(xi, xj, s.stiffness, s.rest_length);
+    if (s.kind == SpringKind::kUnilateral) return cable_energy_hessian<D>(xi, xj, s.stiffness, s.rest_length);
+    return s.compression < 1
+               ? weak_compression_spring_energy_hessian<D>(xi, xj, s.stiffness, s.rest_length, s.compression, project)
+               : spring_energy_hessian<D>(xi, xj, s.stiffness, s.rest_length, project);
 }
 
 // u += U(q), gradient += dU/dq

@@ -57,6 +57,73 @@ inline Mat<D> spring_energy_hessian(const Vec<D>& xi, const Vec<D>& xj, double k
     return k * (uu + c * (Mat<D>::Identity() - uu));
 }
 
+/// Width of the transition band of a compression-weak spring, as a strain: its stiffness goes
+/// from k at the rest length to ratio * k at l = (1 - kCompressionBand) L.
+inline constexpr double kCompressionBand = 1e-3;
+
+namespace detail {
+// the scalar profile of a compression-weak spring in s = l - L: energy psi(s), force psi'(s),
+// stiffness psi''(s)
+struct SpringProfile {
+    double energy = 0, force = 0, stiffness = 0;
+};
+inline SpringProfile weak_compression_profile(double s, double k, double L, double ratio)
+{
+    if (s >= 0) return {0.5 * k * s * s, k * s, k};
+    // psi''(s) = k (r + (1 - r) S(t)), S(t) = 3t^2 - 2t^3 the smoothstep, t = 1 + s / delta
+    // clamped to [0, 1]; psi' and psi are its integrals from s = 0, with P = int_0^t S = t^3 - t^4/2
+    // and Q = int_0^t P = t^4/4 - t^5/10 (below the band psi is quadratic again)
+    const double delta = kCompressionBand * L;
+    const double t = s <= -delta ? 0.0 : 1 + s / delta;
+    const double t2 = t * t;
+    const double S = t2 * (3 - 2 * t);
+    const double P = t2 * t * (1 - 0.5 * t);
+    const double Q = t2 * t2 * (0.25 - 0.1 * t);
+    const double c = (1 - ratio) * k * delta;
+    return {0.5 * ratio * k * s * s - c * (0.5 * s + delta * (0.15 - Q)), ratio * k * s - c * (0.5 - P),
+            k * (ratio + (1 - ratio) * S)};
+}
+} // namespace detail
+
+/// Compression-weak bilateral spring: the energy psi(l - L) has stiffness psi'' = k in tension
+/// (l >= L, where it equals spring_energy) and ratio * k beyond a compression band of width
+/// delta = kCompressionBand * L, joined by a smoothstep of the stiffness over the band, so psi
+/// is C3 (its Hessian continuous). Below the band psi(s) = ratio k s^2 / 2 - (1 - ratio) k delta
+/// (s / 2 + 3 delta / 20): a sheet of such springs resists stretching like spring_energy but
+/// buckles under ratio times the load. ratio in (0, 1]; 1 gives spring_energy's values.
+template <int D>
+inline double weak_compression_spring_energy(const Vec<D>& xi, const Vec<D>& xj, double k, double L,
+                                             double ratio)
+{
+    return detail::weak_compression_profile((xi - xj).norm() - L, k, L, ratio).energy;
+}
+
+/// Gradient with respect to xi, psi'(l - L) u with u = (xi - xj) / l (minus that for xj).
+template <int D>
+inline Vec<D> weak_compression_spring_energy_gradient(const Vec<D>& xi, const Vec<D>& xj, double k,
+                                                      double L, double ratio)
+{
+    Vec<D> u;
+    const double l = detail::direction<D>(xi, xj, u);
+    return detail::weak_compression_profile(l - L, k, L, ratio).force * u;
+}
+
+/// Hessian block B = psi'' u u^T + psi' / l (I - u u^T) (element Hessian [B, -B; -B, B]). With
+/// `project`, the transverse factor psi' / l of a compressed spring is clamped at 0 (psi'' > 0
+/// always), which makes B positive semi-definite.
+template <int D>
+inline Mat<D> weak_compression_spring_energy_hessian(const Vec<D>& xi, const Vec<D>& xj, double k,
+                                                     double L, double ratio, bool project)
+{
+    Vec<D> u;
+    const double l = detail::direction<D>(xi, xj, u);
+    const detail::SpringProfile p = detail::weak_compression_profile(l - L, k, L, ratio);
+    double c = l > 0 ? p.force / l : 0;
+    if (project && c < 0) c = 0;
+    const Mat<D> uu = u * u.transpose();
+    return p.stiffness * uu + c * (Mat<D>::Identity() - uu);
+}
+
 /// Unilateral spring (cable) energy: k/2 (l - L)^2 when l > L, zero when slack (pulls, never
 /// pushes). C1 at l = L; its Hessian jumps there.
 template <int D> inline double cable_energy(const Vec<D>& xi, const Vec<D>& xj, double k, double L)

@@ -90,3 +90,71 @@ TEST_CASE("model_json: bad contact keys are one-line errors naming the file, the
     }
     CHECK(checked == 13);
 }
+
+namespace {
+
+// a 3x3 cloth with the given "stiffness" object, hanging from two fixed corners
+sim::Model parse_cloth(const std::string& stiffness)
+{
+    const std::string text = R"({"dim": 3, "dt": 0.01, "nodes": [], "cloths": [{"name": "c", "origin": [0, 0, 0],
+        "u": [0.2, 0, 0], "v": [0, -0.2, 0], "resolution": [3, 3], "mass": 0.1, "stiffness": )" + stiffness + R"(,
+        "attach": [{"node": [0, 0], "role": "fixed"}, {"node": [2, 0], "role": "fixed"}]}]})";
+    const nlohmann::json doc = common::parse_json_text(text, "s.json");
+    return sim::parse_model(common::JsonNode(doc, "s.json"));
+}
+
+std::string cloth_error(const std::string& stiffness)
+{
+    try {
+        parse_cloth(stiffness);
+    } catch (const common::InputError& e) {
+        return e.what();
+    }
+    return "(no error)";
+}
+
+} // namespace
+
+TEST_CASE("model_json: a cloth's compression ratio applies to its structural and shear springs, not to bending")
+{
+    const sim::Model weak = parse_cloth(R"({"structural": 1000, "shear": 200, "bending": 5, "compression": 0.05})");
+    // 3x3 grid: 12 structural, 8 shear, 6 bending springs
+    REQUIRE(weak.springs.size() == 26);
+    int structural = 0, shear = 0, bending = 0;
+    for (const sim::Spring& s : weak.springs) {
+        if (s.stiffness == 1000) {
+            ++structural;
+            CHECK(s.compression == 0.05);
+        } else if (s.stiffness == 200) {
+            ++shear;
+            CHECK(s.compression == 0.05);
+        } else {
+            ++bending;
+            CHECK(s.compression == 1.0);
+        }
+    }
+    CHECK(structural == 12);
+    CHECK(shear == 8);
+    CHECK(bending == 6);
+    // the default is today's plain spring
+    for (const sim::Spring& s : parse_cloth(R"({"structural": 1000, "shear": 200, "bending": 5})").springs)
+        CHECK(s.compression == 1.0);
+    for (const sim::Spring& s : parse_cloth(R"({"structural": 1000, "compression": 1})").springs)
+        CHECK(s.compression == 1.0);
+}
+
+TEST_CASE("model_json: a bad cloth compression ratio is a one-line error naming the file, the JSON path and the rule")
+{
+    int checked = 0;
+    for (const char* bad : {"0", "-0.1", "1.5", "1.0000001", "\"weak\"", "[0.5]"}) {
+        const std::string message = cloth_error(std::string(R"({"structural": 1000, "compression": )") + bad + "}");
+        INFO(bad << " -> " << message);
+        CHECK(message.rfind("s.json: cloths[0].stiffness.compression", 0) == 0);
+        CHECK(message.find('\n') == std::string::npos);
+        if (std::string(bad).find_first_of("\"[") == std::string::npos) CHECK(message.find("(0, 1]") != std::string::npos);
+        ++checked;
+    }
+    CHECK(checked == 6);
+    // a typo is an unknown key, not a silent default
+    CHECK(cloth_error(R"({"structural": 1000, "compresion": 0.1})").find("compresion") != std::string::npos);
+}

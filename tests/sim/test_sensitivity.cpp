@@ -5,6 +5,7 @@
 #include "sim/generators.hpp"
 #include "sim/rollout.hpp"
 #include "sim/sensitivity.hpp"
+#include "sim/spring.hpp"
 #include "tests/fd.hpp"
 #include "tests/sim/rollout_fixture.hpp"
 
@@ -445,4 +446,75 @@ TEST_CASE("sensitivity: a step ending at a saddle (springs compressed to half th
             CHECK(test::close(lhs, rhs, 1e-11));
         }
     }
+}
+
+TEST_CASE("sensitivity: tangent, adjoint and finite differences agree through a compression-weak cloth pushed together")
+{
+    // a 5x5 cloth held at its top corners, whose handles push it together: its structural and
+    // shear springs are compression-weak (ratio 0.05), and the rollout runs through their
+    // transition band and below it
+    ModelBuilder b(3, 0.01, vec({0, -9.81, 0}));
+    ClothSpec c;
+    c.name = "cloth";
+    c.origin = vec({0, 0, 0});
+    c.u = vec({0.2, 0, 0});
+    c.v = vec({0, -0.2, 0});
+    c.nu = 5;
+    c.nv = 5;
+    c.total_mass = 0.05;
+    c.structural = 500;
+    c.shear = 100;
+    c.bending = 5;
+    c.compression = 0.05;
+    c.attachments = {{0, 0, Role::kHandle}, {4, 0, Role::kHandle}};
+    add_cloth(b, c);
+    const Model m = finish(b);
+    Simulator sim(m);
+    const int steps = 15;
+    std::mt19937_64 rng(23);
+    Eigen::MatrixXd a = random_actions(rng, m, steps, 0.05);
+    a.row(0).array() += 0.2; // the handles move towards each other
+    a.row(3).array() -= 0.2;
+    const State z0 = nominal_state(m);
+    std::vector<State> states;
+    REQUIRE(rollout(sim, z0, a, states).converged);
+
+    // guard: weak springs were compressed inside the transition band and beyond it
+    int in_band = 0, beyond = 0;
+    for (std::size_t t = 1; t < states.size(); ++t) {
+        Eigen::VectorXd q = m.nominal_positions();
+        q.head(m.n_x()) = states[t].x;
+        q.segment(m.n_x(), m.n_p()) = states[t].p;
+        for (const Spring& s : m.springs) {
+            if (s.compression == 1) continue;
+            const double strain = (q.segment<3>(3 * s.i) - q.segment<3>(3 * s.j)).norm() / s.rest_length - 1;
+            in_band += strain < 0 && strain > -kCompressionBand;
+            beyond += strain < -kCompressionBand;
+        }
+    }
+    CHECK(in_band > 0);
+    CHECK(beyond > 0);
+
+    const StateSelection sel{{6, 12, 20}}; // of the 23 free nodes
+    const Eigen::MatrixXd da = random_actions(rng, m, steps, 1.0);
+    const Eigen::VectorXd dx0 = test::random_vector(rng, m.n_x(), -0.01, 0.01);
+    const Eigen::VectorXd dv0 = test::random_vector(rng, m.n_x(), -0.1, 0.1);
+    const Eigen::VectorXd ds = trajectory_tangent(sim, states, sel, da, dx0, dv0);
+    CHECK(ds.norm() > 1e-3);
+    const double eps = 1e-6;
+    State zp = z0, zm = z0;
+    zp.x += eps * dx0;
+    zp.v += eps * dv0;
+    zm.x -= eps * dx0;
+    zm.v -= eps * dv0;
+    zp.x_prev = zp.x, zp.v_prev = zp.v, zm.x_prev = zm.x, zm.v_prev = zm.v;
+    const Eigen::VectorXd fd = (observe(sim, sel, zp, a + eps * da) - observe(sim, sel, zm, a - eps * da)) / (2 * eps);
+    test::check_close(ds, fd, 2e-6);
+
+    const Eigen::VectorXd w = test::random_vector(rng, ds.size());
+    const TrajectoryGradient g = trajectory_adjoint(sim, states, sel, w);
+    const double forward = w.dot(ds);
+    const double reverse = g.actions.reshaped().dot(da.reshaped()) + g.x0.dot(dx0) + g.v0.dot(dv0);
+    CHECK(test::close(forward, reverse, 1e-10));
+    CHECK(g.actions.norm() > 1e-3);
 }
