@@ -20,10 +20,14 @@ constexpr int kMaxHalvings = 40;
 // an iteration with a reused factorisation must cut |g|_inf at least this much, else refresh
 constexpr double kReuseContraction = 0.25;
 // inner conjugate gradients of an iteration with a reused factorisation: at most this many,
-// stopping once the linear residual is this fraction of |g|_2 (when they do not get there, the
-// old factorisation is a poor preconditioner and is refreshed for the next iteration)
+// stopping once the linear residual is kKrylovTolerance * min(1, |g|_2 / |g_0|_2) of |g|_2 (g_0
+// the step's first gradient: the forcing term shrinks with the residual, so the last iterations
+// converge superlinearly) or a tenth of the Newton tolerance; when they do not get below
+// kKrylovTolerance |g|_2, the old factorisation is a poor preconditioner and is refreshed for
+// the next iteration
 constexpr int kKrylovMaxIterations = 8;
 constexpr double kKrylovTolerance = 1e-2;
+constexpr double kKrylovToleranceFloor = 0.1;
 // the secant extrapolation of an accepted full step goes at most this far along it
 constexpr double kMaxExtrapolation = 8;
 constexpr int kMaxExtrapolations = 4;
@@ -98,6 +102,10 @@ StepStatus Simulator::step(const State& z, const Eigen::VectorXd& a, State& z_ne
     StepStatus status;
     status.tolerance = m.solver.tolerance * m.mass.maxCoeff() * m.length_scale;
     double e = m_energy.value_gradient(m_q, m_ctx, m_g);
+    const double g0_norm = m_g.norm();
+    // once the exact Hessian has failed to factorise in this step, later refreshes go straight
+    // to the projected one (the inner iterations recover the exact curvature where it is positive)
+    bool try_exact = true;
     for (;;) {
         status.residual = m_g.lpNorm<Eigen::Infinity>();
         if (!std::isfinite(status.residual)) {
@@ -118,7 +126,7 @@ StepStatus Simulator::step(const State& z, const Eigen::VectorXd& a, State& z_ne
         // fast (also across steps), and refreshed at the current iterate otherwise
         const bool fresh = !m_factor_valid;
         if (fresh) {
-            if (!factorize_newton_matrix(status)) break;
+            if (!factorize_newton_matrix(status, try_exact)) break;
             m_factor_valid = reuses_factorization(m);
             m_factor_gamma = gamma;
         }
@@ -128,7 +136,7 @@ StepStatus Simulator::step(const State& z, const Eigen::VectorXd& a, State& z_ne
             m_dir = -m_g;
             m_solver.solve_in_place(m_dir);
         } else {
-            krylov_direction(status);
+            krylov_direction(status, g0_norm);
         }
 
         // backtracking line search on E (Armijo); near convergence E cannot resolve the
@@ -200,15 +208,18 @@ StepStatus Simulator::step(const State& z, const Eigen::VectorXd& a, State& z_ne
     return status;
 }
 
-bool Simulator::factorize_newton_matrix(StepStatus& status)
+bool Simulator::factorize_newton_matrix(StepStatus& status, bool& try_exact)
 {
     // H = M + gamma d2U/dx2, exact when it is positive definite (quadratic convergence),
     // otherwise PSD-projected, which always is, so d is a descent direction (the measured
     // alternatives are in docs/simulation.md)
-    ++status.factorizations;
-    m_energy.assemble_hessian(m_q, m_ctx, false, m_hessian);
-    m_factor_projected = false;
-    if (m_solver.factorize(m_hessian)) return true;
+    if (try_exact) {
+        ++status.factorizations;
+        m_energy.assemble_hessian(m_q, m_ctx, false, m_hessian);
+        m_factor_projected = false;
+        if (m_solver.factorize(m_hessian)) return true;
+        try_exact = false;
+    }
     ++status.factorizations;
     ++status.projected;
     m_energy.assemble_hessian(m_q, m_ctx, true, m_hessian);
@@ -218,7 +229,7 @@ bool Simulator::factorize_newton_matrix(StepStatus& status)
     return false;
 }
 
-void Simulator::krylov_direction(StepStatus& status)
+void Simulator::krylov_direction(StepStatus& status, double g0_norm)
 {
     // the current exact matrix (the factorisation copied the one it factorised, so m_hessian
     // is free); it may be indefinite, the preconditioner never is
@@ -237,7 +248,9 @@ void Simulator::krylov_direction(StepStatus& status)
     m_cg_p = m_cg_z;
     m_dir.setZero();
     double rz = m_cg_r.dot(m_cg_z);
-    const double stop = kKrylovTolerance * m_g.norm();
+    const double g_norm = m_g.norm();
+    const double enough = kKrylovTolerance * g_norm; // keeps the factorisation
+    const double stop = std::max(enough * std::min(1.0, g_norm / g0_norm), kKrylovToleranceFloor * status.tolerance);
     for (int k = 0; k < kKrylovMaxIterations; ++k) {
         ++status.krylov;
         product(m_cg_p, m_cg_hp);
@@ -251,13 +264,14 @@ void Simulator::krylov_direction(StepStatus& status)
         m_dir += a * m_cg_p;
         m_cg_r -= a * m_cg_hp;
         if (m_cg_r.norm() <= stop) return;
+        if (k + 1 == kKrylovMaxIterations && m_cg_r.norm() <= enough) return;
         m_cg_z = m_cg_r;
         m_solver.solve_in_place(m_cg_z);
         const double rz_next = m_cg_r.dot(m_cg_z);
         m_cg_p = m_cg_z + (rz_next / rz) * m_cg_p;
         rz = rz_next;
     }
-    m_factor_valid = false; // did not reach the tolerance: refresh for the next iteration
+    m_factor_valid = false; // did not reach kKrylovTolerance: refresh for the next iteration
 }
 
 bool Simulator::factorize_exact_hessian(const State& z_next)

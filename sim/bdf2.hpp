@@ -80,12 +80,14 @@ public:
     double step_objective(const State& z, const Eigen::VectorXd& a, const Eigen::VectorXd& x);
 
 private:
-    // assembles and factorises the Newton matrix at m_q (exact, else projected)
-    bool factorize_newton_matrix(StepStatus& status);
+    // assembles and factorises the Newton matrix at m_q (exact if try_exact and it is positive
+    // definite, else projected; a failed exact attempt clears try_exact)
+    bool factorize_newton_matrix(StepStatus& status, bool& try_exact);
     // m_dir = an approximate solution of H(m_q) d = -g (exact Hessian) by conjugate gradients
-    // preconditioned with the current factorisation (kept, or of the projected Hessian),
+    // preconditioned with the current factorisation (kept, or of the projected Hessian), to a
+    // relative residual that shrinks with |g| / g0_norm (g0_norm = |g|_2 at the step's start),
     // stopping at negative curvature; invalidates the factorisation when they fall short
-    void krylov_direction(StepStatus& status);
+    void krylov_direction(StepStatus& status, double g0_norm);
     const Model* m_model;
     BlockMatrix m_hessian;
     StepEnergy m_energy;
