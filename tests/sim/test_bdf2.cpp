@@ -380,7 +380,8 @@ Eigen::MatrixXd pushing_actions(int steps)
 TEST_CASE("bdf2: a cloth pushed together buckles and every step converges within a tight iteration cap")
 {
     // Newton before the inner conjugate gradients needed 18.4 iterations per step here, 36 at
-    // worst (it fails this cap at step 1); now 7.8 and 11
+    // worst (it fails this cap at step 1); 7.8 and 11 after them, 7.25 and 11 with the
+    // shrinking forcing term (docs/PERFORMANCE.md)
     const Model m = pushed_cloth(20);
     Simulator sim(m);
     const Eigen::MatrixXd actions = pushing_actions(40);
