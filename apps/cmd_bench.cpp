@@ -77,7 +77,8 @@ int run_bench(const BenchOptions& o)
         o.method == pods::GaussNewtonMethod::kAuto ? pods::choose_gauss_newton(model, cost, n) : o.method;
     const double gn_step_ms = median_ms(o.repeats, [&] { pods::gauss_newton_step(simulator, cost, states, actions, mu, method); });
     // the matrix-free path's parts: the stored factorisations (one per step), one product J v
-    // and one J^T w, and the whole unconstrained matrix-free step (with its CG iterations), next
+    // and one J^T w (with the factors), one product G v (with the inverses a long solve
+    // switches to), and the whole unconstrained matrix-free step (with its CG iterations), next
     // to the dense step; Riccati only where its state is small enough to be affordable
     const double linearization_ms = median_ms(o.repeats, [&] { sim::TrajectoryLinearization lin(simulator, states); });
     sim::TrajectoryLinearization linearization(simulator, states);
@@ -86,6 +87,12 @@ int run_bench(const BenchOptions& o)
     Eigen::MatrixXd bar_a(model.n_p(), n);
     const double tangent_ms = median_ms(o.repeats, [&] { linearization.tangent(cost.selection, actions, ds); });
     const double adjoint_ms = median_ms(o.repeats, [&] { linearization.adjoint(cost.selection, ds, bar_a); });
+    // one product G v as inside a long CG solve (dense: after the switch to stored inverses)
+    pods::GaussNewtonOperator product(linearization, cost, mu);
+    for (int k = 0; k < sim::TrajectoryLinearization::kInverseAfterSweeps; ++k) linearization.tangent(cost.selection, actions, ds);
+    const Eigen::VectorXd v = actions.reshaped();
+    Eigen::VectorXd gv(v.size());
+    const double cg_product_ms = median_ms(o.repeats, [&] { product.apply(v, gv); });
     int cg_iterations = 0;
     const double gn_matrix_free_ms = median_ms(o.repeats, [&] {
         sim::TrajectoryLinearization lin(simulator, states);
@@ -139,6 +146,7 @@ int run_bench(const BenchOptions& o)
                                  {"gn_dense_ms", gn_dense_ms},
                                  {"gn_matrix_free_ms", gn_matrix_free_ms},
                                  {"cg_iterations", cg_iterations},
+                                 {"cg_product_ms", cg_product_ms},
                                  {"box_step_cg_iterations", box_step.cg_iterations},
                                  {"gradient_ratio", ratio(gradient_ms)},
                                  {"jacobian_ratio", ratio(jacobian_ms)},

@@ -181,6 +181,31 @@ void step_adjoint(const StepEnergy& energy, const Eigen::VectorXd& q, const Step
                bar_a, ws);
 }
 
+void step_tangent(const StepEnergy& energy, const Eigen::VectorXd& q, const StepContext& ctx,
+                  const Eigen::MatrixXd& inverse, const StateTangent& dz, const Eigen::Ref<const Eigen::MatrixXd>& da,
+                  StateTangent& dz_next, Eigen::MatrixXd& scratch)
+{
+    tangent_at(energy, q, ctx,
+               [&inverse, &scratch](Eigen::Ref<Eigen::MatrixXd> b) {
+                   scratch.noalias() = inverse * b;
+                   b = scratch;
+               },
+               dz, da, dz_next);
+}
+
+void step_adjoint(const StepEnergy& energy, const Eigen::VectorXd& q, const StepContext& ctx,
+                  const Eigen::MatrixXd& inverse, const StateTangent& bar_next, StateTangent& bar_z,
+                  Eigen::Ref<Eigen::MatrixXd> bar_a, AdjointWorkspace& ws, Eigen::MatrixXd& scratch)
+{
+    // the inverse of the symmetric Hessian is symmetric: H^-T w = H^-1 w
+    adjoint_at(energy, q, ctx,
+               [&inverse, &scratch](Eigen::Ref<Eigen::MatrixXd> b) {
+                   scratch.noalias() = inverse * b;
+                   b = scratch;
+               },
+               bar_next, bar_z, bar_a, ws);
+}
+
 namespace {
 
 // the trajectory functions treat states[0] as an initial state (BDF1 first step, no previous

@@ -83,6 +83,16 @@ void step_tangent(const StepEnergy& energy, const Eigen::VectorXd& q, const Step
 void step_adjoint(const StepEnergy& energy, const Eigen::VectorXd& q, const StepContext& ctx, LinearSolver& solver,
                   const StateTangent& bar_next, StateTangent& bar_z, Eigen::Ref<Eigen::MatrixXd> bar_a,
                   AdjointWorkspace& ws);
+/// The same with the exact Hessian's inverse `inverse` (n_x x n_x, dense) instead of its factor:
+/// the solve becomes a matrix-vector product, about twice as fast as two triangular solves for
+/// small dense systems (TrajectoryLinearization, docs/PERFORMANCE.md). `scratch` is reused
+/// (no allocation once sized).
+void step_tangent(const StepEnergy& energy, const Eigen::VectorXd& q, const StepContext& ctx,
+                  const Eigen::MatrixXd& inverse, const StateTangent& dz, const Eigen::Ref<const Eigen::MatrixXd>& da,
+                  StateTangent& dz_next, Eigen::MatrixXd& scratch);
+void step_adjoint(const StepEnergy& energy, const Eigen::VectorXd& q, const StepContext& ctx,
+                  const Eigen::MatrixXd& inverse, const StateTangent& bar_next, StateTangent& bar_z,
+                  Eigen::Ref<Eigen::MatrixXd> bar_a, AdjointWorkspace& ws, Eigen::MatrixXd& scratch);
 
 // The trajectory functions below take a whole rollout `states` = z_0..z_N that starts at an
 // initial state (states[0].t == 0), as sim::rollout produces from a sampled or nominal state. A

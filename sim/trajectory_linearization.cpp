@@ -10,7 +10,8 @@ namespace podsim::sim {
 struct TrajectoryLinearization::Step {
     StepContext ctx;
     Eigen::VectorXd q;     // [x_{t+1}, p_{t+1}, fixed]
-    LinearSolver solver;   // the exact Hessian at q, factorised
+    LinearSolver solver;   // the exact Hessian at q, factorised (sparse systems)
+    Eigen::MatrixXd inverse; // or its inverse (dense systems; the solver is then released)
 };
 
 TrajectoryLinearization::TrajectoryLinearization(const Simulator& sim, const std::vector<State>& states)
@@ -39,6 +40,7 @@ TrajectoryLinearization::TrajectoryLinearization(const Simulator& sim, const std
         if (!s.solver.factorize_symmetric(*m_hessian)) throw SensitivityError(t);
         if (s.solver.indefinite()) ++m_indefinite;
     }
+    m_dense = !sim.uses_sparse_solver();
     m_dz = StateTangent::zero(m, 1);
     m_next = m_dz;
 }
@@ -47,6 +49,20 @@ TrajectoryLinearization::~TrajectoryLinearization() = default;
 TrajectoryLinearization::TrajectoryLinearization(TrajectoryLinearization&&) noexcept = default;
 TrajectoryLinearization& TrajectoryLinearization::operator=(TrajectoryLinearization&&) noexcept = default;
 
+void TrajectoryLinearization::count_sweep()
+{
+    // dense, from the kInverseAfterSweeps-th sweep on: every step's H^-1 (symmetrised, as H is)
+    // replaces its factor, one matrix-vector product per solve instead of two triangular solves
+    if (!m_dense || m_sweeps >= kInverseAfterSweeps || ++m_sweeps < kInverseAfterSweeps) return;
+    const int nx = m_model->n_x();
+    for (Step& s : m_steps) {
+        s.inverse.setIdentity(nx, nx);
+        s.solver.solve_in_place(Eigen::Ref<Eigen::MatrixXd>(s.inverse));
+        s.inverse = 0.5 * (s.inverse + s.inverse.transpose()).eval();
+        s.solver = LinearSolver();
+    }
+}
+
 void TrajectoryLinearization::tangent(const StateSelection& sel, const Eigen::Ref<const Eigen::MatrixXd>& da,
                                       Eigen::Ref<Eigen::VectorXd> ds)
 {
@@ -54,12 +70,14 @@ void TrajectoryLinearization::tangent(const StateSelection& sel, const Eigen::Re
     const int n = horizon(), ns = sel.size(m);
     assert(da.rows() == m.n_p() && da.cols() == n);
     assert(ds.size() == Eigen::Index(n + 1) * ns);
+    count_sweep();
     // z_0 is not perturbed
     for (Eigen::MatrixXd* b : {&m_dz.x, &m_dz.v, &m_dz.x_prev, &m_dz.v_prev, &m_dz.p}) b->setZero();
     ds.head(ns).setZero();
     for (int t = 0; t < n; ++t) {
         Step& s = m_steps[std::size_t(t)];
-        step_tangent(*m_energy, s.q, s.ctx, s.solver, m_dz, da.col(t), m_next);
+        if (s.inverse.size() > 0) step_tangent(*m_energy, s.q, s.ctx, s.inverse, m_dz, da.col(t), m_next, m_scratch);
+        else step_tangent(*m_energy, s.q, s.ctx, s.solver, m_dz, da.col(t), m_next);
         std::swap(m_dz, m_next);
         Eigen::Map<Eigen::MatrixXd> out(ds.data() + Eigen::Index(t + 1) * ns, ns, 1);
         sel.extract(m, m_dz, out);
@@ -73,6 +91,7 @@ void TrajectoryLinearization::adjoint(const StateSelection& sel, const Eigen::Re
     const int n = horizon(), ns = sel.size(m);
     assert(bar_s.size() == Eigen::Index(n + 1) * ns);
     assert(bar_a.rows() == m.n_p() && bar_a.cols() == n);
+    count_sweep();
     bar_a.setZero();
     // m_next is the cotangent of z_{t+1}, m_dz that of z_t
     for (Eigen::MatrixXd* b : {&m_next.x, &m_next.v, &m_next.x_prev, &m_next.v_prev, &m_next.p}) b->setZero();
@@ -81,7 +100,8 @@ void TrajectoryLinearization::adjoint(const StateSelection& sel, const Eigen::Re
         for (Eigen::MatrixXd* b : {&m_dz.x, &m_dz.v, &m_dz.x_prev, &m_dz.v_prev, &m_dz.p}) b->setZero();
         sel.add_transpose(m, bar_s.segment(Eigen::Index(t) * ns, ns), m_dz);
         Step& s = m_steps[std::size_t(t)];
-        step_adjoint(*m_energy, s.q, s.ctx, s.solver, m_next, m_dz, bar_a.col(t), m_ws);
+        if (s.inverse.size() > 0) step_adjoint(*m_energy, s.q, s.ctx, s.inverse, m_next, m_dz, bar_a.col(t), m_ws, m_scratch);
+        else step_adjoint(*m_energy, s.q, s.ctx, s.solver, m_next, m_dz, bar_a.col(t), m_ws);
         std::swap(m_dz, m_next);
     }
 }

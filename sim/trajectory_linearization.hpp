@@ -15,7 +15,10 @@ namespace podsim::sim {
 /// Jacobian J = ds/da_bar (sim::trajectory_jacobian; rows (N+1) n_s, columns N n_a) is applied
 /// without forming it. Construction assembles and factorises the exact Hessian of each of the N
 /// steps once (the work of one adjoint gradient) and keeps the factors: memory N times one
-/// factorisation (dense: n_x^2 doubles per step; sparse: the Cholesky factor's non-zeros). Then
+/// factorisation (dense: n_x^2 doubles per step; sparse: the Cholesky factor's non-zeros). Dense
+/// steps replace their factor by the inverse H^-1 from the kInverseAfterSweeps-th sweep on: a
+/// solve is then one matrix-vector product, 2.5x faster than two triangular solves at n_x = 60,
+/// for n_x^3 flops per step once (docs/PERFORMANCE.md). Then
 ///   tangent: ds = J da,   adjoint: bar_a = J^T bar_s,
 /// each one solve with a stored factor and the step's mixed-derivative products per step,
 /// identical in arithmetic to trajectory_tangent / trajectory_adjoint with a zero initial-state
@@ -42,17 +45,28 @@ public:
     /// bar_a = J^T bar_s: `bar_s` (N+1) n_s stacked, `bar_a` n_p x N (overwritten).
     void adjoint(const StateSelection& sel, const Eigen::Ref<const Eigen::VectorXd>& bar_s, Eigen::Ref<Eigen::MatrixXd> bar_a);
 
+    /// Sweeps (tangent or adjoint) after which dense steps keep H^-1 instead of the factor: the
+    /// inverse costs about as much as 8 products (16 sweeps) with the factor at n_x = 60, so it
+    /// is bought only once a solve has spent that much (short CG solves do without).
+    static constexpr int kInverseAfterSweeps = 16;
+    /// Whether the steps now keep H^-1 (dense, after kInverseAfterSweeps sweeps).
+    bool uses_inverses() const { return m_dense && m_sweeps >= kInverseAfterSweeps; }
+
 private:
     struct Step;
+    void count_sweep();
     const Model* m_model;
     std::unique_ptr<BlockMatrix> m_hessian; // the assembly buffer (pattern of the step objective)
     std::unique_ptr<StepEnergy> m_energy;
     std::vector<Step> m_steps;
     int m_horizon = 0;
     int m_indefinite = 0;
+    bool m_dense = false;
+    int m_sweeps = 0;
     // sweep buffers
     StateTangent m_dz, m_next;
     AdjointWorkspace m_ws;
+    Eigen::MatrixXd m_scratch; // the product with a stored inverse
 };
 
 } // namespace podsim::sim

@@ -123,6 +123,46 @@ TEST_CASE("trajectory_linearization: J v and J^T w equal the dense Jacobian's pr
     CHECK(checked == 3);
 }
 
+TEST_CASE("trajectory_linearization: the dense steps' stored inverses give the factors' products")
+{
+    Case c = cases()[0]; // dense rope
+    const Model& m = c.model;
+    Simulator sim(m);
+    std::mt19937_64 rng(5);
+    const Eigen::MatrixXd a = random_actions(rng, m, c.steps, c.action_scale);
+    std::vector<State> states;
+    REQUIRE(rollout(sim, nominal_state(m), a, states).converged);
+    const Eigen::MatrixXd j = trajectory_jacobian(sim, states, c.sel);
+    TrajectoryLinearization lin(sim, states);
+    const Eigen::MatrixXd da = random_actions(rng, m, c.steps, 1.0);
+    const Eigen::VectorXd w = test::random_vector(rng, j.rows());
+    Eigen::VectorXd ds_factor(j.rows()), ds_inverse = Eigen::VectorXd::Constant(j.rows(), 123.0);
+    Eigen::MatrixXd bar_factor(m.n_p(), c.steps), bar_inverse = Eigen::MatrixXd::Constant(m.n_p(), c.steps, 123.0);
+    lin.tangent(c.sel, da, ds_factor);
+    lin.adjoint(c.sel, w, bar_factor);
+    CHECK(!lin.uses_inverses());
+    for (int k = 2; k < TrajectoryLinearization::kInverseAfterSweeps; ++k) lin.tangent(c.sel, da, ds_inverse);
+    lin.tangent(c.sel, da, ds_inverse);
+    REQUIRE(lin.uses_inverses()); // switched at the start of the last sweep
+    lin.adjoint(c.sel, w, bar_inverse);
+    CHECK(ds_inverse.norm() > 1e-3);
+    test::check_close(ds_inverse, ds_factor, 1e-12);
+    test::check_close(bar_inverse, bar_factor, 1e-12);
+    test::check_close(ds_inverse, Eigen::VectorXd(j * da.reshaped()), 1e-9);
+    // still the exact transpose
+    CHECK(test::close(w.dot(ds_inverse), bar_inverse.reshaped().dot(da.reshaped()), 1e-10));
+    // a sparse linearisation keeps its factors
+    Case sparse = cases()[1];
+    Simulator sparse_sim(sparse.model);
+    std::vector<State> sparse_states;
+    REQUIRE(rollout(sparse_sim, nominal_state(sparse.model), random_actions(rng, sparse.model, sparse.steps, 0.2), sparse_states).converged);
+    TrajectoryLinearization sparse_lin(sparse_sim, sparse_states);
+    Eigen::VectorXd sparse_ds(Eigen::Index(sparse.steps + 1) * sparse.sel.size(sparse.model));
+    for (int k = 0; k < TrajectoryLinearization::kInverseAfterSweeps; ++k)
+        sparse_lin.tangent(sparse.sel, Eigen::MatrixXd::Ones(sparse.model.n_p(), sparse.steps), sparse_ds);
+    CHECK(!sparse_lin.uses_inverses());
+}
+
 TEST_CASE("trajectory_linearization: refuses a rollout that does not start at t = 0 and leaves the simulator as is")
 {
     Case c = cases()[1]; // sparse rope, factorisation reuse on
