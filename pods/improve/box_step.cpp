@@ -8,6 +8,7 @@
 
 #include <Eigen/Cholesky>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -110,16 +111,26 @@ BoxStepResult box_newton_step_matrix_free(GaussNewtonOperator& g, const Eigen::M
     BoxStepResult out;
     out.fixed = held;
     Eigen::VectorXd delta = Eigen::VectorXd::Zero(gradient.size());
+    // the first solve's leading directions precondition the passes' solves (same operator,
+    // fewer free components: the preconditioner restricted to them stays SPD)
+    CgHistory history;
+    history.capacity = passes > 0 ? std::max(cg.recycled_directions, 0) : 0;
+    LimitedMemoryPreconditioner recycled;
+    const LinearOperator precondition = [&recycled](const Eigen::VectorXd& r, Eigen::VectorXd& z) { recycled.apply(r, z); };
     // one reduced solve on the current fixed set, from the current delta
-    const auto solve = [&] {
-        const CgResult r = masked_conjugate_gradient(apply, rhs, out.fixed.reshaped(), delta, cg);
+    const auto solve = [&](bool first) {
+        CgOptions o = cg;
+        if (first) o.history = &history;
+        else if (recycled.pairs() > 0) o.preconditioner = &precondition;
+        const CgResult r = masked_conjugate_gradient(apply, rhs, out.fixed.reshaped(), delta, o);
         if (r.zero_curvature && r.iterations == 0)
             throw common::RuntimeFailure("the reduced Gauss-Newton matrix is singular (zero curvature in conjugate gradients): "
                                          "use an action weight or mu > 0");
         out.cg_iterations += r.iterations;
         out.cg_converged = out.cg_converged && r.converged;
     };
-    solve();
+    solve(true);
+    if (history.kept() > 0) recycled = LimitedMemoryPreconditioner(history);
     for (int pass = 0; pass < passes; ++pass) {
         // free components the step takes out of the box: onto the bound, then solve again
         const Eigen::ArrayXXd moved = actions.array() + delta.reshaped(actions.rows(), actions.cols()).array();
@@ -128,7 +139,7 @@ BoxStepResult box_newton_step_matrix_free(GaussNewtonOperator& g, const Eigen::M
         const Eigen::ArrayXXd on_bound = moved.cwiseMax(-limit).cwiseMin(limit) - actions.array();
         delta = leaving.reshaped().select(on_bound.reshaped(), delta.array()).matrix();
         out.fixed = out.fixed || leaving;
-        solve();
+        solve(false);
     }
     out.delta = delta.reshaped(actions.rows(), actions.cols());
     out.clamped = count(out.fixed) - count(held);

@@ -237,6 +237,49 @@ TEST_CASE("box_step: the matrix-free step equals the dense one, with the held se
     CHECK(clamped_total > 0); // and the passes really fixed components
 }
 
+TEST_CASE("box_step: the box passes' recycled preconditioner cuts their CG iterations on the rope, same step")
+{
+    int passes_seen = 0, plain_total = 0, recycled_total = 0;
+    for (std::uint64_t seed : {2, 3, 4, 5, 6}) {
+        INFO("seed " << seed);
+        const test::BoxFixture f = test::box_fixture("rope_3d_stop.json", 40, seed, 0.3, 0.1);
+        sim::Simulator sim(f.scene.model);
+        const Eigen::MatrixXd j = sim::trajectory_jacobian(sim, f.states, f.cost.selection);
+        const Eigen::MatrixXd grad = pods::cost_gradient_jacobian(f.scene.model, f.cost, f.states, f.actions, j);
+        const pods::ActionMask held = pods::active_set(f.actions, grad, f.limit(), 1e-9);
+        sim::TrajectoryLinearization lin(sim, f.states);
+        const double mu = 1e-2;
+        pods::GaussNewtonOperator g(lin, f.cost, mu);
+        pods::CgOptions cg;
+        cg.tolerance = 1e-12;
+        cg.max_iterations = 10 * int(f.actions.size());
+        const pods::BoxStepResult first = pods::box_newton_step_matrix_free(g, grad, f.actions, f.limit(), held, 0, cg);
+        cg.recycled_directions = 0;
+        const pods::BoxStepResult plain = pods::box_newton_step_matrix_free(g, grad, f.actions, f.limit(), held, 3, cg);
+        cg.recycled_directions = 10;
+        const pods::BoxStepResult recycled = pods::box_newton_step_matrix_free(g, grad, f.actions, f.limit(), held, 3, cg);
+        const pods::BoxStepResult dense = pods::box_newton_step_dense(f.cost, j, grad, f.actions, f.limit(), mu, held, 3);
+        if (plain.clamped == 0) continue; // no pass re-solved: nothing to precondition (counted below)
+        CHECK(plain.cg_converged);
+        CHECK(recycled.cg_converged);
+        CHECK((recycled.fixed == dense.fixed).all());
+        test::check_close(recycled.delta, dense.delta, 1e-7);
+        test::check_close(plain.delta, dense.delta, 1e-7);
+        // the passes' iterations (after the identical first solve) drop
+        const int plain_passes = plain.cg_iterations - first.cg_iterations;
+        const int recycled_passes = recycled.cg_iterations - first.cg_iterations;
+        INFO("pass iterations plain " << plain_passes << ", recycled " << recycled_passes);
+        CHECK(plain_passes > 0);
+        CHECK(recycled_passes < plain_passes);
+        plain_total += plain_passes;
+        recycled_total += recycled_passes;
+        ++passes_seen;
+    }
+    CHECK(passes_seen >= 2);
+    // by a quarter at least over the seeds
+    CHECK(4 * recycled_total < 3 * plain_total);
+}
+
 TEST_CASE("box_step: a matrix-free step cut short by the iteration cap is still a descent direction")
 {
     const test::BoxFixture f = test::box_fixture("rope_3d_stop.json", 30, 2, 0.3, 0.1);
