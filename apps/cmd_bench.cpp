@@ -74,7 +74,7 @@ int run_bench(const BenchOptions& o)
     const double jacobian_ms = median_ms(o.repeats, [&] { sim::trajectory_jacobian(simulator, states, cost.selection); });
     const double mu = o.mu >= 0 ? o.mu : scene.task.weights.a > 0 ? 0.0 : 1e-6;
     const pods::GaussNewtonMethod method =
-        o.method == pods::GaussNewtonMethod::kAuto ? pods::choose_gauss_newton(model, cost, n) : o.method;
+        o.method == pods::GaussNewtonMethod::kAuto ? pods::choose_gauss_newton(model, cost, n, mu) : o.method;
     const double gn_step_ms = median_ms(o.repeats, [&] { pods::gauss_newton_step(simulator, cost, states, actions, mu, method); });
     // the matrix-free path's parts: the stored factorisations (one per step), one product J v
     // and one J^T w (with the factors), one product G v (with the inverses a long solve

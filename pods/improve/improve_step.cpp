@@ -59,7 +59,7 @@ BoxAwareStep box_aware_step(sim::Simulator& sim, const Task& task, const Quadrat
     const double limit = task.action_limit;
     BoxAwareStep s;
     const GaussNewtonMethod method =
-        options.method == GaussNewtonMethod::kAuto ? choose_gauss_newton(m, cost, int(actions.cols())) : options.method;
+        options.method == GaussNewtonMethod::kAuto ? choose_gauss_newton(m, cost, int(actions.cols()), options.mu) : options.method;
     if (options.order == StepOrder::kFirst) {
         s.gradient = cost_gradient_adjoint(sim, cost, states, actions);
         s.held = active_set(actions, s.gradient, limit, options.bound_tolerance);

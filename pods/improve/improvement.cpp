@@ -127,10 +127,16 @@ const char* to_string(GaussNewtonMethod method)
     return "?";
 }
 
-GaussNewtonMethod choose_gauss_newton(const sim::Model& model, const QuadraticCost& cost, int horizon)
+GaussNewtonMethod choose_gauss_newton(const sim::Model& model, const QuadraticCost& cost, int horizon, double mu)
 {
     if (4 * model.n_x() + model.n_p() <= kRiccatiMaxState) return GaussNewtonMethod::kRiccati;
-    return dense_size_problem(model, cost, horizon).empty() ? GaussNewtonMethod::kDense : GaussNewtonMethod::kMatrixFree;
+    if (!dense_size_problem(model, cost, horizon).empty()) return GaussNewtonMethod::kMatrixFree;
+    // the measured switch: long horizons, a damped model, dense steps (as sim::Simulator decides)
+    const sim::LinearSolverChoice solver = model.solver.linear_solver;
+    const bool dense_solver = solver == sim::LinearSolverChoice::kDense ||
+                              (solver == sim::LinearSolverChoice::kAuto && model.n_x() <= sim::kDenseSolverMaxDofs);
+    const bool matrix_free = dense_solver && horizon >= kMatrixFreeMinHorizon && 2 * cost.action_weight + mu >= kMatrixFreeMinDamping;
+    return matrix_free ? GaussNewtonMethod::kMatrixFree : GaussNewtonMethod::kDense;
 }
 
 Eigen::MatrixXd gauss_newton_step_matrix_free(sim::Simulator& sim, const QuadraticCost& cost,
@@ -161,7 +167,7 @@ Eigen::MatrixXd gauss_newton_step(sim::Simulator& sim, const QuadraticCost& cost
                                   const std::vector<sim::State>& states, const Eigen::MatrixXd& actions,
                                   double mu, GaussNewtonMethod method)
 {
-    if (method == GaussNewtonMethod::kAuto) method = choose_gauss_newton(sim.model(), cost, int(actions.cols()));
+    if (method == GaussNewtonMethod::kAuto) method = choose_gauss_newton(sim.model(), cost, int(actions.cols()), mu);
     if (method == GaussNewtonMethod::kRiccati) return gauss_newton_step_riccati(sim, cost, states, actions, mu);
     if (method == GaussNewtonMethod::kMatrixFree) return gauss_newton_step_matrix_free(sim, cost, states, actions, mu);
     const Eigen::MatrixXd j = sim::trajectory_jacobian(sim, states, cost.selection);

@@ -74,13 +74,16 @@ enum class GaussNewtonMethod { kAuto, kDense, kRiccati, kMatrixFree };
 /// "auto", "dense", "riccati", "matrix-free".
 const char* to_string(GaussNewtonMethod method);
 
-/// Riccati when the BDF2 state is small (4 n_x + n_p <= kRiccatiMaxState); otherwise dense while
-/// the dense path fits its size limits (dense_size_problem), matrix-free (conjugate gradients on
-/// tangent / adjoint sweeps) beyond. Measured (docs/optimization.md): the unpreconditioned CG
-/// needs a number of products that grows with N, so the dense step was faster at every size that
-/// fits (rope N n_a = 30..900, cloth_table 120); a preconditioner would be needed to move the switch.
+/// Riccati when the BDF2 state is small (4 n_x + n_p <= kRiccatiMaxState); otherwise matrix-free
+/// (conjugate gradients on tangent / adjoint sweeps) where the dense path does not fit its size
+/// limits (dense_size_problem) and where it was measured faster (docs/optimization.md): a dense
+/// linear solver (its linearisation keeps inverses), N >= kMatrixFreeMinHorizon and damping
+/// 2 w_a + mu >= kMatrixFreeMinDamping (CG needs about 1 / sqrt(damping) times more products as
+/// the damping falls); dense otherwise.
 inline constexpr int kRiccatiMaxState = 64;
-GaussNewtonMethod choose_gauss_newton(const sim::Model& model, const QuadraticCost& cost, int horizon);
+inline constexpr int kMatrixFreeMinHorizon = 200;
+inline constexpr double kMatrixFreeMinDamping = 1.0;
+GaussNewtonMethod choose_gauss_newton(const sim::Model& model, const QuadraticCost& cost, int horizon, double mu = 0);
 
 /// Tolerance of the matrix-free path's conjugate gradients (relative residual of each solve).
 inline constexpr double kMatrixFreeTolerance = 1e-8;

@@ -208,5 +208,15 @@ TEST_CASE("improvement: the method is chosen by the state size, the order N n_a 
     CHECK(pods::choose_gauss_newton(rope.model, rc, 300) == M::kDense);
     CHECK(!pods::dense_size_problem(rope.model, rc, 2000).empty());
     CHECK(pods::choose_gauss_newton(rope.model, rc, 2000) == M::kMatrixFree);
+    // where the dense path fits: matrix-free from the measured horizon on, with enough damping
+    const int from = pods::kMatrixFreeMinHorizon;
+    CHECK(pods::choose_gauss_newton(rope.model, rc, from, 1.0) == M::kMatrixFree);
+    CHECK(pods::choose_gauss_newton(rope.model, rc, 300, 1.0) == M::kMatrixFree);
+    CHECK(pods::choose_gauss_newton(rope.model, rc, from - 1, 1.0) == M::kDense);
+    CHECK(pods::choose_gauss_newton(rope.model, rc, 300, 0.1) == M::kDense);
+    // ... and not on a sparse model (its linearisation keeps factors, no inverses)
+    pods::Scene sparse_rope = rope;
+    sparse_rope.model.solver.linear_solver = sim::LinearSolverChoice::kSparse;
+    CHECK(pods::choose_gauss_newton(sparse_rope.model, rc, 300, 1.0) == M::kDense);
     CHECK(std::string(pods::to_string(M::kMatrixFree)) == "matrix-free");
 }
