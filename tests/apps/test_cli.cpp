@@ -401,6 +401,6 @@ TEST_CASE("cli: bench prints one JSON line with the four median timings")
     REQUIRE(r.exit_code == 0);
     CHECK(std::count(r.out.begin(), r.out.end(), '\n') == 1);
     const nlohmann::json j = nlohmann::json::parse(r.out);
-    for (const char* k : {"rollout_ms", "gradient_ms", "jacobian_ms", "gn_step_ms"}) CHECK(j[k].get<double>() > 0);
+    for (const char* k : {"rollout_ms", "gradient_ms", "jacobian_ms", "gn_step_ms", "cg_product_ms"}) CHECK(j[k].get<double>() > 0);
     CHECK(j["horizon"] == 20);
 }
