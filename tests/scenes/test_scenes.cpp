@@ -173,8 +173,7 @@ TEST_CASE("scenes: the rope simulates large actions within a tight Newton iterat
         int worst = 0;
         for (int t = 0; t < actions.cols(); ++t) {
             const sim::StepStatus status = sim.step(z, actions.col(t), next);
-            INFO(status.message(t));
-            REQUIRE(status.converged);
+            REQUIRE_MESSAGE(status.converged, status.message(t));
             iterations += status.iterations;
             worst = std::max(worst, status.iterations);
             std::swap(z, next);

@@ -140,6 +140,40 @@ std::vector<Case> cases()
     return out;
 }
 
+// The whole-rollout checks along one rollout (states from z0 under a): the tangent in a random
+// direction of the actions and the initial state against central differences of re-simulated
+// rollouts, and the adjoint against the tangent (w . J u == (J^T w) . u).
+void check_rollout_derivatives(Simulator& sim, const std::vector<State>& states, const StateSelection& sel,
+                               const State& z0, const Eigen::MatrixXd& a, std::mt19937_64& rng)
+{
+    const Model& m = sim.model();
+    const int steps = int(a.cols());
+    const Eigen::MatrixXd da = random_actions(rng, m, steps, 1.0);
+    const Eigen::VectorXd dx0 = test::random_vector(rng, m.n_x(), -0.01, 0.01);
+    const Eigen::VectorXd dv0 = test::random_vector(rng, m.n_x(), -0.1, 0.1);
+    const Eigen::VectorXd ds = trajectory_tangent(sim, states, sel, da, dx0, dv0);
+    CHECK(ds.norm() > 1e-3);
+
+    // central differences of the re-simulated rollout
+    const double eps = 1e-6;
+    State zp = z0, zm = z0;
+    zp.x += eps * dx0;
+    zp.v += eps * dv0;
+    zm.x -= eps * dx0;
+    zm.v -= eps * dv0;
+    zp.x_prev = zp.x, zp.v_prev = zp.v, zm.x_prev = zm.x, zm.v_prev = zm.v;
+    const Eigen::VectorXd fd = (observe(sim, sel, zp, a + eps * da) - observe(sim, sel, zm, a - eps * da)) / (2 * eps);
+    test::check_close(ds, fd, 2e-6);
+
+    // adjoint: w . (J u) == (J^T w) . u for a random cotangent w
+    const Eigen::VectorXd w = test::random_vector(rng, ds.size());
+    const TrajectoryGradient g = trajectory_adjoint(sim, states, sel, w);
+    const double forward = w.dot(ds);
+    const double reverse = g.actions.reshaped().dot(da.reshaped()) + g.x0.dot(dx0) + g.v0.dot(dv0);
+    CHECK(test::close(forward, reverse, 1e-10));
+    CHECK(g.actions.norm() > 1e-3);
+}
+
 } // namespace
 
 TEST_CASE("sensitivity: tangent, adjoint and finite differences agree on whole rollouts")
@@ -173,31 +207,7 @@ TEST_CASE("sensitivity: tangent, adjoint and finite differences agree on whole r
             CHECK(sliding < touching);
         }
 
-        // random directions in actions and initial state
-        const Eigen::MatrixXd da = random_actions(rng, m, c.steps, 1.0);
-        const Eigen::VectorXd dx0 = test::random_vector(rng, m.n_x(), -0.01, 0.01);
-        const Eigen::VectorXd dv0 = test::random_vector(rng, m.n_x(), -0.1, 0.1);
-        const Eigen::VectorXd ds = trajectory_tangent(sim, states, c.sel, da, dx0, dv0);
-        CHECK(ds.norm() > 1e-3);
-
-        // central differences of the re-simulated rollout
-        const double eps = 1e-6;
-        State zp = z0, zm = z0;
-        zp.x += eps * dx0;
-        zp.v += eps * dv0;
-        zm.x -= eps * dx0;
-        zm.v -= eps * dv0;
-        zp.x_prev = zp.x, zp.v_prev = zp.v, zm.x_prev = zm.x, zm.v_prev = zm.v;
-        const Eigen::VectorXd fd = (observe(sim, c.sel, zp, a + eps * da) - observe(sim, c.sel, zm, a - eps * da)) / (2 * eps);
-        test::check_close(ds, fd, 2e-6);
-
-        // adjoint: w . (J u) == (J^T w) . u for a random cotangent w
-        const Eigen::VectorXd w = test::random_vector(rng, ds.size());
-        const TrajectoryGradient g = trajectory_adjoint(sim, states, c.sel, w);
-        const double forward = w.dot(ds);
-        const double reverse = g.actions.reshaped().dot(da.reshaped()) + g.x0.dot(dx0) + g.v0.dot(dv0);
-        CHECK(test::close(forward, reverse, 1e-10));
-        CHECK(g.actions.norm() > 1e-3);
+        check_rollout_derivatives(sim, states, c.sel, z0, a, rng);
         ++checked;
     }
     CHECK(checked == 8);
@@ -495,26 +505,5 @@ TEST_CASE("sensitivity: tangent, adjoint and finite differences agree through a 
     CHECK(in_band > 0);
     CHECK(beyond > 0);
 
-    const StateSelection sel{{6, 12, 20}}; // of the 23 free nodes
-    const Eigen::MatrixXd da = random_actions(rng, m, steps, 1.0);
-    const Eigen::VectorXd dx0 = test::random_vector(rng, m.n_x(), -0.01, 0.01);
-    const Eigen::VectorXd dv0 = test::random_vector(rng, m.n_x(), -0.1, 0.1);
-    const Eigen::VectorXd ds = trajectory_tangent(sim, states, sel, da, dx0, dv0);
-    CHECK(ds.norm() > 1e-3);
-    const double eps = 1e-6;
-    State zp = z0, zm = z0;
-    zp.x += eps * dx0;
-    zp.v += eps * dv0;
-    zm.x -= eps * dx0;
-    zm.v -= eps * dv0;
-    zp.x_prev = zp.x, zp.v_prev = zp.v, zm.x_prev = zm.x, zm.v_prev = zm.v;
-    const Eigen::VectorXd fd = (observe(sim, sel, zp, a + eps * da) - observe(sim, sel, zm, a - eps * da)) / (2 * eps);
-    test::check_close(ds, fd, 2e-6);
-
-    const Eigen::VectorXd w = test::random_vector(rng, ds.size());
-    const TrajectoryGradient g = trajectory_adjoint(sim, states, sel, w);
-    const double forward = w.dot(ds);
-    const double reverse = g.actions.reshaped().dot(da.reshaped()) + g.x0.dot(dx0) + g.v0.dot(dv0);
-    CHECK(test::close(forward, reverse, 1e-10));
-    CHECK(g.actions.norm() > 1e-3);
+    check_rollout_derivatives(sim, states, StateSelection{{6, 12, 20}}, z0, a, rng); // 3 of the 23 free nodes
 }
