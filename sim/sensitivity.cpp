@@ -181,29 +181,32 @@ void step_adjoint(const StepEnergy& energy, const Eigen::VectorXd& q, const Step
                bar_a, ws);
 }
 
+namespace {
+
+// b <- H^-1 b with a stored inverse (scratch holds the product; H^-1 is symmetric, so it is also
+// the adjoint's H^-T)
+auto inverse_product(const Eigen::MatrixXd& inverse, Eigen::MatrixXd& scratch)
+{
+    return [&inverse, &scratch](Eigen::Ref<Eigen::MatrixXd> b) {
+        scratch.noalias() = inverse * b;
+        b = scratch;
+    };
+}
+
+} // namespace
+
 void step_tangent(const StepEnergy& energy, const Eigen::VectorXd& q, const StepContext& ctx,
                   const Eigen::MatrixXd& inverse, const StateTangent& dz, const Eigen::Ref<const Eigen::MatrixXd>& da,
                   StateTangent& dz_next, Eigen::MatrixXd& scratch)
 {
-    tangent_at(energy, q, ctx,
-               [&inverse, &scratch](Eigen::Ref<Eigen::MatrixXd> b) {
-                   scratch.noalias() = inverse * b;
-                   b = scratch;
-               },
-               dz, da, dz_next);
+    tangent_at(energy, q, ctx, inverse_product(inverse, scratch), dz, da, dz_next);
 }
 
 void step_adjoint(const StepEnergy& energy, const Eigen::VectorXd& q, const StepContext& ctx,
                   const Eigen::MatrixXd& inverse, const StateTangent& bar_next, StateTangent& bar_z,
                   Eigen::Ref<Eigen::MatrixXd> bar_a, AdjointWorkspace& ws, Eigen::MatrixXd& scratch)
 {
-    // the inverse of the symmetric Hessian is symmetric: H^-T w = H^-1 w
-    adjoint_at(energy, q, ctx,
-               [&inverse, &scratch](Eigen::Ref<Eigen::MatrixXd> b) {
-                   scratch.noalias() = inverse * b;
-                   b = scratch;
-               },
-               bar_next, bar_z, bar_a, ws);
+    adjoint_at(energy, q, ctx, inverse_product(inverse, scratch), bar_next, bar_z, bar_a, ws);
 }
 
 namespace {
