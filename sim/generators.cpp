@@ -60,6 +60,16 @@ void add_cloth(ModelBuilder& builder, const ClothSpec& spec)
             connect(i, j, i + 2, j, spec.bending, 1.0);
             connect(i, j, i, j + 2, spec.bending, 1.0);
         }
+    if (spec.flexural > 0) {
+        const double lu = spec.u.norm() / (spec.nu - 1);
+        const double lv = spec.v.norm() / (spec.nv - 1);
+        const auto node = [&](int i, int j) { return id[std::size_t(i * spec.nv + j)]; };
+        for (int i = 0; i < spec.nu; ++i)
+            for (int j = 0; j < spec.nv; ++j) {
+                if (i + 2 < spec.nu) builder.add_bend(node(i, j), node(i + 1, j), node(i + 2, j), spec.flexural * lv / (lu * lu * lu));
+                if (j + 2 < spec.nv) builder.add_bend(node(i, j), node(i, j + 1), node(i, j + 2), spec.flexural * lu / (lv * lv * lv));
+            }
+    }
 }
 
 } // namespace podsim::sim

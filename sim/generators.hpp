@@ -35,6 +35,10 @@ struct ClothSpec {
     double structural = 0;        ///< stiffness of springs to the 4-neighbours
     double shear = 0;             ///< stiffness of diagonal springs (0 = none)
     double bending = 0;           ///< stiffness of springs two apart along u and v (0 = none)
+    /// flexural rigidity D, N m (0 = none): a quadratic bending element (sim/model.hpp, Bend) on
+    /// every three consecutive nodes along u and along v, with k = D L_across / L_along^3 (the
+    /// plate energy D/2 kappa^2 over the element's share L_along L_across of the sheet)
+    double flexural = 0;
     /// compressive / tensile stiffness ratio of the structural and shear springs, in (0, 1]
     /// (1 = plain springs; below 1 compression-weak, sim/spring.hpp); bending springs keep 1
     double compression = 1;

@@ -63,6 +63,13 @@ void ModelBuilder::add_spring(int i, int j, double stiffness, double rest_length
     m_springs.push_back({i, j, stiffness, rest_length, kind, compression});
 }
 
+void ModelBuilder::add_bend(int a, int b, int c, double stiffness)
+{
+    assert(a != b && b != c && a != c && a >= 0 && b >= 0 && c >= 0);
+    assert(a < n_nodes() && b < n_nodes() && c < n_nodes() && stiffness > 0);
+    m_bends.push_back({a, b, c, stiffness});
+}
+
 int ModelBuilder::find_node(const std::string& name) const
 {
     const auto it = m_index.find(name);
@@ -99,6 +106,13 @@ Model ModelBuilder::build() const
         s.i = internal[std::size_t(s.i)];
         s.j = internal[std::size_t(s.j)];
         m.springs.push_back(s);
+    }
+
+    for (Bend e : m_bends) {
+        e.a = internal[std::size_t(e.a)];
+        e.b = internal[std::size_t(e.b)];
+        e.c = internal[std::size_t(e.c)];
+        m.bends.push_back(e);
     }
 
     m.mass.resize(m.n_x());

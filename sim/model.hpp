@@ -36,6 +36,16 @@ struct Spring {
     double compression = 1;
 };
 
+/// A quadratic bending element on three consecutive nodes a, b, c of a line that is straight and
+/// evenly spaced at rest (a cloth grid line): U = k/2 |x_a - 2 x_b + x_c|^2, zero at rest and under
+/// rigid motions, with a constant Hessian (docs/simulation.md, "Cloth bending").
+struct Bend {
+    int a = 0;
+    int b = 0;
+    int c = 0;
+    double stiffness = 0; ///< k, N/m
+};
+
 /// A plane obstacle acting on every free node: penalty contact with a smoothed onset and
 /// smoothed Coulomb friction (sim/contact.hpp, docs/simulation.md).
 struct ContactPlane {
@@ -73,6 +83,7 @@ struct Model {
     std::vector<Node> nodes;
     std::vector<int> file_order;    ///< internal index of the k-th node of the scene file
     std::vector<Spring> springs;
+    std::vector<Bend> bends;
     std::vector<ContactPlane> contacts; ///< obstacles acting on every free node
     int n_free = 0;
     int n_handles = 0;
@@ -106,6 +117,9 @@ public:
     void add_spring(int i, int j, double stiffness, double rest_length = -1,
                     SpringKind kind = SpringKind::kBilateral, double compression = 1);
 
+    /// A bending element over nodes a, b, c (file indices), see Bend.
+    void add_bend(int a, int b, int c, double stiffness);
+
     int find_node(const std::string& name) const;
     const Node& node(int file_index) const { return m_nodes[std::size_t(file_index)]; }
     int n_nodes() const { return int(m_nodes.size()); }
@@ -123,6 +137,7 @@ private:
     Eigen::VectorXd m_gravity;
     std::vector<Node> m_nodes;
     std::vector<Spring> m_springs; // file indices
+    std::vector<Bend> m_bends;     // file indices
     std::unordered_map<std::string, int> m_index;
 };
 

@@ -154,10 +154,11 @@ void parse_cloths(const common::JsonNode& cloths, ModelBuilder& b)
             c["v"].fail_value("must not be parallel to u");
         spec.total_mass = c["mass"].positive();
         const common::JsonNode st = c["stiffness"];
-        st.allow_keys({"structural", "shear", "bending", "compression"});
+        st.allow_keys({"structural", "shear", "bending", "flexural", "compression"});
         spec.structural = st["structural"].positive();
         if (st.has("shear")) spec.shear = st["shear"].non_negative();
         if (st.has("bending")) spec.bending = st["bending"].non_negative();
+        if (st.has("flexural")) spec.flexural = st["flexural"].non_negative();
         if (st.has("compression")) {
             const double r = st["compression"].number();
             if (!(r > 0 && r <= 1)) st["compression"].fail_value("must be in (0, 1] (compressive / tensile stiffness)");

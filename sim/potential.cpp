@@ -4,6 +4,9 @@
 #include "sim/gravity.hpp"
 #include "sim/spring.hpp"
 
+#include <array>
+#include <utility>
+
 namespace podsim::sim {
 
 namespace {
@@ -34,6 +37,17 @@ Mat<D> element_hessian(const Spring& s, const Vec<D>& xi, const Vec<D>& xj, bool
                : spring_energy_hessian<D>(xi, xj, s.stiffness, s.rest_length, project);
 }
 
+// a bending element's second difference x_a - 2 x_b + x_c = sum_r w_r x_{n_r}; its energy
+// k/2 |d|^2 has the constant Hessian blocks k w_r w_s I
+constexpr std::array<double, 3> kBendWeights{1, -2, 1};
+
+std::array<int, 3> bend_nodes(const Bend& e) { return {e.a, e.b, e.c}; }
+
+template <int D> Vec<D> bend_vector(const Bend& e, const Eigen::VectorXd& q)
+{
+    return q.segment<D>(e.a * D) - 2 * q.segment<D>(e.b * D) + q.segment<D>(e.c * D);
+}
+
 // u += U(q), gradient += dU/dq
 template <int D> void accumulate_energy(const Model& m, const Eigen::VectorXd& q, double& u, Eigen::VectorXd* gradient)
 {
@@ -52,6 +66,14 @@ template <int D> void accumulate_energy(const Model& m, const Eigen::VectorXd& q
             const Vec<D> gi = element_gradient<D>(s, xi, xj);
             gradient->segment<D>(s.i * D) += gi;
             gradient->segment<D>(s.j * D) -= gi;
+        }
+    }
+    for (const Bend& e : m.bends) {
+        const Vec<D> d = bend_vector<D>(e, q);
+        u += 0.5 * e.stiffness * d.squaredNorm();
+        if (gradient) {
+            const std::array<int, 3> n = bend_nodes(e);
+            for (int r = 0; r < 3; ++r) gradient->segment<D>(n[r] * D) += kBendWeights[r] * e.stiffness * d;
         }
     }
 }
@@ -79,6 +101,13 @@ Eigen::SparseMatrix<double> hessian(const Model& m, const Eigen::VectorXd& q, bo
                 entries.emplace_back(s.j * D + r, s.i * D + c, -b(r, c));
             }
     }
+    for (const Bend& e : m.bends) {
+        const std::array<int, 3> n = bend_nodes(e);
+        for (int r = 0; r < 3; ++r)
+            for (int c = 0; c < 3; ++c)
+                for (int k = 0; k < D; ++k)
+                    entries.emplace_back(n[r] * D + k, n[c] * D + k, e.stiffness * kBendWeights[r] * kBendWeights[c]);
+    }
     Eigen::SparseMatrix<double> h(q.size(), q.size());
     h.setFromTriplets(entries.begin(), entries.end());
     return h;
@@ -86,8 +115,13 @@ Eigen::SparseMatrix<double> hessian(const Model& m, const Eigen::VectorXd& q, bo
 
 template <int D>
 void add_free_hessian(const Model& m, const Eigen::VectorXd& q, double scale, bool project,
-                      const auto& elements, BlockMatrix& matrix)
+                      const auto& elements, const auto& bend_elements, BlockMatrix& matrix)
 {
+    // bending blocks are constant and positive semi-definite (nothing to project)
+    for (const auto& e : bend_elements) {
+        const double k = scale * m.bends[std::size_t(e.bend)].stiffness;
+        for (const auto& [slot, weight] : e.blocks) matrix.add<D>(slot, (k * weight) * Mat<D>::Identity());
+    }
     for (const auto& e : elements) {
         const Spring& s = m.springs[std::size_t(e.spring)];
         const Mat<D> b = scale * element_hessian<D>(s, q.segment<D>(s.i * D), q.segment<D>(s.j * D), project);
@@ -110,6 +144,16 @@ template <int D, typename F> void for_each_free_handle(const Model& m, const Eig
         if (free >= m.n_free) std::swap(free, handle);
         if (free >= m.n_free || handle < m.n_free || handle >= first_fixed) continue;
         f(free, handle - m.n_free, element_hessian<D>(s, q.segment<D>(s.i * D), q.segment<D>(s.j * D), false));
+    }
+    // a bending element's block between a free node r and a handle s is k w_r w_s I, so its
+    // d2U/dx_r dp_s is +k w_r w_s I: passed as B = -k w_r w_s I
+    for (const Bend& e : m.bends) {
+        const std::array<int, 3> n = bend_nodes(e);
+        for (int r = 0; r < 3; ++r)
+            for (int c = 0; c < 3; ++c) {
+                if (n[r] >= m.n_free || n[c] < m.n_free || n[c] >= first_fixed) continue;
+                f(n[r], n[c] - m.n_free, Mat<D>((-e.stiffness * kBendWeights[r] * kBendWeights[c]) * Mat<D>::Identity()));
+            }
     }
 }
 
@@ -156,7 +200,23 @@ FreeHessianAssembler::FreeHessianAssembler(const Model& model, BlockMatrix& matr
         if (e.i_free && e.j_free) coupled.emplace_back(s.i, s.j);
         m_elements.push_back(e);
     }
+    for (const Bend& b : model.bends) {
+        const std::array<int, 3> n = bend_nodes(b);
+        for (int r = 0; r < 3; ++r)
+            for (int c = r + 1; c < 3; ++c)
+                if (n[r] < model.n_free && n[c] < model.n_free) coupled.emplace_back(n[r], n[c]);
+    }
     matrix.init(model.n_free, model.dim, coupled, sparse);
+    for (int k = 0; k < int(model.bends.size()); ++k) {
+        const std::array<int, 3> n = bend_nodes(model.bends[std::size_t(k)]);
+        BendElement e;
+        e.bend = k;
+        for (int r = 0; r < 3; ++r)
+            for (int c = 0; c < 3; ++c)
+                if (n[r] < model.n_free && n[c] < model.n_free)
+                    e.blocks.emplace_back(matrix.slot(n[r], n[c]), kBendWeights[r] * kBendWeights[c]);
+        if (!e.blocks.empty()) m_bend_elements.push_back(std::move(e));
+    }
     for (Element& e : m_elements) {
         const Spring& s = model.springs[std::size_t(e.spring)];
         if (e.i_free) e.slots[0] = matrix.slot(s.i, s.i);
@@ -172,9 +232,9 @@ void FreeHessianAssembler::add(const Model& model, const Eigen::VectorXd& q, dou
                                bool project, BlockMatrix& matrix) const
 {
     if (model.dim == 2)
-        add_free_hessian<2>(model, q, scale, project, m_elements, matrix);
+        add_free_hessian<2>(model, q, scale, project, m_elements, m_bend_elements, matrix);
     else
-        add_free_hessian<3>(model, q, scale, project, m_elements, matrix);
+        add_free_hessian<3>(model, q, scale, project, m_elements, m_bend_elements, matrix);
 }
 
 SpringsAndGravityTerm::SpringsAndGravityTerm(const Model& model, BlockMatrix& matrix, bool sparse)

@@ -1,5 +1,5 @@
 #pragma once
-// The elastic and gravitational potential U(q) of a model (springs, cables, gravity) over the
+// The elastic and gravitational potential U(q) of a model (springs, cables, bending elements, gravity) over the
 // stacked positions q = [x (free), p (handles), fixed] (length n_nodes*dim), with gradient and
 // Hessian, a fast assembler of the free-free Hessian block d2U/dx2 into a BlockMatrix, and the
 // same energy as a step's EnergyTerm (with its free-handle products). Contact is in contact.hpp.
@@ -46,6 +46,11 @@ private:
         std::array<BlockMatrix::Slot, 4> slots{}; ///< (i,i), (i,j), (j,i), (j,j)
     };
     std::vector<Element> m_elements;
+    struct BendElement {
+        int bend = 0;
+        std::vector<std::pair<BlockMatrix::Slot, double>> blocks; ///< free-free slot, weight w_r w_s
+    };
+    std::vector<BendElement> m_bend_elements;
 };
 
 /// Springs, cables and gravity as a term of the step's potential: U(x, p) above (independent of

@@ -158,3 +158,20 @@ TEST_CASE("model_json: a bad cloth compression ratio is a one-line error naming 
     // a typo is an unknown key, not a silent default
     CHECK(cloth_error(R"({"structural": 1000, "compresion": 0.1})").find("compresion") != std::string::npos);
 }
+
+TEST_CASE("model_json: a cloth's flexural rigidity becomes bending elements along u and v; a bad one is a one-line error")
+{
+    // 3x3 grid of 0.1 m cells: one u-triple per row and one v-triple per column, k = D / 0.1^2
+    const sim::Model m = parse_cloth(R"({"structural": 1000, "flexural": 2e-3})");
+    REQUIRE(m.bends.size() == 6);
+    for (const sim::Bend& e : m.bends) CHECK(e.stiffness == doctest::Approx(0.2).epsilon(1e-12));
+    CHECK(parse_cloth(R"({"structural": 1000})").bends.empty());
+    CHECK(parse_cloth(R"({"structural": 1000, "flexural": 0})").bends.empty());
+    for (const char* bad : {"-1e-3", "\"stiff\""}) {
+        const std::string message = cloth_error(std::string(R"({"structural": 1000, "flexural": )") + bad + "}");
+        INFO(bad << " -> " << message);
+        CHECK(message.rfind("s.json: cloths[0].stiffness.flexural", 0) == 0);
+        CHECK(message.find('\n') == std::string::npos);
+    }
+    CHECK(cloth_error(R"({"structural": 1000, "flexural": -1})").find(">= 0") != std::string::npos);
+}

@@ -11,7 +11,8 @@ using namespace podsim::sim;
 
 namespace {
 
-// a small mixed model: 3 free nodes, a handle, a fixed node, springs and cables of all pairings
+// a small mixed model: 3 free nodes, a handle, a fixed node, springs, cables and bending elements
+// of all pairings
 Model mixed_model(int dim, bool with_gravity)
 {
     Eigen::VectorXd g = Eigen::VectorXd::Zero(dim);
@@ -35,6 +36,9 @@ Model mixed_model(int dim, bool with_gravity)
     b.add_spring(d, f, 100, 0.5, SpringKind::kUnilateral); // taut cable
     b.add_spring(a, d, 120, 3.0, SpringKind::kUnilateral); // slack cable
     b.add_spring(h, f, 50, -1, SpringKind::kBilateral);    // kinematic-only spring
+    b.add_bend(h, a, c, 40);                               // bending elements with a handle,
+    b.add_bend(a, c, d, 30);                               // between free nodes
+    b.add_bend(c, d, f, 20);                               // and with a fixed node
     return b.build();
 }
 
@@ -122,4 +126,67 @@ TEST_CASE("potential: projection makes the compressed-spring Hessian PSD")
     const Eigen::MatrixXd projected = Eigen::MatrixXd(potential_energy_hessian(m, q, true));
     CHECK(Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd>(exact).eigenvalues().minCoeff() < -1.0);
     CHECK(Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd>(projected).eigenvalues().minCoeff() >= -1e-9);
+}
+
+namespace {
+
+// a flat nu x nv sheet of free nodes (no springs) with flexural rigidity D only
+Model flexural_sheet(int nu, int nv, double flexural)
+{
+    ModelBuilder b(3, 0.01, Eigen::Vector3d::Zero());
+    ClothSpec c;
+    c.name = "sheet";
+    c.origin = Eigen::Vector3d::Zero();
+    c.u = Eigen::Vector3d(0.4, 0, 0);
+    c.v = Eigen::Vector3d(0, 0.3, 0);
+    c.nu = nu;
+    c.nv = nv;
+    c.total_mass = 0.1;
+    c.flexural = flexural;
+    add_cloth(b, c);
+    return b.build();
+}
+
+} // namespace
+
+TEST_CASE("potential: a cloth's flexural bending vanishes under rigid motions and is the plate energy D/2 kappa^2 of a bend")
+{
+    const double flexural = 2e-3;
+    const int nu = 41, nv = 7;
+    const Model m = flexural_sheet(nu, nv, flexural);
+    REQUIRE(m.springs.empty());
+    REQUIRE(m.bends.size() == std::size_t((nu - 2) * nv + nu * (nv - 2)));
+    const double lu = 0.4 / (nu - 1), lv = 0.3 / (nv - 1);
+
+    // a rotated and translated flat sheet: no energy, no force
+    const Eigen::Matrix3d rotation = Eigen::AngleAxisd(0.7, Eigen::Vector3d(1, 2, 3).normalized()).toRotationMatrix();
+    const Eigen::VectorXd q0 = m.nominal_positions();
+    Eigen::VectorXd q = q0;
+    for (int i = 0; i < m.n_nodes(); ++i) q.segment<3>(3 * i) = rotation * q0.segment<3>(3 * i) + Eigen::Vector3d(0.1, -2, 5);
+    Eigen::VectorXd g;
+    CHECK(std::abs(potential_energy_gradient(m, q, g)) <= 1e-20);
+    CHECK(g.norm() <= 1e-10);
+
+    // rolled isometrically onto a cylinder of radius R along u (curvature 1/R): every u-triple's
+    // second difference has length 2 R (1 - cos(lu / R)) ~ lu^2 / R, so the energy is the plate's
+    // D/2 kappa^2 over the triples' share (nu - 2) lu x nv lv of the sheet, up to O((lu / R)^2)
+    const double radius = 0.25;
+    for (int i = 0; i < m.n_nodes(); ++i) {
+        const double s = q0[3 * i], y = q0[3 * i + 1];
+        q.segment<3>(3 * i) = Eigen::Vector3d(radius * std::sin(s / radius), y, radius * (1 - std::cos(s / radius)));
+    }
+    const double plate = 0.5 * flexural / (radius * radius) * ((nu - 2) * lu) * (nv * lv);
+    const double energy = potential_energy(m, q);
+    CHECK(energy > 0);
+    CHECK(std::abs(energy / plate - 1) <= (lu / radius) * (lu / radius));
+    // halving the curvature quarters it
+    for (int i = 0; i < m.n_nodes(); ++i) {
+        const double s = q0[3 * i], y = q0[3 * i + 1];
+        q.segment<3>(3 * i) = Eigen::Vector3d(2 * radius * std::sin(s / (2 * radius)), y, 2 * radius * (1 - std::cos(s / (2 * radius))));
+    }
+    CHECK(std::abs(potential_energy(m, q) / (plate / 4) - 1) <= (lu / radius) * (lu / radius));
+    // the Hessian is constant and positive semi-definite
+    const Eigen::MatrixXd h0 = Eigen::MatrixXd(potential_energy_hessian(m, q0, false));
+    test::check_close(Eigen::MatrixXd(potential_energy_hessian(m, q, false)), h0, 1e-15);
+    CHECK(Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd>(h0).eigenvalues().minCoeff() >= -1e-9);
 }

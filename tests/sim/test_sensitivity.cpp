@@ -458,12 +458,11 @@ TEST_CASE("sensitivity: a step ending at a saddle (springs compressed to half th
     }
 }
 
-TEST_CASE("sensitivity: tangent, adjoint and finite differences agree through a compression-weak cloth pushed together")
+namespace {
+
+// a 5x5 cloth held at its top corners by handles
+ClothSpec small_cloth()
 {
-    // a 5x5 cloth held at its top corners, whose handles push it together: its structural and
-    // shear springs are compression-weak (ratio 0.05), and the rollout runs through their
-    // transition band and below it
-    ModelBuilder b(3, 0.01, vec({0, -9.81, 0}));
     ClothSpec c;
     c.name = "cloth";
     c.origin = vec({0, 0, 0});
@@ -475,16 +474,34 @@ TEST_CASE("sensitivity: tangent, adjoint and finite differences agree through a 
     c.structural = 500;
     c.shear = 100;
     c.bending = 5;
-    c.compression = 0.05;
     c.attachments = {{0, 0, Role::kHandle}, {4, 0, Role::kHandle}};
+    return c;
+}
+
+// 15 steps whose handles move towards each other
+Eigen::MatrixXd pushing_actions(const Model& m, std::mt19937_64& rng)
+{
+    Eigen::MatrixXd a = random_actions(rng, m, 15, 0.05);
+    a.row(0).array() += 0.2;
+    a.row(3).array() -= 0.2;
+    return a;
+}
+
+} // namespace
+
+TEST_CASE("sensitivity: tangent, adjoint and finite differences agree through a compression-weak cloth pushed together")
+{
+    // a 5x5 cloth held at its top corners, whose handles push it together: its structural and
+    // shear springs are compression-weak (ratio 0.05), and the rollout runs through their
+    // transition band and below it
+    ModelBuilder b(3, 0.01, vec({0, -9.81, 0}));
+    ClothSpec c = small_cloth();
+    c.compression = 0.05;
     add_cloth(b, c);
     const Model m = finish(b);
     Simulator sim(m);
-    const int steps = 15;
     std::mt19937_64 rng(23);
-    Eigen::MatrixXd a = random_actions(rng, m, steps, 0.05);
-    a.row(0).array() += 0.2; // the handles move towards each other
-    a.row(3).array() -= 0.2;
+    const Eigen::MatrixXd a = pushing_actions(m, rng);
     const State z0 = nominal_state(m);
     std::vector<State> states;
     REQUIRE(rollout(sim, z0, a, states).converged);
@@ -506,4 +523,33 @@ TEST_CASE("sensitivity: tangent, adjoint and finite differences agree through a 
     CHECK(beyond > 0);
 
     check_rollout_derivatives(sim, states, StateSelection{{6, 12, 20}}, z0, a, rng); // 3 of the 23 free nodes
+}
+
+TEST_CASE("sensitivity: tangent, adjoint and finite differences agree through a cloth with flexural bending pushed together")
+{
+    // bending elements through the handles (the corners start u- and v-triples) and between
+    // free nodes, without bending springs
+    ModelBuilder b(3, 0.01, vec({0, -9.81, 0}));
+    ClothSpec c = small_cloth();
+    c.bending = 0;
+    c.flexural = 1e-3;
+    add_cloth(b, c);
+    const Model m = finish(b);
+    REQUIRE(m.bends.size() == 30);
+    Simulator sim(m);
+    std::mt19937_64 rng(29);
+    const Eigen::MatrixXd a = pushing_actions(m, rng);
+    const State z0 = nominal_state(m);
+    std::vector<State> states;
+    REQUIRE(rollout(sim, z0, a, states).converged);
+    // guard: the sheet bent (its bending energy is far from zero)
+    Eigen::VectorXd q = m.nominal_positions();
+    q.head(m.n_x()) = states.back().x;
+    q.segment(m.n_x(), m.n_p()) = states.back().p;
+    double bending = 0;
+    for (const Bend& e : m.bends)
+        bending += 0.5 * e.stiffness * (q.segment<3>(3 * e.a) - 2 * q.segment<3>(3 * e.b) + q.segment<3>(3 * e.c)).squaredNorm();
+    CHECK(bending > 1e-6);
+
+    check_rollout_derivatives(sim, states, StateSelection{{6, 12, 20}}, z0, a, rng);
 }

@@ -31,6 +31,7 @@ Model model(int dim, bool contact)
     b.add_spring(h, a, 300, 0.25);
     b.add_spring(a, c, 200, 0.35);
     b.add_spring(c, f, 100, -1, SpringKind::kUnilateral);
+    b.add_bend(h, a, c, 40); // a bending element through the handle (U_xp) and both free nodes
     if (contact) {
         ContactPlane plane;
         plane.point.head(dim) = pt(dim, 0, 0, 0);

@@ -30,6 +30,8 @@ TEST_CASE("scene: cloth and rope generators")
     CHECK(cloth.model.n_x() == 3066);
     // structural 2*32*31 + shear 2*31*31 + bending 2*32*30
     CHECK(cloth.model.springs.size() == std::size_t(1984 + 1922 + 1920));
+    // flexural bending elements: 30 triples on each of the 32 lines along u and along v
+    CHECK(cloth.model.bends.size() == std::size_t(2 * 32 * 30));
     CHECK(cloth.model.find_node("cloth_31_31") >= 0);
     CHECK(cloth.model.nodes[std::size_t(cloth.model.find_node("cloth_0_0"))].role == sim::Role::kHandle);
 
