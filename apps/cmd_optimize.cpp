@@ -44,7 +44,7 @@ int run_optimize(const OptimizeCommandOptions& o)
         throw common::InputError("--steps: got " + std::to_string(steps) + ", must be <= " +
                                  std::to_string(pods::max_horizon(model)) + " for this scene (stored states limit)");
     const pods::QuadraticCost cost = pods::quadratic_cost(model, scene.task);
-    pods::GaussNewtonMethod method = o.method == pods::GaussNewtonMethod::kAuto ? pods::choose_gauss_newton(model, cost, steps) : o.method;
+    pods::GaussNewtonMethod method = o.method == pods::GaussNewtonMethod::kAuto ? pods::choose_gauss_newton(model, cost, steps, o.mu) : o.method;
     if (o.order == 2 && method == pods::GaussNewtonMethod::kDense) {
         const std::string problem = pods::dense_size_problem(model, cost, steps);
         if (!problem.empty()) throw common::InputError("--steps: " + problem + " (the dense Gauss-Newton step)");
