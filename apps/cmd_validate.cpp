@@ -5,6 +5,7 @@
 
 #include <iostream>
 #include <memory>
+#include <string>
 
 namespace podsim::apps {
 
@@ -20,6 +21,7 @@ void add_validate_command(CLI::App& app, int& exit_code)
                 std::cout << "ok: " << f << ": " << s.model.dim << "D, " << s.model.n_nodes() << " nodes ("
                           << s.model.n_free << " free, " << s.model.n_handles << " handles, "
                           << s.model.n_fixed << " fixed), " << s.model.springs.size() << " springs, "
+                          << (s.model.bends.empty() ? std::string() : std::to_string(s.model.bends.size()) + " bending elements, ")
                           << s.model.n_x() << " DOFs, horizon " << s.task.horizon << "\n";
             } catch (const common::InputError& e) {
                 std::cerr << "podsim: error: " << e.what() << "\n";

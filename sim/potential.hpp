@@ -1,7 +1,7 @@
 #pragma once
-// The elastic and gravitational potential U(q) of a model (springs, cables, bending elements, gravity) over the
-// stacked positions q = [x (free), p (handles), fixed] (length n_nodes*dim), with gradient and
-// Hessian, a fast assembler of the free-free Hessian block d2U/dx2 into a BlockMatrix, and the
+// The elastic and gravitational potential U(q) of a model (springs, cables, bending elements,
+// gravity) over the stacked positions q = [x (free), p (handles), fixed] (length n_nodes*dim),
+// with gradient and Hessian, a fast assembler of the free-free Hessian block d2U/dx2 into a BlockMatrix, and the
 // same energy as a step's EnergyTerm (with its free-handle products). Contact is in contact.hpp.
 
 #include "sim/block_matrix.hpp"
@@ -31,7 +31,8 @@ Eigen::SparseMatrix<double> potential_energy_hessian(const Model& model, const E
 class FreeHessianAssembler {
 public:
     /// Initialises `matrix` (n_free nodes, dense or sparse) with the coupling pattern of the
-    /// model's springs and records the block slots of every spring touching a free node.
+    /// model's springs and bending elements and records the block slots of every spring and
+    /// element touching a free node.
     FreeHessianAssembler(const Model& model, BlockMatrix& matrix, bool sparse);
 
     /// matrix += scale * d2U/dx2 at q. Call matrix.set_zero() / add_diagonal() before as needed.
@@ -53,9 +54,10 @@ private:
     std::vector<BendElement> m_bend_elements;
 };
 
-/// Springs, cables and gravity as a term of the step's potential: U(x, p) above (independent of
-/// the start-of-step positions y), its free-free Hessian through a FreeHessianAssembler and its
-/// exact free-handle block U_xp (per free-handle spring, -B of the spring's Hessian block B).
+/// Springs, cables, bending elements and gravity as a term of the step's potential: U(x, p) above
+/// (independent of the start-of-step positions y), its free-free Hessian through a
+/// FreeHessianAssembler and its exact free-handle block U_xp (per free-handle spring, -B of the
+/// spring's Hessian block B; per free node r and handle s of a bending element, k w_r w_s I).
 class SpringsAndGravityTerm final : public EnergyTerm {
 public:
     /// Sets up `matrix`'s pattern (see FreeHessianAssembler).

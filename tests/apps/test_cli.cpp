@@ -226,6 +226,15 @@ TEST_CASE("cli: broken action files give exit 2 naming line and column")
     std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("cli: validate summarises each scene, the cloth's bending elements included")
+{
+    const auto r = run_podsim("validate " PODSIM_SOURCE_DIR "/scenes/cloth_32.json " PODSIM_SOURCE_DIR "/scenes/rope_3d_stop.json");
+    REQUIRE(r.exit_code == 0);
+    CHECK(r.out.find("cloth_32.json: 3D, 1024 nodes (1022 free, 2 handles, 0 fixed), 5826 springs, 1920 bending elements, "
+                     "3066 DOFs, horizon 50") != std::string::npos);
+    CHECK(r.out.find("rope_3d_stop.json: 3D, 21 nodes (20 free, 1 handles, 0 fixed), 39 springs, 60 DOFs") != std::string::npos);
+}
+
 TEST_CASE("cli: simulate writes the three CSV files and its return matches rewards.csv")
 {
     const auto dir = scratch_dir("simulate");
