@@ -50,7 +50,7 @@ std::string StepStatus::message(int step) const
 {
     std::ostringstream s;
     s.precision(3);
-    s << "step " << step << ": Newton did not converge";
+    s << "step " << step << (converged ? ": Newton converged" : ": Newton did not converge");
     if (!failure.empty()) s << ": " << failure;
     s << " (residual " << residual << ", tolerance " << tolerance << ", " << iterations << " iterations)";
     return s.str();

@@ -24,7 +24,8 @@ struct StepStatus {
     double tolerance = 0;     ///< the absolute tolerance on |g|_inf
     std::string failure;      ///< why it did not converge (empty when converged)
 
-    /// "step 17: Newton did not converge: ... (residual 1e-3 > tolerance 1e-10 after 50 iterations)"
+    /// "step 17: Newton did not converge: <failure> (residual 1e-3, tolerance 1e-10, 50 iterations)";
+    /// "step 17: Newton converged (...)" for a converged step
     std::string message(int step) const;
 };
 

@@ -298,6 +298,13 @@ TEST_CASE("bdf2: non-convergence is reported with the step and the residual")
     const std::string msg = s.message(3);
     CHECK(msg.find("step 3: Newton did not converge") != std::string::npos);
     CHECK(msg.find("residual") != std::string::npos);
+    // a converged step's message says so
+    b.solver.max_iterations = 500;
+    const Model m500 = b.build();
+    Simulator sim500(m500);
+    const StepStatus ok = sim500.step(z, vec({1.5, 0.5}), next);
+    REQUIRE(ok.converged);
+    CHECK(ok.message(4).find("step 4: Newton converged (residual") == 0);
     std::vector<State> states;
     const RolloutStats stats = rollout(sim, z, Eigen::MatrixXd::Constant(2, 5, 1.5), states);
     CHECK(!stats.converged);
