@@ -39,6 +39,13 @@ void add_train_options(CLI::App& cmd, TrainOptions& o, bool with_method)
     cmd.add_option("--fit-steps", c.fit_steps, "PODS: Adam steps of the regression per epoch")->check(CLI::Range(0, 100000))->capture_default_str();
     cmd.add_option("--minibatch", c.minibatch, "PODS: regression samples per Adam step")->check(CLI::Range(1, 1000000))->capture_default_str();
     cmd.add_option("--fit-lr", c.fit_lr, "PODS: Adam learning rate of the regression")->check(CLI::Range(1e-12, 1.0))->capture_default_str();
+    cmd.add_option("--fit-proximal", c.fit_proximal,
+                   "PODS: weight beta of the regression's trust-region term beta/2 |pi - pi_old|^2 (0: none)")
+        ->check(CLI::Range(0.0, 1e6))->capture_default_str();
+    cmd.add_option("--fit-guard", c.fit_guard,
+                   "PODS: closed-loop checks of the refitted policy per epoch (its change, then halved; reverted if none "
+                   "improves the epoch's mean cost; 0: none)")
+        ->check(CLI::Range(0, 60))->capture_default_str();
     cmd.add_option("--bptt-lr", c.bptt_lr, "BPTT: Adam learning rate")->check(CLI::Range(1e-12, 1.0))->capture_default_str();
     cmd.add_option("--clip-norm", c.clip_norm, "BPTT: global gradient-norm clip (0: none)")->check(finite_non_negative())->capture_default_str();
     cmd.add_option("--truncation", c.truncation, "BPTT: truncation window in steps (0: the whole horizon)")

@@ -32,6 +32,9 @@ struct EpochStats {
     double bc_loss = 0;           ///< mean L_BC of the global's Adam steps
     double pull_loss = 0;         ///< mean pull of the pulled locals' Adam steps (0 when none)
     int pulled_regions = 0;       ///< regions with alpha_i > 0 (the global succeeds there)
+    /// PODS with fit_guard: the fraction of the fit's parameter change kept (1, 1/2, ..., 0: reverted);
+    /// not in log.csv
+    double guard_scale = 1;
     int failed = 0;               ///< trajectories left out
     std::vector<TrajectoryFailure> failures;
     // where the time went (seconds; the per-trajectory phases summed over threads)

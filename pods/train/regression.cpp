@@ -5,6 +5,7 @@
 #include "pods/train/workers.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 #include <random>
 
@@ -56,12 +57,30 @@ RegressionData concatenate(const std::vector<RegressionData>& parts)
     return out;
 }
 
+double regression_gradient(const policy::Policy& policy, const RegressionData& data, const Eigen::MatrixXd& anchor,
+                           double proximal, int m, policy::PolicyWorkspace& ws, Eigen::VectorXd& grad, double* proximal_value)
+{
+    Eigen::MatrixXd pred, old;
+    policy.act(data.obs, data.hv, pred, ws);
+    if (proximal > 0) old = (pred - anchor).cwiseProduct(data.weight); // w .* (pi - pi_old)
+    pred = (pred - data.target).cwiseProduct(data.weight);
+    const double loss = 0.5 * pred.squaredNorm() / m;
+    if (proximal_value) *proximal_value = proximal > 0 ? 0.5 * proximal * old.squaredNorm() / m : 0.0;
+    // dL/dpi = w .* (pi - a*) / m (w is 0 or 1), plus beta w .* (pi - pi_old) / m
+    if (proximal > 0) pred += proximal * old;
+    pred /= double(m);
+    policy.vjp(ws, pred, grad, nullptr, nullptr);
+    return loss;
+}
+
 double fit_policy(policy::Policy& policy, policy::Adam& adam, const RegressionData& data, int steps, int minibatch,
                   std::uint64_t seed, std::span<const std::unique_ptr<policy::PolicyWorkspace>> ws,
-                  const Cluster& cluster, const FitExtraLoss& extra)
+                  const Cluster& cluster, const FitExtraLoss& extra, double proximal)
 {
     const int s = data.size();
     if (s == 0 || steps == 0) return 0;
+    // the trust region's anchor: the policy's outputs before the fit
+    const Eigen::MatrixXd anchor = proximal > 0 ? policy_outputs(policy, data, ws) : Eigen::MatrixXd();
     const int m = std::min(minibatch, s), chunks = (m + kFitChunk - 1) / kFitChunk;
     std::mt19937_64 rng(seed);
     std::vector<int> order(static_cast<std::size_t>(s));
@@ -69,9 +88,10 @@ double fit_policy(policy::Policy& policy, policy::Adam& adam, const RegressionDa
     shuffle(order, rng);
     std::size_t cursor = 0;
     std::vector<int> picked(static_cast<std::size_t>(m));
-    // per chunk: its samples, predictions, gradient and loss
+    // per chunk: its samples, their outputs before the fit, gradient and loss
     struct Chunk {
-        Eigen::MatrixXd obs, hv, target, weight, pred;
+        RegressionData d;
+        Eigen::MatrixXd old;
         Eigen::VectorXd grad;
         double loss = 0;
     };
@@ -89,29 +109,26 @@ double fit_policy(policy::Policy& policy, policy::Adam& adam, const RegressionDa
             }
             picked[std::size_t(c)] = order[cursor++];
         }
-        // L = 1/(2m) |w .* (pi - a*)|^2 and its gradient through the policy's VJP, chunk by chunk
+        // L (+ P) of the minibatch and its gradient through the policy's VJP, chunk by chunk
 #pragma omp parallel for num_threads(int(ws.size())) schedule(static)
         for (int q = 0; q < int(mine.size()); ++q) {
             const int c = mine[std::size_t(q)];
             Chunk& ch = part[std::size_t(c)];
             const int begin = c * kFitChunk, count = std::min(m, begin + kFitChunk) - begin;
-            ch.obs.resize(data.obs.rows(), count);
-            ch.hv.resize(data.hv.rows(), count);
-            ch.target.resize(data.target.rows(), count);
-            ch.weight.resize(data.weight.rows(), count);
+            ch.d.obs.resize(data.obs.rows(), count);
+            ch.d.hv.resize(data.hv.rows(), count);
+            ch.d.target.resize(data.target.rows(), count);
+            ch.d.weight.resize(data.weight.rows(), count);
+            if (proximal > 0) ch.old.resize(anchor.rows(), count);
             for (int j = 0; j < count; ++j) {
                 const int i = picked[std::size_t(begin + j)];
-                ch.obs.col(j) = data.obs.col(i);
-                ch.hv.col(j) = data.hv.col(i);
-                ch.target.col(j) = data.target.col(i);
-                ch.weight.col(j) = data.weight.col(i);
+                ch.d.obs.col(j) = data.obs.col(i);
+                ch.d.hv.col(j) = data.hv.col(i);
+                ch.d.target.col(j) = data.target.col(i);
+                ch.d.weight.col(j) = data.weight.col(i);
+                if (proximal > 0) ch.old.col(j) = anchor.col(i);
             }
-            policy::PolicyWorkspace& w = *ws[std::size_t(thread_index())];
-            policy.act(ch.obs, ch.hv, ch.pred, w);
-            ch.pred = (ch.pred - ch.target).cwiseProduct(ch.weight);
-            ch.loss = 0.5 * ch.pred.squaredNorm() / m;
-            ch.pred /= double(m);
-            policy.vjp(w, ch.pred, ch.grad, nullptr, nullptr);
+            ch.loss = regression_gradient(policy, ch.d, ch.old, proximal, m, *ws[std::size_t(thread_index())], ch.grad);
         }
         cluster.share_batches(
             chunks,
@@ -150,6 +167,32 @@ double regression_loss(const policy::Policy& policy, const RegressionData& data,
     Eigen::MatrixXd pred;
     policy.act(data.obs, data.hv, pred, ws);
     return 0.5 * (pred - data.target).cwiseProduct(data.weight).squaredNorm() / data.size();
+}
+
+Eigen::MatrixXd policy_outputs(const policy::Policy& policy, const RegressionData& data,
+                               std::span<const std::unique_ptr<policy::PolicyWorkspace>> ws)
+{
+    const int s = data.size(), chunks = (s + kFitChunk - 1) / kFitChunk;
+    Eigen::MatrixXd out(data.target.rows(), s);
+#pragma omp parallel num_threads(int(ws.size()))
+    {
+        Eigen::MatrixXd obs, hv, pred;
+#pragma omp for schedule(static)
+        for (int c = 0; c < chunks; ++c) {
+            const int begin = c * kFitChunk, count = std::min(s, begin + kFitChunk) - begin;
+            obs = data.obs.middleCols(begin, count);
+            hv = data.hv.middleCols(begin, count);
+            policy.act(obs, hv, pred, *ws[std::size_t(thread_index())]);
+            out.middleCols(begin, count) = pred;
+        }
+    }
+    return out;
+}
+
+double output_change_rms(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b, const Eigen::MatrixXd& weight)
+{
+    const double total = weight.sum();
+    return total > 0 ? std::sqrt((a - b).cwiseProduct(weight).squaredNorm() / total) : 0.0;
 }
 
 } // namespace podsim::pods

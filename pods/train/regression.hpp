@@ -1,7 +1,8 @@
 #pragma once
 // The PODS regression step (PODS paper eq. 7-9): the policy is fitted with Adam to the improved
 // actions at the states of the re-simulated improved trajectories,
-//   L = 1/(2 M) sum_samples sum_j w_j |pi_j(o, a_prev) - a*_j|^2   per minibatch of M samples.
+//   L = 1/(2 M) sum_samples sum_j w_j |pi_j(o, a_prev) - a*_j|^2   per minibatch of M samples,
+// optionally with a proximal term that keeps the outputs near the policy's before the fit.
 
 #include "pods/task/observation.hpp"
 #include "pods/train/cluster.hpp"
@@ -53,14 +54,37 @@ using FitExtraLoss = std::function<double(std::span<const int> picked, const Eig
 /// c on rank c mod R) and receives the others' gradients before the sum, so every rank takes the
 /// same Adam steps, equal to one process's; every rank must pass the same data. With `extra` its
 /// gradient is added before every Adam step (the returned mean is the regression loss alone).
+///
+/// `proximal` = beta > 0 adds the trust-region term of each minibatch
+///   P = beta/(2 M) sum_samples sum_j w_j |pi_j(o, a_prev) - pi_old_j(o, a_prev)|^2
+/// with pi_old the policy as passed in (its outputs on every sample are computed once, in
+/// kFitChunk chunks, before the first step). Per sample the minimiser of L + P is the target
+/// moved toward the old output, (a* + beta pi_old) / (1 + beta); the returned mean is L alone.
 double fit_policy(policy::Policy& policy, policy::Adam& adam, const RegressionData& data, int steps, int minibatch,
                   std::uint64_t seed, std::span<const std::unique_ptr<policy::PolicyWorkspace>> ws,
-                  const Cluster& cluster = Cluster(), const FitExtraLoss& extra = {});
+                  const Cluster& cluster = Cluster(), const FitExtraLoss& extra = {}, double proximal = 0);
+
+/// One chunk's share of fit_policy's minibatch: over the samples of `data`,
+///   L = 1/(2m) sum w |pi - a*|^2   and, with proximal = beta > 0,   P = beta/(2m) sum w |pi - anchor|^2
+/// (`anchor`: pi_old on the samples, (k n_a) x S; unused when beta = 0). `grad` = d(L + P)/dtheta
+/// (n_params); returns L, and P in *proximal_value. `m` is the whole minibatch's size.
+double regression_gradient(const policy::Policy& policy, const RegressionData& data, const Eigen::MatrixXd& anchor,
+                           double proximal, int m, policy::PolicyWorkspace& ws, Eigen::VectorXd& grad,
+                           double* proximal_value = nullptr);
 
 /// Samples per gradient chunk of fit_policy.
 inline constexpr int kFitChunk = 64;
 
 /// The loss L over all samples (one batched forward pass).
 double regression_loss(const policy::Policy& policy, const RegressionData& data, policy::PolicyWorkspace& ws);
+
+/// The policy's outputs on every sample, (k n_a) x S, computed in kFitChunk-sample chunks (OpenMP
+/// over chunks, one workspace per thread): the same bits for any thread count.
+Eigen::MatrixXd policy_outputs(const policy::Policy& policy, const RegressionData& data,
+                               std::span<const std::unique_ptr<policy::PolicyWorkspace>> ws);
+
+/// The weighted root-mean-square change of the outputs between two output matrices of the same
+/// samples: sqrt(sum w |a - b|^2 / sum w) (0 without weight).
+double output_change_rms(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b, const Eigen::MatrixXd& weight);
 
 } // namespace podsim::pods

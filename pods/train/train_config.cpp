@@ -66,6 +66,8 @@ void validate_train_config(const TrainConfig& c)
     require(c.fit_steps >= 0 && c.fit_steps <= 100000, "fit_steps: must be in [0, 100000]");
     require(c.minibatch >= 1 && c.minibatch <= 1000000, "minibatch: must be in [1, 1000000]");
     require(c.fit_lr > 0 && c.fit_lr <= 1, "fit_lr: must be in (0, 1]");
+    require(c.fit_proximal >= 0 && c.fit_proximal <= 1e6, "fit_proximal: must be in [0, 1e6]");
+    require(c.fit_guard >= 0 && c.fit_guard <= 60, "fit_guard: must be in [0, 60]");
     require(c.bptt_lr > 0 && c.bptt_lr <= 1, "bptt_lr: must be in (0, 1]");
     require(c.clip_norm >= 0 && std::isfinite(c.clip_norm), "clip_norm: must be finite and >= 0");
     require(c.truncation >= 0 && c.truncation <= 1000000, "truncation: must be in [0, 1000000]");
@@ -113,6 +115,8 @@ nlohmann::json train_config_to_json(const TrainConfig& c)
             {"fit_steps", c.fit_steps},
             {"minibatch", c.minibatch},
             {"fit_lr", c.fit_lr},
+            {"fit_proximal", c.fit_proximal},
+            {"fit_guard", c.fit_guard},
             {"bptt_lr", c.bptt_lr},
             {"clip_norm", c.clip_norm},
             {"truncation", c.truncation},
@@ -143,7 +147,7 @@ TrainConfig train_config_from_json(const common::JsonNode& n)
 {
     n.allow_keys({"method", "head", "epochs", "batch", "seed", "test_seed", "test_episodes", "hidden", "activation",
                   "last_layer_scale", "ndp_horizon", "ndp_basis", "ndp_substeps", "mu", "max_halvings", "fit_steps",
-                  "minibatch", "fit_lr", "bptt_lr", "clip_norm", "truncation", "ppo_lr", "value_lr", "ppo_epochs",
+                  "minibatch", "fit_lr", "fit_proximal", "fit_guard", "bptt_lr", "clip_norm", "truncation", "ppo_lr", "value_lr", "ppo_epochs",
                   "ppo_minibatch", "ppo_clip", "gamma", "gae_lambda", "entropy_coef", "ppo_std_init", "ppo_max_grad_norm",
                   "scale_rewards", "hndp_regions", "hndp_region_samples", "hndp_local_method", "hndp_success_fraction",
                   "hndp_pull_weight", "hndp_bc_weight", "hndp_local_parallel"});
@@ -168,6 +172,9 @@ TrainConfig train_config_from_json(const common::JsonNode& n)
     c.fit_steps = int(n["fit_steps"].integer_in(0, 100000));
     c.minibatch = int(n["minibatch"].integer_in(1, 1000000));
     c.fit_lr = n["fit_lr"].positive();
+    // added later: a config.json written before has neither (and trained without them)
+    if (n.has("fit_proximal")) c.fit_proximal = n["fit_proximal"].non_negative();
+    if (n.has("fit_guard")) c.fit_guard = int(n["fit_guard"].integer_in(0, 60));
     c.bptt_lr = n["bptt_lr"].positive();
     c.clip_norm = n["clip_norm"].non_negative();
     c.truncation = int(n["truncation"].integer_in(0, 1000000));

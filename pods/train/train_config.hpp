@@ -47,6 +47,13 @@ struct TrainConfig {
     int fit_steps = 50;             ///< Adam steps per epoch (paper: 50)
     int minibatch = 512;            ///< regression samples per Adam step
     double fit_lr = 1e-3;
+    /// beta of the regression's proximal term beta/2 |pi - pi_old|^2 on the epoch's samples, pi_old
+    /// the policy before the epoch's fit (0: none; regression.hpp)
+    double fit_proximal = 0;
+    /// closed-loop checks of the refitted policy on the epoch's initial states: the whole parameter
+    /// change of the fit, then halved, until the mean cost is not above the old policy's; the
+    /// old policy is kept when none passes (0: no check)
+    int fit_guard = 0;
 
     // BPTT
     double bptt_lr = 1e-3;

@@ -7,6 +7,7 @@
 #include "pods/train/policy_factory.hpp"
 
 #include <chrono>
+#include <cmath>
 #include <exception>
 #include <span>
 
@@ -104,10 +105,55 @@ EpochStats Trainer::pods_epoch(int epoch)
     EpochStats s = m_groups[0].stats;
     const auto fit_start = Clock::now();
     const RegressionData data = concatenate(m_groups[0].samples);
+    const Eigen::VectorXd before = m_policy->parameters();
+    const policy::Adam adam_before = m_adam;
     s.fit_loss = fit_policy(*m_policy, m_adam, data, m_config.fit_steps, m_config.minibatch,
-                            derive_seed(m_config.seed, kFitStream, std::uint64_t(epoch)), m_fit_ws, m_workers.cluster());
+                            derive_seed(m_config.seed, kFitStream, std::uint64_t(epoch)), m_fit_ws, m_workers.cluster(),
+                            {}, m_config.fit_proximal);
     s.fit_s = seconds(fit_start, Clock::now());
+    if (m_config.fit_guard > 0 && data.size() > 0) guard_fit(initial, before, adam_before, s);
     return s;
+}
+
+void Trainer::guard_fit(std::span<const sim::State> initial, const Eigen::VectorXd& before, const policy::Adam& adam_before,
+                        EpochStats& s)
+{
+    // the old policy's mean cost over the trajectories it ran without failure (its own rollouts)
+    const std::vector<ClosedLoopRollout>& old = m_groups[0].rollouts;
+    double old_cost = 0;
+    int ok = 0;
+    for (const ClosedLoopRollout& r : old)
+        if (r.ok) {
+            old_cost += r.cost;
+            ++ok;
+        }
+    if (ok == 0) return;
+    old_cost /= ok;
+    // the refitted parameters, then the change halved, each rolled out from the same initial states
+    const Eigen::VectorXd step = m_policy->parameters() - before;
+    const int n = m_scene->task.horizon;
+    for (int trial = 0; trial < m_config.fit_guard; ++trial) {
+        if (trial > 0) m_policy->set_parameters(before + std::ldexp(1.0, -trial) * step);
+        const PodsGroup check{m_policy.get(), initial, false};
+        pods_rollouts(m_workers, m_obs, m_scene->task, m_cost, m_config, std::span(&check, 1), m_guard);
+        double cost = 0;
+        bool failed = false;
+        for (std::size_t i = 0; i < old.size(); ++i) {
+            const ClosedLoopRollout& r = m_guard[0].rollouts[i];
+            s.sim_steps += r.ok ? n : r.failed_step + 1;
+            if (!old[i].ok) continue;
+            failed = failed || !r.ok;
+            cost += r.cost;
+        }
+        if (!failed && cost / ok <= old_cost) {
+            s.guard_scale = std::ldexp(1.0, -trial);
+            return;
+        }
+    }
+    // none improved: the epoch leaves the policy and its optimiser as they were
+    m_policy->set_parameters(before);
+    m_adam = adam_before;
+    s.guard_scale = 0;
 }
 
 EpochStats Trainer::bptt_epoch(int epoch)

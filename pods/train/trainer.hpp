@@ -22,6 +22,7 @@
 #include "policy/policy.hpp"
 
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -57,6 +58,10 @@ public:
 
 private:
     EpochStats pods_epoch(int epoch);
+    /// config.fit_guard: checks the refitted policy against the one before the fit (`before`, its
+    /// Adam `adam_before`) on the epoch's initial states; halves the change or reverts it.
+    void guard_fit(std::span<const sim::State> initial, const Eigen::VectorXd& before, const policy::Adam& adam_before,
+                   EpochStats& s);
     EpochStats bptt_epoch(int epoch);
     std::vector<sim::State> training_states(int epoch) const;
 
@@ -74,6 +79,7 @@ private:
     // per-trajectory buffers, reused across epochs
     std::vector<ClosedLoopRollout> m_rollouts;
     std::vector<PodsGroupResult> m_groups;
+    std::vector<PodsGroupResult> m_guard; // fit_guard's check rollouts
     std::vector<Eigen::VectorXd> m_gradients;
 };
 
