@@ -63,6 +63,24 @@ TEST_CASE("cli train: writes policy.json, log.csv and config.json; evaluate and 
     std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("cli train: --fit-proximal and --fit-guard reach config.json; the defaults are off")
+{
+    const auto dir = scratch_dir("train");
+    REQUIRE(run_podsim("train " + kScene + " --method pods1 --fit-proximal 2.5 --fit-guard 3" + kTiny + "--out " +
+                       quoted(dir / "on")).exit_code == 0);
+    const auto on = nlohmann::json::parse(read_text(dir / "on/config.json"));
+    CHECK(on["settings"]["fit_proximal"] == 2.5);
+    CHECK(on["settings"]["fit_guard"] == 3);
+    REQUIRE(run_podsim("train " + kScene + " --method pods1" + kTiny + "--out " + quoted(dir / "off")).exit_code == 0);
+    const auto off = nlohmann::json::parse(read_text(dir / "off/config.json"));
+    CHECK(off["settings"]["fit_proximal"] == 0.0);
+    CHECK(off["settings"]["fit_guard"] == 0);
+    // the two runs train different policies
+    CHECK(nlohmann::json::parse(read_text(dir / "on/policy.json"))["parameters"] !=
+          nlohmann::json::parse(read_text(dir / "off/policy.json"))["parameters"]);
+    std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("cli train: --method ppo writes its learner state into policy.json; evaluate runs the mean policy")
 {
     const auto dir = scratch_dir("train");
@@ -164,7 +182,9 @@ TEST_CASE("cli train: bad options and corrupt policy files exit 2 with one line"
     const auto dir = scratch_dir("train");
     for (const std::string& args : {std::string("--method sac"), std::string("--head cnn"), std::string("--batch 0"),
                                     std::string("--hidden 8,x"), std::string("--time-budget nan"),
-                                    std::string("--fit-lr 0"), std::string("--seed -1"), std::string("--ppo-clip 1"),
+                                    std::string("--fit-lr 0"), std::string("--fit-proximal -1"),
+                                    std::string("--fit-proximal nan"), std::string("--fit-guard 61"),
+                                    std::string("--fit-guard 1.5"), std::string("--seed -1"), std::string("--ppo-clip 1"),
                                     std::string("--gamma 0"), std::string("--ppo-epochs 0"),
                                     std::string("--method hndp --head mlp"), std::string("--method hndp --regions 0"),
                                     std::string("--method hndp --local-method bptt"),

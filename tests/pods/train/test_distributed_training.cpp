@@ -97,6 +97,27 @@ TEST_CASE("distributed training: every method and head gives the single-process 
         }
 }
 
+TEST_CASE("distributed training: the regression's proximal term and the fit guard give the single-process bits")
+{
+    const pods::Scene scene = small_scene();
+    for (pods::Method m : {pods::Method::kPods2, pods::Method::kPods1}) {
+        INFO(pods::to_string(m) << " on " << world().size() << " ranks");
+        pods::TrainConfig config = small_config(m, pods::Head::kMlp, 3);
+        config.fit_proximal = 2;
+        config.fit_guard = 3;
+        config.fit_lr = 0.03;
+        pods::Trainer alone(scene, config, 1), spread(scene, config, 2, world());
+        for (int epoch = 0; epoch < config.epochs; ++epoch) {
+            const pods::EpochStats a = alone.run_epoch(epoch), b = spread.run_epoch(epoch);
+            check_same(a, b);
+            CHECK(a.guard_scale == b.guard_scale);
+        }
+        CHECK(alone.policy().parameters() == spread.policy().parameters());
+        CHECK(alone.adam().second_moment() == spread.adam().second_moment());
+        check_same(alone.evaluate(), spread.evaluate());
+    }
+}
+
 TEST_CASE("distributed training: H-NDP iterations give the single-process bits, either way of fitting the locals")
 {
     const pods::Scene scene = small_scene(20);

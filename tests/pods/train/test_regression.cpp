@@ -1,5 +1,6 @@
 // The PODS regression: samples per decision, Adam lowers the fit loss, padding past the horizon
-// carries no weight.
+// carries no weight; the proximal term's gradient against central differences, its fit moves the
+// outputs less and gives the same bits for any thread count.
 #include "pods/task/initial_state.hpp"
 #include "pods/task/scene.hpp"
 #include "pods/train/policy_factory.hpp"
@@ -135,4 +136,147 @@ TEST_CASE("regression: an extra loss term sees each minibatch and its gradient j
     }
     CHECK(p->parameters() == theta);
     CHECK(p->parameters() != q->parameters());
+}
+
+namespace {
+
+// S samples at sampled initial states with random previous actions and targets; the last plan
+// entries of every third sample carry no weight
+pods::RegressionData random_samples(const pods::Scene& scene, const policy::Policy& p, int s, std::uint64_t seed)
+{
+    const sim::Model& m = scene.model;
+    const pods::ObservationMap obs = pods::observation_map(m, scene.task);
+    const int na = m.n_p(), k = p.horizon();
+    std::mt19937_64 rng(seed);
+    pods::RegressionData d;
+    d.obs.resize(obs.size(m), s);
+    d.hv.resize(na, s);
+    d.target.resize(Eigen::Index(k) * na, s);
+    d.weight.setOnes(Eigen::Index(k) * na, s);
+    for (int i = 0; i < s; ++i) {
+        obs.observe(m, pods::sample_initial_state(m, scene.task, seed + std::uint64_t(i)), d.obs.col(i));
+        d.hv.col(i) = test::random_vector(rng, na, -1, 1);
+        d.target.col(i) = test::random_vector(rng, Eigen::Index(k) * na, -1.5, 1.5);
+        if (i % 3 == 0) d.weight.col(i).tail(na).setZero();
+    }
+    return d;
+}
+
+std::vector<std::unique_ptr<policy::PolicyWorkspace>> workspaces(const policy::Policy& p, int threads)
+{
+    std::vector<std::unique_ptr<policy::PolicyWorkspace>> ws;
+    for (int t = 0; t < threads; ++t) ws.push_back(p.make_workspace());
+    return ws;
+}
+
+} // namespace
+
+TEST_CASE("regression: the gradient of L + proximal term matches central differences, both heads")
+{
+    pods::Scene scene = pods::load_scene(PODSIM_SOURCE_DIR "/scenes/pendulum_2d_stop.json");
+    int checks = 0;
+    for (pods::Head head : {pods::Head::kMlp, pods::Head::kNdp}) {
+        pods::TrainConfig c;
+        c.head = head;
+        c.hidden = {8};
+        c.ndp_basis = 4;
+        c.last_layer_scale = 0.5; // outputs of order 1, so the terms are not near zero
+        std::unique_ptr<policy::Policy> p = pods::make_policy(scene.model, scene.task, c);
+        const pods::RegressionData d = random_samples(scene, *p, 20, 3);
+        // pi_old: a perturbed copy, so pi - pi_old is not zero
+        std::mt19937_64 rng(11);
+        std::unique_ptr<policy::Policy> old = p->clone();
+        old->set_parameters(p->parameters() + 0.2 * test::random_vector(rng, p->n_params()));
+        const Eigen::MatrixXd anchor = pods::policy_outputs(*old, d, workspaces(*old, 1));
+        const auto ws = workspaces(*p, 1);
+        const int m = 32; // the whole minibatch this chunk is part of
+        for (double beta : {0.0, 0.7, 5.0}) {
+            INFO("head " << pods::to_string(head) << ", beta " << beta);
+            const Eigen::VectorXd theta = p->parameters();
+            auto total = [&](const Eigen::VectorXd& x) {
+                std::unique_ptr<policy::Policy> q = p->clone();
+                q->set_parameters(x);
+                Eigen::VectorXd g;
+                double prox = -1;
+                const double loss = pods::regression_gradient(*q, d, anchor, beta, m, *ws[0], g, &prox);
+                return loss + prox;
+            };
+            Eigen::VectorXd grad = Eigen::VectorXd::Constant(p->n_params(), 1e300); // marker: overwritten
+            double prox = -1;
+            const double loss = pods::regression_gradient(*p, d, anchor, beta, m, *ws[0], grad, &prox);
+            CHECK(p->parameters() == theta); // the call changes nothing
+            CHECK(loss == doctest::Approx(pods::regression_loss(*p, d, *ws[0]) * d.size() / m).epsilon(1e-12));
+            if (beta == 0) CHECK(prox == 0);
+            else CHECK(prox > 1e-4);
+            REQUIRE(grad.norm() > 1e-3);
+            test::check_close(grad, test::fd_gradient(total, theta, 1e-6), 1e-6);
+            for (int r = 0; r < 3; ++r) {
+                const Eigen::VectorXd u = test::random_direction(rng, p->n_params());
+                const double e = 1e-6, fd = (total(theta + e * u) - total(theta - e * u)) / (2 * e);
+                CHECK(test::close(grad.dot(u), fd, 1e-6));
+                ++checks;
+            }
+        }
+        // anchored at its own outputs the term and its gradient vanish
+        const Eigen::MatrixXd own = pods::policy_outputs(*p, d, workspaces(*p, 2));
+        Eigen::VectorXd g0, g1;
+        double prox = -1;
+        pods::regression_gradient(*p, d, own, 0.0, 20, *ws[0], g0);
+        pods::regression_gradient(*p, d, own, 3.0, 20, *ws[0], g1, &prox);
+        CHECK(prox == doctest::Approx(0).epsilon(1e-20));
+        test::check_close(g1, g0, 1e-12);
+    }
+    CHECK(checks == 18);
+}
+
+TEST_CASE("regression: policy_outputs equals one batched forward pass and has the same bits for 1 and 3 threads")
+{
+    pods::Scene scene = pods::load_scene(PODSIM_SOURCE_DIR "/scenes/pendulum_2d_stop.json");
+    for (pods::Head head : {pods::Head::kMlp, pods::Head::kNdp}) {
+        pods::TrainConfig c;
+        c.head = head;
+        c.hidden = {16, 16};
+        c.ndp_basis = 4;
+        std::unique_ptr<policy::Policy> p = pods::make_policy(scene.model, scene.task, c);
+        const pods::RegressionData d = random_samples(scene, *p, 3 * pods::kFitChunk + 5, 5);
+        const Eigen::MatrixXd one = pods::policy_outputs(*p, d, workspaces(*p, 1));
+        CHECK(pods::policy_outputs(*p, d, workspaces(*p, 3)) == one);
+        Eigen::MatrixXd batched;
+        auto ws = workspaces(*p, 1);
+        p->act(d.obs, d.hv, batched, *ws[0]);
+        test::check_close(one, batched, 1e-12);
+        CHECK(pods::output_change_rms(one, one, d.weight) == 0);
+    }
+}
+
+TEST_CASE("regression: the proximal fit keeps the outputs nearer the old ones and has the same bits for 1 and 2 threads")
+{
+    pods::Scene scene = pods::load_scene(PODSIM_SOURCE_DIR "/scenes/pendulum_2d_stop.json");
+    pods::TrainConfig c;
+    c.hidden = {16, 16};
+    std::unique_ptr<policy::Policy> p = pods::make_policy(scene.model, scene.task, c);
+    const pods::RegressionData d = random_samples(scene, *p, 300, 8);
+    const Eigen::MatrixXd before = pods::policy_outputs(*p, d, workspaces(*p, 1));
+    auto fit = [&](double beta, int threads, Eigen::MatrixXd& outputs) {
+        std::unique_ptr<policy::Policy> q = p->clone();
+        policy::AdamConfig ac;
+        ac.lr = 3e-3;
+        policy::Adam adam(ac, q->n_params());
+        const double loss = pods::fit_policy(*q, adam, d, 200, 200, 4, workspaces(*q, threads), pods::Cluster(), {}, beta);
+        outputs = pods::policy_outputs(*q, d, workspaces(*q, 1));
+        return std::pair(loss, q->parameters());
+    };
+    Eigen::MatrixXd free_out, prox_out, prox_out2;
+    const auto free_fit = fit(0, 1, free_out), prox_fit = fit(4, 1, prox_out), prox_fit2 = fit(4, 2, prox_out2);
+    CHECK(prox_fit.first == prox_fit2.first);
+    CHECK(prox_fit.second == prox_fit2.second);
+    CHECK(prox_fit.second != free_fit.second);
+    const double moved_free = pods::output_change_rms(free_out, before, d.weight);
+    const double moved_prox = pods::output_change_rms(prox_out, before, d.weight);
+    INFO("rms change: free " << moved_free << ", proximal " << moved_prox);
+    CHECK(moved_free > 0.1);
+    CHECK(moved_prox < 0.5 * moved_free);
+    // and it moved toward the mixed target (a* + beta pi_old) / (1 + beta)
+    const Eigen::MatrixXd mixed = (d.target + 4 * before) / 5;
+    CHECK(pods::output_change_rms(prox_out, mixed, d.weight) < pods::output_change_rms(before, mixed, d.weight));
 }

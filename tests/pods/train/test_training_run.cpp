@@ -67,6 +67,51 @@ TEST_CASE("training_run: stopping after 2 epochs and resuming to 4 equals 4 epoc
     }
 }
 
+TEST_CASE("training_run: a PODS run with the proximal term and the fit guard resumed equals one in one go; "
+          "a config.json without the two settings reads as both off")
+{
+    const pods::Scene scene = small_scene();
+    pods::TrainConfig c = small_config(pods::Method::kPods1, 4);
+    c.fit_proximal = 3;
+    c.fit_guard = 2;
+    c.fit_lr = 0.01;
+    const auto dir = test::scratch_dir("run");
+    pods::RunOptions once, part;
+    once.out = (dir / "once").string();
+    part.out = (dir / "part").string();
+    part.threads = 2;
+    pods::run_training(scene, c, once);
+    pods::TrainConfig first = c;
+    first.epochs = 2;
+    pods::run_training(scene, first, part);
+    part.resume = true;
+    const pods::RunResult b = pods::run_training(scene, c, part);
+    CHECK(b.resumed_from == 2);
+    const auto policy_a = nlohmann::json::parse(test::read_text(dir / "once/policy.json"));
+    const auto policy_b = nlohmann::json::parse(test::read_text(dir / "part/policy.json"));
+    CHECK(policy_a["parameters"] == policy_b["parameters"]);
+    CHECK(policy_a["training"]["adam"] == policy_b["training"]["adam"]);
+    CHECK(policy_a["training"]["sim_steps"] == policy_b["training"]["sim_steps"]);
+    CHECK(test::without_column(test::read_text(dir / "once/log.csv"), 1) ==
+          test::without_column(test::read_text(dir / "part/log.csv"), 1));
+    // resuming with another beta is refused, naming it
+    pods::TrainConfig other = c;
+    other.fit_proximal = 1;
+    other.epochs = 5;
+    CHECK_THROWS_WITH_AS(pods::run_training(scene, other, part), doctest::Contains("fit_proximal 3.0 vs 1.0"),
+                         common::InputError);
+    // settings of a run made before the two existed: read as 0, and such a run resumes with the defaults
+    nlohmann::json settings = pods::train_config_to_json(small_config(pods::Method::kPods1, 2));
+    CHECK(settings.at("fit_proximal") == 0.0);
+    settings.erase("fit_proximal");
+    settings.erase("fit_guard");
+    const pods::TrainConfig old = pods::train_config_from_json(common::JsonNode(settings, "config.json"));
+    CHECK(old.fit_proximal == 0);
+    CHECK(old.fit_guard == 0);
+    CHECK(pods::config_differences(old, small_config(pods::Method::kPods1, 2)).empty());
+    std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("training_run: an H-NDP run stopped after 2 iterations and resumed to 3 equals 3 in one go")
 {
     const pods::Scene scene = small_scene();
