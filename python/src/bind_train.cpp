@@ -148,6 +148,8 @@ TrainRequest train_request(const py::dict& options)
         {"fit_steps", i(c.fit_steps, 0, 100000)},
         {"minibatch", i(c.minibatch, 1, 1000000)},
         {"fit_lr", d(c.fit_lr)},
+        {"fit_proximal", d(c.fit_proximal)},
+        {"fit_guard", i(c.fit_guard, 0, 60)},
         {"bptt_lr", d(c.bptt_lr)},
         {"clip_norm", d(c.clip_norm)},
         {"truncation", i(c.truncation, 0, 1000000)},

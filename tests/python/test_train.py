@@ -106,6 +106,8 @@ class TrainTest(unittest.TestCase):
             (dict(epochs=-1), "epochs: got -1, must be in [0, 1000000]"),
             (dict(batch=2.5), "batch: got 2.5, must be an integer"),
             (dict(fit_lr=2.0), "fit_lr: must be in (0, 1]"),
+            (dict(fit_proximal=-1.0), "fit_proximal: must be in [0, 1e6]"),
+            (dict(fit_guard=61), "fit_guard: got 61, must be in [0, 60]"),
             (dict(hidden="64,64"), "hidden: got '64,64', must be a list of layer widths"),
             (dict(hidden=[]), "hidden: must have 1 to"),
             (dict(seed=-3), "seed: got -3, must be an integer in [0, "),
