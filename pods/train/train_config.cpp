@@ -147,9 +147,9 @@ TrainConfig train_config_from_json(const common::JsonNode& n)
 {
     n.allow_keys({"method", "head", "epochs", "batch", "seed", "test_seed", "test_episodes", "hidden", "activation",
                   "last_layer_scale", "ndp_horizon", "ndp_basis", "ndp_substeps", "mu", "max_halvings", "fit_steps",
-                  "minibatch", "fit_lr", "fit_proximal", "fit_guard", "bptt_lr", "clip_norm", "truncation", "ppo_lr", "value_lr", "ppo_epochs",
-                  "ppo_minibatch", "ppo_clip", "gamma", "gae_lambda", "entropy_coef", "ppo_std_init", "ppo_max_grad_norm",
-                  "scale_rewards", "hndp_regions", "hndp_region_samples", "hndp_local_method", "hndp_success_fraction",
+                  "minibatch", "fit_lr", "fit_proximal", "fit_guard", "bptt_lr", "clip_norm", "truncation", "ppo_lr",
+                  "value_lr", "ppo_epochs", "ppo_minibatch", "ppo_clip", "gamma", "gae_lambda", "entropy_coef",
+                  "ppo_std_init", "ppo_max_grad_norm", "scale_rewards", "hndp_regions", "hndp_region_samples", "hndp_local_method", "hndp_success_fraction",
                   "hndp_pull_weight", "hndp_bc_weight", "hndp_local_parallel"});
     TrainConfig c;
     c.method = method_from_string(n["method"].choice({"pods2", "pods1", "bptt", "ppo", "hndp"}));

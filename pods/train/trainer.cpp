@@ -131,16 +131,16 @@ void Trainer::guard_fit(std::span<const sim::State> initial, const Eigen::Vector
     old_cost /= ok;
     // the refitted parameters, then the change halved, each rolled out from the same initial states
     const Eigen::VectorXd step = m_policy->parameters() - before;
-    const int n = m_scene->task.horizon;
     for (int trial = 0; trial < m_config.fit_guard; ++trial) {
         if (trial > 0) m_policy->set_parameters(before + std::ldexp(1.0, -trial) * step);
         const PodsGroup check{m_policy.get(), initial, false};
         pods_rollouts(m_workers, m_obs, m_scene->task, m_cost, m_config, std::span(&check, 1), m_guard);
+        s.sim_steps += m_guard[0].stats.sim_steps;
+        s.rollout_cpu_s += m_guard[0].stats.rollout_cpu_s;
         double cost = 0;
         bool failed = false;
         for (std::size_t i = 0; i < old.size(); ++i) {
             const ClosedLoopRollout& r = m_guard[0].rollouts[i];
-            s.sim_steps += r.ok ? n : r.failed_step + 1;
             if (!old[i].ok) continue;
             failed = failed || !r.ok;
             cost += r.cost;

@@ -63,7 +63,7 @@ TEST_CASE("cli train: writes policy.json, log.csv and config.json; evaluate and 
     std::filesystem::remove_all(dir);
 }
 
-TEST_CASE("cli train: --fit-proximal and --fit-guard reach config.json; the defaults are off")
+TEST_CASE("cli train: --fit-proximal and --fit-guard reach config.json, and the defaults are off")
 {
     const auto dir = scratch_dir("train");
     REQUIRE(run_podsim("train " + kScene + " --method pods1 --fit-proximal 2.5 --fit-guard 3" + kTiny + "--out " +

@@ -67,7 +67,7 @@ TEST_CASE("training_run: stopping after 2 epochs and resuming to 4 equals 4 epoc
     }
 }
 
-TEST_CASE("training_run: a PODS run with the proximal term and the fit guard resumed equals one in one go; "
+TEST_CASE("training_run: a PODS run with the proximal term and the fit guard resumed equals one in one go, and "
           "a config.json without the two settings reads as both off")
 {
     const pods::Scene scene = small_scene();
