@@ -85,7 +85,7 @@ TEST_CASE("cli mpi: compare on 2 ranks writes the single-process compare.csv")
     std::filesystem::remove_all(dir);
 }
 
-TEST_CASE("cli mpi: bad input stops every rank with exit 2 and one line; other commands run once")
+TEST_CASE("cli mpi: bad input stops every rank with exit 2 and one line, other commands run once")
 {
     const auto dir = scratch_dir("mpi");
     const auto missing = run_podsim("train '" + (dir / "nope.json").string() + "' --method bptt --out " + quoted(dir / "r"),

@@ -25,7 +25,7 @@ int lines(const std::string& s) { return int(std::count(s.begin(), s.end(), '\n'
 
 } // namespace
 
-TEST_CASE("cli train: writes policy.json, log.csv and config.json; evaluate and rollout read the policy")
+TEST_CASE("cli train: writes policy.json, log.csv and config.json, evaluate and rollout read the policy")
 {
     const auto dir = scratch_dir("train");
     const auto r = run_podsim("train " + kScene + " --method pods2" + kTiny + "--out " + quoted(dir / "run"));
@@ -81,7 +81,7 @@ TEST_CASE("cli train: --fit-proximal and --fit-guard reach config.json, and the 
     std::filesystem::remove_all(dir);
 }
 
-TEST_CASE("cli train: --method ppo writes its learner state into policy.json; evaluate runs the mean policy")
+TEST_CASE("cli train: --method ppo writes its learner state into policy.json, evaluate runs the mean policy")
 {
     const auto dir = scratch_dir("train");
     const auto r = run_podsim("train " + kScene + " --method ppo --ppo-epochs 2" + kTiny + "--out " + quoted(dir / "run"));
@@ -155,7 +155,7 @@ TEST_CASE("cli train: --method hndp writes the global policy, the locals' state 
     std::filesystem::remove_all(dir);
 }
 
-TEST_CASE("cli train: --resume continues a run; other settings or an existing run are refused with exit 2")
+TEST_CASE("cli train: --resume continues a run, other settings or an existing run are refused with exit 2")
 {
     const auto dir = scratch_dir("train");
     const std::string out = " --out " + quoted(dir / "run");

@@ -159,7 +159,7 @@ TEST_CASE("model_json: a bad cloth compression ratio is a one-line error naming 
     CHECK(cloth_error(R"({"structural": 1000, "compresion": 0.1})").find("compresion") != std::string::npos);
 }
 
-TEST_CASE("model_json: a cloth's flexural rigidity becomes bending elements along u and v; a bad one is a one-line error")
+TEST_CASE("model_json: a cloth's flexural rigidity becomes bending elements along u and v, a bad one is a one-line error")
 {
     // 3x3 grid of 0.1 m cells: one u-triple per row and one v-triple per column, k = D / 0.1^2
     const sim::Model m = parse_cloth(R"({"structural": 1000, "flexural": 2e-3})");

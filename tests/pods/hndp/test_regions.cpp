@@ -63,7 +63,7 @@ TEST_CASE("hndp regions: k-means is deterministic for a seed and finds three sep
     CHECK((kmeans(p, 1, 5).col(0) - p.rowwise().mean()).norm() < 1e-12);
 }
 
-TEST_CASE("hndp regions: a task's regions are the same for a seed; sampled states lie in their region")
+TEST_CASE("hndp regions: a task's regions are the same for a seed, sampled states lie in their region")
 {
     const pods::Scene scene = pods::load_scene(PODSIM_SOURCE_DIR "/scenes/double_pendulum_3d_stop_origin.json");
     const Regions a(scene.model, scene.task, 4, 256, 11), b(scene.model, scene.task, 4, 256, 11);

@@ -35,7 +35,7 @@ TEST_CASE("cluster: every batch has exactly one owner, batches dealt round-robin
     CHECK(solo.owned_batches(3) == std::vector<int>{0, 1, 2});
 }
 
-TEST_CASE("cluster: allgather returns every rank's bytes in rank order, empty ones included; broadcast sends rank 0's")
+TEST_CASE("cluster: allgather returns every rank's bytes in rank order, empty ones included, broadcast sends rank 0's")
 {
     const pods::Cluster& world = pods::Cluster::world();
     // rank r sends r copies of 'a' + r (rank 0 sends nothing)
