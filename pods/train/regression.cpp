@@ -5,7 +5,6 @@
 #include "pods/train/workers.hpp"
 
 #include <algorithm>
-#include <cmath>
 #include <numeric>
 #include <random>
 
@@ -187,12 +186,6 @@ Eigen::MatrixXd policy_outputs(const policy::Policy& policy, const RegressionDat
         }
     }
     return out;
-}
-
-double output_change_rms(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b, const Eigen::MatrixXd& weight)
-{
-    const double total = weight.sum();
-    return total > 0 ? std::sqrt((a - b).cwiseProduct(weight).squaredNorm() / total) : 0.0;
 }
 
 } // namespace podsim::pods

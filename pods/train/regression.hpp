@@ -83,8 +83,4 @@ double regression_loss(const policy::Policy& policy, const RegressionData& data,
 Eigen::MatrixXd policy_outputs(const policy::Policy& policy, const RegressionData& data,
                                std::span<const std::unique_ptr<policy::PolicyWorkspace>> ws);
 
-/// The weighted root-mean-square change of the outputs between two output matrices of the same
-/// samples: sqrt(sum w |a - b|^2 / sum w) (0 without weight).
-double output_change_rms(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b, const Eigen::MatrixXd& weight);
-
 } // namespace podsim::pods

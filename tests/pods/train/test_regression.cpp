@@ -8,6 +8,8 @@
 #include "sim/rollout.hpp"
 #include "tests/fd.hpp"
 
+#include <cmath>
+
 using namespace podsim;
 
 TEST_CASE("regression: one sample per decision, targets step-major, padding weighted 0")
@@ -140,6 +142,18 @@ TEST_CASE("regression: an extra loss term sees each minibatch and its gradient j
 
 namespace {
 
+// the weighted root-mean-square change between two output matrices of the same samples,
+// sqrt(sum w |a - b|^2 / sum w) (0 without weight)
+double output_change_rms(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b, const Eigen::MatrixXd& weight)
+{
+    const double total = weight.sum();
+    return total > 0 ? std::sqrt((a - b).cwiseProduct(weight).squaredNorm() / total) : 0.0;
+}
+
+} // namespace
+
+namespace {
+
 // S samples at sampled initial states with random previous actions and targets; the last plan
 // entries of every third sample carry no weight
 pods::RegressionData random_samples(const pods::Scene& scene, const policy::Policy& p, int s, std::uint64_t seed)
@@ -245,7 +259,7 @@ TEST_CASE("regression: policy_outputs equals one batched forward pass and has th
         auto ws = workspaces(*p, 1);
         p->act(d.obs, d.hv, batched, *ws[0]);
         test::check_close(one, batched, 1e-12);
-        CHECK(pods::output_change_rms(one, one, d.weight) == 0);
+        CHECK(output_change_rms(one, one, d.weight) == 0);
     }
 }
 
@@ -271,12 +285,12 @@ TEST_CASE("regression: the proximal fit keeps the outputs nearer the old ones an
     CHECK(prox_fit.first == prox_fit2.first);
     CHECK(prox_fit.second == prox_fit2.second);
     CHECK(prox_fit.second != free_fit.second);
-    const double moved_free = pods::output_change_rms(free_out, before, d.weight);
-    const double moved_prox = pods::output_change_rms(prox_out, before, d.weight);
+    const double moved_free = output_change_rms(free_out, before, d.weight);
+    const double moved_prox = output_change_rms(prox_out, before, d.weight);
     INFO("rms change: free " << moved_free << ", proximal " << moved_prox);
     CHECK(moved_free > 0.1);
     CHECK(moved_prox < 0.5 * moved_free);
     // and it moved toward the mixed target (a* + beta pi_old) / (1 + beta)
     const Eigen::MatrixXd mixed = (d.target + 4 * before) / 5;
-    CHECK(pods::output_change_rms(prox_out, mixed, d.weight) < pods::output_change_rms(before, mixed, d.weight));
+    CHECK(output_change_rms(prox_out, mixed, d.weight) < output_change_rms(before, mixed, d.weight));
 }
