@@ -44,8 +44,9 @@ int run_optimize(const OptimizeCommandOptions& o)
         throw common::InputError("--steps: got " + std::to_string(steps) + ", must be <= " +
                                  std::to_string(pods::max_horizon(model)) + " for this scene (stored states limit)");
     const pods::QuadraticCost cost = pods::quadratic_cost(model, scene.task);
-    pods::GaussNewtonMethod method = o.method == pods::GaussNewtonMethod::kAuto ? pods::choose_gauss_newton(model, cost, steps, o.mu) : o.method;
-    if (o.order == 2 && method == pods::GaussNewtonMethod::kDense) {
+    // auto is chosen again at every step (choose_gauss_newton by size and the step's mu, which
+    // the Levenberg-Marquardt schedule adapts); a forced dense step must fit its size limits
+    if (o.order == 2 && o.method == pods::GaussNewtonMethod::kDense) {
         const std::string problem = pods::dense_size_problem(model, cost, steps);
         if (!problem.empty()) throw common::InputError("--steps: " + problem + " (the dense Gauss-Newton step)");
     }
@@ -60,7 +61,7 @@ int run_optimize(const OptimizeCommandOptions& o)
     options.max_iterations = o.iterations;
     options.improve.order = o.order == 1 ? pods::StepOrder::kFirst : pods::StepOrder::kSecond;
     options.improve.mu = o.mu;
-    options.improve.method = method;
+    options.improve.method = o.method;
     options.improve.box_qp = !o.no_box_qp;
     options.improve.cg_tolerance = o.cg_tolerance;
     sim::Simulator simulator(model);
@@ -74,12 +75,17 @@ int run_optimize(const OptimizeCommandOptions& o)
     pods::append_actions_csv(acts, model, e, 0);
     pods::append_rewards_csv(rewards, e, 0);
     const double final_cost = r.costs.back();
+    nlohmann::json method_steps = nlohmann::json::object();
+    for (pods::GaussNewtonMethod m : {pods::GaussNewtonMethod::kDense, pods::GaussNewtonMethod::kRiccati,
+                                      pods::GaussNewtonMethod::kMatrixFree})
+        if (r.method_steps[std::size_t(m)] > 0) method_steps[pods::to_string(m)] = r.method_steps[std::size_t(m)];
     const nlohmann::json summary = {
         {"scene", o.scene},
         {"seed", o.sample_seed >= 0 ? nlohmann::json(o.sample_seed) : nlohmann::json(nullptr)},
         {"steps", steps},
         {"order", o.order},
-        {"method", pods::to_string(method)},
+        {"method", pods::to_string(o.method)},
+        {"method_steps", method_steps},
         {"mu", o.mu},
         {"box_qp", !o.no_box_qp},
         {"initial_cost", r.costs.front()},

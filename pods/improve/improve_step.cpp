@@ -115,6 +115,7 @@ ImproveResult improve_actions(sim::Simulator& sim, const Task& task, const Quadr
     r.gradient_norm = projected_gradient(s.gradient, s.held).norm();
     r.clamped = s.clamped;
     r.cg_iterations = s.cg_iterations;
+    r.method = s.method;
     if (!(r.gradient_norm > 0) || !s.delta.allFinite()) {
         // a KKT point of the box (or a non-finite step): nothing to search along
         r.step.setZero(actions.rows(), actions.cols());

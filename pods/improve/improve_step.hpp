@@ -58,6 +58,7 @@ struct ImproveResult {
                                      ///< projected gradient is zero)
     int clamped = 0;                 ///< free components the box QPs / box passes put on a bound
     int cg_iterations = 0;           ///< matrix-free path: Gauss-Newton products in the CG solves
+    GaussNewtonMethod method = GaussNewtonMethod::kAuto; ///< the second-order method used (kAuto for first order)
 };
 
 /// The search direction of improve_actions at `actions` (no rollout).

@@ -54,6 +54,7 @@ OptimizeResult optimize_actions(sim::Simulator& sim, const Task& task, const Qua
         }
         out.evaluations += r.evaluations;
         out.cg_iterations += r.cg_iterations;
+        if (r.method != GaussNewtonMethod::kAuto) ++out.method_steps[std::size_t(r.method)];
         out.active = r.active;
         out.gradient_norm = r.gradient_norm;
         measured = true;

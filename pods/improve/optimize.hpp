@@ -4,6 +4,7 @@
 
 #include "pods/improve/improve_step.hpp"
 
+#include <array>
 #include <vector>
 
 namespace podsim::pods {
@@ -45,6 +46,9 @@ struct OptimizeResult {
     double gradient_norm = 0;       ///< |projected gradient| at `actions`
     double mu = 0;                  ///< the last mu used
     int cg_iterations = 0;          ///< matrix-free path: Gauss-Newton products over all steps
+    /// second-order steps computed per Gauss-Newton method, indexed by GaussNewtonMethod (an
+    /// automatic choice can change as mu adapts)
+    std::array<int, 4> method_steps{};
 };
 
 /// Minimises C(a) over the box |a_i| <= L from initial_actions (n_a x N, clamped into the box)

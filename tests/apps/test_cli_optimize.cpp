@@ -72,17 +72,23 @@ TEST_CASE("cli optimize: writes the episode files and summary.json, and simulate
     CHECK(f["cost"].get<double>() <= costs.back());
 }
 
-TEST_CASE("cli optimize: the automatic Gauss-Newton method sees --mu")
+TEST_CASE("cli optimize: the automatic Gauss-Newton method is chosen with the step's mu")
 {
     // the 20-segment rope over 200 steps: matrix-free once the damping 2 w_a + mu reaches 1, dense
-    // below (docs/optimization.md); --iterations 0 only reports the choice
+    // below (docs/optimization.md); one step, without the adaptation of mu
     const auto dir = scratch_dir("optimize_method");
     const std::string rope = std::string("'") + PODSIM_SOURCE_DIR + "/scenes/rope_3d_stop.json'";
     for (const auto& [mu, method] : {std::pair{"1", "matrix-free"}, std::pair{"1e-6", "dense"}}) {
-        const auto r = run_podsim("optimize " + rope + " --steps 200 --iterations 0 --mu " + mu + " --out " + quoted(dir / mu));
+        const auto r = run_podsim("optimize " + rope + " --steps 200 --iterations 1 --mu " + mu + " --out " + quoted(dir / mu));
         REQUIRE(r.exit_code == 0);
-        CHECK(nlohmann::json::parse(read_text(dir / mu / "summary.json"))["method"] == method);
+        const auto s = nlohmann::json::parse(read_text(dir / mu / "summary.json"));
+        CHECK(s["method"] == "auto");
+        CHECK(s["method_steps"] == nlohmann::json{{method, 1}});
     }
+    // a forced method is used throughout
+    const auto forced = run_podsim("optimize " + rope + " --steps 200 --iterations 1 --mu 1 --method dense --out " + quoted(dir / "forced"));
+    REQUIRE(forced.exit_code == 0);
+    CHECK(nlohmann::json::parse(read_text(dir / "forced/summary.json"))["method_steps"] == nlohmann::json{{"dense", 1}});
 }
 
 TEST_CASE("cli optimize: bad options and input are usage errors with one line")
