@@ -90,7 +90,7 @@ template <int D>
 Eigen::SparseMatrix<double> hessian(const Model& m, const Eigen::VectorXd& q, bool project)
 {
     std::vector<Eigen::Triplet<double>> entries;
-    entries.reserve(m.springs.size() * 4 * D * D);
+    entries.reserve(m.springs.size() * 4 * D * D + m.bends.size() * 9 * D);
     for (const Spring& s : m.springs) {
         const Mat<D> b = element_hessian<D>(s, q.segment<D>(s.i * D), q.segment<D>(s.j * D), project);
         for (int c = 0; c < D; ++c)
