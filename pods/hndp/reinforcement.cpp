@@ -6,7 +6,6 @@
 #include "pods/task/random.hpp"
 #include "pods/train/policy_factory.hpp"
 #include "pods/train/regression.hpp"
-#include "pods/train/trainer.hpp"
 #include "policy/policy_io.hpp"
 
 #include <chrono>
@@ -67,10 +66,14 @@ HndpLearner::HndpLearner(const sim::Model& model, const Task& task, const TrainC
     }
 }
 
-EpochStats HndpLearner::epoch(int epoch, policy::Policy& global, policy::Adam& global_adam, Workers& workers,
-                              const ObservationMap& obs_map, const QuadraticCost& cost,
-                              const std::vector<std::unique_ptr<policy::PolicyWorkspace>>& fit_ws)
+EpochStats HndpLearner::epoch(int epoch, const EpochContext& ctx)
 {
+    policy::Policy& global = ctx.policy;
+    policy::Adam& global_adam = ctx.adam;
+    Workers& workers = ctx.workers;
+    const ObservationMap& obs_map = ctx.obs;
+    const QuadraticCost& cost = ctx.cost;
+    const std::vector<std::unique_ptr<policy::PolicyWorkspace>>& fit_ws = ctx.fit_ws;
     const int regions = size(), b = m_config.batch, n_a = m_model->n_p(), k = global.horizon();
     const double h = m_model->dt;
     while (int(m_pull_global_ws.size()) < regions) m_pull_global_ws.push_back(global.make_workspace());

@@ -11,6 +11,7 @@
 #include "pods/task/observation.hpp"
 #include "pods/task/task.hpp"
 #include "pods/train/epoch_stats.hpp"
+#include "pods/train/learner.hpp"
 #include "pods/train/pods_rollouts.hpp"
 #include "pods/train/ppo.hpp"
 #include "pods/train/train_config.hpp"
@@ -27,19 +28,17 @@ namespace podsim::pods::hndp {
 
 /// What H-NDP learns besides the global policy: the regions and the local policies with their
 /// optimisers (and PPO learners when the locals use PPO).
-class HndpLearner {
+class HndpLearner : public Learner {
 public:
     /// The regions (Regions with config.hndp_regions, hndp_region_samples, config.seed), local
     /// NDPs from derive_seed(config.seed, kLocalStream, i), workspaces for `threads` threads.
     HndpLearner(const sim::Model& model, const Task& task, const TrainConfig& config, int threads);
 
-    /// Iteration `epoch`: `batch` states per region; the global from all of them and every local
-    /// from its region's are rolled out (and improved, PODS); alpha_i from the two's returns on
-    /// region i; the locals fitted with their pull; the global fitted on L_BC plus its regression
-    /// (optimiser `global_adam`, `fit_ws` one workspace per thread).
-    EpochStats epoch(int epoch, policy::Policy& global, policy::Adam& global_adam, Workers& workers,
-                     const ObservationMap& obs_map, const QuadraticCost& cost,
-                     const std::vector<std::unique_ptr<policy::PolicyWorkspace>>& fit_ws);
+    /// Iteration `epoch`: `batch` states per region (its own draw; ctx.initial is not used); the
+    /// global (ctx.policy) from all of them and every local from its region's are rolled out (and
+    /// improved, PODS); alpha_i from the two's returns on region i; the locals fitted with their
+    /// pull; the global fitted on L_BC plus its regression (optimiser ctx.adam, workspaces ctx.fit_ws).
+    EpochStats epoch(int epoch, const EpochContext& ctx) override;
 
     const Regions& regions() const { return m_regions; }
     int size() const { return int(m_locals.size()); }
@@ -47,9 +46,9 @@ public:
 
     /// The checkpoint state {"locals": [{"policy", "adam"[, "ppo"]}, ...]} (the regions are
     /// rebuilt from the configuration).
-    nlohmann::json state_json() const;
+    nlohmann::json state_json() const override;
     /// Restores state_json() (one local per region, each of the configuration's architecture).
-    void restore(const common::JsonNode& node);
+    void restore(const common::JsonNode& node) override;
 
 private:
     void fit_locals(int epoch, const policy::Policy& global, Workers& workers, const ObservationMap& obs_map,

@@ -70,6 +70,8 @@ Eigen::VectorXd decision_rewards(const sim::Model& model, const Task& task, cons
     return rewards;
 }
 
+policy::AdamConfig PpoLearner::policy_adam(const TrainConfig& c) { return adam_with_lr(c.ppo_lr); }
+
 PpoLearner::PpoLearner(const sim::Model& model, const Task& task, const TrainConfig& config,
                        const policy::Policy& policy, int threads)
     : m_model(&model), m_task(&task), m_config(config),
@@ -261,6 +263,11 @@ EpochStats PpoLearner::epoch(int epoch, const std::vector<sim::State>& initial, 
     s.policy_std = m_log_std.array().exp().mean();
     s.fit_s = seconds(fit_start, Clock::now());
     return s;
+}
+
+EpochStats PpoLearner::epoch(int epoch, const EpochContext& ctx)
+{
+    return this->epoch(epoch, ctx.initial, ctx.policy, ctx.adam, ctx.workers, ctx.obs, ctx.cost);
 }
 
 nlohmann::json PpoLearner::state_json() const

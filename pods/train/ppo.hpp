@@ -13,6 +13,7 @@
 #include "pods/train/advantage.hpp"
 #include "pods/train/closed_loop.hpp"
 #include "pods/train/epoch_stats.hpp"
+#include "pods/train/learner.hpp"
 #include "pods/train/ppo_loss.hpp"
 #include "pods/train/regression.hpp"
 #include "pods/train/train_config.hpp"
@@ -28,8 +29,12 @@
 namespace podsim::pods {
 
 /// What PPO learns besides the policy: log-std, value network, their optimisers, the reward scale.
-class PpoLearner {
+class PpoLearner : public Learner {
 public:
+    /// The policy's Adam: learning rate ppo_lr (its gradient is clipped jointly with the log-std's
+    /// to ppo_max_grad_norm, not by Adam).
+    static policy::AdamConfig policy_adam(const TrainConfig& config);
+
     /// Log-std log(ppo_std_init * action_limit), the value network from config.seed, loss
     /// workspaces for `threads` threads and policies of the type of `policy`.
     PpoLearner(const sim::Model& model, const Task& task, const TrainConfig& config, const policy::Policy& policy,
@@ -42,14 +47,16 @@ public:
     EpochStats epoch(int epoch, const std::vector<sim::State>& initial, policy::Policy& policy, policy::Adam& adam,
                      Workers& workers, const ObservationMap& obs_map, const QuadraticCost& cost,
                      const FitExtraLoss& extra = {});
+    /// The epoch above from ctx.initial on ctx.policy (optimiser ctx.adam), without extra loss.
+    EpochStats epoch(int epoch, const EpochContext& ctx) override;
 
     const Eigen::VectorXd& log_std() const { return m_log_std; }
     const policy::Mlp& value() const { return m_value; }
 
     /// The checkpoint state {"log_std", "log_std_adam", "value", "value_adam", "reward_scale"}.
-    nlohmann::json state_json() const;
+    nlohmann::json state_json() const override;
     /// Restores state_json() (sizes must match this learner's).
-    void restore(const common::JsonNode& node);
+    void restore(const common::JsonNode& node) override;
 
     /// The value network's input of a decision at step t: [obs, a_prev, 2 t / N - 1], its scale
     /// fixed by the task like the policy's.

@@ -89,8 +89,6 @@ struct TrainConfig {
 
     bool second_order() const { return method == Method::kPods2; }
     bool is_hndp() const { return method == Method::kHndp; }
-    bool is_pods() const { return method == Method::kPods2 || method == Method::kPods1; }
-    bool is_ppo() const { return method == Method::kPpo; }
 };
 
 /// Throws std::invalid_argument naming the violated rule ("batch: must be in [1, 100000]").

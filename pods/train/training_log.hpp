@@ -2,8 +2,8 @@
 // log.csv of a training run (docs/design.md section 7): one row per epoch, row 0 = the initial
 // policy; written whole and atomically after every epoch, read back (validated) on --resume.
 
+#include "pods/train/epoch_stats.hpp"
 #include "pods/train/evaluation.hpp"
-#include "pods/train/trainer.hpp"
 
 #include <istream>
 #include <string>

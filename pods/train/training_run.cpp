@@ -14,11 +14,11 @@
 namespace podsim::pods {
 
 nlohmann::json checkpoint_json(const policy::Policy& policy, const policy::Adam& adam, int epoch, double wall_s,
-                               long long sim_steps, const nlohmann::json& learner, const std::string& learner_key)
+                               long long sim_steps, const nlohmann::json& learner, std::string_view learner_key)
 {
     nlohmann::json j = policy::policy_to_json(policy);
     j["training"] = {{"epoch", epoch}, {"wall_s", wall_s}, {"sim_steps", sim_steps}, {"adam", policy::adam_to_json(adam)}};
-    if (!learner.is_null()) j["training"][learner_key] = learner;
+    if (!learner.is_null()) j["training"][std::string(learner_key)] = learner;
     return j;
 }
 
@@ -45,13 +45,13 @@ nlohmann::json config_file(const Scene& scene, const TrainConfig& c, const RunOp
 }
 
 // restores the trainer from policy.json's content; returns where the run stopped
-Checkpoint restore_checkpoint(const common::JsonNode& pn, const TrainConfig& config, Trainer& trainer)
+Checkpoint restore_checkpoint(const common::JsonNode& pn, Trainer& trainer)
 {
     std::unique_ptr<policy::Policy> p = policy::policy_from_json(pn);
     const common::JsonNode tn = pn["training"];
-    if (config.is_ppo()) tn.allow_keys({"epoch", "wall_s", "sim_steps", "adam", "ppo"});
-    else if (config.is_hndp()) tn.allow_keys({"epoch", "wall_s", "sim_steps", "adam", "hndp"});
-    else tn.allow_keys({"epoch", "wall_s", "sim_steps", "adam"});
+    const std::string_view key = trainer.method().checkpoint_key;
+    if (key.empty()) tn.allow_keys({"epoch", "wall_s", "sim_steps", "adam"});
+    else tn.allow_keys({"epoch", "wall_s", "sim_steps", "adam", key});
     Checkpoint c;
     c.epoch = int(tn["epoch"].integer_in(0, 1000000));
     c.wall_s = tn["wall_s"].non_negative();
@@ -61,8 +61,7 @@ Checkpoint restore_checkpoint(const common::JsonNode& pn, const TrainConfig& con
         trainer.restore(std::move(p), std::move(adam));
         return 0;
     });
-    if (config.is_ppo()) trainer.restore_learner(tn["ppo"]);
-    if (config.is_hndp()) trainer.restore_learner(tn["hndp"]);
+    if (!key.empty()) trainer.restore_learner(tn[key]);
     return c;
 }
 
@@ -89,7 +88,7 @@ Checkpoint restore_run(const Scene& scene, const TrainConfig& config, const RunO
         cn["scene_name"].fail_value("--resume: the run trained another scene (now \"" + scene.name + "\")");
 
     const nlohmann::json pj = common::read_json_file(policy_path);
-    const Checkpoint c = restore_checkpoint(common::JsonNode(pj, policy_path), config, trainer);
+    const Checkpoint c = restore_checkpoint(common::JsonNode(pj, policy_path), trainer);
 
     // log.csv is written before policy.json: it may hold one row more, never fewer
     log = read_log_csv(log_path);
@@ -112,7 +111,7 @@ RunResult run_training(const Scene& scene, const TrainConfig& config, const RunO
     const std::string policy_path = o.out + "/policy.json", log_path = o.out + "/log.csv";
     auto checkpoint_text = [&] {
         return checkpoint_json(trainer.policy(), trainer.adam(), at.epoch, at.wall_s, at.sim_steps,
-                               trainer.learner_state(), config.is_hndp() ? "hndp" : "ppo").dump() + "\n";
+                               trainer.learner_state(), trainer.method().checkpoint_key).dump() + "\n";
     };
 
     // rank 0 checks and reads the output directory; the other ranks restore from its checkpoint
@@ -134,7 +133,7 @@ RunResult run_training(const Scene& scene, const TrainConfig& config, const RunO
         if (!cluster.root()) {
             const std::size_t split = state.find('\n');
             const nlohmann::json pj = common::parse_json_text(std::string_view(state).substr(0, split), policy_path);
-            at = restore_checkpoint(common::JsonNode(pj, policy_path), config, trainer);
+            at = restore_checkpoint(common::JsonNode(pj, policy_path), trainer);
             result.resumed_from = at.epoch;
             std::istringstream log_text(state.substr(split + 1));
             result.log = parse_log_csv(log_text, log_path);

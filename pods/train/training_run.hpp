@@ -12,6 +12,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace podsim::pods {
@@ -47,10 +48,10 @@ RunResult run_training(const Scene& scene, const TrainConfig& config, const RunO
                        const RunCallbacks& callbacks = {});
 
 /// policy.json of a run: the policy's JSON plus "training": {"epoch", "wall_s", "sim_steps", "adam"}
-/// and, for PPO and H-NDP, "ppo" / "hndp" (`learner_key`): the learner's state
-/// (Trainer::learner_state, not null).
+/// and, when `learner` is not null, under `learner_key` (the method's checkpoint key in the
+/// learner registry: "ppo", "hndp") the learner's state (Trainer::learner_state).
 nlohmann::json checkpoint_json(const policy::Policy& policy, const policy::Adam& adam, int epoch, double wall_s,
                                long long sim_steps, const nlohmann::json& learner = nullptr,
-                               const std::string& learner_key = "ppo");
+                               std::string_view learner_key = {});
 
 } // namespace podsim::pods

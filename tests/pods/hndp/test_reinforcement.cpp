@@ -72,9 +72,10 @@ TEST_CASE("hndp reinforcement: a tiny run raises the global policy's test return
     CHECK(after > before + 0.1 * std::abs(before));
     CHECK(bc > 0);
     // the locals learned too: they differ from their initialisation and from each other
-    REQUIRE(t.hndp() != nullptr);
-    CHECK(t.hndp()->size() == 2);
-    CHECK(t.hndp()->local(0).parameters() != t.hndp()->local(1).parameters());
+    const auto* hndp = dynamic_cast<const pods::hndp::HndpLearner*>(&t.learner());
+    REQUIRE(hndp != nullptr);
+    CHECK(hndp->size() == 2);
+    CHECK(hndp->local(0).parameters() != hndp->local(1).parameters());
 }
 
 TEST_CASE("hndp reinforcement: the same bits for any thread count and either way of fitting the locals")

@@ -88,7 +88,9 @@ TEST_CASE("ppo: training raises the test return on the 2D pendulum (MLP and NDP 
         if (mlp) c.ppo_lr = 1e-3;
         pods::Trainer t(scene, c, 2);
         const double initial = t.evaluate().return_mean;
-        const double std0 = t.ppo()->log_std().array().exp().mean();
+        const auto* ppo = dynamic_cast<const pods::PpoLearner*>(&t.learner());
+        REQUIRE(ppo != nullptr);
+        const double std0 = ppo->log_std().array().exp().mean();
         pods::EpochStats s;
         for (int e = 0; e < (mlp ? 15 : 30); ++e) {
             s = t.run_epoch(e);

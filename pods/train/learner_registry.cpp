@@ -1,0 +1,95 @@
+// The table of training methods (see learner_registry.hpp).
+#include "pods/train/learner_registry.hpp"
+
+#include "pods/hndp/reinforcement.hpp"
+#include "pods/train/bptt_learner.hpp"
+#include "pods/train/pods_learner.hpp"
+#include "pods/train/ppo.hpp"
+
+#include <stdexcept>
+
+namespace podsim::pods {
+
+namespace {
+
+template <class L>
+std::unique_ptr<Learner> make_plain(const Scene&, const TrainConfig&, const policy::Policy&, int)
+{
+    return std::make_unique<L>();
+}
+
+std::unique_ptr<Learner> make_ppo(const Scene& scene, const TrainConfig& config, const policy::Policy& policy, int threads)
+{
+    return std::make_unique<PpoLearner>(scene.model, scene.task, config, policy, threads);
+}
+
+std::unique_ptr<Learner> make_hndp(const Scene& scene, const TrainConfig& config, const policy::Policy&, int threads)
+{
+    return std::make_unique<hndp::HndpLearner>(scene.model, scene.task, config, threads);
+}
+
+// the settings of each method's epoch, as config.json names them
+constexpr std::string_view kPodsSettings[] = {"mu", "max_halvings", "fit_steps", "minibatch", "fit_lr", "fit_proximal",
+                                              "fit_guard"};
+constexpr std::string_view kBpttSettings[] = {"bptt_lr", "clip_norm", "truncation"};
+constexpr std::string_view kPpoSettings[] = {"ppo_lr", "value_lr", "ppo_epochs", "ppo_minibatch", "ppo_clip", "gamma",
+                                             "gae_lambda", "entropy_coef", "ppo_std_init", "ppo_max_grad_norm",
+                                             "scale_rewards"};
+// H-NDP: its own, the regression's (the locals' and the global's fits) and PPO's (the locals' with
+// hndp_local_method ppo)
+constexpr std::string_view kHndpSettings[] = {
+    "hndp_regions", "hndp_region_samples", "hndp_local_method", "hndp_success_fraction", "hndp_pull_weight",
+    "hndp_bc_weight", "hndp_local_parallel", "mu", "max_halvings", "fit_steps", "minibatch", "fit_lr", "ppo_lr",
+    "value_lr", "ppo_epochs", "ppo_minibatch", "ppo_clip", "gamma", "gae_lambda", "entropy_coef", "ppo_std_init",
+    "ppo_max_grad_norm", "scale_rewards"};
+
+const std::vector<LearnerEntry>& table()
+{
+    // name, summary, checkpoint key, default head, the policy's Adam, factory, settings
+    static const std::vector<LearnerEntry> t{
+        {Method::kPods2, "pods2", "PODS, second order", "", Head::kMlp, &PodsLearner::policy_adam,
+         &make_plain<PodsLearner>, kPodsSettings},
+        {Method::kPods1, "pods1", "PODS, first order", "", Head::kMlp, &PodsLearner::policy_adam,
+         &make_plain<PodsLearner>, kPodsSettings},
+        {Method::kBptt, "bptt", "backpropagation through time", "", Head::kMlp, &BpttLearner::policy_adam,
+         &make_plain<BpttLearner>, kBpttSettings},
+        {Method::kPpo, "ppo", "PPO", "ppo", Head::kMlp, &PpoLearner::policy_adam, &make_ppo, kPpoSettings},
+        // the global policy is fitted by the PODS regression
+        {Method::kHndp, "hndp", "H-NDP", "hndp", Head::kNdp, &PodsLearner::policy_adam, &make_hndp, kHndpSettings},
+    };
+    return t;
+}
+
+} // namespace
+
+std::span<const LearnerEntry> learner_entries() { return table(); }
+
+const LearnerEntry& learner_entry(Method method)
+{
+    for (const LearnerEntry& e : table())
+        if (e.method == method) return e;
+    throw std::invalid_argument("method " + to_string(method) + ": not in the learner registry");
+}
+
+const LearnerEntry& learner_entry(std::string_view name)
+{
+    for (const LearnerEntry& e : table())
+        if (e.name == name) return e;
+    throw std::invalid_argument("got \"" + std::string(name) + "\", must be one of " + learner_names_text());
+}
+
+std::vector<std::string> learner_names()
+{
+    std::vector<std::string> out;
+    for (const LearnerEntry& e : table()) out.emplace_back(e.name);
+    return out;
+}
+
+std::string learner_names_text()
+{
+    std::string out;
+    for (const LearnerEntry& e : table()) out += (out.empty() ? "" : ", ") + std::string(e.name);
+    return out;
+}
+
+} // namespace podsim::pods

@@ -1,0 +1,161 @@
+// The PODS learner (PODS1 and PODS2) on the real simulator: its epoch on a context built by hand
+// equals the Trainer's; improvement never worsens a trajectory, the test return rises over the
+// first epochs, failed trajectories are reported; the fit guard never lets the epoch's own
+// states' mean cost rise; the proximal term and the guard do not depend on the thread count.
+#include "pods/task/scene.hpp"
+#include "pods/train/pods_learner.hpp"
+#include "pods/train/policy_factory.hpp"
+#include "pods/train/trainer.hpp"
+#include "tests/pods/train/small_training.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace podsim;
+
+TEST_CASE("pods learner: an epoch on a context made by hand equals the Trainer's epoch, PODS1 and PODS2")
+{
+    const pods::Scene scene = test::small_scene(30);
+    for (pods::Method m : {pods::Method::kPods2, pods::Method::kPods1}) {
+        INFO(pods::to_string(m));
+        const pods::TrainConfig c = test::small_config(m);
+        pods::Trainer t(scene, c, 2);
+        const pods::EpochStats expected = t.run_epoch(1);
+
+        // the run's initial policy and Adam, the epoch's states; no Trainer
+        std::unique_ptr<policy::Policy> p = pods::make_policy(scene.model, scene.task, c);
+        policy::Adam adam(pods::PodsLearner::policy_adam(c), p->n_params());
+        pods::Workers workers(scene.model, 2);
+        const pods::ObservationMap obs = pods::observation_map(scene.model, scene.task);
+        const pods::QuadraticCost cost = pods::quadratic_cost(scene.model, scene.task);
+        std::vector<std::unique_ptr<policy::PolicyWorkspace>> fit_ws;
+        for (int i = 0; i < 2; ++i) fit_ws.push_back(p->make_workspace());
+        const std::vector<sim::State> initial = pods::training_states(scene, c, 1);
+        pods::PodsLearner learner;
+        const Eigen::VectorXd before = p->parameters();
+        const pods::EpochStats s =
+            learner.epoch(1, {scene, c, *p, adam, workers, obs, cost, fit_ws, initial});
+        CHECK(p->parameters() != before);
+        CHECK(s.fit_loss > 0);
+        CHECK(s.fit_loss == expected.fit_loss);
+        CHECK(s.train_return == expected.train_return);
+        CHECK(s.sim_steps == expected.sim_steps);
+        CHECK(p->parameters() == t.policy().parameters());
+        CHECK(adam.first_moment() == t.adam().first_moment());
+        CHECK(learner.state_json().is_null());
+    }
+}
+
+TEST_CASE("pods learner: a PODS2 epoch improves the batch, and the test return rises over the first epochs")
+{
+    const pods::Scene scene = test::small_scene();
+    for (pods::Head head : {pods::Head::kMlp, pods::Head::kNdp}) {
+        INFO("head " << pods::to_string(head));
+        pods::Trainer t(scene, test::small_config(pods::Method::kPods2, head), 2);
+        const double initial = t.evaluate().return_mean;
+        double last = initial;
+        for (int e = 0; e < 6; ++e) {
+            const pods::EpochStats s = t.run_epoch(e);
+            CHECK(s.failed == 0);
+            CHECK(s.improved_return >= s.train_return); // never worse, trajectory by trajectory (mean)
+            CHECK(s.improved_return > s.train_return);  // and strictly better somewhere
+            CHECK(s.alpha_mean > 0);
+            CHECK(s.sim_steps >= 12 * 40 * 2);          // rollout + at least one line-search trial each
+            last = t.evaluate().return_mean;
+        }
+        CHECK(last > initial + 0.2 * std::abs(initial));
+    }
+}
+
+TEST_CASE("pods learner: PODS1 raises the test return too")
+{
+    const pods::Scene scene = test::small_scene();
+    pods::Trainer t(scene, test::small_config(pods::Method::kPods1), 1);
+    const double initial = t.evaluate().return_mean;
+    for (int e = 0; e < 12; ++e) {
+        const pods::EpochStats s = t.run_epoch(e);
+        CHECK(s.failed == 0);
+        CHECK(s.gradient_norm > 0);
+    }
+    CHECK(t.evaluate().return_mean > initial + 0.1 * std::abs(initial));
+}
+
+TEST_CASE("pods learner: failed trajectories are left out and reported with index and step")
+{
+    pods::Scene scene = test::small_scene(20);
+    scene.model.solver.max_iterations = 1; // every Newton solve fails
+    scene.model.solver.tolerance = 1e-300;
+    pods::Trainer t(scene, test::small_config(pods::Method::kPods2), 2);
+    const Eigen::VectorXd before = t.policy().parameters();
+    const pods::EpochStats s = t.run_epoch(0);
+    CHECK(s.failed == 12);
+    REQUIRE(s.failures.size() == 12);
+    CHECK(s.failures[3].index == 3);
+    CHECK(s.failures[3].step == 0);
+    CHECK(s.failures[3].message.find("Newton") != std::string::npos);
+    CHECK(t.policy().parameters() == before); // nothing reached the policy
+    CHECK(t.evaluate().failed == 16);
+}
+
+TEST_CASE("pods learner: with the fit guard an epoch never raises the mean cost of its own initial states")
+{
+    const pods::Scene scene = test::small_scene(30);
+    const pods::QuadraticCost cost = pods::quadratic_cost(scene.model, scene.task);
+    const pods::ObservationMap obs = pods::observation_map(scene.model, scene.task);
+    pods::Workers workers(scene.model, 1);
+    for (pods::Method m : {pods::Method::kPods1, pods::Method::kPods2}) {
+        int reduced = 0, kept = 0;
+        // from fits the guard mostly keeps to overshooting ones it refuses
+        for (double lr : {0.06, 0.15, 0.3}) {
+            INFO(pods::to_string(m) << ", fit_lr " << lr);
+            pods::TrainConfig c = test::small_config(m);
+            c.fit_lr = lr;
+            c.fit_guard = 3;
+            pods::Trainer t(scene, c, 2);
+            for (int e = 0; e < 8; ++e) {
+                // the epoch's initial states, as the trainer draws them
+                const std::vector<sim::State> initial = pods::training_states(scene, c, e);
+                const double before = pods::evaluate_policy(workers, t.policy(), obs, scene.task, cost, initial).return_mean;
+                const Eigen::VectorXd theta = t.policy().parameters();
+                const pods::EpochStats s = t.run_epoch(e);
+                const double after = pods::evaluate_policy(workers, t.policy(), obs, scene.task, cost, initial).return_mean;
+                INFO("epoch " << e << ": " << before << " -> " << after << ", scale " << s.guard_scale);
+                CHECK(s.train_return == doctest::Approx(before).epsilon(1e-12));
+                CHECK(after >= before);
+                CHECK((s.guard_scale == 1 || s.guard_scale == 0.5 || s.guard_scale == 0.25 || s.guard_scale == 0));
+                if (s.guard_scale == 0) CHECK(t.policy().parameters() == theta); // reverted
+                else CHECK(t.policy().parameters() != theta);
+                reduced += s.guard_scale < 1;
+                kept += s.guard_scale > 0;
+            }
+        }
+        INFO(pods::to_string(m) << ": " << reduced << " epochs reduced or reverted, " << kept << " kept a change");
+        CHECK(reduced > 0); // the guard acted
+        CHECK(kept > 0);    // and let the policy learn
+    }
+}
+
+TEST_CASE("pods learner: the proximal term and the fit guard give bit-identical policies with 1 and 2 threads")
+{
+    const pods::Scene scene = test::small_scene(30);
+    for (pods::Method m : {pods::Method::kPods2, pods::Method::kPods1})
+        for (pods::Head head : {pods::Head::kMlp, pods::Head::kNdp}) {
+            INFO(pods::to_string(m) << " " << pods::to_string(head));
+            pods::TrainConfig c = test::small_config(m, head);
+            c.fit_proximal = 2;
+            c.fit_guard = 3;
+            c.fit_lr = 0.01;
+            pods::Trainer one(scene, c, 1), two(scene, c, 2);
+            for (int e = 0; e < 3; ++e) {
+                const pods::EpochStats a = one.run_epoch(e), b = two.run_epoch(e);
+                CHECK(a.fit_loss == b.fit_loss);
+                CHECK(a.sim_steps == b.sim_steps);
+                CHECK(a.guard_scale == b.guard_scale);
+            }
+            CHECK(one.policy().parameters() == two.policy().parameters());
+            CHECK(one.adam().first_moment() == two.adam().first_moment());
+            // the settings change the training
+            pods::Trainer plain(scene, test::small_config(m, head), 1);
+            for (int e = 0; e < 3; ++e) plain.run_epoch(e);
+            CHECK(plain.policy().parameters() != one.policy().parameters());
+        }
+}
