@@ -7,6 +7,7 @@
 #include "pods/task/scene.hpp"
 #include "pods/train/comparison.hpp"
 #include "pods/train/evaluation.hpp"
+#include "pods/train/learner_registry.hpp"
 #include "pods/train/optimality.hpp"
 #include "pods/train/training_run.hpp"
 
@@ -49,8 +50,12 @@ int run_compare(const CompareCommand& o)
         scene = pods::load_scene(o.scene);
         // every method's configuration first: a bad option fails before any training
         for (const std::string& m : split_list(o.methods)) {
-            if (m != "pods2" && m != "pods1" && m != "bptt" && m != "ppo")
-                throw common::InputError("--methods: got \"" + m + "\", must be a comma-separated list of pods2, pods1, bptt, ppo");
+            try {
+                pods::learner_entry(m);
+            } catch (const std::invalid_argument&) {
+                throw common::InputError("--methods: got \"" + m + "\", must be a comma-separated list of " +
+                                         pods::learner_names_text());
+            }
             configs.push_back(train_config(o.options, m));
         }
         if (configs.empty()) throw common::InputError("--methods: must name at least one method");
@@ -139,7 +144,7 @@ void add_compare_command(CLI::App& app, int& exit_code)
     CLI::App* cmd = app.add_subcommand("compare", "Train several methods and seeds under the same budget and compare them");
     cmd->add_option("scene", o->scene, "Scene JSON file")->required();
     cmd->add_option("--out", o->out, "Output directory (compare.csv, table.md, <method>_seed<S>/)")->required();
-    cmd->add_option("--methods", o->methods, "Comma-separated methods: pods2, pods1, bptt, ppo")->capture_default_str();
+    cmd->add_option("--methods", o->methods, "Comma-separated methods: " + pods::learner_names_text())->capture_default_str();
     cmd->add_option("--seeds", o->seeds, "Comma-separated training seeds")->capture_default_str();
     cmd->add_flag("--resume", o->resume, "Continue every run in --out from its last finished epoch");
     cmd->add_flag("!--no-optimality", o->optimality, "Skip the open-loop optimum and the optimality ratio");

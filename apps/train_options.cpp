@@ -3,6 +3,7 @@
 
 #include "apps/commands.hpp"
 #include "common/input_error.hpp"
+#include "pods/train/learner_registry.hpp"
 
 #include <unistd.h>
 
@@ -14,10 +15,12 @@ namespace podsim::apps {
 void add_train_options(CLI::App& cmd, TrainOptions& o, bool with_method)
 {
     pods::TrainConfig& c = o.config;
-    if (with_method)
-        cmd.add_option("--method", o.method, "pods2 (second order), pods1 (first order), bptt, ppo or hndp")
-            ->check(CLI::IsMember({"pods2", "pods1", "bptt", "ppo", "hndp"}))
-            ->capture_default_str();
+    if (with_method) {
+        std::string help;
+        for (const pods::LearnerEntry& e : pods::learner_entries())
+            help += (help.empty() ? "Training method: " : ", ") + std::string(e.name) + " (" + std::string(e.summary) + ")";
+        cmd.add_option("--method", o.method, help)->check(CLI::IsMember(pods::learner_names()))->capture_default_str();
+    }
     cmd.add_option("--head", o.head, "Policy head: mlp or ndp (default mlp; ndp for --method hndp)")
         ->check(CLI::IsMember({"mlp", "ndp"}));
     cmd.add_option("--epochs", c.epochs, "Epochs (a --time-budget may stop earlier)")->check(CLI::Range(0, 1000000))->capture_default_str();
@@ -86,7 +89,7 @@ pods::TrainConfig train_config(const TrainOptions& o, const std::string& method)
 {
     pods::TrainConfig c = o.config;
     c.method = pods::method_from_string(method);
-    c.head = pods::head_from_string(o.head.empty() ? (c.method == pods::Method::kHndp ? "ndp" : "mlp") : o.head);
+    c.head = o.head.empty() ? pods::learner_entry(c.method).default_head : pods::head_from_string(o.head);
     c.hndp_local_method = pods::method_from_string(o.local_method);
     c.activation = policy::activation_from_string(o.activation);
     c.hidden.clear();

@@ -16,7 +16,7 @@ namespace podsim::apps {
 struct TrainOptions {
     pods::TrainConfig config;
     std::string method = "pods2";
-    std::string head;          ///< empty: mlp, or ndp for method hndp
+    std::string head;          ///< empty: the method's default head (mlp; ndp for hndp)
     std::string local_method = "pods2";
     std::string hidden = "64,64";
     std::string activation = "tanh";

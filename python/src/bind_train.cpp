@@ -4,6 +4,7 @@
 #include "python/src/bindings.hpp"
 
 #include "common/input_error.hpp"
+#include "pods/train/learner_registry.hpp"
 #include "pods/train/training_run.hpp"
 #include "policy/policy_io.hpp"
 
@@ -193,7 +194,7 @@ TrainRequest train_request(const py::dict& options)
         throw common::InputError(std::string("method: ") + e.what());
     }
     try {
-        c.head = pods::head_from_string(r.head.empty() ? (c.method == pods::Method::kHndp ? "ndp" : "mlp") : r.head);
+        c.head = r.head.empty() ? pods::learner_entry(c.method).default_head : pods::head_from_string(r.head);
     } catch (const std::invalid_argument& e) {
         throw common::InputError(std::string("head: ") + e.what());
     }

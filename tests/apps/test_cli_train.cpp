@@ -243,6 +243,26 @@ TEST_CASE("cli compare: every method and seed, compare.csv with method and seed 
     std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("cli compare: every registered method is accepted, H-NDP with its NDP head")
+{
+    const auto dir = scratch_dir("compare");
+    const auto r = run_podsim("compare " + kScene + " --methods hndp,pods1 --regions 2 --region-samples 32 --ndp-basis 4" +
+                              kTiny + "--no-optimality --out " + quoted(dir / "cmp"));
+    REQUIRE(r.exit_code == 0);
+    CHECK(r.out.find("| hndp | 1 |") != std::string::npos);
+    CHECK(r.out.find("| pods1 | 1 |") != std::string::npos);
+    CHECK(read_text(dir / "cmp/compare.csv").find("\nhndp,1,2,") != std::string::npos);
+    const nlohmann::json config = nlohmann::json::parse(read_text(dir / "cmp/hndp_seed1/config.json"));
+    CHECK(config["settings"]["head"] == "ndp");
+    CHECK(config["settings"]["hndp_regions"] == 2);
+    CHECK(nlohmann::json::parse(read_text(dir / "cmp/hndp_seed1/policy.json"))["training"].contains("hndp"));
+    // the refusal lists every registered method
+    const auto bad = run_podsim("compare " + kScene + " --methods sac --out " + quoted(dir / "cmp2"));
+    CHECK(bad.exit_code == 2);
+    CHECK(bad.err.find("must be a comma-separated list of pods2, pods1, bptt, ppo, hndp") != std::string::npos);
+    std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("cli train: killed with SIGKILL mid-run, the run's files are readable and --resume finishes it")
 {
     const auto dir = scratch_dir("train");
