@@ -67,7 +67,7 @@ std::vector<MethodSummary> summarize(const std::vector<ComparedRun>& runs)
 
 std::string compare_csv(const std::vector<ComparedRun>& runs)
 {
-    std::string out = std::string("method,seed,") + kLogHeader + "\n";
+    std::string out = "method,seed," + log_header() + "\n";
     for (const ComparedRun& r : runs)
         for (const LogRow& row : r.log) out += log_line(row, r.method + "," + std::to_string(r.seed) + ",") + "\n";
     return out;

@@ -8,8 +8,84 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <type_traits>
 
 namespace podsim::pods {
+
+namespace {
+
+// a column of a LogRow field, or of a field of its test-bed summary
+template <auto Field>
+double row_value(const LogRow& r)
+{
+    return double(r.*Field);
+}
+template <auto Field>
+void set_row_value(LogRow& r, double v)
+{
+    r.*Field = static_cast<std::remove_cvref_t<decltype(r.*Field)>>(v);
+}
+template <auto Field>
+double test_value(const LogRow& r)
+{
+    return double(r.test.*Field);
+}
+template <auto Field>
+void set_test_value(LogRow& r, double v)
+{
+    r.test.*Field = static_cast<std::remove_cvref_t<decltype(r.test.*Field)>>(v);
+}
+template <auto Field>
+constexpr LogColumn row_column(std::string_view name, LogFormat format = LogFormat::kShortest)
+{
+    return {name, format, &row_value<Field>, &set_row_value<Field>};
+}
+template <auto Field>
+constexpr LogColumn test_column(std::string_view name)
+{
+    return {name, LogFormat::kShortest, &test_value<Field>, &set_test_value<Field>};
+}
+
+constexpr LogColumn kColumns[] = {
+    row_column<&LogRow::epoch>("epoch", LogFormat::kInteger),
+    row_column<&LogRow::wall_s>("wall_s"),
+    row_column<&LogRow::sim_steps>("sim_steps"),
+    row_column<&LogRow::train_return>("train_return"),
+    test_column<&EvaluationSummary::return_mean>("test_return_mean"),
+    test_column<&EvaluationSummary::return_std>("test_return_std"),
+    test_column<&EvaluationSummary::terminal_ke_mean>("terminal_ke"),
+    test_column<&EvaluationSummary::final_distance_mean>("final_distance"),
+    test_column<&EvaluationSummary::action_mag_mean>("action_mag"),
+    row_column<&LogRow::alpha_mean>("alpha_mean"),
+    row_column<&LogRow::fit_loss>("fit_loss"),
+    row_column<&LogRow::failed>("failed"),
+    row_column<&LogRow::gradient_norm>("gradient_norm"),
+    row_column<&LogRow::improved_return>("improved_return"),
+    test_column<&EvaluationSummary::failed>("test_failed"),
+    row_column<&LogRow::policy_std>("policy_std"),
+    row_column<&LogRow::approx_kl>("approx_kl"),
+    row_column<&LogRow::clip_fraction>("clip_fraction"),
+    row_column<&LogRow::value_loss>("value_loss"),
+    row_column<&LogRow::local_return>("local_return"),
+    row_column<&LogRow::global_return>("global_return"),
+    row_column<&LogRow::bc_loss>("bc_loss"),
+    row_column<&LogRow::pull_loss>("pull_loss"),
+    row_column<&LogRow::pulled_regions>("pulled_regions"),
+};
+
+} // namespace
+
+std::span<const LogColumn> log_columns() { return kColumns; }
+
+const std::string& log_header()
+{
+    static const std::string header = [] {
+        std::string h;
+        for (const LogColumn& c : kColumns) h += (h.empty() ? "" : ",") + std::string(c.name);
+        return h;
+    }();
+    return header;
+}
 
 LogRow log_row(int epoch, double wall_s, long long sim_steps, const EpochStats& stats, const EvaluationSummary& test)
 {
@@ -38,14 +114,13 @@ LogRow log_row(int epoch, double wall_s, long long sim_steps, const EpochStats& 
 
 std::string log_line(const LogRow& r, const std::string& prefix)
 {
-    std::string out = prefix + std::to_string(r.epoch);
-    for (double v : {r.wall_s, double(r.sim_steps), r.train_return, r.test.return_mean, r.test.return_std,
-                     r.test.terminal_ke_mean, r.test.final_distance_mean, r.test.action_mag_mean, r.alpha_mean,
-                     r.fit_loss, double(r.failed), r.gradient_norm, r.improved_return, double(r.test.failed), r.policy_std,
-                     r.approx_kl, r.clip_fraction, r.value_loss, r.local_return, r.global_return, r.bc_loss,
-                     r.pull_loss, double(r.pulled_regions)}) {
-        out += ',';
-        common::append_double(out, v);
+    std::string out = prefix;
+    const char* separator = "";
+    for (const LogColumn& c : log_columns()) {
+        out += separator;
+        separator = ",";
+        if (c.format == LogFormat::kInteger) out += std::to_string((long long)c.get(r));
+        else common::append_double(out, c.get(r));
     }
     return out;
 }
@@ -61,12 +136,9 @@ std::vector<LogRow> read_log_csv(const std::string& path)
 
 std::vector<LogRow> parse_log_csv(std::istream& in, const std::string& path)
 {
-    std::vector<std::string> columns;
-    {
-        std::istringstream h(kLogHeader);
-        std::string c;
-        while (std::getline(h, c, ',')) columns.push_back(c);
-    }
+    const std::string& header = log_header();
+    std::vector<const LogColumn*> columns; // the column of each field, by the header's names
+    std::size_t epoch_field = 0;
     std::vector<LogRow> rows;
     std::string line;
     int line_no = 0;
@@ -77,7 +149,15 @@ std::vector<LogRow> parse_log_csv(std::istream& in, const std::string& path)
         ++line_no;
         if (!line.empty() && line.back() == '\r') line.pop_back();
         if (line_no == 1) {
-            if (line != kLogHeader) fail("header must be \"" + std::string(kLogHeader) + "\"");
+            // the header names log_columns() in their order
+            if (line != header) fail("header must be \"" + header + "\"");
+            std::istringstream h(line);
+            std::string name;
+            while (std::getline(h, name, ',')) {
+                if (name == "epoch") epoch_field = columns.size();
+                for (const LogColumn& c : log_columns())
+                    if (c.name == name) columns.push_back(&c);
+            }
             continue;
         }
         if (line.empty()) continue;
@@ -88,39 +168,16 @@ std::vector<LogRow> parse_log_csv(std::istream& in, const std::string& path)
             double x = 0;
             const auto r = std::from_chars(f.data(), f.data() + f.size(), x);
             if (r.ec != std::errc() || r.ptr != f.data() + f.size() || f.empty())
-                fail("column " + (v.size() < columns.size() ? columns[v.size()] : std::to_string(v.size() + 1)) +
+                fail("column " + (v.size() < columns.size() ? std::string(columns[v.size()]->name) : std::to_string(v.size() + 1)) +
                      ": got \"" + f.substr(0, 40) + "\", must be a number");
             v.push_back(x);
         }
         if (v.size() != columns.size() || line.back() == ',')
             fail("expected " + std::to_string(columns.size()) + " fields, got " + std::to_string(v.size()));
         LogRow r;
-        r.epoch = int(v[0]);
-        if (double(r.epoch) != v[0] || r.epoch != int(rows.size()))
-            fail("column epoch: got " + common::format_double(v[0]) + ", expected " + std::to_string(rows.size()));
-        r.wall_s = v[1];
-        r.sim_steps = (long long)v[2];
-        r.train_return = v[3];
-        r.test.return_mean = v[4];
-        r.test.return_std = v[5];
-        r.test.terminal_ke_mean = v[6];
-        r.test.final_distance_mean = v[7];
-        r.test.action_mag_mean = v[8];
-        r.alpha_mean = v[9];
-        r.fit_loss = v[10];
-        r.failed = int(v[11]);
-        r.gradient_norm = v[12];
-        r.improved_return = v[13];
-        r.test.failed = int(v[14]);
-        r.policy_std = v[15];
-        r.approx_kl = v[16];
-        r.clip_fraction = v[17];
-        r.value_loss = v[18];
-        r.local_return = v[19];
-        r.global_return = v[20];
-        r.bc_loss = v[21];
-        r.pull_loss = v[22];
-        r.pulled_regions = int(v[23]);
+        for (std::size_t i = 0; i < columns.size(); ++i) columns[i]->set(r, v[i]);
+        if (double(r.epoch) != v[epoch_field] || r.epoch != int(rows.size()))
+            fail("column epoch: got " + common::format_double(v[epoch_field]) + ", expected " + std::to_string(rows.size()));
         rows.push_back(r);
     }
     if (line_no == 0) throw common::InputError(path + ": empty file (expected the header line)");

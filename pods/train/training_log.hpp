@@ -1,20 +1,18 @@
 #pragma once
 // log.csv of a training run (docs/design.md section 7): one row per epoch, row 0 = the initial
-// policy; written whole and atomically after every epoch, read back (validated) on --resume.
+// policy; written whole and atomically after every epoch, read back (validated) on --resume. Its
+// columns are declared once, in log_columns(); the header, the writer and the reader follow it.
 
 #include "pods/train/epoch_stats.hpp"
 #include "pods/train/evaluation.hpp"
 
 #include <istream>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace podsim::pods {
-
-inline constexpr const char* kLogHeader =
-    "epoch,wall_s,sim_steps,train_return,test_return_mean,test_return_std,terminal_ke,final_distance,action_mag,"
-    "alpha_mean,fit_loss,failed,gradient_norm,improved_return,test_failed,policy_std,approx_kl,clip_fraction,value_loss,"
-    "local_return,global_return,bc_loss,pull_loss,pulled_regions";
 
 /// One row of log.csv. wall_s: cumulative training seconds (test-bed evaluation excluded);
 /// sim_steps: cumulative simulated steps of training.
@@ -32,14 +30,33 @@ struct LogRow {
     int pulled_regions = 0;
 };
 
+/// How a column's value is written: kShortest the shortest text that reads back to the same
+/// double (std::to_chars: "0.25", "1e+05"), kInteger decimal digits.
+enum class LogFormat { kShortest, kInteger };
+
+/// One column of log.csv: its header name, its text form and its value in a row (integer fields
+/// convert exactly through double).
+struct LogColumn {
+    std::string_view name;
+    LogFormat format;
+    double (*get)(const LogRow& row);
+    void (*set)(LogRow& row, double value);
+};
+
+/// log.csv's columns in file order: epoch, wall_s, sim_steps, train_return, the test bed's
+/// statistics and the methods' training statistics (docs/training.md, "Files of a run").
+std::span<const LogColumn> log_columns();
+/// The header line (no newline): the columns' names, comma separated.
+const std::string& log_header();
+
 /// The row of an epoch: its training statistics and the test-bed evaluation after it.
 LogRow log_row(int epoch, double wall_s, long long sim_steps, const EpochStats& stats, const EvaluationSummary& test);
 
 /// The CSV line (no newline) of a row; with `prefix` (e.g. "pods2,1,") in front.
 std::string log_line(const LogRow& row, const std::string& prefix = "");
 
-/// Reads log.csv: header as kLogHeader, one row per epoch 0, 1, 2, ... Throws InputError
-/// "<file>: line L, column C: <what>" on any problem.
+/// Reads log.csv: header as log_header(), one row per epoch 0, 1, 2, ..., every field stored by
+/// its header's column name. Throws InputError "<file>: line L: column C: <what>" on any problem.
 std::vector<LogRow> read_log_csv(const std::string& path);
 /// The same from a stream; `path` names it in messages.
 std::vector<LogRow> parse_log_csv(std::istream& in, const std::string& path);

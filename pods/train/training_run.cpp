@@ -32,7 +32,7 @@ struct Checkpoint {
 
 std::string write_log(const std::vector<LogRow>& rows)
 {
-    std::string out = std::string(kLogHeader) + "\n";
+    std::string out = log_header() + "\n";
     for (const LogRow& r : rows) out += log_line(r) + "\n";
     return out;
 }

@@ -217,37 +217,11 @@ struct Interrupted {};
 
 py::dict log_columns(const std::vector<pods::LogRow>& log)
 {
-    const std::vector<std::pair<const char*, std::function<double(const pods::LogRow&)>>> columns{
-        {"epoch", [](const pods::LogRow& r) { return double(r.epoch); }},
-        {"wall_s", [](const pods::LogRow& r) { return r.wall_s; }},
-        {"sim_steps", [](const pods::LogRow& r) { return double(r.sim_steps); }},
-        {"train_return", [](const pods::LogRow& r) { return r.train_return; }},
-        {"test_return_mean", [](const pods::LogRow& r) { return r.test.return_mean; }},
-        {"test_return_std", [](const pods::LogRow& r) { return r.test.return_std; }},
-        {"terminal_ke", [](const pods::LogRow& r) { return r.test.terminal_ke_mean; }},
-        {"final_distance", [](const pods::LogRow& r) { return r.test.final_distance_mean; }},
-        {"action_mag", [](const pods::LogRow& r) { return r.test.action_mag_mean; }},
-        {"alpha_mean", [](const pods::LogRow& r) { return r.alpha_mean; }},
-        {"fit_loss", [](const pods::LogRow& r) { return r.fit_loss; }},
-        {"failed", [](const pods::LogRow& r) { return double(r.failed); }},
-        {"gradient_norm", [](const pods::LogRow& r) { return r.gradient_norm; }},
-        {"improved_return", [](const pods::LogRow& r) { return r.improved_return; }},
-        {"test_failed", [](const pods::LogRow& r) { return double(r.test.failed); }},
-        {"policy_std", [](const pods::LogRow& r) { return r.policy_std; }},
-        {"approx_kl", [](const pods::LogRow& r) { return r.approx_kl; }},
-        {"clip_fraction", [](const pods::LogRow& r) { return r.clip_fraction; }},
-        {"value_loss", [](const pods::LogRow& r) { return r.value_loss; }},
-        {"local_return", [](const pods::LogRow& r) { return r.local_return; }},
-        {"global_return", [](const pods::LogRow& r) { return r.global_return; }},
-        {"bc_loss", [](const pods::LogRow& r) { return r.bc_loss; }},
-        {"pull_loss", [](const pods::LogRow& r) { return r.pull_loss; }},
-        {"pulled_regions", [](const pods::LogRow& r) { return double(r.pulled_regions); }},
-    };
     py::dict out;
-    for (const auto& [name, get] : columns) {
+    for (const pods::LogColumn& c : pods::log_columns()) {
         Array a({py::ssize_t(log.size())});
-        for (std::size_t k = 0; k < log.size(); ++k) a.mutable_data()[k] = get(log[k]);
-        out[name] = a;
+        for (std::size_t k = 0; k < log.size(); ++k) a.mutable_data()[k] = c.get(log[k]);
+        out[py::str(std::string(c.name))] = a;
     }
     return out;
 }
