@@ -36,6 +36,7 @@ int run_train(const TrainCommand& o)
     run.resume = o.resume;
     run.threads = o.options.threads;
     run.time_budget = o.options.time_budget;
+    run.init_policy = o.options.init_policy;
     pods::RunCallbacks cb;
     cb.on_epoch = [](const pods::LogRow& row, int epochs, double eta) { print_progress("", row, epochs, eta); };
     cb.on_failure = [](int epoch, const pods::TrajectoryFailure& f) {
@@ -65,6 +66,9 @@ void add_train_command(CLI::App& app, int& exit_code)
     cmd->add_option("scene", o->scene, "Scene JSON file")->required();
     cmd->add_option("--out", o->out, "Output directory (policy.json, log.csv, config.json)")->required();
     cmd->add_flag("--resume", o->resume, "Continue the run in --out from its last finished epoch (same settings)");
+    cmd->add_option("--init-policy", o->options.init_policy,
+                    "Start from this policy.json's policy (any method's; same head and shape) with a new optimiser "
+                    "state instead of a new network");
     add_train_options(*cmd, o->options, true);
     cmd->callback([o, &exit_code] { exit_code = run_train(*o); });
 }

@@ -23,7 +23,11 @@ void add_train_options(CLI::App& cmd, TrainOptions& o, bool with_method)
     }
     cmd.add_option("--head", o.head, "Policy head: mlp or ndp (default mlp; ndp for --method hndp)")
         ->check(CLI::IsMember({"mlp", "ndp"}));
-    cmd.add_option("--epochs", c.epochs, "Epochs (a --time-budget may stop earlier)")->check(CLI::Range(0, 1000000))->capture_default_str();
+    o.epochs_option = cmd.add_option("--epochs", c.epochs,
+                                     "Epochs (a --time-budget may stop earlier; with --time-budget and no --epochs "
+                                     "the budget alone stops the run)")
+                          ->check(CLI::Range(0, 1000000))
+                          ->capture_default_str();
     cmd.add_option("--batch", c.batch, "Trajectories per epoch (k)")->check(CLI::Range(1, 100000))->capture_default_str();
     cmd.add_option("--seed", c.seed, "Seed of the network initialisation and the training states")->check(seed_range())->capture_default_str();
     cmd.add_option("--threads", o.threads, "OpenMP threads (results do not depend on it)")->check(CLI::Range(1, 1024))->capture_default_str();
@@ -49,6 +53,13 @@ void add_train_options(CLI::App& cmd, TrainOptions& o, bool with_method)
                    "PODS: closed-loop checks of the refitted policy per epoch (its change, then halved; reverted if none "
                    "improves the epoch's mean cost; 0: none)")
         ->check(CLI::Range(0, 60))->capture_default_str();
+    cmd.add_option("--pods-target", o.pods_target,
+                   "PODS: regression targets: open-loop (the improved actions, as the paper) or feedback (also the "
+                   "improvement's feedback law at the policy's own states)")
+        ->check(CLI::IsMember({"open-loop", "feedback"}))->capture_default_str();
+    cmd.add_option("--pods-metric", o.pods_metric,
+                   "PODS: regression metric: euclidean or control-hessian (each step's Gauss-Newton control Hessian)")
+        ->check(CLI::IsMember({"euclidean", "control-hessian"}))->capture_default_str();
     cmd.add_option("--bptt-lr", c.bptt_lr, "BPTT: Adam learning rate")->check(CLI::Range(1e-12, 1.0))->capture_default_str();
     cmd.add_option("--clip-norm", c.clip_norm, "BPTT: global gradient-norm clip (0: none)")->check(finite_non_negative())->capture_default_str();
     cmd.add_option("--truncation", c.truncation, "BPTT: truncation window in steps (0: the whole horizon)")
@@ -92,6 +103,10 @@ pods::TrainConfig train_config(const TrainOptions& o, const std::string& method)
     c.head = o.head.empty() ? pods::learner_entry(c.method).default_head : pods::head_from_string(o.head);
     c.hndp_local_method = pods::method_from_string(o.local_method);
     c.activation = policy::activation_from_string(o.activation);
+    // a time budget without --epochs: the budget decides when the run ends
+    if (o.time_budget > 0 && o.epochs_option && o.epochs_option->count() == 0) c.epochs = pods::kMaxEpochs;
+    c.pods_target = pods::pods_target_from_string(o.pods_target);
+    c.pods_metric = pods::pods_metric_from_string(o.pods_metric);
     c.hidden.clear();
     std::istringstream s(o.hidden);
     std::string w;

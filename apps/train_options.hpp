@@ -20,8 +20,12 @@ struct TrainOptions {
     std::string local_method = "pods2";
     std::string hidden = "64,64";
     std::string activation = "tanh";
+    std::string pods_target = "open-loop";
+    std::string pods_metric = "euclidean";
     int threads = 1;
     double time_budget = 0;
+    std::string init_policy;       ///< --init-policy (train only)
+    const CLI::Option* epochs_option = nullptr; ///< --epochs, to tell an explicit value from the default
 };
 
 /// Adds --head, --epochs, --batch, --seed, --threads, --time-budget and the tuning options

@@ -161,7 +161,9 @@ BoxStepResult box_riccati_step(const LqModel& lq, const Eigen::MatrixXd& actions
 
     BoxStepResult out;
     out.fixed.setConstant(na, n, false);
-    std::vector<Eigen::MatrixXd> gain(static_cast<std::size_t>(n));
+    std::vector<Eigen::MatrixXd>& gain = out.feedback.gain;
+    gain.resize(std::size_t(n));
+    out.feedback.control_hessian.resize(std::size_t(n));
     Eigen::MatrixXd feed(na, n);
 
     // value function of step N: the terminal cost
@@ -227,6 +229,7 @@ BoxStepResult box_riccati_step(const LqModel& lq, const Eigen::MatrixXd& actions
             }
         }
         feed.col(t) = u;
+        out.feedback.control_hessian[std::size_t(t)] = huu;
         // value function of step t
         const Eigen::VectorXd residual = huu * u + hu; // zero on the free rows
         pa.noalias() = p * at;
@@ -241,6 +244,7 @@ BoxStepResult box_riccati_step(const LqModel& lq, const Eigen::MatrixXd& actions
         pv = pv_new;
     }
 
+    out.feedback.feedforward = feed;
     // forward pass from dz_0 = 0 (the initial state is not a decision variable)
     out.delta.resize(na, n);
     Eigen::VectorXd z = Eigen::VectorXd::Zero(nz), z_next(nz);

@@ -17,7 +17,22 @@
 #include "pods/improve/lq_model.hpp"
 #include "pods/task/cost.hpp"
 
+#include <vector>
+
 namespace podsim::pods {
+
+/// The local feedback law of a Riccati (box-DDP) step around the rollout it linearised: per step t
+/// the gain K_t (n_a x nz, over the BDF2 state z = (x, v, x_prev, v_prev, p); zero rows on the
+/// components the box QP put on a bound) and the control Hessian H_uu,t = B_t^T P_{t+1} B_t + R +
+/// mu I (n_a x n_a, symmetric positive definite): the curvature of the cost-to-go in a_t when the
+/// later steps follow the law. Empty for the other paths.
+struct FeedbackLaw {
+    std::vector<Eigen::MatrixXd> gain;
+    std::vector<Eigen::MatrixXd> control_hessian;
+    Eigen::MatrixXd feedforward; ///< k_t, n_a x N: the step at the linearised rollout's own states
+
+    bool empty() const { return gain.empty(); }
+};
 
 /// A box-aware step and the components it fixed.
 struct BoxStepResult {
@@ -30,6 +45,7 @@ struct BoxStepResult {
     bool cg_converged = true; ///< matrix-free path: every solve reached the CG tolerance
     double shift = 0;      ///< dense path: the largest damping added to an ill-conditioned reduced
                            ///< system (solve_gauss_newton_system; 0: none)
+    FeedbackLaw feedback;  ///< Riccati path: the step's gains and control Hessians
 };
 
 /// Dense projected Newton step (n_a x N): components flagged in `fixed` take delta =

@@ -90,6 +90,7 @@ BoxAwareStep box_aware_step(sim::Simulator& sim, const Task& task, const Quadrat
                                               options.mu, s.held);
         s.delta = std::move(ddp.delta);
         s.clamped = ddp.clamped;
+        s.feedback = std::move(ddp.feedback);
     } else {
         s.method = GaussNewtonMethod::kDense;
         const Eigen::MatrixXd j = sim::trajectory_jacobian(sim, states, cost.selection);
@@ -116,6 +117,7 @@ ImproveResult improve_actions(sim::Simulator& sim, const Task& task, const Quadr
     r.clamped = s.clamped;
     r.cg_iterations = s.cg_iterations;
     r.method = s.method;
+    r.feedback = std::move(s.feedback);
     if (!(r.gradient_norm > 0) || !s.delta.allFinite()) {
         // a KKT point of the box (or a non-finite step): nothing to search along
         r.step.setZero(actions.rows(), actions.cols());

@@ -4,6 +4,7 @@
 // components, a backtracking search along the projected arc clamp(a + alpha delta).
 
 #include "pods/improve/active_set.hpp"
+#include "pods/improve/box_step.hpp"
 #include "pods/improve/improvement.hpp"
 #include "pods/task/cost.hpp"
 #include "pods/task/task.hpp"
@@ -59,6 +60,7 @@ struct ImproveResult {
     int clamped = 0;                 ///< free components the box QPs / box passes put on a bound
     int cg_iterations = 0;           ///< matrix-free path: Gauss-Newton products in the CG solves
     GaussNewtonMethod method = GaussNewtonMethod::kAuto; ///< the second-order method used (kAuto for first order)
+    FeedbackLaw feedback;            ///< Riccati path: the step's local feedback law (empty otherwise)
 };
 
 /// The search direction of improve_actions at `actions` (no rollout).
@@ -71,6 +73,7 @@ struct BoxAwareStep {
     GaussNewtonMethod method = GaussNewtonMethod::kAuto; ///< the second-order method used (kAuto for first order)
     int cg_iterations = 0;    ///< matrix-free path: Gauss-Newton products in all CG solves
     bool cg_converged = true; ///< matrix-free path: every CG solve reached cg_tolerance
+    FeedbackLaw feedback;     ///< Riccati path: the step's local feedback law (empty otherwise)
 };
 
 /// Gradient, active set and step of improve_actions (same arguments and throws).

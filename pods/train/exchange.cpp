@@ -44,6 +44,7 @@ void put_samples(WireWriter& w, const RegressionData& d)
     w.put_matrix(d.hv);
     w.put_matrix(d.target);
     w.put_matrix(d.weight);
+    w.put_matrix(d.metric);
 }
 
 void get_samples(WireReader& in, RegressionData& d)
@@ -52,6 +53,7 @@ void get_samples(WireReader& in, RegressionData& d)
     in.get_matrix(d.hv);
     in.get_matrix(d.target);
     in.get_matrix(d.weight);
+    in.get_matrix(d.metric);
 }
 
 } // namespace podsim::pods

@@ -32,7 +32,8 @@ EpochStats PodsLearner::epoch(int epoch, const EpochContext& ctx)
     pods_rollouts(ctx.workers, ctx.obs, ctx.scene.task, ctx.cost, ctx.config, std::span(&group, 1), m_groups);
     EpochStats s = m_groups[0].stats;
     const auto fit_start = Clock::now();
-    const RegressionData data = concatenate(m_groups[0].samples);
+    RegressionData data = concatenate(m_groups[0].samples);
+    normalize_metric(data);
     const Eigen::VectorXd before = ctx.policy.parameters();
     const policy::Adam adam_before = ctx.adam;
     s.fit_loss = fit_policy(ctx.policy, ctx.adam, data, ctx.config.fit_steps, ctx.config.minibatch,

@@ -71,7 +71,9 @@ void pods_rollouts(Workers& workers, const ObservationMap& obs_map, const Task& 
             try {
                 ImproveResult& imp = improved[g][std::size_t(i)];
                 imp = improve_actions(workers.sim(th), task, cost, r.states, r.actions, r.cost, options);
-                res.samples[std::size_t(i)] = regression_samples(model, obs_map, imp.states, imp.actions, group.policy->horizon());
+                res.samples[std::size_t(i)] =
+                    improvement_samples(model, obs_map, r.states, r.actions, imp.states, imp.actions, imp.feedback, imp.alpha,
+                                        group.policy->horizon(), task.action_limit, config.pods_target, config.pods_metric);
             } catch (const std::exception& e) {
                 errors[g][std::size_t(i)] = e.what();
             }

@@ -5,6 +5,8 @@
 #include "pods/train/workers.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <stdexcept>
 #include <numeric>
 #include <random>
 
@@ -31,6 +33,91 @@ RegressionData regression_samples(const sim::Model& model, const ObservationMap&
     return d;
 }
 
+namespace {
+
+// z = (x, v, x_prev, v_prev, p), the state the feedback gains act on (lq_model.hpp)
+Eigen::VectorXd stacked_state(const sim::State& z)
+{
+    const Eigen::Index nx = z.x.size();
+    Eigen::VectorXd out(4 * nx + z.p.size());
+    out << z.x, z.v, z.x_prev, z.v_prev, z.p;
+    return out;
+}
+
+// the metric rows of sample j: H_uu of the steps t .. t + k - 1 of its plan (identity past N)
+void put_metric(const FeedbackLaw& law, int t, int k, int n, Eigen::Ref<Eigen::VectorXd> out)
+{
+    const int na = int(law.control_hessian[0].rows()), blk = na * na;
+    for (int i = 0; i < k; ++i) {
+        if (t + i < n) out.segment(Eigen::Index(i) * blk, blk) = law.control_hessian[std::size_t(t + i)].reshaped();
+        else out.segment(Eigen::Index(i) * blk, blk) = Eigen::MatrixXd::Identity(na, na).reshaped();
+    }
+}
+
+} // namespace
+
+RegressionData improvement_samples(const sim::Model& model, const ObservationMap& obs_map,
+                                   const std::vector<sim::State>& own_states, const Eigen::MatrixXd& own_actions,
+                                   const std::vector<sim::State>& states, const Eigen::MatrixXd& actions,
+                                   const FeedbackLaw& law, double alpha, int k, double limit, PodsTarget target,
+                                   PodsMetric metric)
+{
+    RegressionData improved = regression_samples(model, obs_map, states, actions, k);
+    if (law.empty()) return improved;
+    const int n = int(actions.cols()), na = int(actions.rows()), decisions = improved.size();
+    const bool with_metric = metric == PodsMetric::kControlHessian;
+    if (with_metric) {
+        improved.metric.resize(Eigen::Index(k) * na * na, decisions);
+        for (int j = 0; j < decisions; ++j) put_metric(law, j * k, k, n, improved.metric.col(j));
+    }
+    if (target == PodsTarget::kOpenLoop) return improved;
+
+    // the feedback law's targets at the own rollout's decision states
+    RegressionData own;
+    own.obs.resize(improved.obs.rows(), decisions);
+    own.hv.setZero(na, decisions);
+    own.target.setZero(improved.target.rows(), decisions);
+    own.weight = improved.weight;
+    if (with_metric) own.metric = improved.metric;
+    Eigen::VectorXd a(na), predicted(na);
+    for (int j = 0; j < decisions; ++j) {
+        const int t = j * k;
+        obs_map.observe(model, own_states[std::size_t(t)], own.obs.col(j));
+        if (t > 0) own.hv.col(j) = own_actions.col(t - 1);
+        for (int i = 0; i < k && t + i < n; ++i) {
+            const auto s = std::size_t(t + i);
+            // the law at the own state, unless it disagrees with the law's own linear prediction
+            // a_t + alpha k_t by more than the step itself (the linearisation does not hold there)
+            a = actions.col(t + i);
+            a.noalias() += law.gain[s] * (stacked_state(own_states[s]) - stacked_state(states[s]));
+            predicted = own_actions.col(t + i) + alpha * law.feedforward.col(t + i);
+            const double step = (actions.col(t + i) - own_actions.col(t + i)).cwiseAbs().maxCoeff();
+            if ((a - predicted).cwiseAbs().maxCoeff() > step) a = predicted;
+            for (int c = 0; c < na; ++c) {
+                const double star = actions(c, t + i);
+                const bool on_bound = std::abs(star) >= limit * (1 - 1e-9);
+                own.target(Eigen::Index(i) * na + c, j) = on_bound ? star : std::clamp(a[c], -limit, limit);
+            }
+        }
+    }
+    return concatenate({improved, own});
+}
+
+void normalize_metric(RegressionData& data)
+{
+    if (data.metric.size() == 0) return;
+    const int k = int(data.weight.rows() / data.hv.rows()), na = int(data.hv.rows());
+    double sum = 0;
+    long long count = 0;
+    for (int j = 0; j < data.size(); ++j)
+        for (int i = 0; i < k; ++i) {
+            if (data.weight(Eigen::Index(i) * na, j) == 0) continue;
+            sum += data.metric.col(j).segment(Eigen::Index(i) * na * na, na * na).reshaped(na, na).trace() / na;
+            ++count;
+        }
+    if (count > 0 && sum > 0) data.metric /= sum / double(count);
+}
+
 RegressionData concatenate(const std::vector<RegressionData>& parts)
 {
     RegressionData out;
@@ -44,6 +131,10 @@ RegressionData concatenate(const std::vector<RegressionData>& parts)
     out.hv.resize(f.hv.rows(), total);
     out.target.resize(f.target.rows(), total);
     out.weight.resize(f.weight.rows(), total);
+    // a metric when any part has one; the parts without get identity blocks
+    const bool metric = std::any_of(parts.begin(), parts.end(), [](const RegressionData& p) { return p.metric.size() > 0; });
+    const Eigen::Index na = f.hv.rows(), k = f.weight.rows() / std::max<Eigen::Index>(na, 1);
+    if (metric) out.metric.resize(k * na * na, total);
     Eigen::Index c = 0;
     for (const RegressionData& p : parts) {
         if (p.size() == 0) continue;
@@ -51,6 +142,11 @@ RegressionData concatenate(const std::vector<RegressionData>& parts)
         out.hv.middleCols(c, p.size()) = p.hv;
         out.target.middleCols(c, p.size()) = p.target;
         out.weight.middleCols(c, p.size()) = p.weight;
+        if (metric && p.metric.size() > 0) out.metric.middleCols(c, p.size()) = p.metric;
+        else if (metric)
+            for (Eigen::Index i = 0; i < k; ++i)
+                for (Eigen::Index j = 0; j < p.size(); ++j)
+                    out.metric.col(c + j).segment(i * na * na, na * na) = Eigen::MatrixXd::Identity(na, na).reshaped();
         c += p.size();
     }
     return out;
@@ -63,9 +159,25 @@ double regression_gradient(const policy::Policy& policy, const RegressionData& d
     policy.act(data.obs, data.hv, pred, ws);
     if (proximal > 0) old = (pred - anchor).cwiseProduct(data.weight); // w .* (pi - pi_old)
     pred = (pred - data.target).cwiseProduct(data.weight);
-    const double loss = 0.5 * pred.squaredNorm() / m;
+    double loss = 0;
+    if (data.metric.size() == 0) {
+        loss = 0.5 * pred.squaredNorm() / m;
+    } else {
+        // r_i^T H_i r_i per plan step; dL/dpi_i = H_i r_i / m (w is 0 or 1, r already masked)
+        const Eigen::Index na = data.hv.rows(), k = pred.rows() / na;
+        Eigen::VectorXd hr(na);
+        for (Eigen::Index j = 0; j < pred.cols(); ++j)
+            for (Eigen::Index i = 0; i < k; ++i) {
+                const auto h = data.metric.col(j).segment(i * na * na, na * na).reshaped(na, na);
+                auto r = pred.col(j).segment(i * na, na);
+                hr.noalias() = h * r;
+                loss += 0.5 * r.dot(hr);
+                r = hr.cwiseProduct(data.weight.col(j).segment(i * na, na));
+            }
+        loss /= m;
+    }
     if (proximal_value) *proximal_value = proximal > 0 ? 0.5 * proximal * old.squaredNorm() / m : 0.0;
-    // dL/dpi = w .* (pi - a*) / m (w is 0 or 1), plus beta w .* (pi - pi_old) / m
+    // dL/dpi = w .* (pi - a*) / m (w is 0 or 1; H w .* (pi - a*) with a metric), plus beta w .* (pi - pi_old) / m
     if (proximal > 0) pred += proximal * old;
     pred /= double(m);
     policy.vjp(ws, pred, grad, nullptr, nullptr);
@@ -118,6 +230,7 @@ double fit_policy(policy::Policy& policy, policy::Adam& adam, const RegressionDa
             ch.d.hv.resize(data.hv.rows(), count);
             ch.d.target.resize(data.target.rows(), count);
             ch.d.weight.resize(data.weight.rows(), count);
+            ch.d.metric.resize(data.metric.rows(), data.metric.size() > 0 ? count : 0);
             if (proximal > 0) ch.old.resize(anchor.rows(), count);
             for (int j = 0; j < count; ++j) {
                 const int i = picked[std::size_t(begin + j)];
@@ -125,6 +238,7 @@ double fit_policy(policy::Policy& policy, policy::Adam& adam, const RegressionDa
                 ch.d.hv.col(j) = data.hv.col(i);
                 ch.d.target.col(j) = data.target.col(i);
                 ch.d.weight.col(j) = data.weight.col(i);
+                if (data.metric.size() > 0) ch.d.metric.col(j) = data.metric.col(i);
                 if (proximal > 0) ch.old.col(j) = anchor.col(i);
             }
             ch.loss = regression_gradient(policy, ch.d, ch.old, proximal, m, *ws[std::size_t(thread_index())], ch.grad);
@@ -165,7 +279,16 @@ double regression_loss(const policy::Policy& policy, const RegressionData& data,
     if (data.size() == 0) return 0;
     Eigen::MatrixXd pred;
     policy.act(data.obs, data.hv, pred, ws);
-    return 0.5 * (pred - data.target).cwiseProduct(data.weight).squaredNorm() / data.size();
+    pred = (pred - data.target).cwiseProduct(data.weight);
+    if (data.metric.size() == 0) return 0.5 * pred.squaredNorm() / data.size();
+    const Eigen::Index na = data.hv.rows(), k = pred.rows() / na;
+    double loss = 0;
+    for (Eigen::Index j = 0; j < pred.cols(); ++j)
+        for (Eigen::Index i = 0; i < k; ++i) {
+            const auto r = pred.col(j).segment(i * na, na);
+            loss += 0.5 * r.dot(data.metric.col(j).segment(i * na * na, na * na).reshaped(na, na) * r);
+        }
+    return loss / data.size();
 }
 
 Eigen::MatrixXd policy_outputs(const policy::Policy& policy, const RegressionData& data,

@@ -2,10 +2,14 @@
 // The PODS regression step (PODS paper eq. 7-9): the policy is fitted with Adam to the improved
 // actions at the states of the re-simulated improved trajectories,
 //   L = 1/(2 M) sum_samples sum_j w_j |pi_j(o, a_prev) - a*_j|^2   per minibatch of M samples,
+// or to the improvement's local feedback law in its Gauss-Newton metric (docs/training.md),
+//   L = 1/(2 M) sum_samples sum_i r_i^T H_i r_i,  r_i = w_i .* (pi_i - a*_i - K_i (z_i - z*_i)),
 // optionally with a proximal term that keeps the outputs near the policy's before the fit.
 
+#include "pods/improve/box_step.hpp"
 #include "pods/task/observation.hpp"
 #include "pods/train/cluster.hpp"
+#include "pods/train/train_config.hpp"
 #include "policy/adam.hpp"
 #include "policy/policy.hpp"
 #include "sim/state.hpp"
@@ -26,14 +30,37 @@ struct RegressionData {
     Eigen::MatrixXd hv;      ///< n_a x S
     Eigen::MatrixXd target;  ///< (k n_a) x S
     Eigen::MatrixXd weight;  ///< (k n_a) x S, 1 or 0
+    /// empty (the Euclidean metric) or (k n_a n_a) x S: per plan step i the symmetric positive
+    /// definite n_a x n_a block H_i, column-major in rows [i n_a^2, (i + 1) n_a^2)
+    Eigen::MatrixXd metric;
 
     int size() const { return int(obs.cols()); }
 };
+
 
 /// The samples of one improved trajectory (states z_0..z_N of `actions`, n_a x N): one per decision
 /// step t = 0, k, 2k, ... of a policy with plan length k.
 RegressionData regression_samples(const sim::Model& model, const ObservationMap& obs_map,
                                   const std::vector<sim::State>& states, const Eigen::MatrixXd& actions, int k);
+
+/// The samples of one improvement: regression_samples of the improved trajectory (states z*,
+/// `actions` a*), and with kFeedback and a non-empty `law` one sample per decision at the policy's
+/// own rollout (`own_states` z_0..z_N, `own_actions` its applied actions, the velocity input of its
+/// decisions) with the targets clamp(a*_t + K_t (z_t - z*_t), -limit, limit). Where that target
+/// differs from the law's linear prediction a_t + alpha k_t (`alpha` the accepted line-search step)
+/// by more than max |a*_t - a_t|, the linearisation does not hold and the prediction is the target.
+/// Components a*_t puts on a bound keep a*_t. With kControlHessian and a non-empty law every
+/// sample carries H_uu of its plan steps. `law` belongs to the step that turned the own rollout
+/// into the improved one.
+RegressionData improvement_samples(const sim::Model& model, const ObservationMap& obs_map,
+                                   const std::vector<sim::State>& own_states, const Eigen::MatrixXd& own_actions,
+                                   const std::vector<sim::State>& states, const Eigen::MatrixXd& actions,
+                                   const FeedbackLaw& law, double alpha, int k, double limit, PodsTarget target,
+                                   PodsMetric metric);
+
+/// Divides the metric by the mean of tr(H_i) / n_a over the plan steps with weight (no-op without
+/// a metric), so that the fit's learning rate means what it means with the Euclidean loss.
+void normalize_metric(RegressionData& data);
 
 /// Concatenates per-trajectory samples in the given order.
 RegressionData concatenate(const std::vector<RegressionData>& parts);

@@ -31,6 +31,23 @@ std::string to_string(Method m)
 
 std::string to_string(Head h) { return h == Head::kMlp ? "mlp" : "ndp"; }
 
+std::string to_string(PodsTarget t) { return t == PodsTarget::kOpenLoop ? "open-loop" : "feedback"; }
+std::string to_string(PodsMetric m) { return m == PodsMetric::kEuclidean ? "euclidean" : "control-hessian"; }
+
+PodsTarget pods_target_from_string(const std::string& s)
+{
+    if (s == "open-loop") return PodsTarget::kOpenLoop;
+    if (s == "feedback") return PodsTarget::kFeedback;
+    throw std::invalid_argument("unknown PODS target \"" + s + "\" (choices: open-loop, feedback)");
+}
+
+PodsMetric pods_metric_from_string(const std::string& s)
+{
+    if (s == "euclidean") return PodsMetric::kEuclidean;
+    if (s == "control-hessian") return PodsMetric::kControlHessian;
+    throw std::invalid_argument("unknown PODS metric \"" + s + "\" (choices: euclidean, control-hessian)");
+}
+
 Method method_from_string(const std::string& s)
 {
     if (s == "pods2") return Method::kPods2;
@@ -117,6 +134,8 @@ nlohmann::json train_config_to_json(const TrainConfig& c)
             {"fit_lr", c.fit_lr},
             {"fit_proximal", c.fit_proximal},
             {"fit_guard", c.fit_guard},
+            {"pods_target", to_string(c.pods_target)},
+            {"pods_metric", to_string(c.pods_metric)},
             {"bptt_lr", c.bptt_lr},
             {"clip_norm", c.clip_norm},
             {"truncation", c.truncation},
@@ -147,7 +166,7 @@ TrainConfig train_config_from_json(const common::JsonNode& n)
 {
     n.allow_keys({"method", "head", "epochs", "batch", "seed", "test_seed", "test_episodes", "hidden", "activation",
                   "last_layer_scale", "ndp_horizon", "ndp_basis", "ndp_substeps", "mu", "max_halvings", "fit_steps",
-                  "minibatch", "fit_lr", "fit_proximal", "fit_guard", "bptt_lr", "clip_norm", "truncation", "ppo_lr",
+                  "minibatch", "fit_lr", "fit_proximal", "fit_guard", "pods_target", "pods_metric", "bptt_lr", "clip_norm", "truncation", "ppo_lr",
                   "value_lr", "ppo_epochs", "ppo_minibatch", "ppo_clip", "gamma", "gae_lambda", "entropy_coef",
                   "ppo_std_init", "ppo_max_grad_norm", "scale_rewards", "hndp_regions", "hndp_region_samples", "hndp_local_method", "hndp_success_fraction",
                   "hndp_pull_weight", "hndp_bc_weight", "hndp_local_parallel"});
@@ -175,6 +194,9 @@ TrainConfig train_config_from_json(const common::JsonNode& n)
     // added later: a config.json written before has neither (and trained without them)
     if (n.has("fit_proximal")) c.fit_proximal = n["fit_proximal"].non_negative();
     if (n.has("fit_guard")) c.fit_guard = int(n["fit_guard"].integer_in(0, 60));
+    if (n.has("pods_target")) c.pods_target = pods_target_from_string(n["pods_target"].choice({"open-loop", "feedback"}));
+    if (n.has("pods_metric"))
+        c.pods_metric = pods_metric_from_string(n["pods_metric"].choice({"euclidean", "control-hessian"}));
     c.bptt_lr = n["bptt_lr"].positive();
     c.clip_norm = n["clip_norm"].non_negative();
     c.truncation = int(n["truncation"].integer_in(0, 1000000));

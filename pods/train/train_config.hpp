@@ -17,6 +17,24 @@ namespace podsim::pods {
 enum class Method { kPods2, kPods1, kBptt, kPpo, kHndp };
 enum class Head { kMlp, kNdp };
 
+/// What the regression fits (`--pods-target`, `--pods-metric`; docs/training.md).
+enum class PodsTarget {
+    kOpenLoop, ///< the improved actions at the improved trajectory's states (the PODS paper)
+    kFeedback, ///< also, at the states of the policy's own rollout, the improved trajectory's local
+               ///< feedback law a*_t + K_t (z_t - z*_t) (box-DDP gains; open loop where none)
+};
+enum class PodsMetric {
+    kEuclidean,      ///< |r|^2
+    kControlHessian, ///< r^T H_uu,t r per step (box-DDP control Hessians; Euclidean where none),
+                     ///< scaled so that the mean of tr(H) / n_a over an epoch's samples is 1
+};
+/// "open-loop", "feedback"; "euclidean", "control-hessian".
+std::string to_string(PodsTarget t);
+std::string to_string(PodsMetric m);
+/// Throw std::invalid_argument listing the choices.
+PodsTarget pods_target_from_string(const std::string& s);
+PodsMetric pods_metric_from_string(const std::string& s);
+
 /// "pods2", "pods1", "bptt", "ppo", "hndp"; "mlp", "ndp".
 std::string to_string(Method m);
 std::string to_string(Head h);
@@ -54,6 +72,8 @@ struct TrainConfig {
     /// change of the fit, then halved, until the mean cost is not above the old policy's; the
     /// old policy is kept when none passes (0: no check)
     int fit_guard = 0;
+    PodsTarget pods_target = PodsTarget::kOpenLoop; ///< what the regression fits (regression.hpp)
+    PodsMetric pods_metric = PodsMetric::kEuclidean; ///< the regression's metric (regression.hpp)
 
     // BPTT
     double bptt_lr = 1e-3;
@@ -90,6 +110,9 @@ struct TrainConfig {
     bool second_order() const { return method == Method::kPods2; }
     bool is_hndp() const { return method == Method::kHndp; }
 };
+
+/// The largest number of epochs a run may have.
+inline constexpr int kMaxEpochs = 1000000;
 
 /// Throws std::invalid_argument naming the violated rule ("batch: must be in [1, 100000]").
 void validate_train_config(const TrainConfig& c);

@@ -4,6 +4,7 @@
 #include "pods/task/initial_state.hpp"
 #include "pods/task/random.hpp"
 #include "pods/train/policy_factory.hpp"
+#include "policy/policy_io.hpp"
 
 namespace podsim::pods {
 
@@ -28,11 +29,42 @@ Trainer::Trainer(const Scene& scene, const TrainConfig& config, int threads, con
 {
 }
 
+namespace {
+
+// a policy file's description without its weights and its initialisation's scale, at any depth
+// (the NDP head nests its network)
+nlohmann::json architecture(nlohmann::json j)
+{
+    if (!j.is_object()) return j;
+    j.erase("parameters");
+    j.erase("last_layer_scale");
+    for (auto& [key, value] : j.items()) value = architecture(value);
+    return j;
+}
+
+std::string describe(const policy::Policy& p)
+{
+    return p.type() + " with " + std::to_string(p.n_obs()) + " observations, " + std::to_string(p.n_act()) +
+           " actions, plan length " + std::to_string(p.horizon()) + " and " + std::to_string(p.n_params()) + " parameters";
+}
+
+} // namespace
+
+std::string Trainer::policy_mismatch(const policy::Policy& p) const
+{
+    const nlohmann::json a = architecture(policy::policy_to_json(p)), b = architecture(policy::policy_to_json(*m_policy));
+    std::string keys;
+    for (auto it = b.begin(); it != b.end(); ++it)
+        if (!a.contains(it.key()) || a[it.key()] != it.value()) keys += (keys.empty() ? "" : ", ") + it.key();
+    if (keys.empty() && p.n_params() == m_policy->n_params()) return {};
+    return "the policy is " + describe(p) + ", the run's configuration builds " + describe(*m_policy) +
+           (keys.empty() ? "" : " (they differ in " + keys + ")");
+}
+
 void Trainer::restore(std::unique_ptr<policy::Policy> p, policy::Adam adam)
 {
-    if (p->type() != m_policy->type() || p->n_params() != m_policy->n_params() || p->n_obs() != m_policy->n_obs() ||
-        p->n_act() != m_policy->n_act() || p->horizon() != m_policy->horizon())
-        throw std::invalid_argument("the checkpoint's policy does not match the run's configuration");
+    if (const std::string why = policy_mismatch(*p); !why.empty())
+        throw std::invalid_argument("the checkpoint does not match the run: " + why);
     m_policy = std::move(p);
     m_adam = std::move(adam);
     m_fit_ws = fit_workspaces(*m_policy, m_workers.threads());

@@ -36,8 +36,12 @@ public:
     const LearnerEntry& method() const { return *m_method; }
     const policy::Policy& policy() const { return *m_policy; }
     const policy::Adam& adam() const { return m_adam; }
-    /// Restores a checkpoint (same architecture as the configuration builds).
+    /// Restores a checkpoint (same architecture as the configuration builds; throws
+    /// std::invalid_argument with policy_mismatch's reason otherwise).
     void restore(std::unique_ptr<policy::Policy> policy, policy::Adam adam);
+    /// Empty when `p` has the type and shape (observations, actions, plan length, parameters) of
+    /// the policy the configuration builds, otherwise both described.
+    std::string policy_mismatch(const policy::Policy& p) const;
     /// The method's learner (PPO's log-std and value network, H-NDP's regions and local policies
     /// through their classes; policy() is H-NDP's global).
     const Learner& learner() const { return *m_learner; }

@@ -40,8 +40,10 @@ std::string write_log(const std::vector<LogRow>& rows)
 // config.json: the scene and every setting
 nlohmann::json config_file(const Scene& scene, const TrainConfig& c, const RunOptions& o)
 {
-    return {{"scene", scene.file}, {"scene_name", scene.name}, {"threads", o.threads},
-            {"time_budget", o.time_budget}, {"settings", train_config_to_json(c)}};
+    nlohmann::json j = {{"scene", scene.file}, {"scene_name", scene.name}, {"threads", o.threads},
+                        {"time_budget", o.time_budget}, {"settings", train_config_to_json(c)}};
+    if (!o.init_policy.empty()) j["init_policy"] = o.init_policy;
+    return j;
 }
 
 // restores the trainer from policy.json's content; returns where the run stopped
@@ -127,6 +129,21 @@ RunResult run_training(const Scene& scene, const TrainConfig& config, const RunO
         }
         common::write_file_atomic(o.out + "/config.json", config_file(scene, config, o).dump(2) + "\n");
     });
+    if (!o.resume && !o.init_policy.empty()) {
+        // the starting policy: rank 0 reads the file, every rank takes its policy with a new Adam
+        std::string text;
+        cluster.agree_on_root([&] { text = common::read_json_file(o.init_policy).dump(); });
+        cluster.broadcast(text);
+        cluster.agree([&] {
+            const nlohmann::json pj = common::parse_json_text(text, o.init_policy);
+            std::unique_ptr<policy::Policy> p = policy::policy_from_json(common::JsonNode(pj, o.init_policy));
+            if (const std::string why = trainer.policy_mismatch(*p); !why.empty())
+                throw common::InputError(o.init_policy + ": --init-policy: " + why);
+            const policy::AdamConfig adam = trainer.adam().config();
+            const int n = p->n_params();
+            trainer.restore(std::move(p), policy::Adam(adam, n));
+        });
+    }
     if (o.resume && cluster.size() > 1) {
         std::string state = cluster.root() ? checkpoint_text() + write_log(result.log) : std::string();
         cluster.broadcast(state);

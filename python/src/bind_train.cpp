@@ -69,6 +69,7 @@ Array act(const PyPolicy& self, const py::object& obs_in, const py::object& hand
 // the settings of podsim.train(**options), checked like `podsim train`'s options
 struct TrainRequest {
     std::string method = "pods2", head, activation = "tanh", local_method = "pods2"; // head "": mlp, ndp for hndp
+    std::string pods_target = "open-loop", pods_metric = "euclidean";
     pods::TrainConfig config;
     pods::RunOptions run;
     bool hidden_given = false;
@@ -122,6 +123,9 @@ TrainRequest train_request(const py::dict& options)
         {"method", [&](const py::handle& v, const std::string& n) { r.method = text(v, n); }},
         {"head", [&](const py::handle& v, const std::string& n) { r.head = text(v, n); }},
         {"activation", [&](const py::handle& v, const std::string& n) { r.activation = text(v, n); }},
+        {"pods_target", [&](const py::handle& v, const std::string& n) { r.pods_target = text(v, n); }},
+        {"pods_metric", [&](const py::handle& v, const std::string& n) { r.pods_metric = text(v, n); }},
+        {"init_policy", [&](const py::handle& v, const std::string& n) { r.run.init_policy = text(v, n); }},
         {"hidden",
          [&](const py::handle& v, const std::string& n) {
              if (py::isinstance<py::str>(v) || !py::isinstance<py::sequence>(v))
@@ -204,6 +208,16 @@ TrainRequest train_request(const py::dict& options)
     if (r.activation != "tanh" && r.activation != "relu" && r.activation != "elu" && r.activation != "linear")
         throw common::InputError("activation: got \"" + r.activation + "\", must be one of tanh, relu, elu, linear");
     c.activation = policy::activation_from_string(r.activation);
+    try {
+        c.pods_target = pods::pods_target_from_string(r.pods_target);
+    } catch (const std::invalid_argument& e) {
+        throw common::InputError(std::string("pods_target: ") + e.what());
+    }
+    try {
+        c.pods_metric = pods::pods_metric_from_string(r.pods_metric);
+    } catch (const std::invalid_argument& e) {
+        throw common::InputError(std::string("pods_metric: ") + e.what());
+    }
     try {
         pods::validate_train_config(c);
     } catch (const std::invalid_argument& e) {

@@ -81,6 +81,85 @@ TEST_CASE("cli train: --fit-proximal and --fit-guard reach config.json, and the 
     std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("cli train: --pods-target and --pods-metric reach config.json, the defaults are the paper's, each changes the policy")
+{
+    const auto dir = scratch_dir("train");
+    const std::string scene = std::string("'") + PODSIM_SOURCE_DIR + "/scenes/cable_payload_2d_stop.json'";
+    auto params = [&](const std::string& name) { return nlohmann::json::parse(read_text(dir / name / "policy.json"))["parameters"]; };
+    REQUIRE(run_podsim("train " + scene + kTiny + "--out " + quoted(dir / "paper")).exit_code == 0);
+    const auto paper = nlohmann::json::parse(read_text(dir / "paper/config.json"));
+    CHECK(paper["settings"]["pods_target"] == "open-loop");
+    CHECK(paper["settings"]["pods_metric"] == "euclidean");
+    REQUIRE(run_podsim("train " + scene + " --pods-target feedback" + kTiny + "--out " + quoted(dir / "fb")).exit_code == 0);
+    CHECK(nlohmann::json::parse(read_text(dir / "fb/config.json"))["settings"]["pods_target"] == "feedback");
+    REQUIRE(run_podsim("train " + scene + " --pods-metric control-hessian" + kTiny + "--out " + quoted(dir / "ch")).exit_code == 0);
+    CHECK(nlohmann::json::parse(read_text(dir / "ch/config.json"))["settings"]["pods_metric"] == "control-hessian");
+    CHECK(params("fb") != params("paper"));
+    CHECK(params("ch") != params("paper"));
+    // another target refuses --resume of the run
+    const auto r = run_podsim("train " + scene + " --pods-target feedback --resume" + kTiny + "--out " + quoted(dir / "paper"));
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find("pods_target") != std::string::npos);
+    std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("cli train: --init-policy starts from a saved policy with a new optimiser, a policy of another shape exits 2")
+{
+    const auto dir = scratch_dir("train");
+    REQUIRE(run_podsim("train " + kScene + " --method bptt" + kTiny + "--out " + quoted(dir / "bptt")).exit_code == 0);
+    const auto saved = nlohmann::json::parse(read_text(dir / "bptt/policy.json"));
+    // zero epochs: the run's policy is the saved one, its row 0 the saved policy's test return
+    REQUIRE(run_podsim("train " + kScene + " --epochs 0 --batch 6 --test-episodes 6 --hidden 8,8 --init-policy " +
+                       quoted(dir / "bptt/policy.json") + " --out " + quoted(dir / "zero")).exit_code == 0);
+    const auto zero = nlohmann::json::parse(read_text(dir / "zero/policy.json"));
+    CHECK(zero["parameters"] == saved["parameters"]);
+    CHECK(zero["training"]["adam"]["steps"] == 0);
+    CHECK(nlohmann::json::parse(read_text(dir / "zero/config.json"))["init_policy"] ==
+          (dir / "bptt/policy.json").string());
+    const std::string bptt_log = read_text(dir / "bptt/log.csv"), zero_log = read_text(dir / "zero/log.csv");
+    const auto field = [](const std::string& log, int line, int column) {
+        std::istringstream in(log);
+        std::string row, cell;
+        for (int i = 0; i <= line; ++i) std::getline(in, row);
+        std::istringstream cells(row);
+        for (int c = 0; c <= column; ++c) std::getline(cells, cell, ',');
+        return cell;
+    };
+    CHECK(field(zero_log, 1, 4) == field(bptt_log, 3, 4)); // test_return_mean of the saved policy
+    // PODS fine-tunes it
+    REQUIRE(run_podsim("train " + kScene + " --method pods2" + kTiny + "--init-policy " + quoted(dir / "bptt/policy.json") +
+                       " --out " + quoted(dir / "tuned")).exit_code == 0);
+    CHECK(nlohmann::json::parse(read_text(dir / "tuned/policy.json"))["parameters"] != saved["parameters"]);
+    // another architecture, a missing file: exit 2 with one line naming the file
+    for (const std::string& args : {std::string(" --hidden 16 --init-policy ") + quoted(dir / "bptt/policy.json"),
+                                    std::string(" --head ndp --init-policy ") + quoted(dir / "bptt/policy.json"),
+                                    std::string(" --init-policy ") + quoted(dir / "none.json")}) {
+        INFO(args);
+        const auto r = run_podsim("train " + kScene + " --epochs 1 --batch 6 --test-episodes 6" + args + " --out " +
+                                  quoted(dir / "bad"));
+        CHECK(r.exit_code == 2);
+        CHECK(r.err.rfind("podsim: error: ", 0) == 0);
+        CHECK(lines(r.err) == 1);
+        CHECK(r.err.find(".json") != std::string::npos);
+    }
+    std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("cli train: --time-budget without --epochs trains until the budget, an explicit --epochs still caps it")
+{
+    const auto dir = scratch_dir("train");
+    const std::string small = " --batch 4 --test-episodes 4 --hidden 8 --fit-steps 2 --method pods1 ";
+    const auto budget = run_podsim("train " + kScene + small + "--time-budget 1.5 --out " + quoted(dir / "budget"));
+    REQUIRE(budget.exit_code == 0);
+    CHECK(budget.out.find("stopped by time budget") != std::string::npos);
+    CHECK(lines(read_text(dir / "budget/log.csv")) > 1 + 30); // beyond the default of 30 epochs
+    const auto capped = run_podsim("train " + kScene + small + "--time-budget 60 --epochs 3 --out " + quoted(dir / "capped"));
+    REQUIRE(capped.exit_code == 0);
+    CHECK(capped.out.find("stopped by epochs") != std::string::npos);
+    CHECK(lines(read_text(dir / "capped/log.csv")) == 1 + 4);
+    std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("cli train: --method ppo writes its learner state into policy.json, evaluate runs the mean policy")
 {
     const auto dir = scratch_dir("train");
@@ -184,7 +263,8 @@ TEST_CASE("cli train: bad options and corrupt policy files exit 2 with one line"
                                     std::string("--hidden 8,x"), std::string("--time-budget nan"),
                                     std::string("--fit-lr 0"), std::string("--fit-proximal -1"),
                                     std::string("--fit-proximal nan"), std::string("--fit-guard 61"),
-                                    std::string("--fit-guard 1.5"), std::string("--seed -1"), std::string("--ppo-clip 1"),
+                                    std::string("--fit-guard 1.5"), std::string("--pods-target closed-loop"),
+                                    std::string("--pods-metric l1"), std::string("--seed -1"), std::string("--ppo-clip 1"),
                                     std::string("--gamma 0"), std::string("--ppo-epochs 0"),
                                     std::string("--method hndp --head mlp"), std::string("--method hndp --regions 0"),
                                     std::string("--method hndp --local-method bptt"),

@@ -300,3 +300,38 @@ TEST_CASE("box_step: a matrix-free step cut short by the iteration cap is still 
     CHECK(grad.reshaped().dot(r.delta.reshaped()) + 0.5 * r.delta.reshaped().dot(gd) < 0);
     CHECK(held.select(r.delta.array(), 0.0).cwiseAbs().maxCoeff() == 0.0);
 }
+
+TEST_CASE("box_step: the Riccati step's feedback law is the dense tail problem's: H_uu,t its Schur complement, K_t B_{t-1} its response to a_{t-1}")
+{
+    int checked = 0;
+    for (const char* file : kScenes) {
+        INFO(std::string(file));
+        const test::BoxFixture f = test::box_fixture(file, 12, 3, 0.15, 0.0);
+        sim::Simulator sim(f.scene.model);
+        const Eigen::MatrixXd j = sim::trajectory_jacobian(sim, f.states, f.cost.selection);
+        const pods::LqModel lq = pods::lq_model(sim, f.cost, f.states, f.actions);
+        const int n = int(f.actions.cols()), na = int(f.actions.rows());
+        const double mu = 0.05;
+        const pods::BoxStepResult r = pods::box_riccati_step(lq, f.actions, kInf, mu, nothing(f.actions));
+        REQUIRE(int(r.feedback.gain.size()) == n);
+        REQUIRE(int(r.feedback.control_hessian.size()) == n);
+        // the dense Gauss-Newton matrix over all actions, blocks of n_a
+        const Eigen::MatrixXd g = pods::gauss_newton_matrix(f.cost, j, n, mu);
+        for (int t : {1, n / 2, n - 2}) {
+            INFO("step " << t);
+            // with a_0..a_{t-1} fixed and a_{t+1}.. minimised: the Schur complement on a_t
+            const int tail = (n - t) * na, rest = tail - na;
+            const Eigen::MatrixXd gt = g.block(t * na, t * na, tail, tail);
+            const Eigen::MatrixXd schur = gt.topLeftCorner(na, na) - gt.block(0, na, na, rest) *
+                                                                         gt.bottomRightCorner(rest, rest).llt().solve(gt.block(na, 0, rest, na));
+            test::check_close(r.feedback.control_hessian[std::size_t(t)], schur, 1e-8);
+            // the minimiser's a_t responds to a change of a_{t-1} by -(G_tail^-1 G_tail,t-1)_t = K_t B_{t-1}
+            const Eigen::MatrixXd response = -gt.llt().solve(g.block(t * na, (t - 1) * na, tail, na)).topRows(na);
+            const Eigen::MatrixXd law = r.feedback.gain[std::size_t(t)] * lq.b[std::size_t(t - 1)];
+            REQUIRE(law.norm() > 1e-6);
+            test::check_close(law, response, 1e-7);
+        }
+        ++checked;
+    }
+    CHECK(checked == 3);
+}

@@ -1,6 +1,7 @@
 // The PODS regression: samples per decision, Adam lowers the fit loss, padding past the horizon
 // carries no weight; the proximal term's gradient against central differences, its fit moves the
 // outputs less and gives the same bits for any thread count.
+#include "pods/improve/improve_step.hpp"
 #include "pods/task/initial_state.hpp"
 #include "pods/task/scene.hpp"
 #include "pods/train/policy_factory.hpp"
@@ -241,6 +242,181 @@ TEST_CASE("regression: the gradient of L + proximal term matches central differe
         test::check_close(g1, g0, 1e-12);
     }
     CHECK(checks == 18);
+}
+
+namespace {
+
+// a random symmetric positive definite n x n block per plan step of every sample, (k n n) x S
+Eigen::MatrixXd random_metric(std::mt19937_64& rng, int k, int n, int s)
+{
+    Eigen::MatrixXd out(Eigen::Index(k) * n * n, s);
+    for (int j = 0; j < s; ++j)
+        for (int i = 0; i < k; ++i) {
+            const Eigen::MatrixXd a = test::random_vector(rng, n * n, -1, 1).reshaped(n, n);
+            const Eigen::MatrixXd h = a * a.transpose() + 0.1 * Eigen::MatrixXd::Identity(n, n);
+            out.col(j).segment(Eigen::Index(i) * n * n, n * n) = h.reshaped();
+        }
+    return out;
+}
+
+} // namespace
+
+TEST_CASE("regression: the loss in a per-step metric and its gradient match r^T H r and central differences, both heads")
+{
+    pods::Scene scene = pods::load_scene(PODSIM_SOURCE_DIR "/scenes/pendulum_2d_stop.json");
+    int checks = 0;
+    for (pods::Head head : {pods::Head::kMlp, pods::Head::kNdp}) {
+        pods::TrainConfig c;
+        c.head = head;
+        c.hidden = {8};
+        c.ndp_basis = 4;
+        c.last_layer_scale = 0.5;
+        std::unique_ptr<policy::Policy> p = pods::make_policy(scene.model, scene.task, c);
+        pods::RegressionData d = random_samples(scene, *p, 20, 3);
+        const int na = p->n_act(), k = p->horizon(), m = 32;
+        const auto ws = workspaces(*p, 1);
+        Eigen::VectorXd g_plain, g_identity;
+        // identity blocks: the Euclidean loss, bit for bit in value and gradient up to round-off
+        const double plain = pods::regression_gradient(*p, d, Eigen::MatrixXd(), 0, m, *ws[0], g_plain);
+        d.metric = Eigen::MatrixXd::Identity(na, na).reshaped().replicate(k, d.size());
+        CHECK(pods::regression_gradient(*p, d, Eigen::MatrixXd(), 0, m, *ws[0], g_identity) == doctest::Approx(plain).epsilon(1e-14));
+        test::check_close(g_identity, g_plain, 1e-14);
+        // a random metric: the value by hand, the gradient against central differences
+        std::mt19937_64 rng(21);
+        d.metric = random_metric(rng, k, na, d.size());
+        Eigen::MatrixXd pred;
+        p->act(d.obs, d.hv, pred, *ws[0]);
+        double by_hand = 0;
+        for (int j = 0; j < d.size(); ++j)
+            for (int i = 0; i < k; ++i) {
+                const Eigen::VectorXd r = (pred.col(j) - d.target.col(j)).cwiseProduct(d.weight.col(j)).segment(i * na, na);
+                by_hand += 0.5 * r.dot(d.metric.col(j).segment(i * na * na, na * na).reshaped(na, na) * r);
+            }
+        CHECK(pods::regression_loss(*p, d, *ws[0]) == doctest::Approx(by_hand / d.size()).epsilon(1e-12));
+        const Eigen::MatrixXd anchor = pods::policy_outputs(*p, d, ws) + 0.3 * Eigen::MatrixXd::Ones(k * na, d.size());
+        for (double beta : {0.0, 0.7}) {
+            INFO("head " << pods::to_string(head) << ", beta " << beta);
+            const Eigen::VectorXd theta = p->parameters();
+            auto total = [&](const Eigen::VectorXd& x) {
+                std::unique_ptr<policy::Policy> q = p->clone();
+                q->set_parameters(x);
+                Eigen::VectorXd g;
+                double prox = -1;
+                return pods::regression_gradient(*q, d, anchor, beta, m, *ws[0], g, &prox) + prox;
+            };
+            Eigen::VectorXd grad = Eigen::VectorXd::Constant(p->n_params(), 1e300);
+            const double loss = pods::regression_gradient(*p, d, anchor, beta, m, *ws[0], grad);
+            CHECK(loss == doctest::Approx(by_hand / m).epsilon(1e-12));
+            REQUIRE(grad.norm() > 1e-3);
+            test::check_close(grad, test::fd_gradient(total, theta, 1e-6), 1e-6);
+            const Eigen::VectorXd u = test::random_direction(rng, p->n_params());
+            const double e = 1e-6, fd = (total(theta + e * u) - total(theta - e * u)) / (2 * e);
+            CHECK(test::close(grad.dot(u), fd, 1e-6));
+            ++checks;
+        }
+    }
+    CHECK(checks == 4);
+}
+
+TEST_CASE("regression: improvement_samples adds the feedback law's targets at the own states and the control Hessians")
+{
+    int law_targets = 0, predicted_targets = 0;
+    for (const char* file : {"pendulum_2d_stop.json", "cable_payload_2d_stop.json"}) {
+        INFO(std::string(file));
+        pods::Scene scene = pods::load_scene(std::string(PODSIM_SOURCE_DIR "/scenes/") + file);
+        const sim::Model& m = scene.model;
+        const pods::Task& task = scene.task;
+        const pods::QuadraticCost cost = pods::quadratic_cost(m, task);
+        const pods::ObservationMap obs = pods::observation_map(m, task);
+        const int n = task.horizon, na = m.n_p();
+        std::mt19937_64 rng(4);
+        const Eigen::MatrixXd own = test::random_vector(rng, na * n, -0.3, 0.3).reshaped(na, n);
+        sim::Simulator sim(m);
+        std::vector<sim::State> own_states;
+        REQUIRE(sim::rollout(sim, pods::sample_initial_state(m, task, 3), own, own_states).converged);
+        pods::ImproveOptions opt;
+        opt.method = pods::GaussNewtonMethod::kRiccati;
+        const pods::ImproveResult imp =
+            pods::improve_actions(sim, task, cost, own_states, own, cost.total(m, own_states, own), opt);
+        REQUIRE(imp.accepted);
+        REQUIRE(int(imp.feedback.gain.size()) == n);
+        const pods::RegressionData plain = pods::regression_samples(m, obs, imp.states, imp.actions, 1);
+        auto samples = [&](pods::PodsTarget t, pods::PodsMetric metric) {
+            return pods::improvement_samples(m, obs, own_states, own, imp.states, imp.actions, imp.feedback, imp.alpha, 1,
+                                             task.action_limit, t, metric);
+        };
+        // open loop, Euclidean: the improved trajectory's samples alone, and so without a law
+        const pods::RegressionData ol = samples(pods::PodsTarget::kOpenLoop, pods::PodsMetric::kEuclidean);
+        CHECK(ol.obs == plain.obs);
+        CHECK(ol.target == plain.target);
+        CHECK(ol.metric.size() == 0);
+        CHECK(pods::improvement_samples(m, obs, own_states, own, imp.states, imp.actions, pods::FeedbackLaw{}, imp.alpha, 1,
+                                        task.action_limit, pods::PodsTarget::kFeedback, pods::PodsMetric::kControlHessian)
+                  .target == plain.target);
+        // feedback: the improved samples, then one per own decision state
+        const pods::RegressionData fb = samples(pods::PodsTarget::kFeedback, pods::PodsMetric::kControlHessian);
+        REQUIRE(fb.size() == 2 * n);
+        CHECK(fb.target.leftCols(n) == plain.target);
+        auto z = [](const sim::State& s) {
+            Eigen::VectorXd v(4 * s.x.size() + s.p.size());
+            v << s.x, s.v, s.x_prev, s.v_prev, s.p;
+            return v;
+        };
+        Eigen::VectorXd o(obs.size(m));
+        for (int t = 0; t < n; ++t) {
+            obs.observe(m, own_states[std::size_t(t)], o);
+            CHECK(fb.obs.col(n + t) == o);
+            if (t > 0) CHECK(fb.hv.col(n + t) == own.col(t - 1));
+            CHECK(fb.metric.col(t).reshaped(na, na) == imp.feedback.control_hessian[std::size_t(t)]);
+            CHECK(fb.metric.col(n + t) == fb.metric.col(t));
+            const Eigen::VectorXd law = imp.actions.col(t) + imp.feedback.gain[std::size_t(t)] * (z(own_states[std::size_t(t)]) - z(imp.states[std::size_t(t)]));
+            const Eigen::VectorXd predicted = own.col(t) + imp.alpha * imp.feedback.feedforward.col(t);
+            const double step = (imp.actions.col(t) - own.col(t)).cwiseAbs().maxCoeff();
+            const bool holds = (law - predicted).cwiseAbs().maxCoeff() <= step;
+            const Eigen::VectorXd expect = (holds ? law : predicted).cwiseMax(-task.action_limit).cwiseMin(task.action_limit);
+            for (int c = 0; c < na; ++c) {
+                if (std::abs(imp.actions(c, t)) >= task.action_limit * (1 - 1e-9)) CHECK(fb.target(c, n + t) == imp.actions(c, t));
+                else CHECK(fb.target(c, n + t) == doctest::Approx(expect[c]).epsilon(1e-12));
+            }
+            ++(holds ? law_targets : predicted_targets);
+        }
+        // the law's targets differ from the open-loop ones at the own states
+        CHECK((fb.target.rightCols(n) - plain.target).norm() > 1e-6);
+    }
+    INFO("law " << law_targets << ", predicted " << predicted_targets);
+    CHECK(law_targets > 0);
+}
+
+TEST_CASE("regression: normalize_metric scales the weighted blocks to a mean tr(H) / n_a of 1, and concatenate fills identity blocks")
+{
+    pods::RegressionData a;
+    a.obs = Eigen::MatrixXd::Zero(3, 2);
+    a.hv = Eigen::MatrixXd::Zero(2, 2);
+    a.target = Eigen::MatrixXd::Zero(4, 2); // k = 2
+    a.weight = Eigen::MatrixXd::Ones(4, 2);
+    a.weight.col(1).tail(2).setZero(); // the second sample's second step carries no weight
+    std::mt19937_64 rng(5);
+    a.metric = random_metric(rng, 2, 2, 2);
+    pods::RegressionData b = a;
+    b.metric.resize(0, 0);
+    pods::RegressionData all = pods::concatenate({a, b});
+    REQUIRE(all.metric.rows() == 8);
+    REQUIRE(all.metric.cols() == 4);
+    CHECK(all.metric.leftCols(2) == a.metric);
+    CHECK(all.metric.col(3).head(4) == Eigen::Vector4d(1, 0, 0, 1));
+    pods::normalize_metric(all);
+    double sum = 0;
+    int count = 0;
+    for (int j = 0; j < 4; ++j)
+        for (int i = 0; i < 2; ++i) {
+            if (all.weight(2 * i, j) == 0) continue;
+            sum += all.metric.col(j).segment(4 * i, 4).reshaped(2, 2).trace() / 2;
+            ++count;
+        }
+    REQUIRE(count == 6);
+    CHECK(sum / count == doctest::Approx(1).epsilon(1e-12));
+    // the ratio between blocks is kept
+    CHECK(all.metric(0, 0) / all.metric(0, 2) == doctest::Approx(a.metric(0, 0)).epsilon(1e-12));
 }
 
 TEST_CASE("regression: policy_outputs equals one batched forward pass and has the same bits for 1 and 3 threads")
