@@ -49,6 +49,9 @@ HndpLearner::HndpLearner(const sim::Model& model, const Task& task, const TrainC
       m_regions(model, task, config.hndp_regions, config.hndp_region_samples, config.seed)
 {
     m_improve_config.method = config.hndp_local_method == Method::kPods1 ? Method::kPods1 : Method::kPods2;
+    // the fits regress on the improved actions in the Euclidean metric (the PODS paper's targets)
+    m_improve_config.pods_target = PodsTarget::kOpenLoop;
+    m_improve_config.pods_metric = PodsMetric::kEuclidean;
     for (int i = 0; i < config.hndp_regions; ++i) {
         TrainConfig lc = config;
         lc.seed = derive_seed(config.seed, kLocalStream, std::uint64_t(i));

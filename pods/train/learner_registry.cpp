@@ -29,8 +29,8 @@ std::unique_ptr<Learner> make_hndp(const Scene& scene, const TrainConfig& config
 }
 
 // the settings of each method's epoch, as config.json names them
-constexpr std::string_view kPodsSettings[] = {"mu", "max_halvings", "fit_steps", "minibatch", "fit_lr", "fit_proximal",
-                                              "fit_guard"};
+constexpr std::string_view kPodsSettings[] = {"mu",           "max_halvings", "fit_steps",   "minibatch", "fit_lr",
+                                              "fit_proximal", "fit_guard",    "pods_target", "pods_metric"};
 constexpr std::string_view kBpttSettings[] = {"bptt_lr", "clip_norm", "truncation"};
 constexpr std::string_view kPpoSettings[] = {"ppo_lr", "value_lr", "ppo_epochs", "ppo_minibatch", "ppo_clip", "gamma",
                                              "gae_lambda", "entropy_coef", "ppo_std_init", "ppo_max_grad_norm",
