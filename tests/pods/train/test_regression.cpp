@@ -184,6 +184,17 @@ std::vector<std::unique_ptr<policy::PolicyWorkspace>> workspaces(const policy::P
     return ws;
 }
 
+// a small policy of the head whose outputs are of order 1, so the loss terms are not near zero
+std::unique_ptr<policy::Policy> small_policy(const pods::Scene& scene, pods::Head head)
+{
+    pods::TrainConfig c;
+    c.head = head;
+    c.hidden = {8};
+    c.ndp_basis = 4;
+    c.last_layer_scale = 0.5;
+    return pods::make_policy(scene.model, scene.task, c);
+}
+
 } // namespace
 
 TEST_CASE("regression: the gradient of L + proximal term matches central differences, both heads")
@@ -191,12 +202,7 @@ TEST_CASE("regression: the gradient of L + proximal term matches central differe
     pods::Scene scene = pods::load_scene(PODSIM_SOURCE_DIR "/scenes/pendulum_2d_stop.json");
     int checks = 0;
     for (pods::Head head : {pods::Head::kMlp, pods::Head::kNdp}) {
-        pods::TrainConfig c;
-        c.head = head;
-        c.hidden = {8};
-        c.ndp_basis = 4;
-        c.last_layer_scale = 0.5; // outputs of order 1, so the terms are not near zero
-        std::unique_ptr<policy::Policy> p = pods::make_policy(scene.model, scene.task, c);
+        std::unique_ptr<policy::Policy> p = small_policy(scene, head);
         const pods::RegressionData d = random_samples(scene, *p, 20, 3);
         // pi_old: a perturbed copy, so pi - pi_old is not zero
         std::mt19937_64 rng(11);
@@ -266,12 +272,7 @@ TEST_CASE("regression: the loss in a per-step metric and its gradient match r^T 
     pods::Scene scene = pods::load_scene(PODSIM_SOURCE_DIR "/scenes/pendulum_2d_stop.json");
     int checks = 0;
     for (pods::Head head : {pods::Head::kMlp, pods::Head::kNdp}) {
-        pods::TrainConfig c;
-        c.head = head;
-        c.hidden = {8};
-        c.ndp_basis = 4;
-        c.last_layer_scale = 0.5;
-        std::unique_ptr<policy::Policy> p = pods::make_policy(scene.model, scene.task, c);
+        std::unique_ptr<policy::Policy> p = small_policy(scene, head);
         pods::RegressionData d = random_samples(scene, *p, 20, 3);
         const int na = p->n_act(), k = p->horizon(), m = 32;
         const auto ws = workspaces(*p, 1);
