@@ -115,6 +115,9 @@ class TrainTest(unittest.TestCase):
             (dict(colour=1), 'unknown option "colour", must be one of'),
             (dict(activation="sigmoid"), 'activation: got "sigmoid", must be one of tanh, relu, elu, linear'),
             (dict(resume=1), "resume: got 1, must be True or False"),
+            (dict(pods_target="closed-loop"), 'pods_target: unknown PODS target "closed-loop" (choices: open-loop, feedback)'),
+            (dict(pods_metric="l1"), 'pods_metric: unknown PODS metric "l1" (choices: euclidean, control-hessian)'),
+            (dict(init_policy="/nonexistent/policy.json"), "/nonexistent/policy.json"),
         ]
         for options, message in cases:
             with self.subTest(options=options):
