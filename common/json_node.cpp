@@ -153,7 +153,7 @@ JsonNode JsonNode::operator[](std::string_view key) const
     return JsonNode(*it, m_file, child_path(key));
 }
 
-void JsonNode::allow_keys(std::initializer_list<std::string_view> allowed) const
+void JsonNode::allow_keys(std::span<const std::string_view> allowed) const
 {
     require_object();
     for (const auto& item : m_value->items()) {
@@ -235,7 +235,7 @@ std::string JsonNode::string() const
     return m_value->get<std::string>();
 }
 
-std::string JsonNode::choice(std::initializer_list<std::string_view> choices) const
+std::string JsonNode::choice(std::span<const std::string_view> choices) const
 {
     const std::string v = string();
     if (std::find(choices.begin(), choices.end(), v) != choices.end()) return v;

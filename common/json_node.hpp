@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -46,7 +47,8 @@ public:
     /// Required member; missing -> "missing required key".
     JsonNode operator[](std::string_view key) const;
     /// Rejects any key not in `allowed`, suggesting the closest allowed key.
-    void allow_keys(std::initializer_list<std::string_view> allowed) const;
+    void allow_keys(std::span<const std::string_view> allowed) const;
+    void allow_keys(std::initializer_list<std::string_view> allowed) const { allow_keys({allowed.begin(), allowed.size()}); }
     void require_object() const;
 
     // arrays
@@ -63,7 +65,8 @@ public:
     std::int64_t integer_in(std::int64_t lo, std::int64_t hi) const;
     std::string string() const;
     /// One of `choices` (error lists them).
-    std::string choice(std::initializer_list<std::string_view> choices) const;
+    std::string choice(std::span<const std::string_view> choices) const;
+    std::string choice(std::initializer_list<std::string_view> choices) const { return choice({choices.begin(), choices.size()}); }
     bool boolean() const;
     /// Array of exactly n finite numbers.
     Eigen::VectorXd vector(int n) const;

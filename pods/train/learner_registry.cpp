@@ -5,6 +5,7 @@
 #include "pods/train/bptt_learner.hpp"
 #include "pods/train/pods_learner.hpp"
 #include "pods/train/ppo.hpp"
+#include "pods/train/train_settings.hpp"
 
 #include <stdexcept>
 
@@ -28,34 +29,20 @@ std::unique_ptr<Learner> make_hndp(const Scene& scene, const TrainConfig& config
     return std::make_unique<hndp::HndpLearner>(scene.model, scene.task, config, threads);
 }
 
-// the settings of each method's epoch, as config.json names them
-constexpr std::string_view kPodsSettings[] = {"mu",           "max_halvings", "fit_steps",   "minibatch", "fit_lr",
-                                              "fit_proximal", "fit_guard",    "pods_target", "pods_metric"};
-constexpr std::string_view kBpttSettings[] = {"bptt_lr", "clip_norm", "truncation"};
-constexpr std::string_view kPpoSettings[] = {"ppo_lr", "value_lr", "ppo_epochs", "ppo_minibatch", "ppo_clip", "gamma",
-                                             "gae_lambda", "entropy_coef", "ppo_std_init", "ppo_max_grad_norm",
-                                             "scale_rewards"};
-// H-NDP: its own, the regression's (the locals' and the global's fits) and PPO's (the locals' with
-// hndp_local_method ppo)
-constexpr std::string_view kHndpSettings[] = {
-    "hndp_regions", "hndp_region_samples", "hndp_local_method", "hndp_success_fraction", "hndp_pull_weight",
-    "hndp_bc_weight", "hndp_local_parallel", "mu", "max_halvings", "fit_steps", "minibatch", "fit_lr", "ppo_lr",
-    "value_lr", "ppo_epochs", "ppo_minibatch", "ppo_clip", "gamma", "gae_lambda", "entropy_coef", "ppo_std_init",
-    "ppo_max_grad_norm", "scale_rewards"};
-
 const std::vector<LearnerEntry>& table()
 {
-    // name, summary, checkpoint key, default head, the policy's Adam, factory, settings
+    // name, summary, checkpoint key, default head, the policy's Adam, factory, settings (from the
+    // settings table's methods)
     static const std::vector<LearnerEntry> t{
         {Method::kPods2, "pods2", "PODS, second order", "", Head::kMlp, &PodsLearner::policy_adam,
-         &make_plain<PodsLearner>, kPodsSettings},
+         &make_plain<PodsLearner>, method_settings(Method::kPods2)},
         {Method::kPods1, "pods1", "PODS, first order", "", Head::kMlp, &PodsLearner::policy_adam,
-         &make_plain<PodsLearner>, kPodsSettings},
+         &make_plain<PodsLearner>, method_settings(Method::kPods1)},
         {Method::kBptt, "bptt", "backpropagation through time", "", Head::kMlp, &BpttLearner::policy_adam,
-         &make_plain<BpttLearner>, kBpttSettings},
-        {Method::kPpo, "ppo", "PPO", "ppo", Head::kMlp, &PpoLearner::policy_adam, &make_ppo, kPpoSettings},
+         &make_plain<BpttLearner>, method_settings(Method::kBptt)},
+        {Method::kPpo, "ppo", "PPO", "ppo", Head::kMlp, &PpoLearner::policy_adam, &make_ppo, method_settings(Method::kPpo)},
         // the global policy is fitted by the PODS regression
-        {Method::kHndp, "hndp", "H-NDP", "hndp", Head::kNdp, &PodsLearner::policy_adam, &make_hndp, kHndpSettings},
+        {Method::kHndp, "hndp", "H-NDP", "hndp", Head::kNdp, &PodsLearner::policy_adam, &make_hndp, method_settings(Method::kHndp)},
     };
     return t;
 }

@@ -32,8 +32,8 @@ struct LearnerEntry {
     std::unique_ptr<Learner> (*make)(const Scene& scene, const TrainConfig& config, const policy::Policy& policy,
                                      int threads);
     /// the config.json settings the method reads besides the common ones (method, head, epochs,
-    /// batch, seeds, test bed, network)
-    std::span<const std::string_view> settings;
+    /// batch, seeds, test bed, network): method_settings(method) of the settings table
+    std::vector<std::string_view> settings;
 };
 
 /// Every method, in the order of the help texts.
