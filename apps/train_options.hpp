@@ -1,12 +1,13 @@
 #pragma once
-// Command-line options shared by `podsim train` and `podsim compare`: every TrainConfig setting,
-// with the defaults of docs/training.md, and the progress line on stderr.
+// Command-line options shared by `podsim train` and `podsim compare`: every TrainConfig setting
+// with a flag in the settings table (pods/train/train_settings.hpp), and the progress line on stderr.
 
 #include "pods/train/train_config.hpp"
 #include "pods/train/training_log.hpp"
 
 #include <CLI/CLI.hpp>
 
+#include <map>
 #include <memory>
 #include <string>
 
@@ -17,19 +18,16 @@ struct TrainOptions {
     pods::TrainConfig config;
     std::string method = "pods2";
     std::string head;          ///< empty: the method's default head (mlp; ndp for hndp)
-    std::string local_method = "pods2";
-    std::string hidden = "64,64";
-    std::string activation = "tanh";
-    std::string pods_target = "open-loop";
-    std::string pods_metric = "euclidean";
+    /// the settings given as text (choices, the hidden widths) by config.json key
+    std::map<std::string, std::string> texts;
     int threads = 1;
     double time_budget = 0;
     std::string init_policy;       ///< --init-policy (train only)
     const CLI::Option* epochs_option = nullptr; ///< --epochs, to tell an explicit value from the default
 };
 
-/// Adds --head, --epochs, --batch, --seed, --threads, --time-budget and the tuning options
-/// (H-NDP's included); with `with_method` also --method.
+/// Adds --head, --threads, --time-budget and an option for every setting of the settings table
+/// with a flag; with `with_method` also --method.
 void add_train_options(CLI::App& cmd, TrainOptions& o, bool with_method);
 
 /// The configuration of the options (method given by name); throws InputError "--<option>: ...".

@@ -5,11 +5,13 @@
 
 #include "common/input_error.hpp"
 #include "pods/train/learner_registry.hpp"
+#include "pods/train/train_settings.hpp"
 #include "pods/train/training_run.hpp"
 #include "policy/policy_io.hpp"
 
 #include <pybind11/stl.h>
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <map>
@@ -68,11 +70,9 @@ Array act(const PyPolicy& self, const py::object& obs_in, const py::object& hand
 
 // the settings of podsim.train(**options), checked like `podsim train`'s options
 struct TrainRequest {
-    std::string method = "pods2", head, activation = "tanh", local_method = "pods2"; // head "": mlp, ndp for hndp
-    std::string pods_target = "open-loop", pods_metric = "euclidean";
+    std::string method = "pods2", head; // head "": mlp, ndp for hndp
     pods::TrainConfig config;
     pods::RunOptions run;
-    bool hidden_given = false;
 };
 
 long long integer(const py::handle& v, const std::string& name)
@@ -109,77 +109,60 @@ int int_in(const py::handle& v, const std::string& name, long long lo, long long
     return int(i);
 }
 
+// sets the value of one setting of the table, checked as its command-line option is
+void set_setting(const pods::TrainSetting& s, pods::TrainConfig& c, const py::handle& v, const std::string& n)
+{
+    switch (s.kind) {
+    case pods::SettingKind::kInt: c.*s.int_member = int_in(v, n, static_cast<long long>(s.lo), static_cast<long long>(s.hi)); break;
+    case pods::SettingKind::kSeed: c.*s.seed_member = seed_from_py(v, n); break;
+    case pods::SettingKind::kReal: c.*s.real_member = real(v, n); break; // the range: validate_train_config
+    case pods::SettingKind::kBool:
+        if (!py::isinstance<py::bool_>(v)) throw common::InputError(n + ": got " + repr_of(v) + ", must be True or False");
+        c.*s.bool_member = v.cast<bool>();
+        break;
+    case pods::SettingKind::kChoice: {
+        const std::string t = text(v, n);
+        try {
+            s.set_text(c, t);
+        } catch (const std::invalid_argument& e) {
+            throw common::InputError(n + ": " + e.what());
+        }
+        if (std::find(s.choices.begin(), s.choices.end(), t) == s.choices.end())
+            throw common::InputError(n + ": got \"" + t + "\", must be one of " + pods::choices_text(s));
+        break;
+    }
+    case pods::SettingKind::kIntList: {
+        if (py::isinstance<py::str>(v) || !py::isinstance<py::sequence>(v))
+            throw common::InputError(n + ": got " + repr_of(v) + ", must be a list of layer widths");
+        std::vector<int>& list = c.*s.list_member;
+        list.clear();
+        for (const py::handle w : py::reinterpret_borrow<py::sequence>(v)) list.push_back(int_in(w, n, static_cast<long long>(s.lo), static_cast<long long>(s.hi)));
+        break;
+    }
+    }
+}
+
 TrainRequest train_request(const py::dict& options)
 {
     TrainRequest r;
     pods::TrainConfig& c = r.config;
     using Setter = std::function<void(const py::handle&, const std::string&)>;
-    // the integer ranges of the command line's options; the rest is validate_train_config's
-    auto i = [](int& field, long long lo, long long hi) -> Setter {
-        return [&field, lo, hi](const py::handle& v, const std::string& n) { field = int_in(v, n, lo, hi); };
-    };
-    auto d = [](double& field) -> Setter { return [&field](const py::handle& v, const std::string& n) { field = real(v, n); }; };
-    const std::map<std::string, Setter> setters{
+    // the run's options, method and head; then every setting of the table with a command-line flag
+    std::map<std::string, Setter> setters{
         {"method", [&](const py::handle& v, const std::string& n) { r.method = text(v, n); }},
         {"head", [&](const py::handle& v, const std::string& n) { r.head = text(v, n); }},
-        {"activation", [&](const py::handle& v, const std::string& n) { r.activation = text(v, n); }},
-        {"pods_target", [&](const py::handle& v, const std::string& n) { r.pods_target = text(v, n); }},
-        {"pods_metric", [&](const py::handle& v, const std::string& n) { r.pods_metric = text(v, n); }},
         {"init_policy", [&](const py::handle& v, const std::string& n) { r.run.init_policy = text(v, n); }},
-        {"hidden",
-         [&](const py::handle& v, const std::string& n) {
-             if (py::isinstance<py::str>(v) || !py::isinstance<py::sequence>(v))
-                 throw common::InputError(n + ": got " + repr_of(v) + ", must be a list of layer widths");
-             c.hidden.clear();
-             for (const py::handle w : py::reinterpret_borrow<py::sequence>(v)) c.hidden.push_back(int_in(w, n, 1, 4096));
-             r.hidden_given = true;
-         }},
-        {"epochs", i(c.epochs, 0, 1000000)},
-        {"batch", i(c.batch, 1, 100000)},
-        {"seed", [&](const py::handle& v, const std::string& n) { c.seed = seed_from_py(v, n); }},
-        {"test_seed", [&](const py::handle& v, const std::string& n) { c.test_seed = seed_from_py(v, n); }},
-        {"test_episodes", i(c.test_episodes, 1, 100000)},
-        {"threads", i(r.run.threads, 1, 1024)},
-        {"time_budget", d(r.run.time_budget)},
+        {"threads", [&](const py::handle& v, const std::string& n) { r.run.threads = int_in(v, n, 1, 1024); }},
+        {"time_budget", [&](const py::handle& v, const std::string& n) { r.run.time_budget = real(v, n); }},
         {"resume", [&](const py::handle& v, const std::string& n) {
              if (!py::isinstance<py::bool_>(v)) throw common::InputError(n + ": got " + repr_of(v) + ", must be True or False");
              r.run.resume = v.cast<bool>();
          }},
-        {"ndp_horizon", i(c.ndp_horizon, 1, 1000)},
-        {"ndp_basis", i(c.ndp_basis, 2, 1000)},
-        {"ndp_substeps", i(c.ndp_substeps, 1, 1000)},
-        {"mu", d(c.mu)},
-        {"max_halvings", i(c.max_halvings, 0, 60)},
-        {"fit_steps", i(c.fit_steps, 0, 100000)},
-        {"minibatch", i(c.minibatch, 1, 1000000)},
-        {"fit_lr", d(c.fit_lr)},
-        {"fit_proximal", d(c.fit_proximal)},
-        {"fit_guard", i(c.fit_guard, 0, 60)},
-        {"bptt_lr", d(c.bptt_lr)},
-        {"clip_norm", d(c.clip_norm)},
-        {"truncation", i(c.truncation, 0, 1000000)},
-        {"ppo_lr", d(c.ppo_lr)},
-        {"value_lr", d(c.value_lr)},
-        {"ppo_epochs", i(c.ppo_epochs, 1, 1000)},
-        {"ppo_minibatch", i(c.ppo_minibatch, 1, 1000000)},
-        {"ppo_clip", d(c.ppo_clip)},
-        {"gamma", d(c.gamma)},
-        {"gae_lambda", d(c.gae_lambda)},
-        {"entropy_coef", d(c.entropy_coef)},
-        {"ppo_std_init", d(c.ppo_std_init)},
-        {"ppo_max_grad_norm", d(c.ppo_max_grad_norm)},
-        {"scale_rewards", [&](const py::handle& v, const std::string& n) {
-             if (!py::isinstance<py::bool_>(v)) throw common::InputError(n + ": got " + repr_of(v) + ", must be True or False");
-             c.scale_rewards = v.cast<bool>();
-         }},
-        {"regions", i(c.hndp_regions, 1, 1000)},
-        {"region_samples", i(c.hndp_region_samples, 1, 1000000)},
-        {"local_method", [&](const py::handle& v, const std::string& n) { r.local_method = text(v, n); }},
-        {"success_fraction", d(c.hndp_success_fraction)},
-        {"pull_weight", d(c.hndp_pull_weight)},
-        {"bc_weight", d(c.hndp_bc_weight)},
-        {"local_parallel", [&](const py::handle& v, const std::string& n) { c.hndp_local_parallel = text(v, n); }},
     };
+    for (const pods::TrainSetting& s : pods::train_settings())
+        if (!s.flag.empty())
+            setters.emplace(std::string(s.keyword),
+                            [&c, &s](const py::handle& v, const std::string& n) { set_setting(s, c, v, n); });
     for (const auto& item : options) {
         const std::string key = py::str(item.first);
         const auto it = setters.find(key);
@@ -201,22 +184,6 @@ TrainRequest train_request(const py::dict& options)
         c.head = r.head.empty() ? pods::learner_entry(c.method).default_head : pods::head_from_string(r.head);
     } catch (const std::invalid_argument& e) {
         throw common::InputError(std::string("head: ") + e.what());
-    }
-    if (r.local_method != "pods2" && r.local_method != "pods1" && r.local_method != "ppo")
-        throw common::InputError("local_method: got \"" + r.local_method + "\", must be one of pods2, pods1, ppo");
-    c.hndp_local_method = pods::method_from_string(r.local_method);
-    if (r.activation != "tanh" && r.activation != "relu" && r.activation != "elu" && r.activation != "linear")
-        throw common::InputError("activation: got \"" + r.activation + "\", must be one of tanh, relu, elu, linear");
-    c.activation = policy::activation_from_string(r.activation);
-    try {
-        c.pods_target = pods::pods_target_from_string(r.pods_target);
-    } catch (const std::invalid_argument& e) {
-        throw common::InputError(std::string("pods_target: ") + e.what());
-    }
-    try {
-        c.pods_metric = pods::pods_metric_from_string(r.pods_metric);
-    } catch (const std::invalid_argument& e) {
-        throw common::InputError(std::string("pods_metric: ") + e.what());
     }
     try {
         pods::validate_train_config(c);
