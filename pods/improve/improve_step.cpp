@@ -129,7 +129,10 @@ ImproveResult improve_actions(sim::Simulator& sim, const Task& task, const Quadr
     search.alpha0 = s.alpha0;
     search.max_halvings = options.max_halvings;
     search.sufficient_decrease = options.sufficient_decrease;
-    LineSearchResult ls = projected_arc_search(sim, task, cost, states[0], actions, cost_value, s.delta, s.gradient, search);
+    LineSearchResult ls =
+        options.feedback_search && !r.feedback.empty()
+            ? feedback_search(sim, task, cost, states, actions, cost_value, r.feedback, s.gradient, search)
+            : projected_arc_search(sim, task, cost, states[0], actions, cost_value, s.delta, s.gradient, search);
     r.step = std::move(s.delta);
     r.evaluations = ls.evaluations;
     if (ls.accepted) {

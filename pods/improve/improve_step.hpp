@@ -41,6 +41,9 @@ struct ImproveOptions {
                                                      ///< leaving components fixed
     double cg_tolerance = kMatrixFreeTolerance;      ///< matrix-free path: relative residual of each CG solve
     int cg_max_iterations = 0;                       ///< matrix-free path: products per CG solve at most (0: N n_a)
+    bool feedback_search = false;                    ///< Riccati path: search along the step's feedback law
+                                                     ///< (feedback_search, the DDP forward pass) instead
+                                                     ///< of the projected arc
     FirstOrderScale first_order_scale = FirstOrderScale::kCauchy;
     double first_order_fraction = 0.1;               ///< for FirstOrderScale::kFraction
 };

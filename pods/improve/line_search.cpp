@@ -1,6 +1,7 @@
 // Projected backtracking line search (see line_search.hpp).
 #include "pods/improve/line_search.hpp"
 
+#include "pods/improve/lq_model.hpp"
 #include "sim/rollout.hpp"
 
 namespace podsim::pods {
@@ -40,6 +41,46 @@ LineSearchResult projected_arc_search(sim::Simulator& sim, const Task& task, con
         r.cost = c;
         r.actions = trial;
         r.states = std::move(states);
+        break;
+    }
+    return r;
+}
+
+LineSearchResult feedback_search(sim::Simulator& sim, const Task& task, const QuadraticCost& cost,
+                                 const std::vector<sim::State>& states, const Eigen::MatrixXd& actions, double cost_a,
+                                 const FeedbackLaw& law, const Eigen::MatrixXd& gradient, const ArcSearchOptions& options)
+{
+    LineSearchResult r;
+    r.cost = cost_a;
+    r.actions = actions;
+    const int n = int(actions.cols());
+    const bool armijo = options.sufficient_decrease > 0;
+    std::vector<sim::State> trial_states(std::size_t(n) + 1);
+    Eigen::MatrixXd trial(actions.rows(), n);
+    double alpha = options.alpha0;
+    for (int k = 0; k <= options.max_halvings; ++k, alpha *= 0.5) {
+        // the rollout under the law, step by step
+        ++r.evaluations;
+        trial_states[0] = states[0];
+        bool converged = true;
+        for (int t = 0; t < n && converged; ++t) {
+            trial.col(t) = actions.col(t) + alpha * law.feedforward.col(t);
+            trial.col(t).noalias() +=
+                law.gain[std::size_t(t)] * (stacked_state(trial_states[std::size_t(t)]) - stacked_state(states[std::size_t(t)]));
+            trial.col(t) = trial.col(t).cwiseMax(-task.action_limit).cwiseMin(task.action_limit);
+            converged = trial.col(t).allFinite() &&
+                        sim.step(trial_states[std::size_t(t)], trial.col(t), trial_states[std::size_t(t) + 1]).converged;
+        }
+        if (!converged) continue;
+        const double c = cost.total(sim.model(), trial_states, trial);
+        if (!(c < cost_a)) continue;
+        if (armijo && !(c <= cost_a + options.sufficient_decrease * gradient.reshaped().dot((trial - actions).reshaped())))
+            continue;
+        r.accepted = true;
+        r.alpha = alpha;
+        r.cost = c;
+        r.actions = trial;
+        r.states = trial_states;
         break;
     }
     return r;

@@ -4,6 +4,7 @@
 // alpha0, alpha0/2, ... accept the first with C(a(alpha)) < C(a) (and, optionally, an Armijo
 // sufficient decrease).
 
+#include "pods/improve/box_step.hpp"
 #include "pods/task/cost.hpp"
 #include "pods/task/task.hpp"
 #include "sim/bdf2.hpp"
@@ -41,5 +42,15 @@ LineSearchResult projected_arc_search(sim::Simulator& sim, const Task& task, con
                                       const sim::State& z0, const Eigen::MatrixXd& actions, double cost_a,
                                       const Eigen::MatrixXd& delta, const Eigen::MatrixXd& gradient,
                                       const ArcSearchOptions& options);
+
+/// The closed-loop search of DDP (Tassa, Erez and Todorov 2012) along a Riccati step's feedback law
+/// `law` around the rollout `states` (z_0..z_N) of `actions`: for alpha = alpha0, alpha0/2, ... the
+/// rollout from states[0] with
+///   a_t = clamp(a_t + alpha k_t + K_t (z'_t - z_t), -L, L),   z'_0 = z_0,
+/// accepted like projected_arc_search, with the displacement a' - a in the Armijo test. Its
+/// improved trajectory follows the law exactly where no component is clamped.
+LineSearchResult feedback_search(sim::Simulator& sim, const Task& task, const QuadraticCost& cost,
+                                 const std::vector<sim::State>& states, const Eigen::MatrixXd& actions, double cost_a,
+                                 const FeedbackLaw& law, const Eigen::MatrixXd& gradient, const ArcSearchOptions& options);
 
 } // namespace podsim::pods

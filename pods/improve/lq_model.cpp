@@ -21,6 +21,14 @@ void set_state_identity(sim::StateTangent& dz, int nx, int np)
 
 } // namespace
 
+Eigen::VectorXd stacked_state(const sim::State& z)
+{
+    const Eigen::Index nx = z.x.size();
+    Eigen::VectorXd out(4 * nx + z.p.size());
+    out << z.x, z.v, z.x_prev, z.v_prev, z.p;
+    return out;
+}
+
 LqModel lq_model(sim::Simulator& sim, const QuadraticCost& cost, const std::vector<sim::State>& states,
                  const Eigen::MatrixXd& actions)
 {

@@ -26,6 +26,10 @@ struct LqModel {
     int action_size() const { return int(d_a.rows()); }
 };
 
+/// z = (x, v, x_prev, v_prev, p) of a state, stacked in the order of A_t's rows and columns
+/// (4 n_x + n_p).
+Eigen::VectorXd stacked_state(const sim::State& z);
+
 /// Linearises a rollout (states z_0..z_N from `actions`, n_a x N): one tangent solve with
 /// nz + n_a columns per step. Throws sim::SensitivityError.
 LqModel lq_model(sim::Simulator& sim, const QuadraticCost& cost, const std::vector<sim::State>& states,

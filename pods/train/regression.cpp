@@ -1,6 +1,8 @@
 // The PODS regression step (see regression.hpp).
 #include "pods/train/regression.hpp"
 
+#include "pods/improve/lq_model.hpp"
+
 #include "pods/task/random.hpp"
 #include "pods/train/workers.hpp"
 
@@ -34,15 +36,6 @@ RegressionData regression_samples(const sim::Model& model, const ObservationMap&
 }
 
 namespace {
-
-// z = (x, v, x_prev, v_prev, p), the state the feedback gains act on (lq_model.hpp)
-Eigen::VectorXd stacked_state(const sim::State& z)
-{
-    const Eigen::Index nx = z.x.size();
-    Eigen::VectorXd out(4 * nx + z.p.size());
-    out << z.x, z.v, z.x_prev, z.v_prev, z.p;
-    return out;
-}
 
 // the metric rows of sample j: H_uu of the steps t .. t + k - 1 of its plan (identity past N)
 void put_metric(const FeedbackLaw& law, int t, int k, int n, Eigen::Ref<Eigen::VectorXd> out)

@@ -20,8 +20,9 @@ enum class Head { kMlp, kNdp };
 /// What the regression fits (`--pods-target`, `--pods-metric`; docs/training.md).
 enum class PodsTarget {
     kOpenLoop, ///< the improved actions at the improved trajectory's states (the PODS paper)
-    kFeedback, ///< also, at the states of the policy's own rollout, the improved trajectory's local
-               ///< feedback law a*_t + K_t (z_t - z*_t) (box-DDP gains; open loop where none)
+    kFeedback, ///< the improvement follows its box-DDP step's feedback law (the DDP forward pass,
+               ///< pods/improve/line_search.hpp), and the regression fits the law also at the states
+               ///< of the policy's own rollout, a*_t + K_t (z_t - z*_t) (open loop where no law)
 };
 enum class PodsMetric {
     kEuclidean,      ///< |r|^2

@@ -178,8 +178,9 @@ const std::vector<TrainSetting>& table()
         optional_in_json(choice_setting(
             "pods_target", "pods_target", "--pods-target", kTargetChoices, [](const C& c) { return to_string(c.pods_target); },
             [](C& c, const std::string& v) { c.pods_target = pods_target_from_string(v); }, kPods,
-            "PODS: regression targets: open-loop (the improved actions, as the paper) or feedback (also the "
-            "improvement's feedback law at the policy's own states)")),
+            "PODS: open-loop (the paper: improved actions along the projected arc) or feedback (the improvement "
+            "follows its box-DDP feedback law, the regression fits the law at the improved and the policy's own "
+            "states)")),
         optional_in_json(choice_setting(
             "pods_metric", "pods_metric", "--pods-metric", kMetricChoices, [](const C& c) { return to_string(c.pods_metric); },
             [](C& c, const std::string& v) { c.pods_metric = pods_metric_from_string(v); }, kPods,
