@@ -2,7 +2,6 @@
 #include "pods/train/regression.hpp"
 
 #include "pods/improve/lq_model.hpp"
-
 #include "pods/task/random.hpp"
 #include "pods/train/workers.hpp"
 

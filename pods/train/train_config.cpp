@@ -100,12 +100,16 @@ TrainConfig train_config_from_json(const common::JsonNode& n)
     n.allow_keys(keys);
     // `method` is the table's first row: the rows after it know which method reads them
     TrainConfig c;
+    // a config.json without pods_target was written before it existed, when PODS used the paper's
+    // open-loop targets (today's default is feedback)
+    c.pods_target = PodsTarget::kOpenLoop;
     for (const TrainSetting& s : train_settings()) {
         if (!setting_in_json(s, c.method)) {
             if (n.has(s.key)) n[s.key].fail("only with method " + methods_text(s.methods));
             continue;
         }
-        // a config.json written before an optional setting existed trained with its default
+        // a config.json written before an optional setting existed trained with its default (the
+        // paper's targets for pods_target, above)
         if (s.json == JsonPresence::kOptional && !n.has(s.key)) continue;
         setting_from_json(s, n[s.key], c);
     }

@@ -73,7 +73,7 @@ struct TrainConfig {
     /// change of the fit, then halved, until the mean cost is not above the old policy's; the
     /// old policy is kept when none passes (0: no check)
     int fit_guard = 0;
-    PodsTarget pods_target = PodsTarget::kOpenLoop; ///< what the regression fits (regression.hpp)
+    PodsTarget pods_target = PodsTarget::kFeedback; ///< what the improvement and the regression follow (regression.hpp)
     PodsMetric pods_metric = PodsMetric::kEuclidean; ///< the regression's metric (regression.hpp)
 
     // BPTT

@@ -24,7 +24,7 @@ struct RunOptions {
     double time_budget = 0;  ///< stop starting epochs once this many training seconds passed (0: none)
     /// a fresh run starts from this policy.json's policy (any method's; its shape must be the
     /// configuration's) with a new optimiser state instead of a new network (empty: none)
-    std::string init_policy;
+    std::string init_policy{};
     /// The processes of the run (one by default): every rank calls run_training with the same
     /// arguments; rank 0 alone reads and writes files and gets the callbacks.
     Cluster cluster{};

@@ -81,18 +81,19 @@ TEST_CASE("cli train: --fit-proximal and --fit-guard reach config.json, and the 
     std::filesystem::remove_all(dir);
 }
 
-TEST_CASE("cli train: --pods-target and --pods-metric reach config.json, the defaults are the paper's, each changes the policy")
+TEST_CASE("cli train: --pods-target and --pods-metric reach config.json, feedback and euclidean by default, each changes the policy")
 {
     const auto dir = scratch_dir("train");
     const std::string scene = std::string("'") + PODSIM_SOURCE_DIR + "/scenes/cable_payload_2d_stop.json'";
     auto params = [&](const std::string& name) { return nlohmann::json::parse(read_text(dir / name / "policy.json"))["parameters"]; };
-    REQUIRE(run_podsim("train " + scene + kTiny + "--out " + quoted(dir / "paper")).exit_code == 0);
-    const auto paper = nlohmann::json::parse(read_text(dir / "paper/config.json"));
-    CHECK(paper["settings"]["pods_target"] == "open-loop");
-    CHECK(paper["settings"]["pods_metric"] == "euclidean");
-    REQUIRE(run_podsim("train " + scene + " --pods-target feedback" + kTiny + "--out " + quoted(dir / "fb")).exit_code == 0);
-    CHECK(nlohmann::json::parse(read_text(dir / "fb/config.json"))["settings"]["pods_target"] == "feedback");
-    REQUIRE(run_podsim("train " + scene + " --pods-metric control-hessian" + kTiny + "--out " + quoted(dir / "ch")).exit_code == 0);
+    REQUIRE(run_podsim("train " + scene + " --pods-target open-loop" + kTiny + "--out " + quoted(dir / "paper")).exit_code == 0);
+    CHECK(nlohmann::json::parse(read_text(dir / "paper/config.json"))["settings"]["pods_target"] == "open-loop");
+    REQUIRE(run_podsim("train " + scene + kTiny + "--out " + quoted(dir / "fb")).exit_code == 0);
+    const auto fb = nlohmann::json::parse(read_text(dir / "fb/config.json"));
+    CHECK(fb["settings"]["pods_target"] == "feedback");
+    CHECK(fb["settings"]["pods_metric"] == "euclidean");
+    REQUIRE(run_podsim("train " + scene + " --pods-target open-loop --pods-metric control-hessian" + kTiny + "--out " +
+                       quoted(dir / "ch")).exit_code == 0);
     CHECK(nlohmann::json::parse(read_text(dir / "ch/config.json"))["settings"]["pods_metric"] == "control-hessian");
     CHECK(params("fb") != params("paper"));
     CHECK(params("ch") != params("paper"));
@@ -181,7 +182,7 @@ TEST_CASE("cli train: the same seed gives a byte-identical policy.json and log.c
 {
     const auto dir = scratch_dir("train");
     for (const char* head : {"mlp", "ndp"})
-        for (const char* method : {"pods2", "bptt", "ppo"}) {
+        for (const char* method : {"pods2", "pods2 --pods-target feedback", "bptt", "ppo"}) {
             INFO(method << " " << head);
             const std::string common = "train " + kScene + " --method " + method + " --head " + head + kTiny + "--seed 5 ";
             REQUIRE(run_podsim(common + "--threads 1 --out " + quoted(dir / "one")).exit_code == 0);
