@@ -6,6 +6,25 @@
 
 namespace podsim::pods {
 
+namespace {
+
+// a simulated trial of cost c: accepted when c < C(a) and, with sigma > 0, the Armijo test
+// c <= C(a) + sigma grad . (trial - a) holds; then recorded in r (its states moved out)
+bool accept(LineSearchResult& r, double c, double cost_a, double alpha, const Eigen::MatrixXd& trial,
+            const Eigen::MatrixXd& actions, const Eigen::MatrixXd& gradient, double sigma, std::vector<sim::State>& states)
+{
+    if (!(c < cost_a)) return false;
+    if (sigma > 0 && !(c <= cost_a + sigma * gradient.reshaped().dot((trial - actions).reshaped()))) return false;
+    r.accepted = true;
+    r.alpha = alpha;
+    r.cost = c;
+    r.actions = trial;
+    r.states = std::move(states);
+    return true;
+}
+
+} // namespace
+
 LineSearchResult line_search(sim::Simulator& sim, const Task& task, const QuadraticCost& cost,
                              const sim::State& z0, const Eigen::MatrixXd& actions, double cost_a,
                              const Eigen::MatrixXd& delta, double alpha0, int max_halvings)
@@ -24,7 +43,6 @@ LineSearchResult projected_arc_search(sim::Simulator& sim, const Task& task, con
     LineSearchResult r;
     r.cost = cost_a;
     r.actions = actions;
-    const bool armijo = options.sufficient_decrease > 0;
     std::vector<sim::State> states;
     Eigen::MatrixXd trial(actions.rows(), actions.cols());
     double alpha = options.alpha0;
@@ -32,16 +50,9 @@ LineSearchResult projected_arc_search(sim::Simulator& sim, const Task& task, con
         trial = (actions + alpha * delta).cwiseMax(-task.action_limit).cwiseMin(task.action_limit);
         ++r.evaluations;
         if (!sim::rollout(sim, z0, trial, states).converged) continue;
-        const double c = cost.total(sim.model(), states, trial);
-        if (!(c < cost_a)) continue;
-        if (armijo && !(c <= cost_a + options.sufficient_decrease * gradient.reshaped().dot((trial - actions).reshaped())))
-            continue;
-        r.accepted = true;
-        r.alpha = alpha;
-        r.cost = c;
-        r.actions = trial;
-        r.states = std::move(states);
-        break;
+        if (accept(r, cost.total(sim.model(), states, trial), cost_a, alpha, trial, actions, gradient,
+                   options.sufficient_decrease, states))
+            break;
     }
     return r;
 }
@@ -54,7 +65,6 @@ LineSearchResult feedback_search(sim::Simulator& sim, const Task& task, const Qu
     r.cost = cost_a;
     r.actions = actions;
     const int n = int(actions.cols());
-    const bool armijo = options.sufficient_decrease > 0;
     std::vector<sim::State> trial_states(std::size_t(n) + 1);
     Eigen::MatrixXd trial(actions.rows(), n);
     double alpha = options.alpha0;
@@ -72,16 +82,9 @@ LineSearchResult feedback_search(sim::Simulator& sim, const Task& task, const Qu
                         sim.step(trial_states[std::size_t(t)], trial.col(t), trial_states[std::size_t(t) + 1]).converged;
         }
         if (!converged) continue;
-        const double c = cost.total(sim.model(), trial_states, trial);
-        if (!(c < cost_a)) continue;
-        if (armijo && !(c <= cost_a + options.sufficient_decrease * gradient.reshaped().dot((trial - actions).reshaped())))
-            continue;
-        r.accepted = true;
-        r.alpha = alpha;
-        r.cost = c;
-        r.actions = trial;
-        r.states = trial_states;
-        break;
+        if (accept(r, cost.total(sim.model(), trial_states, trial), cost_a, alpha, trial, actions, gradient,
+                   options.sufficient_decrease, trial_states))
+            break;
     }
     return r;
 }
