@@ -1,4 +1,4 @@
-// Policy micro-benchmarks (issue 4): MLP forward / backward throughput for a minibatch, the DMP
+// Policy micro-benchmarks: MLP forward / backward throughput for a minibatch, the DMP
 // layer forward / VJP / forward Jacobian, and the NDP head act / VJP. One JSON line per case,
 // median wall time over the repetitions.
 #include "policy/dmp.hpp"

@@ -6,6 +6,7 @@
 #include "pods/task/random.hpp"
 #include "pods/train/policy_factory.hpp"
 #include "pods/train/regression.hpp"
+#include "pods/train/timing.hpp"
 #include "policy/policy_io.hpp"
 
 #include <chrono>
@@ -19,9 +20,6 @@
 namespace podsim::pods::hndp {
 
 namespace {
-
-using Clock = std::chrono::steady_clock;
-double seconds(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
 
 policy::AdamConfig local_adam_config(const TrainConfig& c)
 {

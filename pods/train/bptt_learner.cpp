@@ -2,19 +2,13 @@
 #include "pods/train/bptt_learner.hpp"
 
 #include "pods/train/exchange.hpp"
+#include "pods/train/timing.hpp"
 
 #include <chrono>
 #include <span>
 #include <string>
 
 namespace podsim::pods {
-
-namespace {
-
-using Clock = std::chrono::steady_clock;
-double seconds(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
-
-} // namespace
 
 policy::AdamConfig BpttLearner::policy_adam(const TrainConfig& c)
 {

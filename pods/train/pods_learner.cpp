@@ -3,19 +3,13 @@
 
 #include "pods/task/random.hpp"
 #include "pods/train/regression.hpp"
+#include "pods/train/timing.hpp"
 
 #include <chrono>
 #include <cmath>
 #include <span>
 
 namespace podsim::pods {
-
-namespace {
-
-using Clock = std::chrono::steady_clock;
-double seconds(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
-
-} // namespace
 
 policy::AdamConfig PodsLearner::policy_adam(const TrainConfig& c)
 {

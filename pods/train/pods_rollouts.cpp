@@ -3,6 +3,7 @@
 
 #include "pods/improve/improve_step.hpp"
 #include "pods/train/exchange.hpp"
+#include "pods/train/timing.hpp"
 
 #include <chrono>
 #include <exception>
@@ -11,9 +12,6 @@
 namespace podsim::pods {
 
 namespace {
-
-using Clock = std::chrono::steady_clock;
-double seconds(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
 
 // one lockstep batch: its group and the range [begin, end) of the group's trajectories
 struct Batch {

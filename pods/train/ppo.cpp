@@ -3,6 +3,7 @@
 
 #include "pods/task/random.hpp"
 #include "pods/train/exchange.hpp"
+#include "pods/train/timing.hpp"
 #include "policy/gaussian.hpp"
 #include "policy/policy_io.hpp"
 
@@ -16,9 +17,6 @@
 namespace podsim::pods {
 
 namespace {
-
-using Clock = std::chrono::steady_clock;
-double seconds(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
 
 policy::MlpConfig value_config(const sim::Model& model, const Task& task, const TrainConfig& c)
 {

@@ -154,8 +154,8 @@ TEST_CASE("scenes: a short PODS2 run raises the test return on every family")
 TEST_CASE("scenes: the rope simulates large actions within a tight Newton iteration budget")
 {
     // bench_step's rope under actions at half the action limit (seed 1, nominal state), and the
-    // full limit from sampled states. Newton before the inner conjugate gradients (issue 8) took
-    // 11.2 iterations per step at half the limit, so it fails here; now 4.9 (docs/PERFORMANCE.md).
+    // full limit from sampled states. Newton takes 4.9 iterations per step at half the limit
+    // (docs/PERFORMANCE.md); a Newton without its inner conjugate gradients takes 11.2 and fails here.
     const pods::Scene s = shipped("rope_3d_stop");
     sim::Simulator sim(s.model);
     struct Run {
