@@ -1,6 +1,7 @@
 // Training-epoch benchmarks (docs/PERFORMANCE.md): the BPTT epoch on one thread (batch 256,
 // horizon 100, MLP 64-64 tanh on the 2D pendulum by default), the PODS epochs' time split between
-// rollouts, improvement (with line search and re-simulation) and regression, the PPO epochs' split
+// rollouts, improvement (with line search and re-simulation) and regression (PODS2 with the
+// feedback target and, on one thread, the paper's open-loop target), the PPO epochs' split
 // between noisy rollouts, advantages and the minibatch passes (MLP and NDP heads), and their OpenMP
 // speed-up on 2 threads. One JSON line per case, medians over the repeats.
 #include "pods/task/scene.hpp"
@@ -24,10 +25,11 @@ double median(std::vector<double> v)
 }
 
 nlohmann::json measure(const pods::Scene& scene, pods::Method method, int batch, int threads, int repeats,
-                       pods::Head head = pods::Head::kMlp)
+                       pods::Head head = pods::Head::kMlp, pods::PodsTarget target = pods::PodsTarget::kFeedback)
 {
     pods::TrainConfig c;
     c.method = method;
+    c.pods_target = target;
     c.head = head;
     c.batch = batch;
     pods::Trainer t(scene, c, threads);
@@ -42,11 +44,13 @@ nlohmann::json measure(const pods::Scene& scene, pods::Method method, int batch,
         fit.push_back(s.fit_s);
     }
     const bool bptt = method == pods::Method::kBptt, ppo = method == pods::Method::kPpo;
-    return {{"method", pods::to_string(method)}, {"head", pods::to_string(head)}, {"batch", batch},
+    nlohmann::json row = {{"method", pods::to_string(method)}, {"head", pods::to_string(head)}, {"batch", batch},
             {"horizon", scene.task.horizon}, {"threads", threads},
             {"epoch_ms", 1e3 * median(wall)}, {"rollout_cpu_ms", 1e3 * median(rollout)},
             {bptt ? "backward_cpu_ms" : ppo ? "advantage_ms" : "improve_cpu_ms", 1e3 * median(improve)},
             {bptt ? "adam_ms" : ppo ? "update_ms" : "fit_ms", 1e3 * median(fit)}, {"repeats", repeats}};
+    if (method == pods::Method::kPods2) row["pods_target"] = pods::to_string(target);
+    return row;
 }
 
 } // namespace
@@ -66,6 +70,9 @@ int main(int argc, char** argv)
     std::cout << measure(scene, pods::Method::kBptt, batch, 1, repeats).dump() << "\n";
     for (pods::Method m : {pods::Method::kPods2, pods::Method::kPods1})
         for (int threads : {1, 2}) std::cout << measure(scene, m, batch, threads, repeats).dump() << "\n";
+    // the paper's open-loop PODS2, for the cost of the feedback target's search and samples
+    std::cout << measure(scene, pods::Method::kPods2, batch, 1, repeats, pods::Head::kMlp, pods::PodsTarget::kOpenLoop).dump()
+              << "\n";
     for (pods::Head head : {pods::Head::kMlp, pods::Head::kNdp})
         for (int threads : {1, 2})
             std::cout << measure(scene, pods::Method::kPpo, batch, threads, repeats, head).dump() << "\n";
