@@ -1,4 +1,4 @@
-// H-NDP iteration benchmark (docs/hndp.md, "Reinforcement learning"; issue 10): the time split of
+// H-NDP iteration benchmark (docs/hndp.md, "Reinforcement learning"): the time split of
 // one `--method hndp` iteration between the rollouts and improvement of the global and every
 // local, the locals' fits, the global's fit and the test-bed evaluation, with the locals fitted in
 // parallel over regions or one after another over their samples, on 1 and 2 threads. One JSON
