@@ -10,8 +10,8 @@ void accumulate_contact(const Model& m, const Eigen::VectorXd& q, const Eigen::V
                 Eigen::VectorXd* gradient)
 {
     for (const ContactPlane& plane : m.contacts) {
-        const PlaneParams<D> c = PlaneParams<D>::from(plane, m.dt);
         for (int i = 0; i < m.n_free; ++i) {
+            const PlaneParams<D> c = PlaneParams<D>::from(plane, m.dt, m.mass[i * D]);
             const Vec<D> xi = q.segment<D>(i * D), yi = y.segment<D>(i * D);
             energy += contact_energy<D>(c, xi, yi);
             if (gradient) gradient->segment<D>(i * D) += contact_energy_gradient<D>(c, xi, yi);
@@ -23,13 +23,13 @@ template <int D>
 void add_contact_hessian(const Model& m, const Eigen::VectorXd& q, const Eigen::VectorXd& y, double scale, BlockMatrix& matrix)
 {
     for (const ContactPlane& plane : m.contacts) {
-        const PlaneParams<D> c = PlaneParams<D>::from(plane, m.dt);
+        const Vec<D> o = plane.point.head<D>(), n = plane.normal.head<D>();
         for (int i = 0; i < m.n_free; ++i) {
-            const Vec<D> xi = q.segment<D>(i * D);
-            // far from the plane (and not lagging a normal force): nothing to add
-            if (c.normal.dot(xi - c.point) >= c.smoothing && c.normal.dot(y.segment<D>(i * D) - c.point) >= c.smoothing)
-                continue;
-            matrix.add<D>(matrix.diagonal_slot(i), Mat<D>(scale * contact_energy_hessian<D>(c, xi, y.segment<D>(i * D))));
+            const Vec<D> xi = q.segment<D>(i * D), yi = y.segment<D>(i * D);
+            // far from the plane (and not lagging a normal force or damping): nothing to add
+            if (n.dot(xi - o) >= plane.smoothing && n.dot(yi - o) >= plane.smoothing) continue;
+            const PlaneParams<D> c = PlaneParams<D>::from(plane, m.dt, m.mass[i * D]);
+            matrix.add<D>(matrix.diagonal_slot(i), Mat<D>(scale * contact_energy_hessian<D>(c, xi, yi)));
         }
     }
 }
@@ -39,11 +39,12 @@ void start_product(const Model& m, const Eigen::VectorXd& q, const Eigen::Vector
                    const Eigen::Ref<const Eigen::MatrixXd>& in, Eigen::Ref<Eigen::MatrixXd> out, bool transpose)
 {
     for (const ContactPlane& plane : m.contacts) {
-        if (!(plane.friction > 0)) continue;
-        const PlaneParams<D> c = PlaneParams<D>::from(plane, m.dt);
+        if (!(plane.friction > 0) && !(plane.damping_ratio > 0)) continue;
+        const Vec<D> o = plane.point.head<D>(), n = plane.normal.head<D>();
         for (int i = 0; i < m.n_free; ++i) {
             const Vec<D> yi = y.segment<D>(i * D);
-            if (c.normal.dot(yi - c.point) >= c.smoothing) continue; // no normal force, no friction
+            if (n.dot(yi - o) >= plane.smoothing) continue; // no normal force, no friction, no damping
+            const PlaneParams<D> c = PlaneParams<D>::from(plane, m.dt, m.mass[i * D]);
             const Mat<D> b = scale * contact_energy_start_hessian<D>(c, q.segment<D>(i * D), yi);
             if (transpose)
                 out.middleRows<D>(i * D).noalias() += b.transpose() * in.middleRows<D>(i * D);
@@ -57,7 +58,7 @@ void start_product(const Model& m, const Eigen::VectorXd& q, const Eigen::Vector
 
 ContactTerm::ContactTerm(const Model& model) : m_model(&model)
 {
-    for (const ContactPlane& c : model.contacts) m_friction = m_friction || c.friction > 0;
+    for (const ContactPlane& c : model.contacts) m_dissipative = m_dissipative || c.friction > 0 || c.damping_ratio > 0;
 }
 
 void ContactTerm::add_energy(const Eigen::VectorXd& q, const Eigen::VectorXd& y, double& energy,

@@ -1,8 +1,9 @@
 #pragma once
 // Frictional contact of free nodes with plane obstacles (docs/simulation.md, "Contact"): a C2
-// penalty energy of the signed distance and a smoothed Coulomb friction dissipation potential of
-// the step's tangential displacement, after Geilinger et al. 2020 (ADD), as free per-node kernels
-// for D = 2 or 3 and as the ContactTerm of the step energy.
+// penalty energy of the signed distance, a viscous dissipation potential of the step's normal
+// displacement and a smoothed Coulomb friction dissipation potential of its tangential
+// displacement, after Geilinger et al. 2020 (ADD), as free per-node kernels for D = 2 or 3 and as
+// the ContactTerm of the step energy.
 
 #include "sim/energy_term.hpp"
 #include "sim/model.hpp"
@@ -63,49 +64,83 @@ inline double friction_length_ratio_slope(double r, double e)
     return r < e ? -r / (e * e) : -1 / r;
 }
 
-/// One plane in the kernels' form (unit normal).
+/// Weight of the normal damping at signed distance d, smoothing width s:
+///   w(d) = 1 (d <= 0),   (1 - t)^2 (1 + 2 t) with t = d / s (0 < d < s),   0 (d >= s).
+/// C1, falls from 1 to 0 across the zone where the normal force fades in.
+inline double damping_weight(double d, double s)
+{
+    if (d >= s) return 0;
+    if (d <= 0) return 1;
+    const double t = d / s;
+    return (1 - t) * (1 - t) * (1 + 2 * t);
+}
+
+/// w'(d) (<= 0, continuous): -6 t (1 - t) / s inside the zone, 0 outside.
+inline double damping_weight_gradient(double d, double s)
+{
+    if (d >= s || d <= 0) return 0;
+    const double t = d / s;
+    return -6 * t * (1 - t) / s;
+}
+
+/// The viscous coefficient per unit of step displacement of a node of mass m, b = c / h with
+/// c = 2 zeta sqrt(k m) (N s/m), N/m: the damping force of a step is -b w (n.(x - y)) n, that is
+/// -c w times the normal velocity (x - y) / h.
+inline double damping_coefficient(double damping_ratio, double stiffness, double mass, double dt)
+{
+    return 2 * damping_ratio * std::sqrt(stiffness * mass) / dt;
+}
+
+/// One plane in the kernels' form (unit normal), for one node (the damping depends on its mass).
 template <int D> struct PlaneParams {
     Vec<D> point, normal;
     double stiffness = 0;  ///< k, N/m
     double friction = 0;   ///< mu
     double smoothing = 0;  ///< s, m
     double slip = 0;       ///< e = friction_smoothing * dt, m: tangential displacement per step below which friction is smoothed
+    double damping = 0;    ///< b = damping_coefficient(zeta, k, m, dt), N/m
 
-    static PlaneParams from(const ContactPlane& c, double dt)
+    static PlaneParams from(const ContactPlane& c, double dt, double mass)
     {
         return {c.point.head<D>(), c.normal.head<D>(), c.stiffness, c.friction, c.smoothing,
-                c.friction_smoothing * dt};
+                c.friction_smoothing * dt, damping_coefficient(c.damping_ratio, c.stiffness, mass, dt)};
     }
 };
 
 /// Contact energy of one free node at x (end of the step) that started the step at y:
-///   c(x, y) = e(n.(x - o)) + mu f_n(n.(y - o)) phi(|T (x - y)|),   T = I - n n^T.
-/// The friction term is the dissipation potential of the step's sliding displacement
-/// u = T (x - y); its normal force is taken at the start of the step (lagged by one step), so
-/// the step stays a minimisation with a symmetric Hessian. Its force -mu f_n phi'(|u|) u/|u| has
-/// magnitude mu f_n once the node slides faster than friction_smoothing.
+///   c(x, y) = e(n.(x - o)) + b/2 w(n.(y - o)) (n.(x - y))^2 + mu f_n(n.(y - o)) phi(|T (x - y)|),
+///   T = I - n n^T.
+/// The damping term is the dissipation potential of the step's normal displacement
+/// delta = n.(x - y): its force -b w delta n is a viscous force -c w v_n on the normal velocity
+/// v_n = delta / h. The friction term is the dissipation potential of the step's sliding
+/// displacement u = T (x - y); its force -mu f_n phi'(|u|) u/|u| has magnitude mu f_n once the
+/// node slides faster than friction_smoothing. Both take their contact state (w, f_n) at the
+/// start of the step (lagged by one step), so the step stays a minimisation with a symmetric,
+/// positive semi-definite contact Hessian.
 template <int D> inline double contact_energy(const PlaneParams<D>& c, const Vec<D>& x, const Vec<D>& y)
 {
-    const double d = c.normal.dot(x - c.point);
+    const double d = c.normal.dot(x - c.point), dy = c.normal.dot(y - c.point);
     double value = penalty_energy(d, c.stiffness, c.smoothing);
-    const double fn = -penalty_energy_gradient(c.normal.dot(y - c.point), c.stiffness, c.smoothing);
-    if (fn > 0 && c.friction > 0) {
-        const Vec<D> w = x - y;
-        const Vec<D> u = w - c.normal.dot(w) * c.normal;
-        value += c.friction * fn * friction_length(u.norm(), c.slip);
-    }
+    const Vec<D> w = x - y;
+    const double delta = c.normal.dot(w);
+    if (c.damping > 0) value += 0.5 * c.damping * damping_weight(dy, c.smoothing) * delta * delta;
+    const double fn = -penalty_energy_gradient(dy, c.stiffness, c.smoothing);
+    if (fn > 0 && c.friction > 0) value += c.friction * fn * friction_length((w - delta * c.normal).norm(), c.slip);
     return value;
 }
 
-/// dc/dx = e'(d) n + mu f_n(y) psi(|u|) u.
+/// dc/dx = e'(d) n + b w(d(y)) delta n + mu f_n(y) psi(|u|) u.
 template <int D> inline Vec<D> contact_energy_gradient(const PlaneParams<D>& c, const Vec<D>& x, const Vec<D>& y)
 {
-    const double d = c.normal.dot(x - c.point);
-    Vec<D> g = penalty_energy_gradient(d, c.stiffness, c.smoothing) * c.normal;
-    const double fn = -penalty_energy_gradient(c.normal.dot(y - c.point), c.stiffness, c.smoothing);
+    const double d = c.normal.dot(x - c.point), dy = c.normal.dot(y - c.point);
+    double along = penalty_energy_gradient(d, c.stiffness, c.smoothing);
+    const Vec<D> w = x - y;
+    const double delta = c.normal.dot(w);
+    if (c.damping > 0) along += c.damping * damping_weight(dy, c.smoothing) * delta;
+    Vec<D> g = along * c.normal;
+    const double fn = -penalty_energy_gradient(dy, c.stiffness, c.smoothing);
     if (fn > 0 && c.friction > 0) {
-        const Vec<D> w = x - y;
-        const Vec<D> u = w - c.normal.dot(w) * c.normal;
+        const Vec<D> u = w - delta * c.normal;
         g += (c.friction * fn * friction_length_ratio(u.norm(), c.slip)) * u;
     }
     return g;
@@ -123,13 +158,15 @@ template <int D> inline Mat<D> friction_hessian(const PlaneParams<D>& c, double 
 }
 } // namespace detail
 
-/// d2c/dx2 = e''(d) n n^T + mu f_n(y) [psi T + r psi'(r) uhat uhat^T]; positive semi-definite
-/// (the friction block's eigenvalues are mu f_n (phi'' , psi) >= 0 in the plane, 0 along n).
+/// d2c/dx2 = [e''(d) + b w(d(y))] n n^T + mu f_n(y) [psi T + r psi'(r) uhat uhat^T]; positive
+/// semi-definite (the friction block's eigenvalues are mu f_n (phi'' , psi) >= 0 in the plane,
+/// 0 along n).
 template <int D> inline Mat<D> contact_energy_hessian(const PlaneParams<D>& c, const Vec<D>& x, const Vec<D>& y)
 {
-    const double d = c.normal.dot(x - c.point);
-    Mat<D> h = penalty_energy_hessian(d, c.stiffness, c.smoothing) * (c.normal * c.normal.transpose());
-    const double fn = -penalty_energy_gradient(c.normal.dot(y - c.point), c.stiffness, c.smoothing);
+    const double d = c.normal.dot(x - c.point), dy = c.normal.dot(y - c.point);
+    const double along = penalty_energy_hessian(d, c.stiffness, c.smoothing) + c.damping * damping_weight(dy, c.smoothing);
+    Mat<D> h = along * (c.normal * c.normal.transpose());
+    const double fn = -penalty_energy_gradient(dy, c.stiffness, c.smoothing);
     if (fn > 0 && c.friction > 0) {
         const Vec<D> w = x - y;
         h += detail::friction_hessian<D>(c, fn, w - c.normal.dot(w) * c.normal);
@@ -137,24 +174,32 @@ template <int D> inline Mat<D> contact_energy_hessian(const PlaneParams<D>& c, c
     return h;
 }
 
-/// d2c/dx dy (row: x, column: y): the sliding displacement gives minus the friction block,
-/// the lagged normal force gives -mu e''(n.(y - o)) psi(|u|) u n^T. Not symmetric.
+/// d2c/dx dy (row: x, column: y): the damping gives b [w'(d(y)) delta - w(d(y))] n n^T, the
+/// sliding displacement minus the friction block, the lagged normal force
+/// -mu e''(n.(y - o)) psi(|u|) u n^T. Not symmetric. Zero unless the node starts the step in
+/// the smoothing zone or below it (d(y) < s).
 template <int D>
 inline Mat<D> contact_energy_start_hessian(const PlaneParams<D>& c, const Vec<D>& x, const Vec<D>& y)
 {
     const double dy = c.normal.dot(y - c.point);
-    const double fn = -penalty_energy_gradient(dy, c.stiffness, c.smoothing);
-    if (!(fn > 0 && c.friction > 0)) return Mat<D>::Zero();
+    if (dy >= c.smoothing) return Mat<D>::Zero();
     const Vec<D> w = x - y;
-    const Vec<D> u = w - c.normal.dot(w) * c.normal;
-    const double lag = -c.friction * penalty_energy_hessian(dy, c.stiffness, c.smoothing) *
-                       friction_length_ratio(u.norm(), c.slip);
-    return -detail::friction_hessian<D>(c, fn, u) + lag * (u * c.normal.transpose());
+    const double delta = c.normal.dot(w);
+    const double along = c.damping * (damping_weight_gradient(dy, c.smoothing) * delta - damping_weight(dy, c.smoothing));
+    Mat<D> h = along * (c.normal * c.normal.transpose());
+    const double fn = -penalty_energy_gradient(dy, c.stiffness, c.smoothing);
+    if (fn > 0 && c.friction > 0) {
+        const Vec<D> u = w - delta * c.normal;
+        const double lag = -c.friction * penalty_energy_hessian(dy, c.stiffness, c.smoothing) *
+                           friction_length_ratio(u.norm(), c.slip);
+        h += -detail::friction_hessian<D>(c, fn, u) + lag * (u * c.normal.transpose());
+    }
+    return h;
 }
 
 /// Every plane of the model acting on every free node, as a term of the step energy; it
 /// touches only the diagonal node blocks of the Hessian and depends on the start positions y
-/// through friction.
+/// through damping and friction.
 class ContactTerm final : public EnergyTerm {
 public:
     explicit ContactTerm(const Model& model);
@@ -169,11 +214,11 @@ public:
     void add_start_product_transpose(const Eigen::VectorXd& q, const Eigen::VectorXd& y, double scale,
                                      const Eigen::Ref<const Eigen::MatrixXd>& in,
                                      Eigen::Ref<Eigen::MatrixXd> out) const override;
-    bool depends_on_start() const override { return m_friction; }
+    bool depends_on_start() const override { return m_dissipative; }
 
 private:
     const Model* m_model;
-    bool m_friction = false; // some plane has mu > 0
+    bool m_dissipative = false; // some plane has mu > 0 or zeta > 0
 };
 
 } // namespace podsim::sim

@@ -46,8 +46,8 @@ struct Bend {
     double stiffness = 0; ///< k, N/m
 };
 
-/// A plane obstacle acting on every free node: penalty contact with a smoothed onset and
-/// smoothed Coulomb friction (sim/contact.hpp, docs/simulation.md).
+/// A plane obstacle acting on every free node: penalty contact with a smoothed onset, viscous
+/// normal damping and smoothed Coulomb friction (sim/contact.hpp, docs/simulation.md).
 struct ContactPlane {
     Eigen::Vector3d point = Eigen::Vector3d::Zero();  ///< a point of the plane, m (z = 0 in 2D)
     Eigen::Vector3d normal = Eigen::Vector3d::Zero(); ///< unit normal pointing to the free side (z = 0 in 2D)
@@ -55,6 +55,9 @@ struct ContactPlane {
     double friction = 0;              ///< Coulomb coefficient mu >= 0
     double smoothing = 1e-3;          ///< m: the normal force fades in over this distance above the plane
     double friction_smoothing = 1e-3; ///< m/s: sliding speeds below it get a proportionally smaller friction force
+    /// zeta >= 0: damping ratio of the normal contact, c = 2 zeta sqrt(k m) N s/m for a node of
+    /// mass m (1: critically damped, a landing node does not bounce; 0: elastic contact)
+    double damping_ratio = 1;
 };
 
 struct SolverSettings {

@@ -185,7 +185,8 @@ void parse_cloths(const common::JsonNode& cloths, ModelBuilder& b)
     }
 }
 
-// contact[i]: {"kind": "plane", "point", "normal", "stiffness", "friction"} plus the smoothing keys
+// contact[i]: {"kind": "plane", "point", "normal", "stiffness", "friction"} plus the smoothing
+// keys and the damping ratio
 void parse_contact(const common::JsonNode& list, ModelBuilder& b)
 {
     if (!list.is_array()) list.fail_value("must be an array of obstacles");
@@ -193,7 +194,7 @@ void parse_contact(const common::JsonNode& list, ModelBuilder& b)
     const int d = b.dim();
     for (std::size_t k = 0; k < list.size(); ++k) {
         const common::JsonNode c = list[k];
-        c.allow_keys({"kind", "point", "normal", "stiffness", "friction", "smoothing", "friction_smoothing"});
+        c.allow_keys({"kind", "point", "normal", "stiffness", "friction", "smoothing", "friction_smoothing", "damping_ratio"});
         c["kind"].choice({"plane"});
         ContactPlane plane;
         plane.point.head(d) = c["point"].vector(d);
@@ -205,6 +206,7 @@ void parse_contact(const common::JsonNode& list, ModelBuilder& b)
         plane.friction = c["friction"].non_negative();
         if (c.has("smoothing")) plane.smoothing = c["smoothing"].positive();
         if (c.has("friction_smoothing")) plane.friction_smoothing = c["friction_smoothing"].positive();
+        if (c.has("damping_ratio")) plane.damping_ratio = c["damping_ratio"].non_negative();
         b.contacts.push_back(plane);
     }
 }

@@ -17,8 +17,8 @@ namespace podsim::pods {
 namespace {
 
 // k (free block) += e''(d) n n^T per free node and plane: the contact penalty is potential energy,
-// so a node pressed into a table is as stiff as the table (PSD: e'' >= 0). Friction dissipates
-// and stores none, so it does not enter.
+// so a node pressed into a table is as stiff as the table (PSD: e'' >= 0). Friction and the
+// normal damping dissipate and store none, so they do not enter.
 void add_contact_stiffness(const sim::Model& model, const Eigen::VectorXd& x, Eigen::MatrixXd& k)
 {
     const int dim = model.dim;

@@ -1,9 +1,10 @@
-// Plane contact: the penalty and friction kernels against finite differences in every regime
-// (separating, inside the smoothing zone, penetrating; sticking, across the slip threshold,
+// Plane contact: the penalty, damping and friction kernels against finite differences in every
+// regime (separating, inside the smoothing zone, penetrating; sticking, across the slip threshold,
 // sliding) including the derivatives with respect to the start positions; PSD Hessians and the
-// Coulomb bound; a block on an incline sticks or slides at g (sin - mu cos); a dropped block and a
-// small cloth come to rest on the plane without sinking more than their weight over k; the
-// shipped cloth_table scene lays its cloth flat under a scripted handle motion.
+// Coulomb bound; a block on an incline sticks or slides at g (sin - mu cos), with or without
+// damping; a dropped node lands without bouncing; a dropped block and a small cloth come to rest
+// on the plane without sinking more than their weight over k; the shipped cloth_table scene lays
+// its cloth flat under a scripted handle motion.
 #include "common/json_node.hpp"
 #include "sim/contact.hpp"
 #include "sim/model_json.hpp"
@@ -13,6 +14,7 @@
 
 #include <Eigen/Eigenvalues>
 
+#include <algorithm>
 #include <cmath>
 #include <numbers>
 
@@ -23,7 +25,7 @@ using test::vec;
 
 namespace {
 
-template <int D> PlaneParams<D> plane(double mu)
+template <int D> PlaneParams<D> plane(double mu, double damping)
 {
     PlaneParams<D> c;
     Vec<D> n = Vec<D>::Zero();
@@ -36,6 +38,7 @@ template <int D> PlaneParams<D> plane(double mu)
     c.friction = mu;
     c.smoothing = 0.02;
     c.slip = 0.004;
+    c.damping = damping;
     return c;
 }
 
@@ -72,12 +75,12 @@ const Regime kRegimes[] = {
     {"end at the plane, start just inside the zone's edge", 1e-9, 0.02 - 1e-5, 0.7},
 };
 
-template <int D> void check_kernels(double mu, int& checks)
+template <int D> void check_kernels(double mu, double damping, int& checks)
 {
-    const PlaneParams<D> c = plane<D>(mu);
-    std::mt19937_64 rng(D * 100 + int(mu * 10));
+    const PlaneParams<D> c = plane<D>(mu, damping);
+    std::mt19937_64 rng(D * 100 + int(mu * 10) + int(damping));
     for (const Regime& r : kRegimes) {
-        INFO(std::string(r.name) << ", D " << D << ", mu " << mu);
+        INFO(std::string(r.name) << ", D " << D << ", mu " << mu << ", damping " << damping);
         const Vec<D> tangent = any_tangent<D>(rng);
         const Vec<D> y = at<D>(c, r.d_start, any_tangent<D>(rng), 0.05);
         // end point: the start moved along the normal to d_end, and tangentially by slide * e
@@ -98,17 +101,21 @@ template <int D> void check_kernels(double mu, int& checks)
         const Eigen::MatrixXd hy = contact_energy_start_hessian<D>(c, x, y);
         test::check_close(hy, test::fd_jacobian([&](const Eigen::VectorXd& b) { return gradient(xv, b); }, yv, eps), 1e-5);
 
-        // what must be non-zero in each regime
+        // what must be non-zero in each regime (every regime moves the node along the normal)
         const bool touching = r.d_end < c.smoothing;
-        const bool friction = mu > 0 && r.d_start < c.smoothing;
-        CHECK((g.norm() > 0) == (touching || friction));
-        CHECK((hy.norm() > 0) == friction);
+        const bool dissipating = (mu > 0 || damping > 0) && r.d_start < c.smoothing;
+        CHECK((g.norm() > 0) == (touching || dissipating));
+        CHECK((hy.norm() > 0) == dissipating);
+        // the damping force is -b w(d(y)) times the normal displacement, on top of the penalty
+        const double penalty = penalty_energy_gradient(r.d_end, c.stiffness, c.smoothing);
+        CHECK(c.normal.dot(g.head<D>()) - penalty ==
+              doctest::Approx(damping * damping_weight(r.d_start, c.smoothing) * (r.d_end - r.d_start)).epsilon(1e-9));
         // PSD Hessian; the tangential force never exceeds mu f_n(start)
         CHECK(Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd>(h).eigenvalues().minCoeff() >= -1e-9 * std::max(1.0, h.norm()));
         const double fn = -penalty_energy_gradient(r.d_start, c.stiffness, c.smoothing);
         const Vec<D> gt = g.head<D>() - c.normal.dot(g.head<D>()) * c.normal;
         CHECK(gt.norm() <= mu * fn * (1 + 1e-12) + 1e-12 * g.norm());
-        if (friction && r.slide > 1) CHECK(gt.norm() == doctest::Approx(mu * fn).epsilon(1e-12));
+        if (mu > 0 && r.d_start < c.smoothing && r.slide > 1) CHECK(gt.norm() == doctest::Approx(mu * fn).epsilon(1e-12));
         ++checks;
     }
 }
@@ -158,14 +165,42 @@ TEST_CASE("contact: the smoothed friction length is C2 with slope 0 -> 1 over th
           doctest::Approx(friction_length_ratio_slope(e, e)).epsilon(1e-12));
 }
 
+TEST_CASE("contact: the damping weight is C1 and falls from 1 to 0 across the smoothing zone")
+{
+    const double s = 0.01;
+    int checks = 0;
+    for (double d : {-0.05, -1e-6, 1e-6, 0.002, 0.005, 0.0099, 0.0101, 0.03}) {
+        INFO("d = " << d);
+        const double h = 1e-8;
+        CHECK(damping_weight_gradient(d, s) ==
+              doctest::Approx((damping_weight(d + h, s) - damping_weight(d - h, s)) / (2 * h)).epsilon(1e-6).scale(1e-3));
+        CHECK(damping_weight(d, s) >= 0);
+        CHECK(damping_weight(d, s) <= 1);
+        ++checks;
+    }
+    for (double at : {0.0, s}) {
+        const double below = std::nextafter(at, -1.0);
+        CHECK(damping_weight(below, s) == doctest::Approx(damping_weight(at, s)).epsilon(1e-12));
+        CHECK(damping_weight_gradient(below, s) == doctest::Approx(damping_weight_gradient(at, s)));
+    }
+    CHECK(damping_weight(0, s) == 1);
+    CHECK(damping_weight(s / 2, s) == 0.5);
+    CHECK(damping_weight(s, s) == 0);
+    CHECK(damping_weight_gradient(s / 2, s) == doctest::Approx(-1.5 / s));
+    CHECK(checks == 8);
+    // c = 2 zeta sqrt(k m): critical damping of a node of mass m on the stiffness k, per step
+    CHECK(damping_coefficient(0.5, 2e4, 0.5, 0.005) == doctest::Approx(100 / 0.005));
+}
+
 TEST_CASE("contact: node energy gradient, Hessian and start Hessian match finite differences in every regime")
 {
     int checks = 0;
-    for (double mu : {0.0, 0.6}) {
-        check_kernels<2>(mu, checks);
-        check_kernels<3>(mu, checks);
-    }
-    CHECK(checks == 4 * int(std::size(kRegimes)));
+    for (double mu : {0.0, 0.6})
+        for (double damping : {0.0, 3000.0}) {
+            check_kernels<2>(mu, damping, checks);
+            check_kernels<3>(mu, damping, checks);
+        }
+    CHECK(checks == 8 * int(std::size(kRegimes)));
 }
 
 namespace {
@@ -178,9 +213,11 @@ struct Incline {
     Eigen::VectorXd normal;
 };
 
-Incline incline(int dim, double theta, double mu)
+// (a 2 kg block at its resting depth unless said otherwise)
+Incline incline(int dim, double theta, double mu, double dt = 0.01, double damping_ratio = 1, double mass = 2.0,
+                bool at_resting_depth = true)
 {
-    const double g = 9.81, mass = 2.0, k = 2e4;
+    const double g = 9.81, k = 2e4;
     Eigen::VectorXd n = Eigen::VectorXd::Zero(dim), down = Eigen::VectorXd::Zero(dim);
     if (dim == 2) {
         n << -std::sin(theta), std::cos(theta);
@@ -193,7 +230,7 @@ Incline incline(int dim, double theta, double mu)
         down = std::cos(theta) * level - std::sin(theta) * Eigen::Vector3d(0, 1, 0);
         CHECK(std::abs(n.dot(across)) < 1e-15);
     }
-    // start at rest at the depth where the penalty carries the normal weight
+    // start at rest at the depth where the penalty carries the normal weight, or at the plane
     ContactPlane plane;
     plane.point.setZero();
     plane.normal.head(dim) = n;
@@ -201,15 +238,16 @@ Incline incline(int dim, double theta, double mu)
     plane.friction = mu;
     plane.smoothing = 1e-3;
     plane.friction_smoothing = 1e-3;
+    plane.damping_ratio = damping_ratio;
     const double weight_n = mass * g * std::cos(theta);
-    const double depth = weight_n / k - plane.smoothing / 2; // > 0 here: the node sits below the plane
-    REQUIRE(depth > 0);
+    const double depth = at_resting_depth ? weight_n / k - plane.smoothing / 2 : 0.0; // the node sits below the plane
+    REQUIRE(depth >= 0);
     Eigen::VectorXd gravity = Eigen::VectorXd::Zero(dim);
     gravity[1] = -g;
-    ModelBuilder b(dim, 0.01, gravity);
+    ModelBuilder b(dim, dt, gravity);
     b.add_node("block", Role::kFree, Eigen::VectorXd(-depth * n), mass);
     b.contacts.push_back(plane);
-    b.solver.tolerance = 1e-12;
+    if (at_resting_depth) b.solver.tolerance = 1e-12;
     return {b.build(), down, n};
 }
 
@@ -251,6 +289,135 @@ TEST_CASE("contact: a block on an incline sticks when tan(theta) < mu and slides
             ++runs;
         }
     }
+    CHECK(runs == 6);
+}
+
+TEST_CASE("contact: the normal damping leaves sticking and sliding on an incline as they are")
+{
+    // 1 s at dt 5 ms from rest: on 20 degrees with mu 0.5 the block sticks (it creeps below
+    // friction_smoothing), on 30 degrees with mu 0.2 it slides 1/2 g (sin - mu cos) t^2
+    const double g = 9.81, pi = std::numbers::pi, eps_v = 1e-3;
+    int runs = 0;
+    for (int dim : {2, 3}) {
+        for (const auto& [degrees, mu] : {std::pair{20.0, 0.5}, std::pair{30.0, 0.2}}) {
+            const double theta = degrees * pi / 180;
+            const double creep = eps_v * (1 - std::sqrt(1 - std::tan(theta) / mu)); // m/s, when sticking
+            const double slide = 0.5 * g * (std::sin(theta) - mu * std::cos(theta)); // m in 1 s, when sliding
+            // [start at the resting depth, at the plane][undamped, damped]: distance moved, last speed
+            double moved[2][2] = {}, speed_half[2][2] = {}, speed_end[2][2] = {};
+            for (int start = 0; start < 2; ++start)
+                for (int k = 0; k < 2; ++k) {
+                    INFO("dim " << dim << ", theta " << degrees << " deg, mu " << mu << (start ? ", started at the plane" : "")
+                                << ", damping ratio " << k);
+                    // at the resting depth a 2 kg block; at the plane a 0.5 kg node, pushed out by the penalty
+                    const Incline inc = incline(dim, theta, mu, 0.005, double(k), start ? 0.5 : 2.0, start == 0);
+                    Simulator sim(inc.model);
+                    std::vector<State> states;
+                    REQUIRE(rollout(sim, nominal_state(inc.model), Eigen::MatrixXd::Zero(0, 200), states).converged);
+                    moved[start][k] = inc.downhill.dot(states.back().x - states.front().x);
+                    speed_half[start][k] = inc.downhill.dot(states[100].v);
+                    speed_end[start][k] = inc.downhill.dot(states.back().v);
+                    // it ends on the plane at the depth its weight sets (in the zone when lighter than k s / 2)
+                    const double w = (start ? 0.5 : 2.0) * g * std::cos(theta), k_s = 2e4 * 1e-3;
+                    const double depth = w > k_s / 2 ? w / 2e4 - 1e-3 / 2 : std::sqrt(2 * 1e-3 * w / 2e4) - 1e-3;
+                    CHECK(-inc.normal.dot(states.back().x) == doctest::Approx(depth).epsilon(1e-6));
+                }
+            INFO("dim " << dim << ", theta " << degrees << " deg: moved " << moved[0][0] << " / " << moved[0][1]
+                        << " m from the resting depth, " << moved[1][0] << " / " << moved[1][1]
+                        << " m from the plane (undamped / damped)");
+            // from the resting depth the block never moves along the normal, so the damping has
+            // nothing to act on: the same motion to a micrometre
+            CHECK(std::abs(moved[0][1] - moved[0][0]) < 1e-6);
+            if (std::tan(theta) < mu) {
+                CHECK(moved[0][1] == doctest::Approx(creep).epsilon(0.02));
+                // from the plane the undamped node bounces in the smoothing zone and slips while
+                // its normal force is low (0.74 mm at 0.5 kg); damped it settles and creeps
+                CHECK(moved[1][0] > 1.3 * creep);
+                CHECK(moved[1][1] == doctest::Approx(creep).epsilon(0.03));
+            } else {
+                CHECK(moved[0][1] == doctest::Approx(slide).epsilon(1e-3));
+                // from the plane the node starts with the penalty pushing it out harder than its
+                // weight presses it in (the lagged friction sees the larger force) until it reaches
+                // its resting height: faster undamped (overshooting), over about 40 ms damped; then
+                // it slides at g (sin - mu cos) with or without damping
+                for (int k = 0; k < 2; ++k) {
+                    CHECK(moved[1][k] == doctest::Approx(slide).epsilon(0.03));
+                    CHECK((speed_end[1][k] - speed_half[1][k]) / 0.5 == doctest::Approx(2 * slide).epsilon(1e-3));
+                }
+            }
+            ++runs;
+        }
+    }
+    CHECK(runs == 4);
+}
+
+namespace {
+
+// height above the plane y = 0 of the single node of a rollout, per state
+std::vector<double> heights(const std::vector<State>& states)
+{
+    std::vector<double> y;
+    for (const State& z : states) y.push_back(z.x[1]);
+    return y;
+}
+
+// a 0.5 kg node dropped from rest 0.3 m above a frictional plane (k 2e4 N/m, mu 0.5), dt 5 ms
+Model dropped_node(int dim, double damping_ratio)
+{
+    Eigen::VectorXd gravity = Eigen::VectorXd::Zero(dim), start = Eigen::VectorXd::Zero(dim);
+    gravity[1] = -9.81;
+    start[1] = 0.3;
+    ModelBuilder b(dim, 0.005, gravity);
+    b.add_node("node", Role::kFree, start, 0.5);
+    ContactPlane plane;
+    plane.normal = Eigen::Vector3d(0, 1, 0);
+    plane.stiffness = 2e4;
+    plane.friction = 0.5;
+    plane.damping_ratio = damping_ratio;
+    b.contacts.push_back(plane);
+    return b.build();
+}
+
+} // namespace
+
+TEST_CASE("contact: a dropped node lands without bouncing with the default damping and bounces without it")
+{
+    const double drop = 0.3, dt = 0.005;
+    CHECK(ContactPlane().damping_ratio == 1.0); // the default
+    int runs = 0;
+    for (int dim : {2, 3})
+        for (double zeta : {0.0, 0.5, 1.0}) {
+            INFO("dim " << dim << ", damping ratio " << zeta);
+            const Model m = dropped_node(dim, zeta);
+            Simulator sim(m);
+            std::vector<State> states;
+            REQUIRE(rollout(sim, nominal_state(m), Eigen::MatrixXd::Zero(0, 400), states).converged); // 2 s
+            const std::vector<double> y = heights(states);
+            // impact: the first state inside the smoothing zone, after the free fall of 0.25 s
+            const std::size_t impact = std::size_t(std::find_if(y.begin(), y.end(), [](double h) { return h < 1e-3; }) - y.begin());
+            REQUIRE(impact < y.size());
+            CHECK(double(impact) * dt == doctest::Approx(std::sqrt(2 * drop / 9.81)).epsilon(0.03));
+            const double rebound = *std::max_element(y.begin() + long(impact), y.end());
+            // the last state more than 5 mm away from the plane
+            std::size_t last_away = impact;
+            for (std::size_t t = impact; t < y.size(); ++t)
+                if (std::abs(y[t]) >= 5e-3) last_away = t;
+            const double settle = double(last_away - impact) * dt;
+            INFO("rebound " << rebound << " m, more than 5 mm from the plane until " << settle << " s after impact");
+            if (zeta == 0) {
+                // elastic penalty: only BDF2's numerical damping, the node bounces for seconds
+                CHECK(rebound > 0.5 * drop);
+                CHECK(settle > 1.0);
+            } else if (zeta == 1) {
+                CHECK(rebound < 0.05 * drop);
+                CHECK(settle < 0.5);
+                CHECK(states.back().v.norm() < 1e-5); // at rest
+            } else {
+                CHECK(rebound < 0.05 * drop);
+                CHECK(settle < 0.5);
+            }
+            ++runs;
+        }
     CHECK(runs == 6);
 }
 
@@ -343,7 +510,7 @@ TEST_CASE("contact: a small cloth dropped on a frictional plane comes to rest on
     const Model m = b.build();
     Simulator sim(m);
     std::vector<State> states;
-    const int n = 300; // the soft contact rings for about 2 s
+    const int n = 300; // undamped the soft contact rings for 2 s; with the default damping it is still after 0.2 s
     REQUIRE(rollout(sim, nominal_state(m), Eigen::MatrixXd::Zero(0, n), states).converged);
     // each node carries its own weight: it sinks weight / k - s / 2 (1 mm here), at most weight / k
     const double node_weight = total / 64 * g;

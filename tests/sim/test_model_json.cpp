@@ -38,7 +38,7 @@ TEST_CASE("model_json: contact planes are read with defaults and unit normals")
 {
     const sim::Model m = parse(R"([{"kind": "plane", "point": [0, 1], "normal": [0, 2], "stiffness": 1e4, "friction": 0.4},
         {"kind": "plane", "point": [0, 0], "normal": [3, 4], "stiffness": 5, "friction": 0, "smoothing": 0.01,
-         "friction_smoothing": 0.02}])");
+         "friction_smoothing": 0.02, "damping_ratio": 0}])");
     REQUIRE(m.contacts.size() == 2);
     CHECK(m.contacts[0].normal == Eigen::Vector3d(0, 1, 0));
     CHECK(m.contacts[0].point == Eigen::Vector3d(0, 1, 0));
@@ -46,9 +46,11 @@ TEST_CASE("model_json: contact planes are read with defaults and unit normals")
     CHECK(m.contacts[0].friction == 0.4);
     CHECK(m.contacts[0].smoothing == 1e-3);
     CHECK(m.contacts[0].friction_smoothing == 1e-3);
+    CHECK(m.contacts[0].damping_ratio == 1);
     CHECK(m.contacts[1].normal.isApprox(Eigen::Vector3d(0.6, 0.8, 0)));
     CHECK(m.contacts[1].smoothing == 0.01);
     CHECK(m.contacts[1].friction_smoothing == 0.02);
+    CHECK(m.contacts[1].damping_ratio == 0);
     CHECK(parse(R"([{"kind": "plane", "point": [0, 0, 0], "normal": [0, 0, -1], "stiffness": 1, "friction": 1}])", 3)
               .contacts[0].normal == Eigen::Vector3d(0, 0, -1));
     CHECK(parse("[]").contacts.empty());
@@ -75,6 +77,9 @@ TEST_CASE("model_json: bad contact keys are one-line errors naming the file, the
         {"[{" + ok + R"(, "normal": [0, 1], "stifness": 3}])", "contact[0]", "stifness"},
         {"[{" + ok + R"(, "normal": [0, 1], "smoothing": 0}])", "contact[0].smoothing", "> 0"},
         {"[{" + ok + R"(, "normal": [0, 1], "friction_smoothing": -1}])", "contact[0].friction_smoothing", "> 0"},
+        {"[{" + ok + R"(, "normal": [0, 1], "damping_ratio": -0.5}])", "contact[0].damping_ratio", "got -0.5, must be >= 0"},
+        {"[{" + ok + R"(, "normal": [0, 1], "damping_ratio": "high"}])", "contact[0].damping_ratio", "must be a number"},
+        {"[{" + ok + R"(, "normal": [0, 1], "damping": 1}])", "contact[0].damping", "unknown key"},
         {R"([{"kind": "plane", "point": [0, 0], "normal": [0, 1], "friction": 0.1}])", "contact[0]", "stiffness"},
         {R"({"kind": "plane"})", "contact", "array"},
         {"[{" + ok + R"(, "normal": [0, 1]}, {"kind": "plane"}])", "contact[1]", "missing"},
@@ -88,7 +93,7 @@ TEST_CASE("model_json: bad contact keys are one-line errors naming the file, the
         CHECK(message.find('\n') == std::string::npos);
         ++checked;
     }
-    CHECK(checked == 13);
+    CHECK(checked == 16);
 }
 
 namespace {

@@ -1,7 +1,8 @@
 // Sensitivities of whole rollouts: tangent vs adjoint vs central finite differences for every
-// kind of element (bilateral, taut and slack cables, handles, plane contact with friction, 2D and
-// 3D), block structure of the
+// kind of element (bilateral, taut and slack cables, handles, plane contact with friction and
+// damping, a landing through the damped contact, 2D and 3D), block structure of the
 // trajectory Jacobian, initial-state Jacobian, and derivative calls leaving the simulator as is.
+#include "sim/contact.hpp"
 #include "sim/generators.hpp"
 #include "sim/rollout.hpp"
 #include "sim/sensitivity.hpp"
@@ -26,6 +27,7 @@ struct Case {
     StateSelection sel;
     int steps = 0;
     double action_scale = 0.3;
+    bool landing = false; ///< a node hits the plane: the damping must act along the normal
 };
 
 ContactPlane plane(const Eigen::VectorXd& point, const Eigen::VectorXd& normal, double k, double mu,
@@ -137,6 +139,17 @@ std::vector<Case> cases()
         b.solver.linear_solver = LinearSolverChoice::kSparse;
         out.push_back({"cloth on a table 3D sparse", finish(b), {{5, 13}}, 20, 0.2});
     }
+    { // 3D node on a soft spring from a handle thrown down onto a damped frictional floor: it
+      // lands in the second step, slides and is stopped by friction
+        ModelBuilder b(3, 0.01, vec({0, -9.81, 0}));
+        const int h = b.add_node("h", Role::kHandle, vec({0, 0.4, 0}));
+        const int node = b.add_node("node", Role::kFree, vec({0.2, 0.012, 0.1}), 0.3, vec({0.4, -1.2, 0.2}));
+        b.add_spring(h, node, 50);
+        ContactPlane floor = plane(vec({0, 0, 0}), vec({0, 1, 0}), 3000, 0.4, 0.01);
+        floor.damping_ratio = 0.8;
+        b.contacts.push_back(floor);
+        out.push_back({"node landing on a damped floor 3D", finish(b), {{0}}, 40, 0.3, true});
+    }
     return out;
 }
 
@@ -205,12 +218,23 @@ TEST_CASE("sensitivity: tangent, adjoint and finite differences agree on whole r
             CHECK(touching >= int(states.size()) / 3);
             CHECK(sliding > 0);
             CHECK(sliding < touching);
+            if (c.landing) {
+                // the damping acts: steps that start in contact and move along the normal by more
+                // than a micrometre
+                int damped = 0;
+                for (std::size_t t = 1; t < states.size(); ++t) {
+                    const Eigen::VectorXd n = plane.normal.head(m.dim), o = plane.point.head(m.dim);
+                    const Eigen::VectorXd y = states[t].x_prev.head(m.dim), x = states[t].x.head(m.dim);
+                    damped += damping_weight(n.dot(y - o), plane.smoothing) > 0 && std::abs(n.dot(x - y)) > 1e-6;
+                }
+                CHECK(damped >= 3);
+            }
         }
 
         check_rollout_derivatives(sim, states, c.sel, z0, a, rng);
         ++checked;
     }
-    CHECK(checked == 8);
+    CHECK(checked == 9);
 }
 
 TEST_CASE("sensitivity: the trajectory Jacobian is block lower triangular and matches tangents")
@@ -246,7 +270,7 @@ TEST_CASE("sensitivity: the trajectory Jacobian is block lower triangular and ma
         test::check_close(Eigen::VectorXd(j.transpose() * w), Eigen::VectorXd(trajectory_adjoint(sim, states, c.sel, w).actions.reshaped()), 1e-9);
         ++checked;
     }
-    CHECK(checked == 8);
+    CHECK(checked == 9);
 }
 
 TEST_CASE("sensitivity: the initial-state Jacobian matches finite differences")

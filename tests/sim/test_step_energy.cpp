@@ -19,13 +19,13 @@ Eigen::VectorXd pt(int dim, double x, double y, double z)
     return dim == 2 ? vec({x, y}) : vec({x, y, z});
 }
 
-// two free nodes on springs from a handle and to a fixed node, optionally over a frictional
-// plane they press into
+// two free nodes on springs from a handle and to a fixed node, optionally over a frictional,
+// damped plane they press into (a starts inside its smoothing zone, c below the plane)
 Model model(int dim, bool contact)
 {
     ModelBuilder b(dim, 0.01, pt(dim, 0, -9.81, 0));
     const int h = b.add_node("h", Role::kHandle, pt(dim, 0, 0.3, 0));
-    const int a = b.add_node("a", Role::kFree, pt(dim, 0.1, -0.015, 0.05), 0.4);
+    const int a = b.add_node("a", Role::kFree, pt(dim, 0.1, -0.005, 0.05), 0.4);
     const int c = b.add_node("c", Role::kFree, pt(dim, 0.5, -0.048, -0.1), 0.6);
     const int f = b.add_node("f", Role::kFixed, pt(dim, 1.0, 0.2, 0));
     b.add_spring(h, a, 300, 0.25);
@@ -40,6 +40,7 @@ Model model(int dim, bool contact)
         plane.friction = 0.5;
         plane.smoothing = 0.01;
         plane.friction_smoothing = 0.05; // slip threshold 5e-4 m per step
+        plane.damping_ratio = 0.7;
         b.contacts.push_back(plane);
     }
     return b.build();
@@ -168,10 +169,11 @@ TEST_CASE("step energy: gradient, Hessian and mixed products match finite differ
     CHECK(checks == 32);
 }
 
-TEST_CASE("step energy: with contact the start positions enter only through friction")
+TEST_CASE("step energy: with contact the start positions enter only through friction and damping")
 {
-    // a node pressed into a frictionless plane: E_xz is the inertia's -M dxhat alone
-    for (double mu : {0.0, 0.4}) {
+    // a node pressed into a frictionless, undamped plane: E_xz is the inertia's -M dxhat alone
+    for (const auto& [mu, zeta] : {std::pair{0.0, 0.0}, std::pair{0.4, 0.0}, std::pair{0.0, 1.0}}) {
+        INFO("mu " << mu << ", damping ratio " << zeta);
         ModelBuilder b(2, 0.01, vec({0, -9.81}));
         b.add_node("n", Role::kFree, vec({0, -0.001}), 1.0, vec({0.2, 0}));
         ContactPlane plane;
@@ -179,6 +181,7 @@ TEST_CASE("step energy: with contact the start positions enter only through fric
         plane.normal = Eigen::Vector3d(0, 1, 0);
         plane.stiffness = 1e4;
         plane.friction = mu;
+        plane.damping_ratio = zeta;
         b.contacts.push_back(plane);
         const Model m = b.build();
         BlockMatrix matrix;
@@ -192,7 +195,7 @@ TEST_CASE("step energy: with contact the start positions enter only through fric
         Eigen::MatrixXd e_xz = Eigen::MatrixXd::Zero(2, 2);
         energy.add_state_product(q, ctx, 1, {eye, zero, zero, zero}, e_xz);
         const Eigen::MatrixXd inertia = -Eigen::MatrixXd(m.mass.asDiagonal());
-        if (mu == 0)
+        if (mu == 0 && zeta == 0)
             CHECK((e_xz - inertia).norm() == 0.0);
         else
             CHECK((e_xz - inertia).norm() > 1e-4);
