@@ -1,9 +1,11 @@
 // SAC epochs on the real simulator: the epoch's episodes go into the buffer with the updates the
-// setting asks for, the exploration stays inside the action limit, SAC raises the test return on
-// the 2D pendulum, the same seed gives the same bits for 1 and 2 threads (a resumed run:
-// test_training_run), and the NDP head is refused.
+// setting asks for, the exploration is the squashed Gaussian with each step's noise, SAC raises
+// the test return on the 2D pendulum, the same seed gives the same bits for 1 and 2 threads (a
+// resumed run: test_training_run), and the NDP head is refused.
+#include "pods/train/ppo.hpp"
 #include "pods/train/sac.hpp"
 #include "pods/train/trainer.hpp"
+#include "policy/mlp_policy.hpp"
 #include "tests/pods/train/small_training.hpp"
 
 #include <doctest/doctest.h>
@@ -63,20 +65,40 @@ TEST_CASE("sac: an epoch stores its episodes and makes sac_updates x transitions
     CHECK(sac.replay().episodes_added() == 24);
 }
 
-TEST_CASE("sac: the exploration's actions are inside the action limit, and the deterministic policy is the MLP head")
+TEST_CASE("sac: the exploration is a_max tanh(z + sigma eps) with the trajectory's noise of each step, inside the box")
 {
     const pods::Scene scene = test::small_scene(30);
     pods::TrainConfig c = sac_config();
     c.sac_updates = 0.01;
+    c.last_layer_scale = 1; // a policy far from zero
     pods::Trainer t(scene, c, 1);
+    // the policy's network before the epoch's updates, with a linear output: z
+    const auto& head = dynamic_cast<const policy::MlpPolicy&>(t.policy());
+    policy::MlpConfig linear = head.network().config();
+    linear.output_limit = 0;
+    policy::Mlp z_net(linear, 0);
+    z_net.set_parameters(head.parameters());
     t.run_epoch(0);
-    // the buffer's actions: a_max tanh(u), strictly inside the box, and spread by sigma = 1
+    // the noise of epoch 0, sigma = 1 (log-std 0) during its rollouts
+    std::vector<Eigen::MatrixXd> eps;
+    pods::trajectory_noise(c.seed, pods::kSacNoiseStream, 0, c.batch, scene.model.n_p(), 30, eps);
     pods::SacBatch batch;
     std::vector<int> all(static_cast<std::size_t>(sac_of(t).replay().size()));
     for (std::size_t i = 0; i < all.size(); ++i) all[i] = int(i);
     sac_of(t).replay().gather(all, batch);
-    CHECK(batch.action.cwiseAbs().maxCoeff() < scene.task.action_limit);
-    CHECK(batch.action.cwiseAbs().maxCoeff() > 0.5 * scene.task.action_limit);
+    REQUIRE(batch.size() == 12 * 30);
+    Eigen::MatrixXd z;
+    policy::MlpWorkspace ws;
+    z_net.forward(batch.obs, z, ws);
+    const double limit = scene.task.action_limit;
+    double worst = 0;
+    for (int i = 0; i < batch.size(); ++i) {
+        const Eigen::VectorXd expected = limit * (z.col(i) + eps[std::size_t(i / 30)].col(i % 30)).array().tanh();
+        worst = std::max(worst, (batch.action.col(i) - expected).cwiseAbs().maxCoeff());
+    }
+    CHECK(worst < 1e-12);
+    CHECK(batch.action.cwiseAbs().maxCoeff() < limit);
+    CHECK(batch.action.cwiseAbs().maxCoeff() > 0.5 * limit);
     CHECK(t.policy().type() == "mlp");
 }
 
