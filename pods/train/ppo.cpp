@@ -16,10 +16,6 @@
 
 namespace podsim::pods {
 
-namespace {
-
-} // namespace
-
 policy::MlpConfig value_config(const sim::Model& model, const Task& task, const TrainConfig& c)
 {
     const ObservationMap obs = observation_map(model, task);
