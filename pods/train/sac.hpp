@@ -4,8 +4,8 @@
 // pre-tanh output is the mean of a tanh-squashed Gaussian with a learned state-independent
 // log-std, twin Q networks with Polyak-averaged targets, and a replay buffer of the closed-loop
 // episodes. One epoch: the batch's stochastic rollouts into the buffer, then sac_updates
-// gradient updates per collected transition. `evaluate` and `rollout` run the mean action
-// a_max tanh(z), the MLP head itself. Deterministic for any thread count: noise from (seed,
+// gradient updates per collected transition. `evaluate` and `rollout` run the deterministic
+// action a_max tanh(z), the MLP head itself. Deterministic for any thread count: noise from (seed,
 // epoch, trajectory), minibatches and their noise from (seed, epoch), sums in fixed chunk order.
 
 #include "pods/task/scene.hpp"
