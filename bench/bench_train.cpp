@@ -3,8 +3,10 @@
 // rollouts, improvement (with line search and re-simulation) and regression (PODS2 with the
 // feedback target and, on one thread, the paper's open-loop target), the PPO epochs' split
 // between noisy rollouts, advantages and the minibatch passes (MLP and NDP heads), and their OpenMP
-// speed-up on 2 threads. One JSON line per case, medians over the repeats.
+// speed-up on 2 threads; one SAC update (replay sample, critics, actor, temperature, targets) at
+// the default minibatch. One JSON line per case, medians over the repeats.
 #include "pods/task/scene.hpp"
+#include "pods/train/sac.hpp"
 #include "pods/train/trainer.hpp"
 
 #include <CLI/CLI.hpp>
@@ -53,6 +55,33 @@ nlohmann::json measure(const pods::Scene& scene, pods::Method method, int batch,
     return row;
 }
 
+// one SAC update at minibatch 256 with the default MLP 64-64 after an epoch of `batch`
+// trajectories has filled the buffer: the median over `repeats` blocks of `updates` updates
+nlohmann::json measure_sac_update(const pods::Scene& scene, int batch, int threads, int repeats, int updates)
+{
+    pods::TrainConfig c;
+    c.method = pods::Method::kSac;
+    c.batch = batch;
+    c.sac_minibatch = 256;
+    c.sac_updates = 1e-6; // the epoch makes one update
+    pods::Trainer t(scene, c, threads);
+    t.run_epoch(0);
+    pods::SacLearner sac = dynamic_cast<const pods::SacLearner&>(t.learner());
+    const std::unique_ptr<policy::Policy> policy = t.policy().clone();
+    policy::Adam adam = t.adam();
+    std::mt19937_64 rng(7);
+    sac.update(*policy, adam, rng); // warm-up: sizes every buffer
+    std::vector<double> per_update;
+    for (int r = 0; r < repeats; ++r) {
+        const auto start = std::chrono::steady_clock::now();
+        for (int u = 0; u < updates; ++u) sac.update(*policy, adam, rng);
+        per_update.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / updates);
+    }
+    return {{"method", "sac"}, {"case", "update"}, {"minibatch", c.sac_minibatch}, {"hidden", c.hidden},
+            {"buffer", sac.replay().size()}, {"threads", threads}, {"update_ms", 1e3 * median(per_update)},
+            {"updates", updates}, {"repeats", repeats}};
+}
+
 } // namespace
 
 int main(int argc, char** argv)
@@ -64,9 +93,15 @@ int main(int argc, char** argv)
     app.add_option("--batch", batch, "Trajectories per epoch")->check(CLI::Range(1, 100000))->capture_default_str();
     app.add_option("--horizon", horizon, "Horizon N")->check(CLI::Range(1, 10000))->capture_default_str();
     app.add_option("--repeats", repeats, "Timed epochs (median reported)")->check(CLI::Range(1, 1000))->capture_default_str();
+    bool sac_only = false;
+    int sac_updates = 200;
+    app.add_flag("--sac-only", sac_only, "Only the SAC update");
+    app.add_option("--sac-updates", sac_updates, "Timed SAC updates per repeat")->check(CLI::Range(1, 1000000))->capture_default_str();
     CLI11_PARSE(app, argc, argv);
     pods::Scene scene = pods::load_scene(scene_path);
     scene.task.horizon = horizon;
+    for (int threads : {1, 2}) std::cout << measure_sac_update(scene, 64, threads, repeats, sac_updates).dump() << "\n";
+    if (sac_only) return 0;
     std::cout << measure(scene, pods::Method::kBptt, batch, 1, repeats).dump() << "\n";
     for (pods::Method m : {pods::Method::kPods2, pods::Method::kPods1})
         for (int threads : {1, 2}) std::cout << measure(scene, m, batch, threads, repeats).dump() << "\n";

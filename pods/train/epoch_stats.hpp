@@ -18,14 +18,18 @@ struct EpochStats {
     double train_return = 0;      ///< mean return of the policy's own rollouts of this epoch (PPO: noisy)
     double alpha_mean = 0;        ///< PODS: mean accepted line-search step over the batch (0 if none)
     double improved_return = 0;   ///< PODS: mean return of the improved trajectories
-    double fit_loss = 0;          ///< PODS: mean regression loss of the epoch's Adam steps; PPO: mean surrogate loss
+    double fit_loss = 0;          ///< PODS: mean regression loss of the epoch's Adam steps; PPO: mean surrogate loss;
+                                  ///< SAC: mean actor loss
     double gradient_norm = 0;     ///< BPTT: |dC/dtheta|; PODS: mean |projected trajectory gradient|;
                                   ///< PPO: mean |dL/d(theta, log_std)| before clipping
-    // PPO only (0 otherwise)
-    double policy_std = 0;        ///< mean standard deviation after the epoch, in action units
+    // PPO (and SAC) only (0 otherwise)
+    double policy_std = 0;        ///< mean standard deviation after the epoch, in action units (SAC: before the tanh)
     double approx_kl = 0;         ///< mean KL estimate of the last pass over the batch
     double clip_fraction = 0;     ///< mean fraction of clipped decisions over the epoch
-    double value_loss = 0;        ///< mean value loss over the epoch
+    double value_loss = 0;        ///< mean value loss over the epoch (SAC: the twin Q networks' loss)
+    // SAC only (0 otherwise); its actor loss is fit_loss, its log-std policy_std
+    double temperature = 0;       ///< the entropy temperature alpha after the epoch
+    double entropy = 0;           ///< mean -log pi of the actor's samples over the epoch's updates
     // H-NDP only (0 otherwise)
     double local_return = 0;      ///< mean over the regions of the locals' mean training return
     double global_return = 0;     ///< mean training return of the global policy over all regions

@@ -5,6 +5,7 @@
 #include "pods/train/bptt_learner.hpp"
 #include "pods/train/pods_learner.hpp"
 #include "pods/train/ppo.hpp"
+#include "pods/train/sac.hpp"
 #include "pods/train/train_settings.hpp"
 
 #include <stdexcept>
@@ -19,9 +20,12 @@ std::unique_ptr<Learner> make_plain(const Scene&, const TrainConfig&, const poli
     return std::make_unique<L>();
 }
 
-std::unique_ptr<Learner> make_ppo(const Scene& scene, const TrainConfig& config, const policy::Policy& policy, int threads)
+// a learner made from the scene's model and task, the configuration, the initial policy and the threads
+template <class L>
+std::unique_ptr<Learner> make_model_free(const Scene& scene, const TrainConfig& config, const policy::Policy& policy,
+                                         int threads)
 {
-    return std::make_unique<PpoLearner>(scene.model, scene.task, config, policy, threads);
+    return std::make_unique<L>(scene.model, scene.task, config, policy, threads);
 }
 
 std::unique_ptr<Learner> make_hndp(const Scene& scene, const TrainConfig& config, const policy::Policy&, int threads)
@@ -40,9 +44,12 @@ const std::vector<LearnerEntry>& table()
          &make_plain<PodsLearner>, method_settings(Method::kPods1)},
         {Method::kBptt, "bptt", "backpropagation through time", "", Head::kMlp, &BpttLearner::policy_adam,
          &make_plain<BpttLearner>, method_settings(Method::kBptt)},
-        {Method::kPpo, "ppo", "PPO", "ppo", Head::kMlp, &PpoLearner::policy_adam, &make_ppo, method_settings(Method::kPpo)},
+        {Method::kPpo, "ppo", "PPO", "ppo", Head::kMlp, &PpoLearner::policy_adam, &make_model_free<PpoLearner>,
+         method_settings(Method::kPpo)},
         // the global policy is fitted by the PODS regression
         {Method::kHndp, "hndp", "H-NDP", "hndp", Head::kNdp, &PodsLearner::policy_adam, &make_hndp, method_settings(Method::kHndp)},
+        {Method::kSac, "sac", "soft actor-critic", "sac", Head::kMlp, &SacLearner::policy_adam, &make_model_free<SacLearner>,
+         method_settings(Method::kSac)},
     };
     return t;
 }

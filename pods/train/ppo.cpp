@@ -16,8 +16,6 @@
 
 namespace podsim::pods {
 
-namespace {
-
 policy::MlpConfig value_config(const sim::Model& model, const Task& task, const TrainConfig& c)
 {
     const ObservationMap obs = observation_map(model, task);
@@ -33,6 +31,8 @@ policy::MlpConfig value_config(const sim::Model& model, const Task& task, const 
     v.last_layer_scale = 1;
     return v;
 }
+
+namespace {
 
 policy::AdamConfig adam_with_lr(double lr)
 {
@@ -68,6 +68,74 @@ Eigen::VectorXd decision_rewards(const sim::Model& model, const Task& task, cons
     return rewards;
 }
 
+void trajectory_noise(std::uint64_t seed, std::uint64_t stream, int epoch, int count, int rows, int cols,
+                      std::vector<Eigen::MatrixXd>& eps)
+{
+    const std::uint64_t epoch_seed = derive_seed(seed, stream, std::uint64_t(epoch));
+    eps.resize(std::size_t(count));
+    for (int i = 0; i < count; ++i) {
+        std::mt19937_64 rng(derive_seed(epoch_seed, stream, std::uint64_t(i)));
+        Eigen::MatrixXd& e = eps[std::size_t(i)];
+        e.resize(rows, cols);
+        for (Eigen::Index c = 0; c < e.size(); ++c) e.data()[c] = policy::standard_normal(rng);
+    }
+}
+
+std::vector<int> rewarded_rollouts(Workers& workers, const sim::Model& model, const Task& task, int count, int k,
+                                   const BatchRollouts& run, std::vector<ClosedLoopRollout>& rollouts,
+                                   std::vector<Eigen::VectorXd>& rewards, EpochStats& stats)
+{
+    rollouts.resize(std::size_t(count));
+    rewards.assign(std::size_t(count), Eigen::VectorXd());
+    std::vector<double> rollout_s(static_cast<std::size_t>(count));
+    const Cluster& cluster = workers.cluster();
+    const int batches = lockstep_batches(count);
+    const std::vector<int> mine = cluster.owned_batches(batches);
+#pragma omp parallel for num_threads(workers.threads()) schedule(dynamic, 1)
+    for (int q = 0; q < int(mine.size()); ++q) {
+        const int c = mine[std::size_t(q)], th = thread_index(), begin = batch_begin(c), size = batch_end(c, count) - begin;
+        const auto t0 = Clock::now();
+        run(workers.simulators(th, size), begin, size, workers.workspace(th),
+            std::span(rollouts).subspan(std::size_t(begin), std::size_t(size)));
+        for (int i = begin; i < begin + size; ++i)
+            if (rollouts[std::size_t(i)].ok) rewards[std::size_t(i)] = decision_rewards(model, task, rollouts[std::size_t(i)], k);
+        rollout_s[std::size_t(begin)] = seconds(t0, Clock::now());
+    }
+    // every rank gets every trajectory's decisions and rewards
+    cluster.share_batches(
+        batches,
+        [&](int c, WireWriter& w) {
+            w.put(rollout_s[std::size_t(batch_begin(c))]);
+            for (int i = batch_begin(c); i < batch_end(c, count); ++i) {
+                put_decisions(w, rollouts[std::size_t(i)]);
+                w.put_matrix(rewards[std::size_t(i)]);
+            }
+        },
+        [&](int c, WireReader& in) {
+            rollout_s[std::size_t(batch_begin(c))] = in.get<double>();
+            for (int i = batch_begin(c); i < batch_end(c, count); ++i) {
+                get_decisions(in, rollouts[std::size_t(i)]);
+                in.get_matrix(rewards[std::size_t(i)]);
+            }
+        });
+    // the epoch's statistics, in trajectory order
+    std::vector<int> kept;
+    for (int i = 0; i < count; ++i) {
+        const ClosedLoopRollout& r = rollouts[std::size_t(i)];
+        stats.sim_steps += r.ok ? task.horizon : r.failed_step + 1;
+        stats.rollout_cpu_s += rollout_s[std::size_t(i)];
+        if (!r.ok) {
+            ++stats.failed;
+            stats.failures.push_back({i, r.failed_step, r.failure});
+            continue;
+        }
+        kept.push_back(i);
+        stats.train_return -= r.cost;
+    }
+    if (!kept.empty()) stats.train_return /= double(kept.size());
+    return kept;
+}
+
 policy::AdamConfig PpoLearner::policy_adam(const TrainConfig& c) { return adam_with_lr(c.ppo_lr); }
 
 PpoLearner::PpoLearner(const sim::Model& model, const Task& task, const TrainConfig& config,
@@ -97,72 +165,26 @@ EpochStats PpoLearner::epoch(int epoch, const std::vector<sim::State>& initial, 
     const int decisions = ClosedLoopRollout::decisions(n, k), threads = workers.threads();
 
     // exploration noise sigma .* eps from (seed, epoch, trajectory)
-    const std::uint64_t epoch_seed = derive_seed(m_config.seed, kNoiseStream, std::uint64_t(epoch));
-    m_eps.resize(std::size_t(k_traj));
+    trajectory_noise(m_config.seed, kNoiseStream, epoch, k_traj, na, n, m_eps);
     m_noise.resize(std::size_t(k_traj));
     const Eigen::VectorXd sigma = m_log_std.array().exp();
-    for (int i = 0; i < k_traj; ++i) {
-        std::mt19937_64 rng(derive_seed(epoch_seed, kNoiseStream, std::uint64_t(i)));
-        Eigen::MatrixXd& e = m_eps[std::size_t(i)];
-        e.resize(na, n);
-        for (Eigen::Index c = 0; c < e.size(); ++c) e.data()[c] = policy::standard_normal(rng);
-        m_noise[std::size_t(i)] = sigma.asDiagonal() * e;
-    }
+    for (int i = 0; i < k_traj; ++i) m_noise[std::size_t(i)] = sigma.asDiagonal() * m_eps[std::size_t(i)];
 
-    // noisy rollouts in lockstep batches, then each trajectory's rewards
-    m_rollouts.resize(std::size_t(k_traj));
-    std::vector<Eigen::VectorXd> rewards(static_cast<std::size_t>(k_traj));
-    std::vector<double> rollout_s(static_cast<std::size_t>(k_traj));
-    const Cluster& cluster = workers.cluster();
-    const int batches = lockstep_batches(k_traj);
-    const std::vector<int> mine = cluster.owned_batches(batches);
-#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
-    for (int q = 0; q < int(mine.size()); ++q) {
-        const int c = mine[std::size_t(q)], th = thread_index(), begin = batch_begin(c), count = batch_end(c, k_traj) - begin;
-        const auto t0 = Clock::now();
-        closed_loop_rollouts(workers.simulators(th, count), policy, obs_map, task, cost,
-                             std::span(initial).subspan(std::size_t(begin), std::size_t(count)), false,
-                             workers.workspace(th), std::span(m_rollouts).subspan(std::size_t(begin), std::size_t(count)),
-                             std::span<const Eigen::MatrixXd>(m_noise).subspan(std::size_t(begin), std::size_t(count)));
-        for (int i = begin; i < begin + count; ++i)
-            if (m_rollouts[std::size_t(i)].ok) rewards[std::size_t(i)] = decision_rewards(model, task, m_rollouts[std::size_t(i)], k);
-        rollout_s[std::size_t(begin)] = seconds(t0, Clock::now());
-    }
-    // every rank gets every trajectory's decisions and rewards
-    cluster.share_batches(
-        batches,
-        [&](int c, WireWriter& w) {
-            w.put(rollout_s[std::size_t(batch_begin(c))]);
-            for (int i = batch_begin(c); i < batch_end(c, k_traj); ++i) {
-                put_decisions(w, m_rollouts[std::size_t(i)]);
-                w.put_matrix(rewards[std::size_t(i)]);
-            }
-        },
-        [&](int c, WireReader& in) {
-            rollout_s[std::size_t(batch_begin(c))] = in.get<double>();
-            for (int i = batch_begin(c); i < batch_end(c, k_traj); ++i) {
-                get_decisions(in, m_rollouts[std::size_t(i)]);
-                in.get_matrix(rewards[std::size_t(i)]);
-            }
-        });
-
+    // noisy rollouts in lockstep batches, each trajectory's rewards
+    std::vector<Eigen::VectorXd> rewards;
     EpochStats s;
-    std::vector<int> kept;
-    for (int i = 0; i < k_traj; ++i) {
-        const ClosedLoopRollout& r = m_rollouts[std::size_t(i)];
-        s.sim_steps += r.ok ? n : r.failed_step + 1;
-        s.rollout_cpu_s += rollout_s[std::size_t(i)];
-        if (!r.ok) {
-            ++s.failed;
-            s.failures.push_back({i, r.failed_step, r.failure});
-            continue;
-        }
-        kept.push_back(i);
-        s.train_return -= r.cost;
-        if (m_config.scale_rewards) m_scaler.observe(rewards[std::size_t(i)], m_config.gamma);
-    }
+    const std::vector<int> kept = rewarded_rollouts(
+        workers, model, task, k_traj, k,
+        [&](std::span<sim::Simulator* const> sims, int begin, int count, ClosedLoopWorkspace& ws,
+            std::span<ClosedLoopRollout> out) {
+            closed_loop_rollouts(sims, policy, obs_map, task, cost, std::span(initial).subspan(std::size_t(begin), std::size_t(count)),
+                                 false, ws, out,
+                                 std::span<const Eigen::MatrixXd>(m_noise).subspan(std::size_t(begin), std::size_t(count)));
+        },
+        m_rollouts, rewards, s);
+    if (m_config.scale_rewards)
+        for (int i : kept) m_scaler.observe(rewards[std::size_t(i)], m_config.gamma);
     if (kept.empty()) return s;
-    s.train_return /= double(kept.size());
 
     // the batch's decisions: inputs, sampled plans, old log-probabilities, values, advantages
     const auto prep_start = Clock::now();

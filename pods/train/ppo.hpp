@@ -24,6 +24,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <functional>
+#include <span>
 #include <vector>
 
 namespace podsim::pods {
@@ -82,6 +84,29 @@ private:
 /// Per-decision rewards of a closed-loop rollout: r_j = -sum of c_t over the steps of decision j
 /// (plan length k), the terminal cost c_N in the last one.
 Eigen::VectorXd decision_rewards(const sim::Model& model, const Task& task, const ClosedLoopRollout& rollout, int k);
+
+/// PPO's value network on [obs, a_prev / action_limit, 2 t / N - 1] (the observation scaled like
+/// the policy's): the policy's hidden sizes and activation, linear output, unscaled last layer.
+policy::MlpConfig value_config(const sim::Model& model, const Task& task, const TrainConfig& config);
+
+/// Standard normal rows x cols matrices eps[0..count) for the trajectories of epoch `epoch`, matrix i
+/// from derive_seed(derive_seed(seed, stream, epoch), stream, i) (column-major draws).
+void trajectory_noise(std::uint64_t seed, std::uint64_t stream, int epoch, int count, int rows, int cols,
+                      std::vector<Eigen::MatrixXd>& eps);
+
+/// The closed-loop rollouts of one lockstep batch of a model-free epoch: trajectories
+/// [begin, begin + count) with `sims` and the thread's workspace `ws` into `out`.
+using BatchRollouts = std::function<void(std::span<sim::Simulator* const> sims, int begin, int count,
+                                         ClosedLoopWorkspace& ws, std::span<ClosedLoopRollout> out)>;
+
+/// The rollouts of a model-free epoch (PPO, SAC) of `count` trajectories: `run` for every lockstep
+/// batch (OpenMP over the batches, spread over the cluster's ranks), the decision rewards (plan
+/// length k) of every successful trajectory, and every trajectory's decisions and rewards shared
+/// with every rank (not its states). Returns the successful trajectories in order; adds to `stats`
+/// sim_steps, rollout_cpu_s, failed and failures, and sets train_return to their mean return.
+std::vector<int> rewarded_rollouts(Workers& workers, const sim::Model& model, const Task& task, int count, int k,
+                                   const BatchRollouts& run, std::vector<ClosedLoopRollout>& rollouts,
+                                   std::vector<Eigen::VectorXd>& rewards, EpochStats& stats);
 
 /// Stream indices of PPO's seeds.
 inline constexpr std::uint64_t kNoiseStream = 0x9015e;

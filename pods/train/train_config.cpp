@@ -26,6 +26,7 @@ std::string to_string(Method m)
     case Method::kBptt: return "bptt";
     case Method::kPpo: return "ppo";
     case Method::kHndp: return "hndp";
+    case Method::kSac: return "sac";
     }
     return "?";
 }
@@ -56,7 +57,8 @@ Method method_from_string(const std::string& s)
     if (s == "bptt") return Method::kBptt;
     if (s == "ppo") return Method::kPpo;
     if (s == "hndp") return Method::kHndp;
-    throw std::invalid_argument("got \"" + s + "\", must be one of pods2, pods1, bptt, ppo, hndp");
+    if (s == "sac") return Method::kSac;
+    throw std::invalid_argument("got \"" + s + "\", must be one of pods2, pods1, bptt, ppo, hndp, sac");
 }
 
 Head head_from_string(const std::string& s)
@@ -83,6 +85,7 @@ void validate_train_config(const TrainConfig& c)
         }
     }
     require(!c.is_hndp() || c.head == Head::kNdp, "head: method hndp trains NDP policies, must be ndp");
+    require(c.method != Method::kSac || c.head == Head::kMlp, "head: method sac trains MLP policies, must be mlp");
 }
 
 nlohmann::json train_config_to_json(const TrainConfig& c)

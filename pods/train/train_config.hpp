@@ -1,6 +1,6 @@
 #pragma once
 // Every setting of a training run (docs/training.md): method, policy head and network, batch,
-// seeds, the PODS improvement and regression, BPTT's optimiser. Written to config.json; a run is
+// seeds, the PODS improvement and regression, BPTT's optimiser, PPO's, SAC's and H-NDP's settings. Written to config.json; a run is
 // resumed only with the same settings.
 
 #include "common/json_node.hpp"
@@ -14,7 +14,7 @@
 
 namespace podsim::pods {
 
-enum class Method { kPods2, kPods1, kBptt, kPpo, kHndp };
+enum class Method { kPods2, kPods1, kBptt, kPpo, kHndp, kSac };
 enum class Head { kMlp, kNdp };
 
 /// What the regression fits (`--pods-target`, `--pods-metric`; docs/training.md).
@@ -36,7 +36,7 @@ std::string to_string(PodsMetric m);
 PodsTarget pods_target_from_string(const std::string& s);
 PodsMetric pods_metric_from_string(const std::string& s);
 
-/// "pods2", "pods1", "bptt", "ppo", "hndp"; "mlp", "ndp".
+/// "pods2", "pods1", "bptt", "ppo", "hndp", "sac"; "mlp", "ndp".
 std::string to_string(Method m);
 std::string to_string(Head h);
 /// Throw std::invalid_argument listing the choices.
@@ -87,12 +87,23 @@ struct TrainConfig {
     int ppo_epochs = 10;            ///< passes over the epoch's decisions
     int ppo_minibatch = 256;        ///< decisions per Adam step
     double ppo_clip = 0.2;          ///< surrogate clip range eps
-    double gamma = 0.99;            ///< discount per decision
+    double gamma = 0.99;            ///< discount per decision (PPO and SAC)
     double gae_lambda = 0.95;
     double entropy_coef = 0.0;      ///< entropy bonus c_H
     double ppo_std_init = 0.5;      ///< initial standard deviation, as a fraction of the action limit
     double ppo_max_grad_norm = 0.5; ///< global gradient-norm clip of each network (0: none)
     bool scale_rewards = true;      ///< divide rewards by the running std of the discounted return
+
+    // SAC (the MLP head; one transition is one step)
+    double sac_lr = 1e-3;           ///< Adam learning rate of the actor: the policy and its log-std
+    double sac_critic_lr = 1e-3;    ///< Adam learning rate of the twin Q networks
+    double sac_alpha_lr = 1e-3;     ///< Adam learning rate of log(alpha), the entropy temperature
+    double sac_tau = 0.005;         ///< Polyak factor of the target Q networks
+    int sac_buffer = 100000;        ///< replay capacity in transitions (whole episodes are kept)
+    int sac_minibatch = 128;        ///< transitions per gradient update
+    double sac_updates = 0.1;       ///< gradient updates per transition collected in the epoch
+    double sac_alpha_init = 0.1;    ///< initial temperature alpha
+    double sac_target_entropy = -1; ///< target entropy per action dimension (the target is n_a times it)
 
     // H-NDP (docs/hndp.md, "Reinforcement learning"): `batch` trajectories per region and
     // iteration for every local and for the global; the regression settings above serve the

@@ -15,7 +15,7 @@ namespace {
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kMaxSeed = double(std::int64_t(1) << 53);
 
-constexpr std::string_view kMethodChoices[] = {"pods2", "pods1", "bptt", "ppo", "hndp"};
+constexpr std::string_view kMethodChoices[] = {"pods2", "pods1", "bptt", "ppo", "hndp", "sac"};
 constexpr std::string_view kHeadChoices[] = {"mlp", "ndp"};
 constexpr std::string_view kActivationChoices[] = {"tanh", "relu", "elu", "linear"};
 constexpr std::string_view kTargetChoices[] = {"open-loop", "feedback"};
@@ -27,6 +27,7 @@ constexpr MethodMask kPods = method_bit(Method::kPods2) | method_bit(Method::kPo
 constexpr MethodMask kHndp = method_bit(Method::kHndp);
 constexpr MethodMask kBptt = method_bit(Method::kBptt);
 constexpr MethodMask kPpo = method_bit(Method::kPpo);
+constexpr MethodMask kSac = method_bit(Method::kSac);
 
 // the fields every row has
 constexpr TrainSetting row(std::string_view key, std::string_view keyword, std::string_view flag, SettingKind kind,
@@ -119,8 +120,8 @@ TrainSetting hidden_setting()
 
 TrainSetting scale_rewards_setting()
 {
-    TrainSetting s = row("scale_rewards", "scale_rewards", "!--no-reward-scaling", SettingKind::kBool, kPpo | kHndp,
-                         "PPO: do not divide rewards by the running std of the discounted return");
+    TrainSetting s = row("scale_rewards", "scale_rewards", "!--no-reward-scaling", SettingKind::kBool,
+                         kPpo | kHndp | kSac, "PPO, SAC: do not divide rewards by the running std of the discounted return");
     s.bool_member = &TrainConfig::scale_rewards;
     return s;
 }
@@ -202,7 +203,8 @@ const std::vector<TrainSetting>& table()
                     "PPO: decisions per Adam step"),
         real_setting("ppo_clip", "ppo_clip", "--ppo-clip", &C::ppo_clip, 0, true, 1, true, kPpo | kHndp,
                      "PPO: surrogate clip range"),
-        real_setting("gamma", "gamma", "--gamma", &C::gamma, 0, true, 1, false, kPpo | kHndp, "PPO: discount per decision"),
+        real_setting("gamma", "gamma", "--gamma", &C::gamma, 0, true, 1, false, kPpo | kHndp | kSac,
+                     "PPO, SAC: discount per decision"),
         real_setting("gae_lambda", "gae_lambda", "--gae-lambda", &C::gae_lambda, 0, false, 1, false, kPpo | kHndp,
                      "PPO: GAE lambda"),
         real_setting("entropy_coef", "entropy_coef", "--entropy-coef", &C::entropy_coef, 0, false, 1, false, kPpo | kHndp,
@@ -212,6 +214,26 @@ const std::vector<TrainSetting>& table()
         real_setting("ppo_max_grad_norm", "ppo_max_grad_norm", "--ppo-max-grad-norm", &C::ppo_max_grad_norm, 0, false,
                      kInf, false, kPpo | kHndp, "PPO: gradient-norm clip of each network (0: none)"),
         scale_rewards_setting(),
+        // SAC (a config.json of an older podsim lacks them: read as the defaults)
+        optional_in_json(real_setting("sac_lr", "sac_lr", "--sac-lr", &C::sac_lr, 0, true, 1, false, kSac,
+                                      "SAC: Adam learning rate of the actor (the policy and its log-std)")),
+        optional_in_json(real_setting("sac_critic_lr", "sac_critic_lr", "--sac-critic-lr", &C::sac_critic_lr, 0, true,
+                                      1, false, kSac, "SAC: Adam learning rate of the twin Q networks")),
+        optional_in_json(real_setting("sac_alpha_lr", "sac_alpha_lr", "--sac-alpha-lr", &C::sac_alpha_lr, 0, true, 1,
+                                      false, kSac, "SAC: Adam learning rate of log(alpha), the entropy temperature")),
+        optional_in_json(real_setting("sac_tau", "sac_tau", "--sac-tau", &C::sac_tau, 0, true, 1, false, kSac,
+                                      "SAC: Polyak factor of the target Q networks per update")),
+        optional_in_json(int_setting("sac_buffer", "sac_buffer", "--sac-buffer", &C::sac_buffer, 1, 10000000, kSac,
+                                     "SAC: replay capacity in transitions (whole episodes; saved in policy.json)")),
+        optional_in_json(int_setting("sac_minibatch", "sac_minibatch", "--sac-minibatch", &C::sac_minibatch, 1, 100000,
+                                     kSac, "SAC: transitions per gradient update")),
+        optional_in_json(real_setting("sac_updates", "sac_updates", "--sac-updates", &C::sac_updates, 0, true, 100,
+                                      false, kSac, "SAC: gradient updates per transition collected in the epoch")),
+        optional_in_json(real_setting("sac_alpha_init", "sac_alpha_init", "--sac-alpha-init", &C::sac_alpha_init, 1e-6,
+                                      false, 1e3, false, kSac, "SAC: initial entropy temperature alpha")),
+        optional_in_json(real_setting("sac_target_entropy", "sac_target_entropy", "--sac-target-entropy",
+                                      &C::sac_target_entropy, -20, false, 0.5, false, kSac,
+                                      "SAC: target entropy per action dimension (of the action / action limit)")),
         // H-NDP
         hndp_only(int_setting("hndp_regions", "regions", "--regions", &C::hndp_regions, 1, 1000, kHndp,
                               "H-NDP: regions M (k-means clusters of the initial states)")),
@@ -303,7 +325,7 @@ std::string choices_text(const TrainSetting& s)
 std::string methods_text(MethodMask methods)
 {
     std::string out;
-    for (Method m : {Method::kPods2, Method::kPods1, Method::kBptt, Method::kPpo, Method::kHndp})
+    for (Method m : {Method::kPods2, Method::kPods1, Method::kBptt, Method::kPpo, Method::kHndp, Method::kSac})
         if ((methods & method_bit(m)) != 0) out += (out.empty() ? "" : ", ") + to_string(m);
     return out;
 }
@@ -349,7 +371,9 @@ void setting_from_json(const TrainSetting& s, const common::JsonNode& n, TrainCo
     case SettingKind::kInt: c.*s.int_member = int(n.integer_in(std::int64_t(s.lo), std::int64_t(s.hi))); break;
     case SettingKind::kSeed: c.*s.seed_member = std::uint64_t(n.integer_in(0, std::int64_t(s.hi))); break;
     // the interval itself is validate_train_config's
-    case SettingKind::kReal: c.*s.real_member = s.lo > 0 || s.lo_open ? n.positive() : n.non_negative(); break;
+    case SettingKind::kReal:
+        c.*s.real_member = s.lo < 0 ? n.number() : s.lo > 0 || s.lo_open ? n.positive() : n.non_negative();
+        break;
     case SettingKind::kBool: c.*s.bool_member = n.boolean(); break;
     case SettingKind::kChoice: s.set_text(c, n.choice(s.choices)); break;
     case SettingKind::kIntList: {

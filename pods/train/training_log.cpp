@@ -71,6 +71,8 @@ constexpr LogColumn kColumns[] = {
     row_column<&LogRow::bc_loss>("bc_loss"),
     row_column<&LogRow::pull_loss>("pull_loss"),
     row_column<&LogRow::pulled_regions>("pulled_regions"),
+    row_column<&LogRow::temperature>("temperature"),
+    row_column<&LogRow::entropy>("entropy"),
 };
 
 } // namespace
@@ -109,6 +111,8 @@ LogRow log_row(int epoch, double wall_s, long long sim_steps, const EpochStats& 
     r.bc_loss = stats.bc_loss;
     r.pull_loss = stats.pull_loss;
     r.pulled_regions = stats.pulled_regions;
+    r.temperature = stats.temperature;
+    r.entropy = stats.entropy;
     return r;
 }
 

@@ -28,6 +28,7 @@ struct LogRow {
     double policy_std = 0, approx_kl = 0, clip_fraction = 0, value_loss = 0; ///< PPO (0 otherwise)
     double local_return = 0, global_return = 0, bc_loss = 0, pull_loss = 0;   ///< H-NDP (0 otherwise)
     int pulled_regions = 0;
+    double temperature = 0, entropy = 0;                                       ///< SAC (0 otherwise)
 };
 
 /// How a column's value is written: kShortest the shortest text that reads back to the same

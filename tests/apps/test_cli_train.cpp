@@ -178,6 +178,41 @@ TEST_CASE("cli train: --method ppo writes its learner state into policy.json, ev
     std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("cli train: --method sac writes its learner state into policy.json and the same bits with 1 and 2 threads")
+{
+    const auto dir = scratch_dir("train");
+    const std::string common =
+        "train " + kScene + " --method sac --sac-updates 0.05 --sac-minibatch 32" + kTiny + "--seed 5 ";
+    const auto r = run_podsim(common + "--out " + quoted(dir / "one"));
+    REQUIRE(r.exit_code == 0);
+    const auto policy = nlohmann::json::parse(read_text(dir / "one/policy.json"));
+    CHECK(policy["type"] == "mlp");
+    for (const char* key : {"log_std", "log_alpha", "q1", "q2", "q1_target", "q2_target", "replay"})
+        CHECK(policy["training"]["sac"].contains(key));
+    CHECK(policy["training"]["sac"]["replay"]["episodes_added"] == 12);
+    const auto config = nlohmann::json::parse(read_text(dir / "one/config.json"));
+    CHECK(config["settings"]["sac_minibatch"] == 32);
+    CHECK(read_text(dir / "one/log.csv").find(",temperature,entropy\n") != std::string::npos);
+    REQUIRE(run_podsim(common + "--threads 2 --out " + quoted(dir / "two")).exit_code == 0);
+    CHECK(podsim::test::without_column(read_text(dir / "one/log.csv"), 1) ==
+          podsim::test::without_column(read_text(dir / "two/log.csv"), 1));
+    auto p2 = nlohmann::json::parse(read_text(dir / "two/policy.json")), p1 = policy;
+    p1["training"].erase("wall_s");
+    p2["training"].erase("wall_s");
+    CHECK(p1.dump() == p2.dump());
+    // evaluate runs the mean action, without noise
+    const auto e1 = run_podsim("evaluate " + kScene + " --policy " + quoted(dir / "one/policy.json") + " --episodes 3");
+    const auto e2 = run_podsim("evaluate " + kScene + " --policy " + quoted(dir / "one/policy.json") + " --episodes 3");
+    REQUIRE(e1.exit_code == 0);
+    CHECK(e1.out == e2.out);
+    // compare accepts it
+    const auto c = run_podsim("compare " + kScene + " --methods sac,bptt --sac-updates 0.05 --sac-minibatch 32" + kTiny +
+                              "--no-optimality --out " + quoted(dir / "cmp"));
+    REQUIRE(c.exit_code == 0);
+    CHECK(c.out.find("| sac | 1 |") != std::string::npos);
+    std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("cli train: the same seed gives a byte-identical policy.json and log.csv (wall time aside) for 1 and 2 threads")
 {
     const auto dir = scratch_dir("train");
@@ -217,7 +252,7 @@ TEST_CASE("cli train: --method hndp writes the global policy, the locals' state 
     REQUIRE(r.exit_code == 0);
     CHECK(r.out.find("hndp/ndp") != std::string::npos);
     const std::string log = read_text(dir / "run/log.csv");
-    CHECK(log.find(",local_return,global_return,bc_loss,pull_loss,pulled_regions\n") != std::string::npos);
+    CHECK(log.find(",local_return,global_return,bc_loss,pull_loss,pulled_regions,") != std::string::npos);
     const auto policy = nlohmann::json::parse(read_text(dir / "run/policy.json"));
     CHECK(policy["type"] == "ndp");
     CHECK(policy["training"]["hndp"]["locals"].size() == 2);
@@ -260,7 +295,7 @@ TEST_CASE("cli train: --resume continues a run, other settings or an existing ru
 TEST_CASE("cli train: bad options and corrupt policy files exit 2 with one line")
 {
     const auto dir = scratch_dir("train");
-    for (const std::string& args : {std::string("--method sac"), std::string("--head cnn"), std::string("--batch 0"),
+    for (const std::string& args : {std::string("--method td3"), std::string("--head cnn"), std::string("--batch 0"),
                                     std::string("--hidden 8,x"), std::string("--time-budget nan"),
                                     std::string("--fit-lr 0"), std::string("--fit-proximal -1"),
                                     std::string("--fit-proximal nan"), std::string("--fit-guard 61"),
@@ -271,7 +306,10 @@ TEST_CASE("cli train: bad options and corrupt policy files exit 2 with one line"
                                     std::string("--method hndp --local-method bptt"),
                                     std::string("--method hndp --local-parallel ranks"),
                                     std::string("--method hndp --regions 5 --region-samples 4"),
-                                    std::string("--method hndp --success-fraction -1")}) {
+                                    std::string("--method hndp --success-fraction -1"),
+                                    std::string("--method sac --head ndp"), std::string("--sac-tau 0"),
+                                    std::string("--sac-buffer 0"), std::string("--sac-target-entropy 1"),
+                                    std::string("--sac-updates nan"), std::string("--sac-minibatch 1.5")}) {
         INFO(args);
         const auto r = run_podsim("train " + kScene + " " + args + " --out " + quoted(dir / "x"));
         CHECK(r.exit_code == 2);
@@ -312,7 +350,7 @@ TEST_CASE("cli compare: every method and seed, compare.csv with method and seed 
     CHECK(csv.find("\nbptt,2,2,") != std::string::npos);
     CHECK(std::filesystem::exists(dir / "cmp/pods2_seed1/policy.json"));
     CHECK(read_text(dir / "cmp/table.md").find("optimality ratio") != std::string::npos);
-    for (const std::string& args : {std::string("--methods pods2,sac"), std::string("--methods bptt,bptt"),
+    for (const std::string& args : {std::string("--methods pods2,td3"), std::string("--methods bptt,bptt"),
                                     std::string("--seeds 1,x"), std::string("--seeds 3,3")}) {
         INFO(args);
         const auto bad = run_podsim("compare " + kScene + " " + args + " --out " + quoted(dir / "cmp2"));
@@ -338,9 +376,9 @@ TEST_CASE("cli compare: every registered method is accepted, H-NDP with its NDP 
     CHECK(config["settings"]["hndp_regions"] == 2);
     CHECK(nlohmann::json::parse(read_text(dir / "cmp/hndp_seed1/policy.json"))["training"].contains("hndp"));
     // the refusal lists every registered method
-    const auto bad = run_podsim("compare " + kScene + " --methods sac --out " + quoted(dir / "cmp2"));
+    const auto bad = run_podsim("compare " + kScene + " --methods td3 --out " + quoted(dir / "cmp2"));
     CHECK(bad.exit_code == 2);
-    CHECK(bad.err.find("must be a comma-separated list of pods2, pods1, bptt, ppo, hndp") != std::string::npos);
+    CHECK(bad.err.find("must be a comma-separated list of pods2, pods1, bptt, ppo, hndp, sac") != std::string::npos);
     std::filesystem::remove_all(dir);
 }
 

@@ -9,6 +9,7 @@
 #include "pods/train/pods_learner.hpp"
 #include "pods/train/policy_factory.hpp"
 #include "pods/train/ppo.hpp"
+#include "pods/train/sac.hpp"
 #include "tests/pods/train/small_training.hpp"
 
 #include <doctest/doctest.h>
@@ -21,7 +22,7 @@ using namespace podsim;
 namespace {
 
 constexpr pods::Method kAllMethods[] = {pods::Method::kPods2, pods::Method::kPods1, pods::Method::kBptt,
-                                        pods::Method::kPpo, pods::Method::kHndp};
+                                        pods::Method::kPpo, pods::Method::kHndp, pods::Method::kSac};
 
 pods::TrainConfig config_of(const pods::LearnerEntry& e)
 {
@@ -48,15 +49,15 @@ TEST_CASE("learner registry: every method has one entry, and its name round-trip
         names.insert(e.name);
     }
     CHECK(names.size() == std::size(kAllMethods));
-    CHECK(pods::learner_names() == std::vector<std::string>{"pods2", "pods1", "bptt", "ppo", "hndp"});
-    CHECK(pods::learner_names_text() == "pods2, pods1, bptt, ppo, hndp");
+    CHECK(pods::learner_names() == std::vector<std::string>{"pods2", "pods1", "bptt", "ppo", "hndp", "sac"});
+    CHECK(pods::learner_names_text() == "pods2, pods1, bptt, ppo, hndp, sac");
 }
 
 TEST_CASE("learner registry: an unknown name is refused with the list of choices")
 {
-    for (const char* name : {"sac", "", "PODS2", "pods2 "})
+    for (const char* name : {"td3", "", "PODS2", "pods2 "})
         CHECK_THROWS_WITH_AS(pods::learner_entry(name),
-                             ("got \"" + std::string(name) + "\", must be one of pods2, pods1, bptt, ppo, hndp").c_str(),
+                             ("got \"" + std::string(name) + "\", must be one of pods2, pods1, bptt, ppo, hndp, sac").c_str(),
                              std::invalid_argument);
 }
 
@@ -76,9 +77,10 @@ TEST_CASE("learner registry: checkpoint keys are unique and name exactly the lea
         CHECK(keys.insert(e.checkpoint_key).second);
         ++with_state;
     }
-    CHECK(with_state == 2);
+    CHECK(with_state == 3);
     CHECK(pods::learner_entry(pods::Method::kPpo).checkpoint_key == "ppo");
     CHECK(pods::learner_entry(pods::Method::kHndp).checkpoint_key == "hndp");
+    CHECK(pods::learner_entry(pods::Method::kSac).checkpoint_key == "sac");
 }
 
 TEST_CASE("learner registry: the factories build each method's learner")
@@ -94,6 +96,7 @@ TEST_CASE("learner registry: the factories build each method's learner")
     CHECK(dynamic_cast<pods::BpttLearner*>(made(pods::Method::kBptt).get()) != nullptr);
     CHECK(dynamic_cast<pods::PpoLearner*>(made(pods::Method::kPpo).get()) != nullptr);
     CHECK(dynamic_cast<pods::hndp::HndpLearner*>(made(pods::Method::kHndp).get()) != nullptr);
+    CHECK(dynamic_cast<pods::SacLearner*>(made(pods::Method::kSac).get()) != nullptr);
 }
 
 TEST_CASE("learner registry: the policy's Adam follows the method's settings")
@@ -103,8 +106,9 @@ TEST_CASE("learner registry: the policy's Adam follows the method's settings")
     c.bptt_lr = 0.022;
     c.clip_norm = 3.5;
     c.ppo_lr = 0.033;
-    const double expected_lr[] = {0.011, 0.011, 0.022, 0.033, 0.011};
-    const double expected_clip[] = {0, 0, 3.5, 0, 0};
+    c.sac_lr = 0.044;
+    const double expected_lr[] = {0.011, 0.011, 0.022, 0.033, 0.011, 0.044};
+    const double expected_clip[] = {0, 0, 3.5, 0, 0, 0};
     for (std::size_t i = 0; i < std::size(kAllMethods); ++i) {
         const pods::LearnerEntry& e = pods::learner_entry(kAllMethods[i]);
         INFO(e.name);
@@ -129,4 +133,5 @@ TEST_CASE("learner registry: the default head is valid and every listed setting 
     }
     CHECK(pods::learner_entry(pods::Method::kHndp).default_head == pods::Head::kNdp);
     CHECK(pods::learner_entry(pods::Method::kPods2).default_head == pods::Head::kMlp);
+    CHECK(pods::learner_entry(pods::Method::kSac).default_head == pods::Head::kMlp);
 }

@@ -61,12 +61,17 @@ TEST_CASE("train config: the checks name the setting and its rule")
     c.method = pods::Method::kHndp;
     CHECK_THROWS_WITH_AS(pods::validate_train_config(c), "head: method hndp trains NDP policies, must be ndp",
                          std::invalid_argument);
+    c = {};
+    c.method = pods::Method::kSac;
+    c.head = pods::Head::kNdp;
+    CHECK_THROWS_WITH_AS(pods::validate_train_config(c), "head: method sac trains MLP policies, must be mlp",
+                         std::invalid_argument);
 }
 
 TEST_CASE("train config: config.json round-trips every method's settings")
 {
     for (pods::Method m : {pods::Method::kPods2, pods::Method::kPods1, pods::Method::kBptt, pods::Method::kPpo,
-                           pods::Method::kHndp}) {
+                           pods::Method::kHndp, pods::Method::kSac}) {
         pods::TrainConfig c;
         c.method = m;
         c.head = m == pods::Method::kHndp ? pods::Head::kNdp : pods::Head::kMlp;
@@ -80,6 +85,8 @@ TEST_CASE("train config: config.json round-trips every method's settings")
         c.scale_rewards = false;
         c.hndp_local_method = pods::Method::kPpo;
         c.hndp_local_parallel = "trajectories";
+        c.sac_target_entropy = -0.75; // a negative value reads back
+        c.sac_buffer = 777;
         const nlohmann::json j = pods::train_config_to_json(c);
         INFO(j.dump());
         CHECK(j.contains("hndp_regions") == (m == pods::Method::kHndp));
@@ -92,7 +99,10 @@ TEST_CASE("train config: config.json round-trips every method's settings")
 TEST_CASE("train config: a config.json without the optional settings reads the values its run trained with")
 {
     nlohmann::json j = pods::train_config_to_json(pods::TrainConfig{});
-    for (const char* key : {"fit_proximal", "fit_guard", "pods_target", "pods_metric"}) j.erase(key);
+    for (const char* key : {"fit_proximal", "fit_guard", "pods_target", "pods_metric", "sac_lr", "sac_critic_lr",
+                            "sac_alpha_lr", "sac_tau", "sac_buffer", "sac_minibatch", "sac_updates", "sac_alpha_init",
+                            "sac_target_entropy"})
+        j.erase(key);
     const pods::TrainConfig c = read(j);
     // the defaults, but the paper's targets: such a file was written when PODS had no other
     pods::TrainConfig then;
@@ -121,6 +131,9 @@ TEST_CASE("train config: unknown keys, H-NDP keys without hndp and bad values ar
     j["pods_target"] = "feedback";
     j["hidden"] = {64, 0};
     CHECK(read_error(j).find("settings.hidden[1]") != std::string::npos);
+    j["hidden"] = {64, 64};
+    j["sac_target_entropy"] = -30;
+    CHECK(read_error(j).find("settings: sac_target_entropy: must be in [-20, 0.5]") != std::string::npos);
 }
 
 TEST_CASE("train config: config_differences refuses a resume with other settings, not with more epochs")

@@ -55,6 +55,8 @@ TEST_CASE("train settings: the rules read as the checks' messages")
     CHECK(pods::setting_rule(pods::train_setting("ppo_std_init")) == "must be in [1e-6, 10]");
     CHECK(pods::setting_rule(pods::train_setting("mu")) == "must be finite and >= 0");
     CHECK(pods::setting_rule(pods::train_setting("hndp_success_fraction")) == "must be in [0, 100]");
+    CHECK(pods::setting_rule(pods::train_setting("sac_target_entropy")) == "must be in [-20, 0.5]");
+    CHECK(pods::setting_rule(pods::train_setting("sac_updates")) == "must be in (0, 100]");
     CHECK(pods::methods_text(pods::method_bit(pods::Method::kHndp)) == "hndp");
     CHECK_THROWS_AS(pods::train_setting("colour"), std::invalid_argument);
 }
@@ -121,4 +123,8 @@ TEST_CASE("train settings: the registry's settings lists are the table's methods
     CHECK(std::find(hndp.begin(), hndp.end(), "hndp_regions") != hndp.end());
     CHECK(std::find(hndp.begin(), hndp.end(), "ppo_lr") != hndp.end());
     CHECK(std::find(hndp.begin(), hndp.end(), "bptt_lr") == hndp.end());
+    const auto sac = pods::method_settings(pods::Method::kSac);
+    CHECK(std::find(sac.begin(), sac.end(), "sac_buffer") != sac.end());
+    CHECK(std::find(sac.begin(), sac.end(), "gamma") != sac.end());
+    CHECK(std::find(sac.begin(), sac.end(), "ppo_lr") == sac.end());
 }

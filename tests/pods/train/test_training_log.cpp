@@ -36,10 +36,10 @@ TEST_CASE("training log: the header names every column once, in file order")
     CHECK(pods::log_header() ==
           "epoch,wall_s,sim_steps,train_return,test_return_mean,test_return_std,terminal_ke,final_distance,action_mag,"
           "alpha_mean,fit_loss,failed,gradient_norm,improved_return,test_failed,policy_std,approx_kl,clip_fraction,"
-          "value_loss,local_return,global_return,bc_loss,pull_loss,pulled_regions");
+          "value_loss,local_return,global_return,bc_loss,pull_loss,pulled_regions,temperature,entropy");
     std::set<std::string_view> names;
     for (const pods::LogColumn& c : pods::log_columns()) CHECK(names.insert(c.name).second);
-    CHECK(names.size() == 24);
+    CHECK(names.size() == 26);
 }
 
 TEST_CASE("training log: every column holds its own field of a row")
@@ -77,7 +77,7 @@ TEST_CASE("training log: rows written and read back are the same bits in every c
             CHECK(c.get(back[k]) == c.get(rows[k]));
             ++checked;
         }
-    CHECK(checked == 3 * 24);
+    CHECK(checked == 3 * 26);
     // the epoch is written as digits, the other columns in their shortest form
     pods::LogRow big;
     big.epoch = 100000;
@@ -95,7 +95,7 @@ TEST_CASE("training log: a bad header, field, field count or epoch is refused wi
     bad.replace(bad.find(",0,") + 1, 1, "zz"); // wall_s
     CHECK_THROWS_WITH_AS(parse(header + bad), "log.csv: line 2: column wall_s: got \"zz\", must be a number",
                          common::InputError);
-    CHECK_THROWS_WITH_AS(parse(header + "0,0\n"), "log.csv: line 2: expected 24 fields, got 2", common::InputError);
+    CHECK_THROWS_WITH_AS(parse(header + "0,0\n"), "log.csv: line 2: expected 26 fields, got 2", common::InputError);
     CHECK_THROWS_WITH_AS(parse(header + good + good), "log.csv: line 3: column epoch: got 0, expected 1",
                          common::InputError);
     CHECK(parse(header + good).size() == 1);

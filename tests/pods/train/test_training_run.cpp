@@ -3,6 +3,7 @@
 // a finished run is never overwritten.
 #include "common/input_error.hpp"
 #include "pods/task/scene.hpp"
+#include "pods/train/learner_registry.hpp"
 #include "pods/train/training_run.hpp"
 #include "tests/scratch.hpp"
 
@@ -29,6 +30,7 @@ pods::TrainConfig small_config(pods::Method m, int epochs)
     c.test_episodes = 8;
     c.hidden = {8, 8};
     c.fit_steps = 10;
+    c.sac_buffer = 8 * 25 * 3; // full by SAC's third epoch: the resumed ring wraps
     return c;
 }
 
@@ -37,7 +39,7 @@ pods::TrainConfig small_config(pods::Method m, int epochs)
 TEST_CASE("training_run: stopping after 2 epochs and resuming to 4 equals 4 epochs in one go")
 {
     const pods::Scene scene = small_scene();
-    for (pods::Method m : {pods::Method::kPods2, pods::Method::kBptt, pods::Method::kPpo}) {
+    for (pods::Method m : {pods::Method::kPods2, pods::Method::kBptt, pods::Method::kPpo, pods::Method::kSac}) {
         INFO(pods::to_string(m));
         const auto dir = test::scratch_dir("run");
         pods::RunOptions once, part;
@@ -58,9 +60,12 @@ TEST_CASE("training_run: stopping after 2 epochs and resuming to 4 equals 4 epoc
         CHECK(policy_a["parameters"] == policy_b["parameters"]);
         CHECK(policy_a["training"]["adam"] == policy_b["training"]["adam"]);
         CHECK(policy_a["training"]["sim_steps"] == policy_b["training"]["sim_steps"]);
-        // PPO: log-std, value network, their optimisers and the reward scale are restored too
-        CHECK(policy_a["training"].contains("ppo") == (m == pods::Method::kPpo));
-        if (m == pods::Method::kPpo) CHECK(policy_a["training"]["ppo"] == policy_b["training"]["ppo"]);
+        // PPO's log-std, value network, optimisers and reward scale, SAC's critics, targets,
+        // temperature, optimisers and replay buffer are restored too
+        const std::string key(pods::learner_entry(m).checkpoint_key);
+        CHECK(key.empty() == (m != pods::Method::kPpo && m != pods::Method::kSac));
+        if (!key.empty()) CHECK(policy_a["training"][key] == policy_b["training"][key]);
+        if (m == pods::Method::kSac) CHECK(policy_a["training"]["sac"]["replay"]["episodes_added"] == 32);
         CHECK(test::without_column(test::read_text(dir / "once/log.csv"), 1) ==
               test::without_column(test::read_text(dir / "part/log.csv"), 1));
         std::filesystem::remove_all(dir);
