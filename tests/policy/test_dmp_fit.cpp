@@ -3,16 +3,18 @@
 #include "policy/dmp_fit.hpp"
 
 #include "tests/fd.hpp"
+#include "tests/paths.hpp"
 
 #include <doctest/doctest.h>
 
 using namespace podsim::policy;
+using podsim::test::source_path;
 
 namespace {
 
 Demonstration shipped_demo()
 {
-    return read_demo_csv(std::string(PODSIM_SOURCE_DIR) + "/scenes/demos/digit_two.csv");
+    return read_demo_csv(source_path("scenes/demos/digit_two.csv"));
 }
 
 Demonstration demo_from(const Eigen::MatrixXd& y, double t0, double dt)

@@ -10,6 +10,7 @@
 #include "sim/generators.hpp"
 #include "sim/rollout.hpp"
 #include "tests/fd.hpp"
+#include "tests/paths.hpp"
 
 #include <Eigen/Eigenvalues>
 
@@ -20,6 +21,7 @@ using namespace podsim;
 using namespace podsim::sim;
 
 using test::vec;
+using podsim::test::source_path;
 
 namespace {
 
@@ -358,7 +360,7 @@ TEST_CASE("contact: a small cloth dropped on a frictional plane comes to rest on
 
 TEST_CASE("contact: the cloth_table scene hangs still and lays its cloth flat when the handles move down and back")
 {
-    const std::string file = PODSIM_SOURCE_DIR "/scenes/cloth_table.json";
+    const std::string file = source_path("scenes/cloth_table.json");
     const nlohmann::json doc = common::read_json_file(file);
     const Model m = parse_model(common::JsonNode(doc, file));
     REQUIRE(m.contacts.size() == 1);
