@@ -98,7 +98,8 @@ TEST_CASE("policy: a fitted dmp generalises to a new goal")
         const Eigen::VectorXd expected = (base.y.row(d).array() - m.params.y0[d]) * k + m.params.y0[d];
         CHECK((moved.y.row(d).transpose() - expected).cwiseAbs().maxCoeff() < 2e-2);
     }
-    // the velocity is back to (near) zero at the end: the stroke ends at rest
+    // the velocity is back to (near) zero at the end: the stroke ends at rest (0.0066 measured;
+    // 0.2 only fails a stroke still moving at its end)
     CHECK(moved.yd.col(t).norm() < 0.2);
 }
 

@@ -379,12 +379,15 @@ TEST_CASE("contact: the cloth_table scene hangs still and lays its cloth flat wh
     const State& last = states.back();
     double highest = -1;
     for (int i = 0; i < m.n_free; ++i) highest = std::max(highest, last.x[i * 3 + 1]);
+    // every node within 1 cm of the table: 9.1 mm measured, the fold next to the handles is still
+    // dropping (below), so the bound is tight and moves with the scene's dynamics
     CHECK(highest < 0.01);
     const double node_weight = 0.1 / 142 * 9.81;
     CHECK(max_sinking(m, last) <= node_weight / m.contacts[0].stiffness);
     auto z_of = [&](const char* name) { return last.x[m.find_node(name) * 3 + 2]; };
     CHECK(std::abs(z_of("cloth_0_11")) < 0.01);
     CHECK(std::abs(z_of("cloth_11_11")) < 0.01);
+    // where the fold's edge comes to lie: -0.1366 m measured, 1 cm either way
     CHECK(std::abs(z_of("cloth_0_6") + 0.136) < 0.01);
     // the payload is at rest (the fold next to the handles is still dropping onto the table)
     for (const char* name : {"cloth_0_6", "cloth_11_6", "cloth_0_11", "cloth_11_11"})

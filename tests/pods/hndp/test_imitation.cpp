@@ -48,6 +48,8 @@ TEST_CASE("hndp: a tiny imitation run lowers the global error")
     REQUIRE(after.methods.size() == 1);
     REQUIRE(after.log.size() == 2);
     INFO("error before " << before.methods[0].train.error << ", after " << after.methods[0].train.error);
+    // the iterations lower the global error: 0.45 -> 0.22 measured (x0.50); x0.7 fails a run that
+    // learns only a third of that
     CHECK(after.methods[0].train.error < 0.7 * before.methods[0].train.error);
     CHECK(after.methods[0].test.error < before.methods[0].test.error);
     CHECK(after.log[1].test.error < after.log[0].test.error * 1.5);

@@ -71,6 +71,8 @@ TEST_CASE("regression: Adam on the regression loss lowers it, both heads")
         const double after = pods::regression_loss(*p, d, *ws[0]);
         INFO("head " << pods::to_string(head) << ": " << before << " -> " << after);
         CHECK(during < before);
+        // 300 Adam steps fit the targets: the loss falls to 0.0014 (MLP) and 0.0011 (NDP) of its
+        // start measured; 0.2 only rules out a fit that barely moves, with room for any rounding
         CHECK(after < 0.2 * before);
     }
 }
@@ -467,6 +469,8 @@ TEST_CASE("regression: the proximal fit keeps the outputs nearer the old ones an
     const double moved_free = output_change_rms(free_out, before, d.weight);
     const double moved_prox = output_change_rms(prox_out, before, d.weight);
     INFO("rms change: free " << moved_free << ", proximal " << moved_prox);
+    // measured: the free fit moves the outputs by 0.143 rms, the proximal one by 0.032 (0.22 of
+    // it); 0.1 keeps the free fit a real move, half of it makes the proximal pull visible
     CHECK(moved_free > 0.1);
     CHECK(moved_prox < 0.5 * moved_free);
     // and it moved toward the mixed target (a* + beta pi_old) / (1 + beta)
