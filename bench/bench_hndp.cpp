@@ -55,7 +55,7 @@ nlohmann::json measure(const pods::Scene& scene, pods::TrainConfig c, const std:
 int main(int argc, char** argv)
 {
     CLI::App app{"bench_hndp: the time split of an H-NDP iteration"};
-    std::string scene_path = PODSIM_SOURCE_DIR "/scenes/double_pendulum_3d_stop_origin.json";
+    std::string scene_path = "scenes/double_pendulum_3d_stop_origin.json";
     pods::TrainConfig c;
     c.method = pods::Method::kHndp;
     c.head = pods::Head::kNdp;
@@ -63,7 +63,7 @@ int main(int argc, char** argv)
     c.hndp_regions = 4;
     c.test_episodes = 32;
     int repeats = 5;
-    app.add_option("scene", scene_path, "Scene JSON file")->capture_default_str();
+    app.add_option("scene", scene_path, "Scene JSON file (the default is relative: run from the source tree)")->capture_default_str();
     app.add_option("--batch", c.batch, "Trajectories per region and iteration")->check(CLI::Range(1, 100000))->capture_default_str();
     app.add_option("--regions", c.hndp_regions, "Regions M")->check(CLI::Range(1, 1000))->capture_default_str();
     app.add_option("--fit-steps", c.fit_steps, "Adam steps of every fit")->check(CLI::Range(0, 100000))->capture_default_str();

@@ -30,9 +30,9 @@ int main(int argc, char** argv)
     const pods::ClusterSession mpi(argc, argv);
     const pods::Cluster& world = pods::Cluster::world();
     CLI::App app{"bench_mpi: a training epoch spread over mpirun's ranks"};
-    std::string scene_path = PODSIM_SOURCE_DIR "/scenes/pendulum_2d_stop.json", method = "pods2";
+    std::string scene_path = "scenes/pendulum_2d_stop.json", method = "pods2";
     int batch = 512, horizon = 100, repeats = 5, threads = 1;
-    app.add_option("scene", scene_path, "Scene JSON file")->capture_default_str();
+    app.add_option("scene", scene_path, "Scene JSON file (the default is relative: run from the source tree)")->capture_default_str();
     app.add_option("--method", method, "pods2, pods1, bptt or ppo")->capture_default_str();
     app.add_option("--batch", batch, "Trajectories per epoch")->check(CLI::Range(1, 100000))->capture_default_str();
     app.add_option("--horizon", horizon, "Horizon N")->check(CLI::Range(1, 10000))->capture_default_str();

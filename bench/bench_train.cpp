@@ -87,9 +87,9 @@ nlohmann::json measure_sac_update(const pods::Scene& scene, int batch, int threa
 int main(int argc, char** argv)
 {
     CLI::App app{"bench_train: BPTT, PODS and PPO epoch times"};
-    std::string scene_path = PODSIM_SOURCE_DIR "/scenes/pendulum_2d_stop.json";
+    std::string scene_path = "scenes/pendulum_2d_stop.json";
     int batch = 256, horizon = 100, repeats = 7;
-    app.add_option("scene", scene_path, "Scene JSON file")->capture_default_str();
+    app.add_option("scene", scene_path, "Scene JSON file (the default is relative: run from the source tree)")->capture_default_str();
     app.add_option("--batch", batch, "Trajectories per epoch")->check(CLI::Range(1, 100000))->capture_default_str();
     app.add_option("--horizon", horizon, "Horizon N")->check(CLI::Range(1, 10000))->capture_default_str();
     app.add_option("--repeats", repeats, "Timed epochs (median reported)")->check(CLI::Range(1, 1000))->capture_default_str();

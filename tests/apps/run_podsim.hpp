@@ -1,6 +1,7 @@
 #pragma once
 // Runs the real `podsim` executable for command-line tests: exit code, stdout and stderr.
 
+#include "tests/paths.hpp"
 #include "tests/scratch.hpp"
 
 #include <doctest/doctest.h>
@@ -26,7 +27,7 @@ inline std::string quoted(const std::filesystem::path& p) { return "'" + p.strin
 inline CliResult run_podsim(const std::string& args, const std::string& launcher = "")
 {
     const auto dir = scratch_dir("cli");
-    const std::string cmd = launcher + " '" + PODSIM_EXE + "' " + args + " >'" + (dir / "out").string() +
+    const std::string cmd = launcher + " '" + podsim_cli() + "' " + args + " >'" + (dir / "out").string() +
                             "' 2>'" + (dir / "err").string() + "' </dev/null";
     const int status = std::system(cmd.c_str());
     CliResult r;

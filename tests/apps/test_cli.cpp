@@ -1,5 +1,6 @@
 // Command-line behaviour of `podsim`: help, exit codes, outputs.
 #include "tests/apps/run_podsim.hpp"
+#include "tests/paths.hpp"
 
 #include <doctest/doctest.h>
 
@@ -39,12 +40,13 @@ TEST_CASE("cli: unknown options are usage errors with exit 2")
 namespace {
 
 using podsim::test::scratch_dir;
+using podsim::test::source_path;
 using podsim::test::write_text;
 
 nlohmann::json good_scene()
 {
     return nlohmann::json::parse(
-        podsim::test::read_text(PODSIM_SOURCE_DIR "/scenes/pendulum_2d_stop.json"));
+        podsim::test::read_text(source_path("scenes/pendulum_2d_stop.json")));
 }
 
 struct SceneCase {
@@ -139,7 +141,7 @@ TEST_CASE("cli: broken scenes give exit 2 and a one-line message with file, path
 TEST_CASE("cli: malformed JSON beyond the schema gives exit 2 naming file and path")
 {
     const auto dir = scratch_dir("json");
-    const std::string scene = podsim::test::read_text(PODSIM_SOURCE_DIR "/scenes/pendulum_2d_stop.json");
+    const std::string scene = podsim::test::read_text(source_path("scenes/pendulum_2d_stop.json"));
     std::string dup = scene;
     dup.replace(dup.find("\"dt\": 0.01,"), 11, "\"dt\": 0.01, \"dt\": 0.5,");
     const std::vector<std::pair<std::string, std::string>> cases = {
@@ -149,12 +151,12 @@ TEST_CASE("cli: malformed JSON beyond the schema gives exit 2 naming file and pa
     };
     for (const auto& [text, message] : cases) {
         write_text(dir / "bad.json", text);
-        const auto r = run_podsim("validate '" + (dir / "bad.json").string() + "' " PODSIM_SOURCE_DIR "/scenes/rope_3d_stop.json");
+        const auto r = run_podsim("validate '" + (dir / "bad.json").string() + "' " + source_path("scenes/rope_3d_stop.json"));
         INFO(message << ": " << r.err);
         CHECK(r.exit_code == 2);
         CHECK(r.err.rfind("podsim: error: " + (dir / "bad.json").string() + ": ", 0) == 0);
         CHECK(r.err.find(message) != std::string::npos);
-        CHECK(r.out.find("ok: " PODSIM_SOURCE_DIR "/scenes/rope_3d_stop.json") != std::string::npos); // the next file is still checked
+        CHECK(r.out.find("ok: " + source_path("scenes/rope_3d_stop.json")) != std::string::npos); // the next file is still checked
     }
     const auto r = run_podsim("simulate '" + dir.string() + "'");
     CHECK(r.exit_code == 2);
@@ -164,16 +166,16 @@ TEST_CASE("cli: malformed JSON beyond the schema gives exit 2 naming file and pa
 
 TEST_CASE("cli: option values are checked (NaN, limits, seeds)")
 {
-    const std::string scene = PODSIM_SOURCE_DIR "/scenes/pendulum_2d_stop.json";
+    const std::string scene = source_path("scenes/pendulum_2d_stop.json");
     const auto dir = scratch_dir("opts");
     write_text(dir / "a.csv", "step,handle,ax,ay,az\n");
     const std::string actions = " --actions '" + (dir / "a.csv").string() + "' --out '" + (dir / "o").string() + "'";
     const std::vector<std::pair<std::string, std::string>> cases = {
         {"sensitivity " + scene + actions + " --mu nan", "must be a finite number >= 0"},
         {"sensitivity " + scene + actions + " --mu -1", "must be a finite number >= 0"},
-        {"simulate " + std::string(PODSIM_SOURCE_DIR) + "/scenes/cloth_32.json --steps 100000", "--steps: got 100000, must be <= "},
+        {"simulate " + source_path("scenes/cloth_32.json") + " --steps 100000", "--steps: got 100000, must be <= "},
         {"simulate " + scene + " --sample-initial 99999999999999999999", "--sample-initial"},
-        {"bench " + std::string(PODSIM_SOURCE_DIR) + "/scenes/rope_3d_stop.json --horizon 2000", "--horizon: the trajectory Jacobian would have"},
+        {"bench " + source_path("scenes/rope_3d_stop.json") + " --horizon 2000", "--horizon: the trajectory Jacobian would have"},
     };
     for (const auto& [args, message] : cases) {
         const auto r = run_podsim(args);
@@ -201,7 +203,7 @@ TEST_CASE("cli: unreadable and malformed scene files give exit 2")
 
 TEST_CASE("cli: broken action files give exit 2 naming line and column")
 {
-    const std::string scene = PODSIM_SOURCE_DIR "/scenes/pendulum_2d_stop.json";
+    const std::string scene = source_path("scenes/pendulum_2d_stop.json");
     const std::vector<std::pair<std::string, std::string>> cases = {
         {"", "empty file (expected a header line)"},
         {"time,handle,ax,ay,az\n", "line 1: header must be \"step,handle,ax,ay,az\""},
@@ -230,7 +232,7 @@ TEST_CASE("cli: broken action files give exit 2 naming line and column")
 
 TEST_CASE("cli: validate summarises each scene, the cloth's bending elements included")
 {
-    const auto r = run_podsim("validate " PODSIM_SOURCE_DIR "/scenes/cloth_32.json " PODSIM_SOURCE_DIR "/scenes/rope_3d_stop.json");
+    const auto r = run_podsim("validate " + source_path("scenes/cloth_32.json") + " " + source_path("scenes/rope_3d_stop.json"));
     REQUIRE(r.exit_code == 0);
     CHECK(r.out.find("cloth_32.json: 3D, 1024 nodes (1022 free, 2 handles, 0 fixed), 5826 springs, 1920 bending elements, "
                      "3066 DOFs, horizon 50") != std::string::npos);
@@ -240,7 +242,7 @@ TEST_CASE("cli: validate summarises each scene, the cloth's bending elements inc
 TEST_CASE("cli: simulate writes the three CSV files and its return matches rewards.csv")
 {
     const auto dir = scratch_dir("simulate");
-    const std::string scene = PODSIM_SOURCE_DIR "/scenes/pendulum_2d_stop.json";
+    const std::string scene = source_path("scenes/pendulum_2d_stop.json");
     write_text(dir / "a.csv", "step,handle,ax,ay,az\n0,handle,1,0,0\n5,handle,0,-0.5,0\n");
     const auto r = run_podsim("simulate '" + scene + "' --steps 20 --sample-initial 3 --actions '" +
                               (dir / "a.csv").string() + "' --out '" + (dir / "out").string() + "'");
@@ -408,7 +410,7 @@ TEST_CASE("cli: sensitivity's value equals simulate's return and its gradient ma
 
 TEST_CASE("cli: bench prints one JSON line with the four median timings")
 {
-    const auto r = run_podsim("bench " PODSIM_SOURCE_DIR "/scenes/pendulum_2d_stop.json --horizon 20 --repeats 2");
+    const auto r = run_podsim("bench " + source_path("scenes/pendulum_2d_stop.json") + " --horizon 20 --repeats 2");
     REQUIRE(r.exit_code == 0);
     CHECK(std::count(r.out.begin(), r.out.end(), '\n') == 1);
     const nlohmann::json j = nlohmann::json::parse(r.out);

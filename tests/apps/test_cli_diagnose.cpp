@@ -6,6 +6,7 @@
 #include "pods/task/scene.hpp"
 #include "pods/train/policy_factory.hpp"
 #include "policy/policy_io.hpp"
+#include "tests/paths.hpp"
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
@@ -18,12 +19,15 @@ using podsim::test::quoted;
 using podsim::test::read_text;
 using podsim::test::run_podsim;
 using podsim::test::scratch_dir;
+using podsim::test::source_path;
 using podsim::test::write_text;
 
 namespace {
 
-const std::string kScenePath = std::string(PODSIM_SOURCE_DIR) + "/scenes/pendulum_2d_stop.json";
-const std::string kScene = "'" + kScenePath + "'";
+// the 2D pendulum
+std::string scene_path() { return source_path("scenes/pendulum_2d_stop.json"); }
+// the same, quoted for the shell
+std::string scene_arg() { return "'" + scene_path() + "'"; }
 
 std::vector<std::vector<std::string>> csv_rows(const std::string& text)
 {
@@ -41,7 +45,7 @@ std::vector<std::vector<std::string>> csv_rows(const std::string& text)
 // a fresh policy of the pendulum scene (or a changed copy of its JSON) written to `path`
 void write_policy(const std::filesystem::path& path, podsim::pods::Head head)
 {
-    const podsim::pods::Scene s = podsim::pods::load_scene(kScenePath);
+    const podsim::pods::Scene s = podsim::pods::load_scene(scene_path());
     podsim::pods::TrainConfig c;
     c.head = head;
     c.hidden = {8, 8};
@@ -55,7 +59,7 @@ TEST_CASE("cli diagnose: gradient_norm equals the norms of sensitivity's gradien
 {
     const auto dir = scratch_dir("diagnose");
     write_text(dir / "a.csv", "step,handle,ax,ay,az\n0,handle,1,0,0\n3,handle,-0.5,0.7,0\n10,handle,0,-2.5,0\n");
-    const std::string common_args = kScene + " --sample-initial 4 --steps 30 --actions " + quoted(dir / "a.csv");
+    const std::string common_args = scene_arg() + " --sample-initial 4 --steps 30 --actions " + quoted(dir / "a.csv");
     const auto sens = run_podsim("sensitivity " + common_args + " --out " + quoted(dir / "sens"));
     REQUIRE(sens.exit_code == 0);
     const auto r = run_podsim("diagnose " + common_args + " --out " + quoted(dir / "diag"));
@@ -89,7 +93,7 @@ TEST_CASE("cli diagnose: with a policy, closed-loop and BPTT columns, and a mult
     const auto dir = scratch_dir("diagnose_policy");
     write_policy(dir / "mlp.json", podsim::pods::Head::kMlp);
     write_policy(dir / "ndp.json", podsim::pods::Head::kNdp);
-    const auto r = run_podsim("diagnose " + kScene + " --policy " + quoted(dir / "mlp.json") + " --steps 20 --out " + quoted(dir / "m"));
+    const auto r = run_podsim("diagnose " + scene_arg() + " --policy " + quoted(dir / "mlp.json") + " --steps 20 --out " + quoted(dir / "m"));
     REQUIRE(r.exit_code == 0);
     CHECK(r.out.find("closed loop") != std::string::npos);
     const auto rows = csv_rows(read_text(dir / "m/diagnostics.csv"));
@@ -101,7 +105,7 @@ TEST_CASE("cli diagnose: with a policy, closed-loop and BPTT columns, and a mult
     CHECK(j["closed_loop"]["policy_type"] == "mlp");
     CHECK(j["closed_loop"]["bptt"]["gradient_norm"].get<double>() > 0);
 
-    const auto n = run_podsim("diagnose " + kScene + " --policy " + quoted(dir / "ndp.json") + " --steps 20 --out " + quoted(dir / "n"));
+    const auto n = run_podsim("diagnose " + scene_arg() + " --policy " + quoted(dir / "ndp.json") + " --steps 20 --out " + quoted(dir / "n"));
     REQUIRE(n.exit_code == 0);
     const auto nrows = csv_rows(read_text(dir / "n/diagnostics.csv"));
     CHECK(nrows[0] == rows[0]);
@@ -116,7 +120,7 @@ TEST_CASE("cli diagnose: bad options and input are usage errors with one line na
     write_policy(dir / "mlp.json", podsim::pods::Head::kMlp);
     // a policy of another scene (3D double pendulum: other observation and action sizes)
     {
-        const podsim::pods::Scene s = podsim::pods::load_scene(std::string(PODSIM_SOURCE_DIR) + "/scenes/double_pendulum_3d_stop.json");
+        const podsim::pods::Scene s = podsim::pods::load_scene(source_path("scenes/double_pendulum_3d_stop.json"));
         podsim::pods::TrainConfig c;
         c.hidden = {4};
         podsim::policy::write_policy_json((dir / "other.json").string(), *podsim::pods::make_policy(s.model, s.task, c));
@@ -125,16 +129,16 @@ TEST_CASE("cli diagnose: bad options and input are usage errors with one line na
     auto p = nlohmann::json::parse(read_text(dir / "mlp.json"));
     p["extra"] = 1;
     write_text(dir / "typo.json", p.dump());
-    const std::string cloth = "'" + std::string(PODSIM_SOURCE_DIR) + "/scenes/cloth_32.json'";
+    const std::string cloth = "'" + source_path("scenes/cloth_32.json") + "'";
     const std::pair<std::string, std::string> cases[] = {
-        {"diagnose " + kScene + " --policy " + quoted(dir / "mlp.json") + " --actions " + quoted(dir / "bad.csv") + " --out " + quoted(dir / "o"), "excludes"},
-        {"diagnose " + kScene + " --steps 0 --out " + quoted(dir / "o"), "--steps"},
-        {"diagnose " + kScene + " --sample-initial -3 --out " + quoted(dir / "o"), "--sample-initial"},
-        {"diagnose " + kScene, "--out"},
-        {"diagnose " + kScene + " --actions " + quoted(dir / "bad.csv") + " --out " + quoted(dir / "o"), "nohandle"},
-        {"diagnose " + kScene + " --policy " + quoted(dir / "other.json") + " --out " + quoted(dir / "o"), "other.json"},
-        {"diagnose " + kScene + " --policy " + quoted(dir / "typo.json") + " --out " + quoted(dir / "o"), "extra"},
-        {"diagnose " + kScene + " --policy " + quoted(dir / "missing.json") + " --out " + quoted(dir / "o"), "missing.json"},
+        {"diagnose " + scene_arg() + " --policy " + quoted(dir / "mlp.json") + " --actions " + quoted(dir / "bad.csv") + " --out " + quoted(dir / "o"), "excludes"},
+        {"diagnose " + scene_arg() + " --steps 0 --out " + quoted(dir / "o"), "--steps"},
+        {"diagnose " + scene_arg() + " --sample-initial -3 --out " + quoted(dir / "o"), "--sample-initial"},
+        {"diagnose " + scene_arg(), "--out"},
+        {"diagnose " + scene_arg() + " --actions " + quoted(dir / "bad.csv") + " --out " + quoted(dir / "o"), "nohandle"},
+        {"diagnose " + scene_arg() + " --policy " + quoted(dir / "other.json") + " --out " + quoted(dir / "o"), "other.json"},
+        {"diagnose " + scene_arg() + " --policy " + quoted(dir / "typo.json") + " --out " + quoted(dir / "o"), "extra"},
+        {"diagnose " + scene_arg() + " --policy " + quoted(dir / "missing.json") + " --out " + quoted(dir / "o"), "missing.json"},
         {"diagnose " + quoted(dir / "missing.json") + " --out " + quoted(dir / "o"), "missing.json"},
         {"diagnose " + cloth + " --out " + quoted(dir / "o"), "cloth_32.json: the transition analysis is dense"},
     };

@@ -1,5 +1,6 @@
 // Command-line behaviour of `podsim dmp fit`, `podsim dmp rollout` and `podsim bench-dmp`.
 #include "tests/apps/run_podsim.hpp"
+#include "tests/paths.hpp"
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
@@ -11,11 +12,13 @@
 using podsim::test::read_text;
 using podsim::test::run_podsim;
 using podsim::test::scratch_dir;
+using podsim::test::source_path;
 using podsim::test::write_text;
 
 namespace {
 
-const std::string kDemo = std::string(PODSIM_SOURCE_DIR) + "/scenes/demos/digit_two.csv";
+// the shipped demonstration of a handwritten 2
+std::string demo_path() { return source_path("scenes/demos/digit_two.csv"); }
 
 // rows of a CSV file as numbers (header skipped)
 std::vector<std::vector<double>> csv_numbers(const std::string& text)
@@ -45,7 +48,7 @@ TEST_CASE("cli dmp: fit then rollout reproduces the shipped demonstration")
 {
     const auto dir = scratch_dir("dmp");
     const std::string json = (dir / "dmp.json").string();
-    auto r = run_podsim("dmp fit '" + kDemo + "' --basis 30 --out '" + json + "'");
+    auto r = run_podsim("dmp fit '" + demo_path() + "' --basis 30 --out '" + json + "'");
     INFO(r.err);
     REQUIRE(r.exit_code == 0);
     CHECK(r.err.empty());
@@ -59,7 +62,7 @@ TEST_CASE("cli dmp: fit then rollout reproduces the shipped demonstration")
     const std::string traj = read_text(dir / "trajectory.csv");
     CHECK(traj.rfind("step,time,dim,y,yd,ydd\n", 0) == 0);
     const auto rows = csv_numbers(traj);
-    const auto demo = csv_numbers(read_text(kDemo));
+    const auto demo = csv_numbers(read_text(demo_path()));
     REQUIRE(rows.size() == 2 * demo.size());
     double worst = 0;
     for (std::size_t i = 0; i < rows.size(); ++i) {
@@ -123,13 +126,13 @@ TEST_CASE("cli dmp: bad demonstration CSV and bad DMP JSON exit 2 with one line"
     CHECK(r.err.find("huge.json: the trajectory overflows") != std::string::npos);
     CHECK(!std::filesystem::exists(dir / "huge" / "trajectory.csv"));
 
-    r = run_podsim("dmp fit '" + kDemo + "' --basis 5 --out '" + (dir / "d.json").string() + "'");
+    r = run_podsim("dmp fit '" + demo_path() + "' --basis 5 --out '" + (dir / "d.json").string() + "'");
     REQUIRE(r.exit_code == 0);
     r = run_podsim("dmp rollout '" + (dir / "d.json").string() + "' --goal 1,inf --out '" + dir.string() + "'");
     CHECK(r.exit_code == 2);
     CHECK(r.err.find("--goal: value 2 = inf: must be a finite number") != std::string::npos);
 
-    r = run_podsim("dmp fit '" + kDemo + "' --basis 1 --out x.json");
+    r = run_podsim("dmp fit '" + demo_path() + "' --basis 1 --out x.json");
     CHECK(r.exit_code == 2);
     r = run_podsim("dmp rollout '" + (dir / "missing.json").string() + "' --out '" + dir.string() + "'");
     CHECK(r.exit_code == 2);

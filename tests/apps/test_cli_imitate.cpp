@@ -1,6 +1,7 @@
 // Command-line behaviour of `podsim imitate`: a tiny run writes its files, --draw-demos writes the
 // shipped digit strokes, bad demonstration folders and bad options exit 2 with one line.
 #include "tests/apps/run_podsim.hpp"
+#include "tests/paths.hpp"
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
@@ -12,11 +13,13 @@ using podsim::test::quoted;
 using podsim::test::read_text;
 using podsim::test::run_podsim;
 using podsim::test::scratch_dir;
+using podsim::test::source_path;
 using podsim::test::write_text;
 
 namespace {
 
-const std::string kDigits = std::string(PODSIM_SOURCE_DIR) + "/scenes/demos/digits";
+// the shipped digit demonstrations
+std::string digits_dir() { return source_path("scenes/demos/digits"); }
 const std::string kTiny = " --iterations 1 --local-steps 2 --global-steps 2 --demos-per-digit 1 --relabel 1 --test 1";
 
 } // namespace
@@ -24,7 +27,7 @@ const std::string kTiny = " --iterations 1 --local-steps 2 --global-steps 2 --de
 TEST_CASE("cli imitate: a tiny run writes results, table, log, strokes, images and policies")
 {
     const auto dir = scratch_dir("imitate");
-    const auto r = run_podsim("imitate --demos " + quoted(std::filesystem::path(kDigits)) + kTiny + " --out " + quoted(dir));
+    const auto r = run_podsim("imitate --demos " + quoted(std::filesystem::path(digits_dir())) + kTiny + " --out " + quoted(dir));
     INFO(r.err);
     REQUIRE(r.exit_code == 0);
     CHECK(r.out.find("| hndp |") != std::string::npos);
@@ -52,7 +55,7 @@ TEST_CASE("cli imitate: --draw-demos writes the shipped digit strokes")
     REQUIRE(r.exit_code == 0);
     for (int d = 0; d <= 9; ++d) {
         const std::string name = "/digit_" + std::to_string(d) + ".csv";
-        CHECK(read_text(dir.string() + "/digits" + name) == read_text(kDigits + name));
+        CHECK(read_text(dir.string() + "/digits" + name) == read_text(digits_dir() + name));
     }
     std::filesystem::remove_all(dir);
 }
@@ -62,7 +65,7 @@ TEST_CASE("cli imitate: bad demonstration files and bad options exit 2 with one 
     const auto dir = scratch_dir("bad_digits");
     for (int d = 0; d <= 9; ++d) {
         const std::string name = "digit_" + std::to_string(d) + ".csv";
-        std::filesystem::copy_file(kDigits + "/" + name, dir / name);
+        std::filesystem::copy_file(digits_dir() + "/" + name, dir / name);
     }
     const std::string run = "imitate --demos " + quoted(dir) + kTiny + " --out " + quoted(dir / "out");
     write_text(dir / "digit_5.csv", "time,x\n0,0\n1,1\n2,0\n");
@@ -75,6 +78,6 @@ TEST_CASE("cli imitate: bad demonstration files and bad options exit 2 with one 
 
     check_usage_error(run_podsim("imitate --methods hndp,gps --out x"), "gps");
     check_usage_error(run_podsim("imitate --iterations 0 --out x"), "--iterations");
-    check_usage_error(run_podsim("imitate --demos " + quoted(std::filesystem::path(kDigits))), "--out");
+    check_usage_error(run_podsim("imitate --demos " + quoted(std::filesystem::path(digits_dir()))), "--out");
     std::filesystem::remove_all(dir);
 }

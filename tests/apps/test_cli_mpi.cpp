@@ -3,6 +3,7 @@
 // run once. `--version` says whether podsim was built with MPI (the build without MPI is the
 // sanitized one, scripts/test --sanitize).
 #include "tests/apps/run_podsim.hpp"
+#include "tests/paths.hpp"
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
@@ -13,6 +14,7 @@ using podsim::test::quoted;
 using podsim::test::read_text;
 using podsim::test::run_podsim;
 using podsim::test::scratch_dir;
+using podsim::test::source_path;
 using podsim::test::without_column;
 
 TEST_CASE("cli mpi: --version names the MPI library, or says podsim was built without it")
@@ -30,7 +32,8 @@ TEST_CASE("cli mpi: --version names the MPI library, or says podsim was built wi
 
 namespace {
 
-const std::string kScene = std::string("'") + PODSIM_SOURCE_DIR + "/scenes/pendulum_2d_stop.json'";
+// the 2D pendulum, quoted for the shell
+std::string scene_arg() { return "'" + source_path("scenes/pendulum_2d_stop.json") + "'"; }
 const std::string kTiny = " --epochs 2 --batch 70 --test-episodes 40 --hidden 8,8 --fit-steps 5 --threads 1 --seed 4 ";
 
 std::string mpiexec(int ranks)
@@ -56,7 +59,7 @@ TEST_CASE("cli mpi: train on 2 and 3 ranks writes the single-process policy.json
     const auto dir = scratch_dir("mpi");
     for (const char* method : {"pods1", "ppo"}) {
         INFO(method);
-        const std::string args = "train " + kScene + " --method " + method + " --head ndp" + kTiny + "--out ";
+        const std::string args = "train " + scene_arg() + " --method " + method + " --head ndp" + kTiny + "--out ";
         const auto one = run_podsim(args + quoted(dir / "one"));
         REQUIRE(one.exit_code == 0);
         for (int ranks : {2, 3}) {
@@ -76,7 +79,7 @@ TEST_CASE("cli mpi: train on 2 and 3 ranks writes the single-process policy.json
 TEST_CASE("cli mpi: compare on 2 ranks writes the single-process compare.csv")
 {
     const auto dir = scratch_dir("mpi");
-    const std::string args = "compare " + kScene + " --methods pods2,bptt --seeds 1,2" + kTiny + "--out ";
+    const std::string args = "compare " + scene_arg() + " --methods pods2,bptt --seeds 1,2" + kTiny + "--out ";
     REQUIRE(run_podsim(args + quoted(dir / "one")).exit_code == 0);
     const auto many = run_podsim(args + quoted(dir / "many"), mpiexec(2));
     REQUIRE(many.exit_code == 0);
@@ -91,14 +94,14 @@ TEST_CASE("cli mpi: bad input stops every rank with exit 2 and one line, other c
     const auto missing = run_podsim("train '" + (dir / "nope.json").string() + "' --method bptt --out " + quoted(dir / "r"),
                                     mpiexec(2));
     check_usage_error(missing, "nope.json");
-    REQUIRE(run_podsim("train " + kScene + " --method bptt" + kTiny + "--out " + quoted(dir / "r"), mpiexec(2)).exit_code == 0);
-    check_usage_error(run_podsim("train " + kScene + " --method bptt" + kTiny + "--out " + quoted(dir / "r"), mpiexec(3)),
+    REQUIRE(run_podsim("train " + scene_arg() + " --method bptt" + kTiny + "--out " + quoted(dir / "r"), mpiexec(2)).exit_code == 0);
+    check_usage_error(run_podsim("train " + scene_arg() + " --method bptt" + kTiny + "--out " + quoted(dir / "r"), mpiexec(3)),
                       "already holds a training run");
-    check_usage_error(run_podsim("train " + kScene + " --method bptt --batch 0 --out " + quoted(dir / "s"), mpiexec(2)),
+    check_usage_error(run_podsim("train " + scene_arg() + " --method bptt --batch 0 --out " + quoted(dir / "s"), mpiexec(2)),
                       "--batch");
-    const auto validate = run_podsim("validate " + kScene, mpiexec(2));
+    const auto validate = run_podsim("validate " + scene_arg(), mpiexec(2));
     CHECK(validate.exit_code == 0);
-    CHECK(validate.out == run_podsim("validate " + kScene).out);
+    CHECK(validate.out == run_podsim("validate " + scene_arg()).out);
     std::filesystem::remove_all(dir);
 }
 

@@ -1,6 +1,7 @@
 // Command-line tests of `podsim optimize`: outputs and their agreement with `simulate`, the
 // cost history in summary.json, and bad input (exit 2, one line).
 #include "tests/apps/run_podsim.hpp"
+#include "tests/paths.hpp"
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
@@ -12,11 +13,13 @@ using podsim::test::quoted;
 using podsim::test::read_text;
 using podsim::test::run_podsim;
 using podsim::test::scratch_dir;
+using podsim::test::source_path;
 using podsim::test::write_text;
 
 namespace {
 
-const std::string kScene = std::string("'") + PODSIM_SOURCE_DIR + "/scenes/pendulum_2d_stop.json'";
+// the 2D pendulum, quoted for the shell
+std::string scene_arg() { return "'" + source_path("scenes/pendulum_2d_stop.json") + "'"; }
 
 
 // sum of the reward column of rewards.csv
@@ -40,7 +43,7 @@ double total_reward(const std::string& csv)
 TEST_CASE("cli optimize: writes the episode files and summary.json, and simulate reproduces them from its actions")
 {
     const auto dir = scratch_dir("optimize");
-    const auto r = run_podsim("optimize " + kScene + " --sample-initial 3 --steps 40 --out " + quoted(dir / "opt"));
+    const auto r = run_podsim("optimize " + scene_arg() + " --sample-initial 3 --steps 40 --out " + quoted(dir / "opt"));
     REQUIRE(r.exit_code == 0);
     CHECK(r.out.find("iterations") != std::string::npos);
     const auto s = nlohmann::json::parse(read_text(dir / "opt/summary.json"));
@@ -57,14 +60,14 @@ TEST_CASE("cli optimize: writes the episode files and summary.json, and simulate
     CHECK(total_reward(read_text(dir / "opt/rewards.csv")) == doctest::Approx(-costs.back()).epsilon(1e-12));
 
     // the written actions, simulated again, give the same return
-    const auto sim = run_podsim("simulate " + kScene + " --sample-initial 3 --steps 40 --actions " +
+    const auto sim = run_podsim("simulate " + scene_arg() + " --sample-initial 3 --steps 40 --actions " +
                                 quoted(dir / "opt/actions.csv") + " --out " + quoted(dir / "sim"));
     REQUIRE(sim.exit_code == 0);
     CHECK(read_text(dir / "sim/rewards.csv") == read_text(dir / "opt/rewards.csv"));
     CHECK(read_text(dir / "sim/states.csv") == read_text(dir / "opt/states.csv"));
 
     // first order from the optimum's actions does not make them worse
-    const auto first = run_podsim("optimize " + kScene + " --sample-initial 3 --steps 40 --order 1 --iterations 3 --actions " +
+    const auto first = run_podsim("optimize " + scene_arg() + " --sample-initial 3 --steps 40 --order 1 --iterations 3 --actions " +
                                   quoted(dir / "opt/actions.csv") + " --out " + quoted(dir / "first"));
     REQUIRE(first.exit_code == 0);
     const auto f = nlohmann::json::parse(read_text(dir / "first/summary.json"));
@@ -77,7 +80,7 @@ TEST_CASE("cli optimize: the automatic Gauss-Newton method is chosen with the st
     // the 20-segment rope over 200 steps: matrix-free once the damping 2 w_a + mu reaches 1, dense
     // below (docs/optimization.md); one step, without the adaptation of mu
     const auto dir = scratch_dir("optimize_method");
-    const std::string rope = std::string("'") + PODSIM_SOURCE_DIR + "/scenes/rope_3d_stop.json'";
+    const std::string rope = "'" + source_path("scenes/rope_3d_stop.json") + "'";
     for (const auto& [mu, method] : {std::pair{"1", "matrix-free"}, std::pair{"1e-6", "dense"}}) {
         const auto r = run_podsim("optimize " + rope + " --steps 200 --iterations 1 --mu " + mu + " --out " + quoted(dir / mu));
         REQUIRE(r.exit_code == 0);
@@ -96,12 +99,12 @@ TEST_CASE("cli optimize: bad options and input are usage errors with one line")
     const auto dir = scratch_dir("optimize_bad");
     write_text(dir / "bad.csv", "step,handle,ax,ay,az\n0,nohandle,1,0,0\n");
     const std::pair<std::string, std::string> cases[] = {
-        {"optimize " + kScene + " --order 3 --out " + quoted(dir / "o"), "--order"},
-        {"optimize " + kScene + " --iterations -1 --out " + quoted(dir / "o"), "--iterations"},
-        {"optimize " + kScene + " --mu nan --out " + quoted(dir / "o"), "--mu"},
-        {"optimize " + kScene + " --method sparse --out " + quoted(dir / "o"), "--method"},
-        {"optimize " + kScene, "--out"},
-        {"optimize " + kScene + " --actions " + quoted(dir / "bad.csv") + " --out " + quoted(dir / "o"), "nohandle"},
+        {"optimize " + scene_arg() + " --order 3 --out " + quoted(dir / "o"), "--order"},
+        {"optimize " + scene_arg() + " --iterations -1 --out " + quoted(dir / "o"), "--iterations"},
+        {"optimize " + scene_arg() + " --mu nan --out " + quoted(dir / "o"), "--mu"},
+        {"optimize " + scene_arg() + " --method sparse --out " + quoted(dir / "o"), "--method"},
+        {"optimize " + scene_arg(), "--out"},
+        {"optimize " + scene_arg() + " --actions " + quoted(dir / "bad.csv") + " --out " + quoted(dir / "o"), "nohandle"},
         {"optimize " + quoted(dir / "missing.json") + " --out " + quoted(dir / "o"), "missing.json"},
     };
     for (const auto& [args, needle] : cases) {

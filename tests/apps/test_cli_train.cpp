@@ -2,6 +2,7 @@
 // compare end to end, bad options and corrupt files (exit 2, one line), determinism across
 // thread counts, and --resume.
 #include "tests/apps/run_podsim.hpp"
+#include "tests/paths.hpp"
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
@@ -9,15 +10,18 @@
 #include <algorithm>
 #include <sstream>
 
+using podsim::test::podsim_cli;
 using podsim::test::quoted;
 using podsim::test::read_text;
 using podsim::test::run_podsim;
 using podsim::test::scratch_dir;
+using podsim::test::source_path;
 using podsim::test::write_text;
 
 namespace {
 
-const std::string kScene = std::string("'") + PODSIM_SOURCE_DIR + "/scenes/pendulum_2d_stop.json'";
+// the 2D pendulum, quoted for the shell
+std::string scene_arg() { return "'" + source_path("scenes/pendulum_2d_stop.json") + "'"; }
 const std::string kTiny = " --epochs 2 --batch 6 --test-episodes 6 --hidden 8,8 --fit-steps 5 ";
 
 int lines(const std::string& s) { return int(std::count(s.begin(), s.end(), '\n')); }
@@ -28,7 +32,7 @@ int lines(const std::string& s) { return int(std::count(s.begin(), s.end(), '\n'
 TEST_CASE("cli train: writes policy.json, log.csv and config.json, evaluate and rollout read the policy")
 {
     const auto dir = scratch_dir("train");
-    const auto r = run_podsim("train " + kScene + " --method pods2" + kTiny + "--out " + quoted(dir / "run"));
+    const auto r = run_podsim("train " + scene_arg() + " --method pods2" + kTiny + "--out " + quoted(dir / "run"));
     REQUIRE(r.exit_code == 0);
     CHECK(r.out.find("test return") != std::string::npos);
     const std::string log = read_text(dir / "run/log.csv");
@@ -43,7 +47,7 @@ TEST_CASE("cli train: writes policy.json, log.csv and config.json, evaluate and 
     CHECK(policy["type"] == "mlp");
     CHECK(policy["training"]["epoch"] == 2);
 
-    const auto e = run_podsim("evaluate " + kScene + " --policy " + quoted(dir / "run/policy.json") +
+    const auto e = run_podsim("evaluate " + scene_arg() + " --policy " + quoted(dir / "run/policy.json") +
                               " --episodes 4 --optimality");
     REQUIRE(e.exit_code == 0);
     const auto j = nlohmann::json::parse(e.out);
@@ -53,7 +57,7 @@ TEST_CASE("cli train: writes policy.json, log.csv and config.json, evaluate and 
     CHECK(j["episodes"] == 4);
     CHECK(j["optimality_ratio"].get<double>() > 0.5);
 
-    const auto ro = run_podsim("rollout " + kScene + " --policy " + quoted(dir / "run/policy.json") +
+    const auto ro = run_podsim("rollout " + scene_arg() + " --policy " + quoted(dir / "run/policy.json") +
                                " --episodes 3 --out " + quoted(dir / "roll"));
     REQUIRE(ro.exit_code == 0);
     const std::string rewards = read_text(dir / "roll/rewards.csv");
@@ -66,12 +70,12 @@ TEST_CASE("cli train: writes policy.json, log.csv and config.json, evaluate and 
 TEST_CASE("cli train: --fit-proximal and --fit-guard reach config.json, and the defaults are off")
 {
     const auto dir = scratch_dir("train");
-    REQUIRE(run_podsim("train " + kScene + " --method pods1 --fit-proximal 2.5 --fit-guard 3" + kTiny + "--out " +
+    REQUIRE(run_podsim("train " + scene_arg() + " --method pods1 --fit-proximal 2.5 --fit-guard 3" + kTiny + "--out " +
                        quoted(dir / "on")).exit_code == 0);
     const auto on = nlohmann::json::parse(read_text(dir / "on/config.json"));
     CHECK(on["settings"]["fit_proximal"] == 2.5);
     CHECK(on["settings"]["fit_guard"] == 3);
-    REQUIRE(run_podsim("train " + kScene + " --method pods1" + kTiny + "--out " + quoted(dir / "off")).exit_code == 0);
+    REQUIRE(run_podsim("train " + scene_arg() + " --method pods1" + kTiny + "--out " + quoted(dir / "off")).exit_code == 0);
     const auto off = nlohmann::json::parse(read_text(dir / "off/config.json"));
     CHECK(off["settings"]["fit_proximal"] == 0.0);
     CHECK(off["settings"]["fit_guard"] == 0);
@@ -84,7 +88,7 @@ TEST_CASE("cli train: --fit-proximal and --fit-guard reach config.json, and the 
 TEST_CASE("cli train: --pods-target and --pods-metric reach config.json, feedback and euclidean by default, each changes the policy")
 {
     const auto dir = scratch_dir("train");
-    const std::string scene = std::string("'") + PODSIM_SOURCE_DIR + "/scenes/cable_payload_2d_stop.json'";
+    const std::string scene = "'" + source_path("scenes/cable_payload_2d_stop.json") + "'";
     auto params = [&](const std::string& name) { return nlohmann::json::parse(read_text(dir / name / "policy.json"))["parameters"]; };
     REQUIRE(run_podsim("train " + scene + " --pods-target open-loop" + kTiny + "--out " + quoted(dir / "paper")).exit_code == 0);
     CHECK(nlohmann::json::parse(read_text(dir / "paper/config.json"))["settings"]["pods_target"] == "open-loop");
@@ -107,10 +111,10 @@ TEST_CASE("cli train: --pods-target and --pods-metric reach config.json, feedbac
 TEST_CASE("cli train: --init-policy starts from a saved policy with a new optimiser, a policy of another shape exits 2")
 {
     const auto dir = scratch_dir("train");
-    REQUIRE(run_podsim("train " + kScene + " --method bptt" + kTiny + "--out " + quoted(dir / "bptt")).exit_code == 0);
+    REQUIRE(run_podsim("train " + scene_arg() + " --method bptt" + kTiny + "--out " + quoted(dir / "bptt")).exit_code == 0);
     const auto saved = nlohmann::json::parse(read_text(dir / "bptt/policy.json"));
     // zero epochs: the run's policy is the saved one, its row 0 the saved policy's test return
-    REQUIRE(run_podsim("train " + kScene + " --epochs 0 --batch 6 --test-episodes 6 --hidden 8,8 --init-policy " +
+    REQUIRE(run_podsim("train " + scene_arg() + " --epochs 0 --batch 6 --test-episodes 6 --hidden 8,8 --init-policy " +
                        quoted(dir / "bptt/policy.json") + " --out " + quoted(dir / "zero")).exit_code == 0);
     const auto zero = nlohmann::json::parse(read_text(dir / "zero/policy.json"));
     CHECK(zero["parameters"] == saved["parameters"]);
@@ -128,7 +132,7 @@ TEST_CASE("cli train: --init-policy starts from a saved policy with a new optimi
     };
     CHECK(field(zero_log, 1, 4) == field(bptt_log, 3, 4)); // test_return_mean of the saved policy
     // PODS fine-tunes it
-    REQUIRE(run_podsim("train " + kScene + " --method pods2" + kTiny + "--init-policy " + quoted(dir / "bptt/policy.json") +
+    REQUIRE(run_podsim("train " + scene_arg() + " --method pods2" + kTiny + "--init-policy " + quoted(dir / "bptt/policy.json") +
                        " --out " + quoted(dir / "tuned")).exit_code == 0);
     CHECK(nlohmann::json::parse(read_text(dir / "tuned/policy.json"))["parameters"] != saved["parameters"]);
     // another architecture, a missing file: exit 2 with one line naming the file
@@ -136,7 +140,7 @@ TEST_CASE("cli train: --init-policy starts from a saved policy with a new optimi
                                     std::string(" --head ndp --init-policy ") + quoted(dir / "bptt/policy.json"),
                                     std::string(" --init-policy ") + quoted(dir / "none.json")}) {
         INFO(args);
-        const auto r = run_podsim("train " + kScene + " --epochs 1 --batch 6 --test-episodes 6" + args + " --out " +
+        const auto r = run_podsim("train " + scene_arg() + " --epochs 1 --batch 6 --test-episodes 6" + args + " --out " +
                                   quoted(dir / "bad"));
         CHECK(r.exit_code == 2);
         CHECK(r.err.rfind("podsim: error: ", 0) == 0);
@@ -150,11 +154,11 @@ TEST_CASE("cli train: --time-budget without --epochs trains until the budget, an
 {
     const auto dir = scratch_dir("train");
     const std::string small = " --batch 4 --test-episodes 4 --hidden 8 --fit-steps 2 --method pods1 ";
-    const auto budget = run_podsim("train " + kScene + small + "--time-budget 1.5 --out " + quoted(dir / "budget"));
+    const auto budget = run_podsim("train " + scene_arg() + small + "--time-budget 1.5 --out " + quoted(dir / "budget"));
     REQUIRE(budget.exit_code == 0);
     CHECK(budget.out.find("stopped by time budget") != std::string::npos);
     CHECK(lines(read_text(dir / "budget/log.csv")) > 1 + 30); // beyond the default of 30 epochs
-    const auto capped = run_podsim("train " + kScene + small + "--time-budget 60 --epochs 3 --out " + quoted(dir / "capped"));
+    const auto capped = run_podsim("train " + scene_arg() + small + "--time-budget 60 --epochs 3 --out " + quoted(dir / "capped"));
     REQUIRE(capped.exit_code == 0);
     CHECK(capped.out.find("stopped by epochs") != std::string::npos);
     CHECK(lines(read_text(dir / "capped/log.csv")) == 1 + 4);
@@ -164,15 +168,15 @@ TEST_CASE("cli train: --time-budget without --epochs trains until the budget, an
 TEST_CASE("cli train: --method ppo writes its learner state into policy.json, evaluate runs the mean policy")
 {
     const auto dir = scratch_dir("train");
-    const auto r = run_podsim("train " + kScene + " --method ppo --ppo-epochs 2" + kTiny + "--out " + quoted(dir / "run"));
+    const auto r = run_podsim("train " + scene_arg() + " --method ppo --ppo-epochs 2" + kTiny + "--out " + quoted(dir / "run"));
     REQUIRE(r.exit_code == 0);
     const auto policy = nlohmann::json::parse(read_text(dir / "run/policy.json"));
     CHECK(policy["type"] == "mlp");
     for (const char* key : {"log_std", "log_std_adam", "value", "value_adam", "reward_scale"})
         CHECK(policy["training"]["ppo"].contains(key));
     CHECK(nlohmann::json::parse(read_text(dir / "run/config.json"))["settings"]["ppo_epochs"] == 2);
-    const auto e1 = run_podsim("evaluate " + kScene + " --policy " + quoted(dir / "run/policy.json") + " --episodes 3");
-    const auto e2 = run_podsim("evaluate " + kScene + " --policy " + quoted(dir / "run/policy.json") + " --episodes 3");
+    const auto e1 = run_podsim("evaluate " + scene_arg() + " --policy " + quoted(dir / "run/policy.json") + " --episodes 3");
+    const auto e2 = run_podsim("evaluate " + scene_arg() + " --policy " + quoted(dir / "run/policy.json") + " --episodes 3");
     REQUIRE(e1.exit_code == 0);
     CHECK(e1.out == e2.out); // deterministic: the mean, no exploration noise
     std::filesystem::remove_all(dir);
@@ -182,7 +186,7 @@ TEST_CASE("cli train: --method sac writes its learner state into policy.json and
 {
     const auto dir = scratch_dir("train");
     const std::string common =
-        "train " + kScene + " --method sac --sac-updates 0.05 --sac-minibatch 32" + kTiny + "--seed 5 ";
+        "train " + scene_arg() + " --method sac --sac-updates 0.05 --sac-minibatch 32" + kTiny + "--seed 5 ";
     const auto r = run_podsim(common + "--out " + quoted(dir / "one"));
     REQUIRE(r.exit_code == 0);
     const auto policy = nlohmann::json::parse(read_text(dir / "one/policy.json"));
@@ -201,12 +205,12 @@ TEST_CASE("cli train: --method sac writes its learner state into policy.json and
     p2["training"].erase("wall_s");
     CHECK(p1.dump() == p2.dump());
     // evaluate runs the mean action, without noise
-    const auto e1 = run_podsim("evaluate " + kScene + " --policy " + quoted(dir / "one/policy.json") + " --episodes 3");
-    const auto e2 = run_podsim("evaluate " + kScene + " --policy " + quoted(dir / "one/policy.json") + " --episodes 3");
+    const auto e1 = run_podsim("evaluate " + scene_arg() + " --policy " + quoted(dir / "one/policy.json") + " --episodes 3");
+    const auto e2 = run_podsim("evaluate " + scene_arg() + " --policy " + quoted(dir / "one/policy.json") + " --episodes 3");
     REQUIRE(e1.exit_code == 0);
     CHECK(e1.out == e2.out);
     // compare accepts it
-    const auto c = run_podsim("compare " + kScene + " --methods sac,bptt --sac-updates 0.05 --sac-minibatch 32" + kTiny +
+    const auto c = run_podsim("compare " + scene_arg() + " --methods sac,bptt --sac-updates 0.05 --sac-minibatch 32" + kTiny +
                               "--no-optimality --out " + quoted(dir / "cmp"));
     REQUIRE(c.exit_code == 0);
     CHECK(c.out.find("| sac | 1 |") != std::string::npos);
@@ -219,7 +223,7 @@ TEST_CASE("cli train: the same seed gives a byte-identical policy.json and log.c
     for (const char* head : {"mlp", "ndp"})
         for (const char* method : {"pods2", "pods2 --pods-target feedback", "bptt", "ppo"}) {
             INFO(method << " " << head);
-            const std::string common = "train " + kScene + " --method " + method + " --head " + head + kTiny + "--seed 5 ";
+            const std::string common = "train " + scene_arg() + " --method " + method + " --head " + head + kTiny + "--seed 5 ";
             REQUIRE(run_podsim(common + "--threads 1 --out " + quoted(dir / "one")).exit_code == 0);
             REQUIRE(run_podsim(common + "--threads 2 --out " + quoted(dir / "two")).exit_code == 0);
             auto strip = [](std::string text) {
@@ -247,7 +251,7 @@ TEST_CASE("cli train: the same seed gives a byte-identical policy.json and log.c
 TEST_CASE("cli train: --method hndp writes the global policy, the locals' state and the H-NDP log columns")
 {
     const auto dir = scratch_dir("train");
-    const std::string common = "train " + kScene + " --method hndp --regions 2 --region-samples 32 --ndp-basis 4" + kTiny;
+    const std::string common = "train " + scene_arg() + " --method hndp --regions 2 --region-samples 32 --ndp-basis 4" + kTiny;
     const auto r = run_podsim(common + "--out " + quoted(dir / "run"));
     REQUIRE(r.exit_code == 0);
     CHECK(r.out.find("hndp/ndp") != std::string::npos);
@@ -260,7 +264,7 @@ TEST_CASE("cli train: --method hndp writes the global policy, the locals' state 
     CHECK(config["settings"]["hndp_regions"] == 2);
     CHECK(config["settings"]["hndp_local_method"] == "pods2");
     // the global policy is an ordinary NDP policy for evaluate
-    CHECK(run_podsim("evaluate " + kScene + " --policy " + quoted(dir / "run/policy.json") + " --episodes 2").exit_code == 0);
+    CHECK(run_podsim("evaluate " + scene_arg() + " --policy " + quoted(dir / "run/policy.json") + " --episodes 2").exit_code == 0);
     // the same bits with 2 threads, the locals fitted one after another
     REQUIRE(run_podsim(common + "--threads 2 --local-parallel trajectories --out " + quoted(dir / "two")).exit_code == 0);
     auto two = nlohmann::json::parse(read_text(dir / "two/policy.json")), one = policy;
@@ -274,17 +278,17 @@ TEST_CASE("cli train: --resume continues a run, other settings or an existing ru
 {
     const auto dir = scratch_dir("train");
     const std::string out = " --out " + quoted(dir / "run");
-    REQUIRE(run_podsim("train " + kScene + " --method bptt" + kTiny + out).exit_code == 0);
-    const auto again = run_podsim("train " + kScene + " --method bptt" + kTiny + out);
+    REQUIRE(run_podsim("train " + scene_arg() + " --method bptt" + kTiny + out).exit_code == 0);
+    const auto again = run_podsim("train " + scene_arg() + " --method bptt" + kTiny + out);
     CHECK(again.exit_code == 2);
     CHECK(again.err.find("already holds a training run") != std::string::npos);
     CHECK(lines(again.err) == 1);
-    const auto other = run_podsim("train " + kScene + " --method bptt --epochs 4 --batch 7 --test-episodes 6 --hidden 8,8 "
+    const auto other = run_podsim("train " + scene_arg() + " --method bptt --epochs 4 --batch 7 --test-episodes 6 --hidden 8,8 "
                                   "--fit-steps 5 --resume" + out);
     CHECK(other.exit_code == 2);
     CHECK(other.err.find("batch 6 vs 7") != std::string::npos);
     CHECK(lines(other.err) == 1);
-    const auto more = run_podsim("train " + kScene + " --method bptt --epochs 4 --batch 6 --test-episodes 6 --hidden 8,8 "
+    const auto more = run_podsim("train " + scene_arg() + " --method bptt --epochs 4 --batch 6 --test-episodes 6 --hidden 8,8 "
                                  "--fit-steps 5 --resume" + out);
     REQUIRE(more.exit_code == 0);
     CHECK(more.out.find("resumed from epoch 2") != std::string::npos);
@@ -311,23 +315,23 @@ TEST_CASE("cli train: bad options and corrupt policy files exit 2 with one line"
                                     std::string("--sac-buffer 0"), std::string("--sac-target-entropy 1"),
                                     std::string("--sac-updates nan"), std::string("--sac-minibatch 1.5")}) {
         INFO(args);
-        const auto r = run_podsim("train " + kScene + " " + args + " --out " + quoted(dir / "x"));
+        const auto r = run_podsim("train " + scene_arg() + " " + args + " --out " + quoted(dir / "x"));
         CHECK(r.exit_code == 2);
         CHECK(r.err.rfind("podsim: error: ", 0) == 0);
         CHECK(lines(r.err) == 1);
     }
     write_text(dir / "bad.json", "{\"type\": \"mlp\", \"inputs\": 6,");
-    write_text(dir / "wrong.json", read_text(PODSIM_SOURCE_DIR "/scenes/pendulum_2d_stop.json"));
+    write_text(dir / "wrong.json", read_text(source_path("scenes/pendulum_2d_stop.json")));
     for (const char* file : {"bad.json", "wrong.json", "missing.json"}) {
         INFO(file);
-        const auto r = run_podsim("evaluate " + kScene + " --policy " + quoted(dir / file));
+        const auto r = run_podsim("evaluate " + scene_arg() + " --policy " + quoted(dir / file));
         CHECK(r.exit_code == 2);
         CHECK(r.err.find(file) != std::string::npos);
         CHECK(lines(r.err) == 1);
     }
     // a policy trained for another scene
-    REQUIRE(run_podsim("train " + kScene + " --epochs 0 --test-episodes 2 --out " + quoted(dir / "run")).exit_code == 0);
-    const auto r = run_podsim("evaluate '" PODSIM_SOURCE_DIR "/scenes/double_pendulum_3d_stop.json' --policy " +
+    REQUIRE(run_podsim("train " + scene_arg() + " --epochs 0 --test-episodes 2 --out " + quoted(dir / "run")).exit_code == 0);
+    const auto r = run_podsim("evaluate '" + source_path("scenes/double_pendulum_3d_stop.json") + "' --policy " +
                               quoted(dir / "run/policy.json"));
     CHECK(r.exit_code == 2);
     CHECK(r.err.find("another scene") != std::string::npos);
@@ -337,7 +341,7 @@ TEST_CASE("cli train: bad options and corrupt policy files exit 2 with one line"
 TEST_CASE("cli compare: every method and seed, compare.csv with method and seed columns, and the table")
 {
     const auto dir = scratch_dir("compare");
-    const auto r = run_podsim("compare " + kScene + " --methods pods2,bptt,ppo --seeds 1,2" + kTiny + "--out " +
+    const auto r = run_podsim("compare " + scene_arg() + " --methods pods2,bptt,ppo --seeds 1,2" + kTiny + "--out " +
                               quoted(dir / "cmp"));
     REQUIRE(r.exit_code == 0);
     CHECK(r.out.find("| pods2 | 2 |") != std::string::npos);
@@ -353,7 +357,7 @@ TEST_CASE("cli compare: every method and seed, compare.csv with method and seed 
     for (const std::string& args : {std::string("--methods pods2,td3"), std::string("--methods bptt,bptt"),
                                     std::string("--seeds 1,x"), std::string("--seeds 3,3")}) {
         INFO(args);
-        const auto bad = run_podsim("compare " + kScene + " " + args + " --out " + quoted(dir / "cmp2"));
+        const auto bad = run_podsim("compare " + scene_arg() + " " + args + " --out " + quoted(dir / "cmp2"));
         CHECK(bad.exit_code == 2);
         CHECK(bad.err.find(args.substr(0, args.find(' '))) != std::string::npos);
         CHECK(lines(bad.err) == 1);
@@ -365,7 +369,7 @@ TEST_CASE("cli compare: every method and seed, compare.csv with method and seed 
 TEST_CASE("cli compare: every registered method is accepted, H-NDP with its NDP head")
 {
     const auto dir = scratch_dir("compare");
-    const auto r = run_podsim("compare " + kScene + " --methods hndp,pods1 --regions 2 --region-samples 32 --ndp-basis 4" +
+    const auto r = run_podsim("compare " + scene_arg() + " --methods hndp,pods1 --regions 2 --region-samples 32 --ndp-basis 4" +
                               kTiny + "--no-optimality --out " + quoted(dir / "cmp"));
     REQUIRE(r.exit_code == 0);
     CHECK(r.out.find("| hndp | 1 |") != std::string::npos);
@@ -376,7 +380,7 @@ TEST_CASE("cli compare: every registered method is accepted, H-NDP with its NDP 
     CHECK(config["settings"]["hndp_regions"] == 2);
     CHECK(nlohmann::json::parse(read_text(dir / "cmp/hndp_seed1/policy.json"))["training"].contains("hndp"));
     // the refusal lists every registered method
-    const auto bad = run_podsim("compare " + kScene + " --methods td3 --out " + quoted(dir / "cmp2"));
+    const auto bad = run_podsim("compare " + scene_arg() + " --methods td3 --out " + quoted(dir / "cmp2"));
     CHECK(bad.exit_code == 2);
     CHECK(bad.err.find("must be a comma-separated list of pods2, pods1, bptt, ppo, hndp, sac") != std::string::npos);
     std::filesystem::remove_all(dir);
@@ -385,10 +389,10 @@ TEST_CASE("cli compare: every registered method is accepted, H-NDP with its NDP 
 TEST_CASE("cli train: killed with SIGKILL mid-run, the run's files are readable and --resume finishes it")
 {
     const auto dir = scratch_dir("train");
-    const std::string args = "train " + kScene + " --method pods2 --epochs 100000 --batch 6 --test-episodes 6 "
+    const std::string args = "train " + scene_arg() + " --method pods2 --epochs 100000 --batch 6 --test-episodes 6 "
                              "--hidden 8,8 --fit-steps 5 --out " + quoted(dir / "run");
     // timeout sends SIGKILL after 1.5 s: the run is somewhere inside an epoch or a file write
-    const std::string cmd = "timeout -s KILL 1.5 '" + std::string(PODSIM_EXE) + "' " + args + " >/dev/null 2>&1";
+    const std::string cmd = "timeout -s KILL 1.5 '" + podsim_cli() + "' " + args + " >/dev/null 2>&1";
     const int status = std::system(cmd.c_str());
     REQUIRE(WIFEXITED(status));
     CHECK(WEXITSTATUS(status) == 137); // killed, not finished
@@ -397,7 +401,7 @@ TEST_CASE("cli train: killed with SIGKILL mid-run, the run's files are readable 
     CHECK(epoch >= 1);
     const int rows = lines(read_text(dir / "run/log.csv"));
     CHECK((rows == epoch + 2 || rows == epoch + 3)); // header + epochs 0..E, maybe one ahead
-    const auto more = run_podsim("train " + kScene + " --method pods2 --epochs " + std::to_string(epoch + 2) +
+    const auto more = run_podsim("train " + scene_arg() + " --method pods2 --epochs " + std::to_string(epoch + 2) +
                                  " --batch 6 --test-episodes 6 --hidden 8,8 --fit-steps 5 --resume --out " +
                                  quoted(dir / "run"));
     REQUIRE(more.exit_code == 0);
@@ -410,16 +414,16 @@ TEST_CASE("cli train: a corrupt log.csv or config.json refuses --resume with exi
 {
     const auto dir = scratch_dir("train");
     const std::string out = " --out " + quoted(dir / "run");
-    REQUIRE(run_podsim("train " + kScene + kTiny + out).exit_code == 0);
+    REQUIRE(run_podsim("train " + scene_arg() + kTiny + out).exit_code == 0);
     const std::string log = read_text(dir / "run/log.csv"), config = read_text(dir / "run/config.json");
     write_text(dir / "run/log.csv", log + "3,oops\n");
-    auto r = run_podsim("train " + kScene + " --epochs 4 --batch 6 --test-episodes 6 --hidden 8,8 --fit-steps 5 --resume" + out);
+    auto r = run_podsim("train " + scene_arg() + " --epochs 4 --batch 6 --test-episodes 6 --hidden 8,8 --fit-steps 5 --resume" + out);
     CHECK(r.exit_code == 2);
     CHECK(r.err.find("log.csv: line 5") != std::string::npos);
     CHECK(lines(r.err) == 1);
     write_text(dir / "run/log.csv", log);
     write_text(dir / "run/config.json", config.substr(0, 20));
-    r = run_podsim("train " + kScene + " --epochs 4 --batch 6 --test-episodes 6 --hidden 8,8 --fit-steps 5 --resume" + out);
+    r = run_podsim("train " + scene_arg() + " --epochs 4 --batch 6 --test-episodes 6 --hidden 8,8 --fit-steps 5 --resume" + out);
     CHECK(r.exit_code == 2);
     CHECK(r.err.find("config.json") != std::string::npos);
     CHECK(lines(r.err) == 1);

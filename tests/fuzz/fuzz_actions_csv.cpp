@@ -4,17 +4,19 @@
 
 #include "pods/task/episode_csv.hpp"
 #include "pods/task/scene.hpp"
+#include "tests/paths.hpp"
 
 #include <cmath>
 
 using namespace podsim;
+using podsim::test::source_path;
 
 namespace {
 
 const pods::Scene& scene(int k)
 {
-    static const pods::Scene scenes[2] = {pods::load_scene(PODSIM_SOURCE_DIR "/scenes/pendulum_2d_stop.json"),
-                                          pods::load_scene(PODSIM_SOURCE_DIR "/scenes/double_pendulum_3d_stop.json")};
+    static const pods::Scene scenes[2] = {pods::load_scene(source_path("scenes/pendulum_2d_stop.json")),
+                                          pods::load_scene(source_path("scenes/double_pendulum_3d_stop.json"))};
     return scenes[k];
 }
 

@@ -3,16 +3,18 @@
 #include "policy/dmp_fit.hpp"
 
 #include "tests/fd.hpp"
+#include "tests/paths.hpp"
 
 #include <doctest/doctest.h>
 
 using namespace podsim::policy;
+using podsim::test::source_path;
 
 namespace {
 
 Demonstration shipped_demo()
 {
-    return read_demo_csv(std::string(PODSIM_SOURCE_DIR) + "/scenes/demos/digit_two.csv");
+    return read_demo_csv(source_path("scenes/demos/digit_two.csv"));
 }
 
 Demonstration demo_from(const Eigen::MatrixXd& y, double t0, double dt)
@@ -96,7 +98,8 @@ TEST_CASE("policy: a fitted dmp generalises to a new goal")
         const Eigen::VectorXd expected = (base.y.row(d).array() - m.params.y0[d]) * k + m.params.y0[d];
         CHECK((moved.y.row(d).transpose() - expected).cwiseAbs().maxCoeff() < 2e-2);
     }
-    // the velocity is back to (near) zero at the end: the stroke ends at rest
+    // the velocity is back to (near) zero at the end: the stroke ends at rest (0.0066 measured;
+    // 0.2 only fails a stroke still moving at its end)
     CHECK(moved.yd.col(t).norm() < 0.2);
 }
 

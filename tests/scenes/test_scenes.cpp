@@ -7,6 +7,7 @@
 #include "pods/task/random.hpp"
 #include "pods/task/scene.hpp"
 #include "pods/train/trainer.hpp"
+#include "tests/paths.hpp"
 
 #include <doctest/doctest.h>
 
@@ -17,6 +18,7 @@
 #include <vector>
 
 using namespace podsim;
+using podsim::test::source_path;
 
 namespace {
 
@@ -27,7 +29,7 @@ const std::vector<std::string> kPaperSuite = {
 
 pods::Scene shipped(const std::string& name)
 {
-    return pods::load_scene(PODSIM_SOURCE_DIR "/scenes/" + name + ".json");
+    return pods::load_scene(source_path("scenes/") + name + ".json");
 }
 
 double zero_action_cost(const pods::Scene& s, const sim::State& z0)
@@ -43,7 +45,7 @@ TEST_CASE("scenes: the paper suite ships, every scene named and described")
 {
     for (const std::string& name : kPaperSuite) {
         INFO(name);
-        REQUIRE(std::filesystem::exists(PODSIM_SOURCE_DIR "/scenes/" + name + ".json"));
+        REQUIRE(std::filesystem::exists(source_path("scenes/") + name + ".json"));
         const pods::Scene s = shipped(name);
         CHECK(s.name == name);
         CHECK(s.description.size() > 40);
@@ -53,7 +55,7 @@ TEST_CASE("scenes: the paper suite ships, every scene named and described")
 TEST_CASE("scenes: every shipped scene simulates its horizon from sampled states")
 {
     int simulated = 0;
-    for (const auto& entry : std::filesystem::directory_iterator(PODSIM_SOURCE_DIR "/scenes")) {
+    for (const auto& entry : std::filesystem::directory_iterator(source_path("scenes"))) {
         if (entry.path().extension() != ".json") continue;
         INFO(entry.path());
         const pods::Scene s = pods::load_scene(entry.path().string());

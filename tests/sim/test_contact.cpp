@@ -11,6 +11,7 @@
 #include "sim/generators.hpp"
 #include "sim/rollout.hpp"
 #include "tests/fd.hpp"
+#include "tests/paths.hpp"
 
 #include <Eigen/Eigenvalues>
 
@@ -22,6 +23,7 @@ using namespace podsim;
 using namespace podsim::sim;
 
 using test::vec;
+using podsim::test::source_path;
 
 namespace {
 
@@ -525,7 +527,7 @@ TEST_CASE("contact: a small cloth dropped on a frictional plane comes to rest on
 
 TEST_CASE("contact: the cloth_table scene hangs still and lays its cloth flat when the handles move down and back")
 {
-    const std::string file = PODSIM_SOURCE_DIR "/scenes/cloth_table.json";
+    const std::string file = source_path("scenes/cloth_table.json");
     const nlohmann::json doc = common::read_json_file(file);
     const Model m = parse_model(common::JsonNode(doc, file));
     REQUIRE(m.contacts.size() == 1);
@@ -544,12 +546,15 @@ TEST_CASE("contact: the cloth_table scene hangs still and lays its cloth flat wh
     const State& last = states.back();
     double highest = -1;
     for (int i = 0; i < m.n_free; ++i) highest = std::max(highest, last.x[i * 3 + 1]);
+    // every node within 1 cm of the table: 9.1 mm measured, the fold next to the handles is still
+    // dropping (below), so the bound is tight and moves with the scene's dynamics
     CHECK(highest < 0.01);
     const double node_weight = 0.1 / 142 * 9.81;
     CHECK(max_sinking(m, last) <= node_weight / m.contacts[0].stiffness);
     auto z_of = [&](const char* name) { return last.x[m.find_node(name) * 3 + 2]; };
     CHECK(std::abs(z_of("cloth_0_11")) < 0.01);
     CHECK(std::abs(z_of("cloth_11_11")) < 0.01);
+    // where the fold's edge comes to lie: -0.1366 m measured, 1 cm either way
     CHECK(std::abs(z_of("cloth_0_6") + 0.136) < 0.01);
     // the payload is at rest (the fold next to the handles is still dropping onto the table)
     for (const char* name : {"cloth_0_6", "cloth_11_6", "cloth_0_11", "cloth_11_11"})

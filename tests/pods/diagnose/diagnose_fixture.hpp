@@ -8,6 +8,7 @@
 #include "pods/task/scene.hpp"
 #include "pods/train/policy_factory.hpp"
 #include "sim/sensitivity.hpp"
+#include "tests/paths.hpp"
 
 #include <Eigen/LU>
 #include <doctest/doctest.h>
@@ -58,7 +59,7 @@ inline pods::Scene chaotic_double_pendulum(int horizon)
 /// A shipped scene with a shorter horizon and a tight Newton tolerance (derivative tests).
 inline pods::Scene shipped_scene(const char* file, int horizon)
 {
-    pods::Scene s = pods::load_scene(std::string(PODSIM_SOURCE_DIR "/scenes/") + file);
+    pods::Scene s = pods::load_scene(source_path("scenes/") + file);
     s.model.solver.tolerance = 1e-13;
     s.task.horizon = horizon;
     return s;

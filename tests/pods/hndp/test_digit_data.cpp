@@ -4,6 +4,7 @@
 
 #include "common/input_error.hpp"
 #include "pods/hndp/digit_strokes.hpp"
+#include "tests/paths.hpp"
 #include "tests/scratch.hpp"
 
 #include <doctest/doctest.h>
@@ -11,10 +12,12 @@
 #include <filesystem>
 
 using namespace podsim::pods::hndp;
+using podsim::test::source_path;
 
 namespace {
 
-const std::string kDigits = std::string(PODSIM_SOURCE_DIR) + "/scenes/demos/digits";
+// the shipped digit demonstrations
+std::string digits_dir() { return source_path("scenes/demos/digits"); }
 
 // a copy of the shipped folder with digit_3.csv replaced by `text` (empty: removed)
 std::filesystem::path broken_folder(const std::string& text)
@@ -22,7 +25,7 @@ std::filesystem::path broken_folder(const std::string& text)
     const auto dir = podsim::test::scratch_dir("digits");
     for (int d = 0; d <= 9; ++d) {
         const std::string name = "digit_" + std::to_string(d) + ".csv";
-        if (d != 3) std::filesystem::copy_file(kDigits + "/" + name, dir / name);
+        if (d != 3) std::filesystem::copy_file(digits_dir() + "/" + name, dir / name);
         else if (!text.empty()) podsim::test::write_text(dir / name, text);
     }
     return dir;
@@ -42,7 +45,7 @@ std::string error_of(const std::filesystem::path& dir)
 
 TEST_CASE("hndp: the shipped digit folder reads and resamples onto the plan grid")
 {
-    const auto strokes = read_digit_strokes(kDigits, 50);
+    const auto strokes = read_digit_strokes(digits_dir(), 50);
     REQUIRE(strokes.size() == 10);
     for (int d = 0; d <= 9; ++d) {
         CHECK(strokes[std::size_t(d)].digit == d);
@@ -77,7 +80,7 @@ TEST_CASE("hndp: bad digit files are rejected naming the file and the rule")
 
 TEST_CASE("hndp: a sample's target, image and observations")
 {
-    const auto strokes = read_digit_strokes(kDigits, 20);
+    const auto strokes = read_digit_strokes(digits_dir(), 20);
     DigitTransform t;
     t.shift_x = 0.1;
     t.scale = 1.2;

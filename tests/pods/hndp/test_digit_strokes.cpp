@@ -3,11 +3,13 @@
 #include "pods/hndp/digit_strokes.hpp"
 
 #include "policy/dmp_io.hpp"
+#include "tests/paths.hpp"
 #include "tests/scratch.hpp"
 
 #include <doctest/doctest.h>
 
 using namespace podsim::pods::hndp;
+using podsim::test::source_path;
 
 TEST_CASE("hndp: the ten digit strokes are normalised and start and end at rest")
 {
@@ -35,7 +37,7 @@ TEST_CASE("hndp: the ten digit strokes are normalised and start and end at rest"
 TEST_CASE("hndp: the shipped digit demonstrations are the generator's output")
 {
     for (int d = 0; d <= 9; ++d) {
-        const std::string file = std::string(PODSIM_SOURCE_DIR) + "/scenes/demos/digits/digit_" + std::to_string(d) + ".csv";
+        const std::string file = source_path("scenes/demos/digits/digit_") + std::to_string(d) + ".csv";
         const std::string text = podsim::test::read_text(file);
         CHECK(text == demo_csv_text(draw_digit(d)));
         const podsim::policy::Demonstration back = podsim::policy::parse_demo_csv(text, file);

@@ -2,14 +2,17 @@
 // the locals only where the global succeeds, every method is deterministic for any thread
 // count, the configuration is validated.
 #include "pods/hndp/imitation.hpp"
+#include "tests/paths.hpp"
 
 #include <doctest/doctest.h>
 
 using namespace podsim::pods::hndp;
+using podsim::test::source_path;
 
 namespace {
 
-const std::string kDigits = std::string(PODSIM_SOURCE_DIR) + "/scenes/demos/digits";
+// the shipped digit demonstrations
+std::string digits_dir() { return source_path("scenes/demos/digits"); }
 
 ImitationConfig tiny()
 {
@@ -37,7 +40,7 @@ TEST_CASE("hndp: a tiny imitation run lowers the global error")
 {
     ImitationConfig c = tiny();
     c.methods = {"hndp"};
-    const auto strokes = read_digit_strokes(kDigits, c.plan_steps);
+    const auto strokes = read_digit_strokes(digits_dir(), c.plan_steps);
     ImitationConfig untrained = c;
     untrained.iterations = 1;
     untrained.global_steps = 1;
@@ -45,6 +48,8 @@ TEST_CASE("hndp: a tiny imitation run lowers the global error")
     REQUIRE(after.methods.size() == 1);
     REQUIRE(after.log.size() == 2);
     INFO("error before " << before.methods[0].train.error << ", after " << after.methods[0].train.error);
+    // the iterations lower the global error: 0.45 -> 0.22 measured (x0.50); x0.7 fails a run that
+    // learns only a third of that
     CHECK(after.methods[0].train.error < 0.7 * before.methods[0].train.error);
     CHECK(after.methods[0].test.error < before.methods[0].test.error);
     CHECK(after.log[1].test.error < after.log[0].test.error * 1.5);
@@ -70,7 +75,7 @@ TEST_CASE("hndp: every imitation method is deterministic for any thread count")
     c.iterations = 1;
     c.local_steps = 5;
     c.global_steps = 5;
-    const auto strokes = read_digit_strokes(kDigits, c.plan_steps);
+    const auto strokes = read_digit_strokes(digits_dir(), c.plan_steps);
     c.threads = 1;
     const ImitationResult one = run_imitation(strokes, c);
     c.threads = 2;

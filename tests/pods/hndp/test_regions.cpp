@@ -3,6 +3,7 @@
 #include "pods/hndp/regions.hpp"
 #include "pods/task/random.hpp"
 #include "pods/task/scene.hpp"
+#include "tests/paths.hpp"
 
 #include <doctest/doctest.h>
 
@@ -12,6 +13,7 @@
 
 using namespace podsim;
 using namespace podsim::pods::hndp;
+using podsim::test::source_path;
 
 namespace {
 
@@ -65,7 +67,7 @@ TEST_CASE("hndp regions: k-means is deterministic for a seed and finds three sep
 
 TEST_CASE("hndp regions: a task's regions are the same for a seed, sampled states lie in their region")
 {
-    const pods::Scene scene = pods::load_scene(PODSIM_SOURCE_DIR "/scenes/double_pendulum_3d_stop_origin.json");
+    const pods::Scene scene = pods::load_scene(source_path("scenes/double_pendulum_3d_stop_origin.json"));
     const Regions a(scene.model, scene.task, 4, 256, 11), b(scene.model, scene.task, 4, 256, 11);
     const Regions other(scene.model, scene.task, 4, 256, 12);
     CHECK(a.size() == 4);

@@ -7,16 +7,18 @@
 #include "pods/hndp/reinforcement.hpp"
 #include "pods/task/scene.hpp"
 #include "pods/train/trainer.hpp"
+#include "tests/paths.hpp"
 
 #include <doctest/doctest.h>
 
 using namespace podsim;
+using podsim::test::source_path;
 
 namespace {
 
 pods::Scene small_scene(int horizon = 30)
 {
-    pods::Scene s = pods::load_scene(PODSIM_SOURCE_DIR "/scenes/pendulum_2d_stop.json");
+    pods::Scene s = pods::load_scene(source_path("scenes/pendulum_2d_stop.json"));
     s.task.horizon = horizon;
     return s;
 }

@@ -8,6 +8,7 @@
 #include "pods/task/scene.hpp"
 #include "sim/rollout.hpp"
 #include "tests/fd.hpp"
+#include "tests/paths.hpp"
 
 #include <string>
 #include <vector>
@@ -32,7 +33,7 @@ inline BoxFixture box_fixture(const char* file, int steps, std::uint64_t seed, d
                               double on_bound = 0.3, double newton_tolerance = 1e-12)
 {
     BoxFixture f;
-    f.scene = pods::load_scene(std::string(PODSIM_SOURCE_DIR "/scenes/") + file);
+    f.scene = pods::load_scene(source_path("scenes/") + file);
     f.scene.model.solver.tolerance = newton_tolerance;
     f.cost = pods::quadratic_cost(f.scene.model, f.scene.task);
     f.z0 = pods::sample_initial_state(f.scene.model, f.scene.task, seed);

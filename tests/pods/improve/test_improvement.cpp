@@ -7,10 +7,12 @@
 #include "sim/rollout.hpp"
 #include "sim/sensitivity.hpp"
 #include "tests/fd.hpp"
+#include "tests/paths.hpp"
 
 #include <Eigen/Eigenvalues>
 
 using namespace podsim;
+using podsim::test::source_path;
 
 namespace {
 
@@ -24,7 +26,7 @@ struct Fixture {
 Fixture fixture(const char* file, int steps, std::uint64_t seed)
 {
     Fixture f;
-    f.scene = pods::load_scene(std::string(PODSIM_SOURCE_DIR "/scenes/") + file);
+    f.scene = pods::load_scene(source_path("scenes/") + file);
     f.scene.model.solver.tolerance = 1e-14;
     f.cost = pods::quadratic_cost(f.scene.model, f.scene.task);
     f.z0 = pods::sample_initial_state(f.scene.model, f.scene.task, seed);
@@ -196,8 +198,8 @@ TEST_CASE("improvement: the matrix-free Gauss-Newton step equals the dense and t
 
 TEST_CASE("improvement: the method is chosen by the state size, the order N n_a and the damping")
 {
-    const pods::Scene pendulum = pods::load_scene(PODSIM_SOURCE_DIR "/scenes/pendulum_2d_stop.json");
-    const pods::Scene rope = pods::load_scene(PODSIM_SOURCE_DIR "/scenes/rope_3d_stop.json");
+    const pods::Scene pendulum = pods::load_scene(source_path("scenes/pendulum_2d_stop.json"));
+    const pods::Scene rope = pods::load_scene(source_path("scenes/rope_3d_stop.json"));
     const pods::QuadraticCost pc = pods::quadratic_cost(pendulum.model, pendulum.task);
     const pods::QuadraticCost rc = pods::quadratic_cost(rope.model, rope.task);
     using M = pods::GaussNewtonMethod;

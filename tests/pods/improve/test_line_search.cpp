@@ -6,8 +6,10 @@
 #include "pods/task/scene.hpp"
 #include "sim/rollout.hpp"
 #include "tests/fd.hpp"
+#include "tests/paths.hpp"
 
 using namespace podsim;
+using podsim::test::source_path;
 
 namespace {
 
@@ -28,7 +30,7 @@ TEST_CASE("line_search: accepts only improvements and Gauss-Newton improves the 
         sim::State z0;
         Eigen::MatrixXd actions;
     } f;
-    f.scene = pods::load_scene(PODSIM_SOURCE_DIR "/scenes/pendulum_2d_stop.json");
+    f.scene = pods::load_scene(source_path("scenes/pendulum_2d_stop.json"));
     f.scene.model.solver.tolerance = 1e-14;
     f.cost = pods::quadratic_cost(f.scene.model, f.scene.task);
     f.z0 = pods::sample_initial_state(f.scene.model, f.scene.task, 3);
@@ -65,7 +67,7 @@ TEST_CASE("line_search: the feedback search's trajectory follows the Riccati ste
     int checked = 0;
     for (const char* file : {"pendulum_2d_stop.json", "double_pendulum_3d_stop.json", "cable_payload_2d_stop.json"}) {
         INFO(std::string(file));
-        pods::Scene scene = pods::load_scene(std::string(PODSIM_SOURCE_DIR "/scenes/") + file);
+        pods::Scene scene = pods::load_scene(source_path("scenes/") + file);
         const pods::QuadraticCost cost = pods::quadratic_cost(scene.model, scene.task);
         const int n = 50, na = scene.model.n_p();
         std::mt19937_64 rng(7);

@@ -1,6 +1,7 @@
 // Episode CSV files: exact round trip of numbers, row layout, terminal reward row, action files.
 #include "pods/task/episode_csv.hpp"
 #include "pods/task/scene.hpp"
+#include "tests/paths.hpp"
 #include "tests/scratch.hpp"
 
 #include <doctest/doctest.h>
@@ -9,6 +10,7 @@
 #include <vector>
 
 using namespace podsim;
+using podsim::test::source_path;
 
 namespace {
 
@@ -27,7 +29,7 @@ std::vector<std::vector<std::string>> rows(const std::string& csv)
     return out;
 }
 
-pods::Scene pendulum() { return pods::load_scene(PODSIM_SOURCE_DIR "/scenes/pendulum_2d_stop.json"); }
+pods::Scene pendulum() { return pods::load_scene(source_path("scenes/pendulum_2d_stop.json")); }
 
 } // namespace
 

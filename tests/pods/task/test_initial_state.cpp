@@ -1,6 +1,7 @@
 // Initial-state samplers: determinism, rigid rotation (spring lengths kept), ranges.
 #include "pods/task/initial_state.hpp"
 #include "pods/task/scene.hpp"
+#include "tests/paths.hpp"
 
 #include <doctest/doctest.h>
 
@@ -10,6 +11,7 @@
 #include <cmath>
 
 using namespace podsim;
+using podsim::test::source_path;
 
 namespace {
 
@@ -76,7 +78,7 @@ TEST_CASE("initial_state: swing is a rigid rotation about the first handle, dete
 
 TEST_CASE("initial_state: 3D swing rotates about a horizontal axis by an angle within the range")
 {
-    const pods::Scene s = pods::load_scene(PODSIM_SOURCE_DIR "/scenes/double_pendulum_3d_stop.json");
+    const pods::Scene s = pods::load_scene(source_path("scenes/double_pendulum_3d_stop.json"));
     const sim::Model& m = s.model;
     const sim::State nominal = sim::nominal_state(m);
     const Eigen::Vector3d centre = nominal.p.head<3>();

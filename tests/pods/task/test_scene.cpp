@@ -1,17 +1,19 @@
 // Scene files: every shipped scene loads; generators produce the documented nodes and springs.
 #include "pods/task/scene.hpp"
 #include "common/input_error.hpp"
+#include "tests/paths.hpp"
 
 #include <doctest/doctest.h>
 
 #include <filesystem>
 
 using namespace podsim;
+using podsim::test::source_path;
 
 TEST_CASE("scene: every shipped scene validates")
 {
     int loaded = 0;
-    for (const auto& entry : std::filesystem::directory_iterator(PODSIM_SOURCE_DIR "/scenes")) {
+    for (const auto& entry : std::filesystem::directory_iterator(source_path("scenes"))) {
         if (entry.path().extension() != ".json") continue;
         INFO(entry.path());
         const pods::Scene s = pods::load_scene(entry.path().string());
@@ -24,7 +26,7 @@ TEST_CASE("scene: every shipped scene validates")
 
 TEST_CASE("scene: cloth and rope generators")
 {
-    const pods::Scene cloth = pods::load_scene(PODSIM_SOURCE_DIR "/scenes/cloth_32.json");
+    const pods::Scene cloth = pods::load_scene(source_path("scenes/cloth_32.json"));
     CHECK(cloth.model.n_nodes() == 1024);
     CHECK(cloth.model.n_handles == 2);
     CHECK(cloth.model.n_x() == 3066);
@@ -35,7 +37,7 @@ TEST_CASE("scene: cloth and rope generators")
     CHECK(cloth.model.find_node("cloth_31_31") >= 0);
     CHECK(cloth.model.nodes[std::size_t(cloth.model.find_node("cloth_0_0"))].role == sim::Role::kHandle);
 
-    const pods::Scene rope = pods::load_scene(PODSIM_SOURCE_DIR "/scenes/rope_3d_stop.json");
+    const pods::Scene rope = pods::load_scene(source_path("scenes/rope_3d_stop.json"));
     CHECK(rope.model.n_free == 20);
     CHECK(rope.model.springs.size() == std::size_t(20 + 19));
     const double mass = rope.model.mass.sum() / 3;

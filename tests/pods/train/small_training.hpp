@@ -4,12 +4,13 @@
 
 #include "pods/task/scene.hpp"
 #include "pods/train/train_config.hpp"
+#include "tests/paths.hpp"
 
 namespace podsim::test {
 
 inline pods::Scene small_scene(int horizon = 40)
 {
-    pods::Scene s = pods::load_scene(PODSIM_SOURCE_DIR "/scenes/pendulum_2d_stop.json");
+    pods::Scene s = pods::load_scene(source_path("scenes/pendulum_2d_stop.json"));
     s.task.horizon = horizon;
     return s;
 }

@@ -8,8 +8,10 @@
 #include "pods/train/policy_factory.hpp"
 #include "sim/rollout.hpp"
 #include "tests/fd.hpp"
+#include "tests/paths.hpp"
 
 using namespace podsim;
+using podsim::test::source_path;
 
 namespace {
 
@@ -24,7 +26,7 @@ struct Fixture {
 Fixture fixture(const char* file, pods::Head head, int horizon, double last_layer_scale, double action_limit)
 {
     Fixture f;
-    f.scene = pods::load_scene(std::string(PODSIM_SOURCE_DIR "/scenes/") + file);
+    f.scene = pods::load_scene(source_path("scenes/") + file);
     f.scene.model.solver.tolerance = 1e-14;
     f.scene.task.horizon = horizon;
     f.scene.task.action_limit = action_limit;

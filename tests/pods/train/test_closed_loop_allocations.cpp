@@ -6,18 +6,20 @@
 #include "pods/train/policy_factory.hpp"
 
 #include "tests/malloc_counter.hpp"
+#include "tests/paths.hpp"
 
 #include <doctest/doctest.h>
 
 using namespace podsim;
 using podsim::test::g_mallocs;
+using podsim::test::source_path;
 
 TEST_CASE("closed_loop: the gradient's reverse pass allocates nothing per step once sized")
 {
     for (pods::Head head : {pods::Head::kMlp, pods::Head::kNdp}) {
         long made[2] = {0, 0};
         for (int i = 0; i < 2; ++i) {
-            pods::Scene scene = pods::load_scene(PODSIM_SOURCE_DIR "/scenes/pendulum_2d_stop.json");
+            pods::Scene scene = pods::load_scene(source_path("scenes/pendulum_2d_stop.json"));
             scene.task.horizon = i == 0 ? 20 : 80;
             const pods::QuadraticCost cost = pods::quadratic_cost(scene.model, scene.task);
             const pods::ObservationMap obs = pods::observation_map(scene.model, scene.task);

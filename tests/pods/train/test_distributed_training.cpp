@@ -6,6 +6,7 @@
 #include "pods/task/scene.hpp"
 #include "pods/train/cluster.hpp"
 #include "pods/train/training_run.hpp"
+#include "tests/paths.hpp"
 #include "tests/scratch.hpp"
 
 #include <doctest/doctest.h>
@@ -13,6 +14,7 @@
 #include <filesystem>
 
 using namespace podsim;
+using podsim::test::source_path;
 
 namespace {
 
@@ -20,7 +22,7 @@ const pods::Cluster& world() { return pods::Cluster::world(); }
 
 pods::Scene small_scene(int horizon = 30)
 {
-    pods::Scene s = pods::load_scene(PODSIM_SOURCE_DIR "/scenes/pendulum_2d_stop.json");
+    pods::Scene s = pods::load_scene(source_path("scenes/pendulum_2d_stop.json"));
     s.task.horizon = horizon;
     return s;
 }
@@ -151,7 +153,7 @@ TEST_CASE("distributed training: trajectories that fail on some ranks are left o
 {
     // fast swings and a Newton capped at 2 (PPO's noisy actions: 3) iterations at a tight
     // tolerance: some trajectories fail, others not
-    nlohmann::json doc = nlohmann::json::parse(test::read_text(PODSIM_SOURCE_DIR "/scenes/pendulum_2d_stop.json"));
+    nlohmann::json doc = nlohmann::json::parse(test::read_text(source_path("scenes/pendulum_2d_stop.json")));
     doc["task"]["initial_state"]["angular_velocity"] = {-6, 6};
     for (pods::Method m : {pods::Method::kPods2, pods::Method::kBptt, pods::Method::kPpo}) {
         INFO(pods::to_string(m));

@@ -6,16 +6,18 @@
 #include "pods/train/policy_factory.hpp"
 #include "pods/train/ppo.hpp"
 #include "pods/train/trainer.hpp"
+#include "tests/paths.hpp"
 
 #include <doctest/doctest.h>
 
 using namespace podsim;
+using podsim::test::source_path;
 
 namespace {
 
 pods::Scene small_scene(int horizon)
 {
-    pods::Scene s = pods::load_scene(PODSIM_SOURCE_DIR "/scenes/pendulum_2d_stop.json");
+    pods::Scene s = pods::load_scene(source_path("scenes/pendulum_2d_stop.json"));
     s.task.horizon = horizon;
     return s;
 }

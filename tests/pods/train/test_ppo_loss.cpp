@@ -7,6 +7,7 @@
 #include "pods/train/ppo_loss.hpp"
 #include "policy/gaussian.hpp"
 #include "tests/fd.hpp"
+#include "tests/paths.hpp"
 
 #include <doctest/doctest.h>
 
@@ -14,11 +15,12 @@
 #include <numeric>
 
 using namespace podsim;
+using podsim::test::source_path;
 
 namespace {
 
 struct Fixture {
-    pods::Scene scene = pods::load_scene(PODSIM_SOURCE_DIR "/scenes/pendulum_2d_stop.json");
+    pods::Scene scene = pods::load_scene(source_path("scenes/pendulum_2d_stop.json"));
     std::unique_ptr<policy::Policy> policy;
     policy::Mlp value;
     Eigen::VectorXd log_std;

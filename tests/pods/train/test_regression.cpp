@@ -8,14 +8,16 @@
 #include "pods/train/regression.hpp"
 #include "sim/rollout.hpp"
 #include "tests/fd.hpp"
+#include "tests/paths.hpp"
 
 #include <cmath>
 
 using namespace podsim;
+using podsim::test::source_path;
 
 TEST_CASE("regression: one sample per decision, targets step-major, padding weighted 0")
 {
-    pods::Scene scene = pods::load_scene(PODSIM_SOURCE_DIR "/scenes/pendulum_2d_stop.json");
+    pods::Scene scene = pods::load_scene(source_path("scenes/pendulum_2d_stop.json"));
     const sim::Model& m = scene.model;
     const int n = 13, k = 5;
     std::mt19937_64 rng(1);
@@ -39,7 +41,7 @@ TEST_CASE("regression: one sample per decision, targets step-major, padding weig
 
 TEST_CASE("regression: Adam on the regression loss lowers it, both heads")
 {
-    pods::Scene scene = pods::load_scene(PODSIM_SOURCE_DIR "/scenes/pendulum_2d_stop.json");
+    pods::Scene scene = pods::load_scene(source_path("scenes/pendulum_2d_stop.json"));
     const sim::Model& m = scene.model;
     for (pods::Head head : {pods::Head::kMlp, pods::Head::kNdp}) {
         pods::TrainConfig c;
@@ -69,6 +71,8 @@ TEST_CASE("regression: Adam on the regression loss lowers it, both heads")
         const double after = pods::regression_loss(*p, d, *ws[0]);
         INFO("head " << pods::to_string(head) << ": " << before << " -> " << after);
         CHECK(during < before);
+        // 300 Adam steps fit the targets: the loss falls to 0.0014 (MLP) and 0.0011 (NDP) of its
+        // start measured; 0.2 only rules out a fit that barely moves, with room for any rounding
         CHECK(after < 0.2 * before);
     }
 }
@@ -90,7 +94,7 @@ TEST_CASE("regression: concatenate keeps every sample in order when the first tr
 
 TEST_CASE("regression: an extra loss term sees each minibatch and its gradient joins the Adam step")
 {
-    pods::Scene scene = pods::load_scene(PODSIM_SOURCE_DIR "/scenes/pendulum_2d_stop.json");
+    pods::Scene scene = pods::load_scene(source_path("scenes/pendulum_2d_stop.json"));
     const sim::Model& m = scene.model;
     pods::TrainConfig c;
     c.hidden = {8};
@@ -199,7 +203,7 @@ std::unique_ptr<policy::Policy> small_policy(const pods::Scene& scene, pods::Hea
 
 TEST_CASE("regression: the gradient of L + proximal term matches central differences, both heads")
 {
-    pods::Scene scene = pods::load_scene(PODSIM_SOURCE_DIR "/scenes/pendulum_2d_stop.json");
+    pods::Scene scene = pods::load_scene(source_path("scenes/pendulum_2d_stop.json"));
     int checks = 0;
     for (pods::Head head : {pods::Head::kMlp, pods::Head::kNdp}) {
         std::unique_ptr<policy::Policy> p = small_policy(scene, head);
@@ -269,7 +273,7 @@ Eigen::MatrixXd random_metric(std::mt19937_64& rng, int k, int n, int s)
 
 TEST_CASE("regression: the loss in a per-step metric and its gradient match r^T H r and central differences, both heads")
 {
-    pods::Scene scene = pods::load_scene(PODSIM_SOURCE_DIR "/scenes/pendulum_2d_stop.json");
+    pods::Scene scene = pods::load_scene(source_path("scenes/pendulum_2d_stop.json"));
     int checks = 0;
     for (pods::Head head : {pods::Head::kMlp, pods::Head::kNdp}) {
         std::unique_ptr<policy::Policy> p = small_policy(scene, head);
@@ -324,7 +328,7 @@ TEST_CASE("regression: improvement_samples adds the feedback law's targets at th
     int law_targets = 0, predicted_targets = 0;
     for (const char* file : {"pendulum_2d_stop.json", "cable_payload_2d_stop.json"}) {
         INFO(std::string(file));
-        pods::Scene scene = pods::load_scene(std::string(PODSIM_SOURCE_DIR "/scenes/") + file);
+        pods::Scene scene = pods::load_scene(source_path("scenes/") + file);
         const sim::Model& m = scene.model;
         const pods::Task& task = scene.task;
         const pods::QuadraticCost cost = pods::quadratic_cost(m, task);
@@ -422,7 +426,7 @@ TEST_CASE("regression: normalize_metric scales the weighted blocks to a mean tr(
 
 TEST_CASE("regression: policy_outputs equals one batched forward pass and has the same bits for 1 and 3 threads")
 {
-    pods::Scene scene = pods::load_scene(PODSIM_SOURCE_DIR "/scenes/pendulum_2d_stop.json");
+    pods::Scene scene = pods::load_scene(source_path("scenes/pendulum_2d_stop.json"));
     for (pods::Head head : {pods::Head::kMlp, pods::Head::kNdp}) {
         pods::TrainConfig c;
         c.head = head;
@@ -442,7 +446,7 @@ TEST_CASE("regression: policy_outputs equals one batched forward pass and has th
 
 TEST_CASE("regression: the proximal fit keeps the outputs nearer the old ones and has the same bits for 1 and 2 threads")
 {
-    pods::Scene scene = pods::load_scene(PODSIM_SOURCE_DIR "/scenes/pendulum_2d_stop.json");
+    pods::Scene scene = pods::load_scene(source_path("scenes/pendulum_2d_stop.json"));
     pods::TrainConfig c;
     c.hidden = {16, 16};
     std::unique_ptr<policy::Policy> p = pods::make_policy(scene.model, scene.task, c);
@@ -465,6 +469,8 @@ TEST_CASE("regression: the proximal fit keeps the outputs nearer the old ones an
     const double moved_free = output_change_rms(free_out, before, d.weight);
     const double moved_prox = output_change_rms(prox_out, before, d.weight);
     INFO("rms change: free " << moved_free << ", proximal " << moved_prox);
+    // measured: the free fit moves the outputs by 0.143 rms, the proximal one by 0.032 (0.22 of
+    // it); 0.1 keeps the free fit a real move, half of it makes the proximal pull visible
     CHECK(moved_free > 0.1);
     CHECK(moved_prox < 0.5 * moved_free);
     // and it moved toward the mixed target (a* + beta pi_old) / (1 + beta)

@@ -5,18 +5,20 @@
 #include "pods/task/scene.hpp"
 #include "pods/train/learner_registry.hpp"
 #include "pods/train/training_run.hpp"
+#include "tests/paths.hpp"
 #include "tests/scratch.hpp"
 
 #include <doctest/doctest.h>
 
 
 using namespace podsim;
+using podsim::test::source_path;
 
 namespace {
 
 pods::Scene small_scene()
 {
-    pods::Scene s = pods::load_scene(PODSIM_SOURCE_DIR "/scenes/pendulum_2d_stop.json");
+    pods::Scene s = pods::load_scene(source_path("scenes/pendulum_2d_stop.json"));
     s.task.horizon = 25;
     return s;
 }
