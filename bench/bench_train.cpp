@@ -4,7 +4,7 @@
 // feedback target and, on one thread, the paper's open-loop target), the PPO epochs' split
 // between noisy rollouts, advantages and the minibatch passes (MLP and NDP heads), and their OpenMP
 // speed-up on 2 threads; one SAC update (replay sample, critics, actor, temperature, targets) at
-// the default minibatch. One JSON line per case, medians over the repeats.
+// minibatch 256. One JSON line per case, medians over the repeats.
 #include "pods/task/scene.hpp"
 #include "pods/train/sac.hpp"
 #include "pods/train/trainer.hpp"

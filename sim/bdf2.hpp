@@ -31,7 +31,7 @@ struct StepStatus {
 
 /// Dense systems (up to kDenseSolverMaxDofs free DOFs) refactorise every Newton iteration: a
 /// factorisation costs little more there than the inner iterations that make an old one
-/// converge (measured in docs/simulation.md, "Newton on ropes and cloth").
+/// converge (measured in docs/simulation.md, "Newton").
 inline constexpr int kReuseMinDofs = kDenseSolverMaxDofs + 1;
 /// True when a Simulator of this model keeps Newton factorisations across the iterations and
 /// steps of a rollout, so a step's round-off depends on the steps the Simulator took before it

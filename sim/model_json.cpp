@@ -206,7 +206,7 @@ void parse_contact(const common::JsonNode& list, ModelBuilder& b)
         plane.friction = c["friction"].non_negative();
         if (c.has("smoothing")) plane.smoothing = c["smoothing"].positive();
         if (c.has("friction_smoothing")) plane.friction_smoothing = c["friction_smoothing"].positive();
-        if (c.has("damping_ratio")) plane.damping_ratio = c["damping_ratio"].non_negative();
+        if (c.has("damping_ratio")) plane.damping_ratio = c["damping_ratio"].number_in(0, 100);
         b.contacts.push_back(plane);
     }
 }

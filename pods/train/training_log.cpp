@@ -4,6 +4,7 @@
 #include "common/input_error.hpp"
 #include "common/text_io.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <filesystem>
 #include <fstream>
@@ -138,6 +139,11 @@ std::vector<LogRow> read_log_csv(const std::string& path)
     return parse_log_csv(in, path);
 }
 
+namespace {
+// the columns of the first log.csv format (docs/design.md): epoch .. failed
+constexpr std::ptrdiff_t kFirstLogColumns = 12;
+} // namespace
+
 std::vector<LogRow> parse_log_csv(std::istream& in, const std::string& path)
 {
     const std::string& header = log_header();
@@ -153,8 +159,12 @@ std::vector<LogRow> parse_log_csv(std::istream& in, const std::string& path)
         ++line_no;
         if (!line.empty() && line.back() == '\r') line.pop_back();
         if (line_no == 1) {
-            // the header names log_columns() in their order
-            if (line != header) fail("header must be \"" + header + "\"");
+            // the header names log_columns() in their order; an older podsim's log.csv names a
+            // leading part of them, at least the first kFirstLogColumns (columns are only ever
+            // appended), and the rest read as 0
+            const bool older = line.size() < header.size() && header.compare(0, line.size() + 1, line + ",") == 0 &&
+                               std::count(line.begin(), line.end(), ',') + 1 >= kFirstLogColumns;
+            if (line != header && !older) fail("header must be \"" + header + "\"");
             std::istringstream h(line);
             std::string name;
             while (std::getline(h, name, ',')) {

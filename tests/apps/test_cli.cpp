@@ -108,7 +108,7 @@ const std::vector<SceneCase>& scene_cases()
         {"contact unknown key", [](J& j) { j["contact"] = J::parse(R"([{"kind": "plane", "point": [0, -2], "normal": [0, 1], "stiffness": 1, "friction": 0.1, "smoothng": 1}])"); },
          "contact[0].smoothng: unknown key \"smoothng\" (did you mean \"smoothing\"?)"},
         {"contact negative damping ratio", [](J& j) { j["contact"] = J::parse(R"([{"kind": "plane", "point": [0, -2], "normal": [0, 1], "stiffness": 1e4, "friction": 0.1, "damping_ratio": -1}])"); },
-         "contact[0].damping_ratio: got -1, must be >= 0"},
+         "contact[0].damping_ratio: got -1, must be in [0, 100]"},
         {"top level not object", [](J& j) { j = J::array({1, 2}); }, "(top level): got [1,2], must be an object"},
     };
     return cases;

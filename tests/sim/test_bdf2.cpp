@@ -389,7 +389,7 @@ TEST_CASE("bdf2: a cloth pushed together buckles and every step converges within
 {
     // Newton before the inner conjugate gradients needed 18.4 iterations per step here, 36 at
     // worst (it fails this cap at step 1); 7.8 and 11 after them, 7.25 and 11 with the
-    // shrinking forcing term (docs/PERFORMANCE.md)
+    // shrinking forcing term (docs/simulation.md, "Newton")
     const Model m = pushed_cloth(20);
     Simulator sim(m);
     const Eigen::MatrixXd actions = pushing_actions(40);

@@ -103,7 +103,7 @@ template <int D> void check_kernels(double mu, double damping, int& checks)
         const Eigen::MatrixXd hy = contact_energy_start_hessian<D>(c, x, y);
         test::check_close(hy, test::fd_jacobian([&](const Eigen::VectorXd& b) { return gradient(xv, b); }, yv, eps), 1e-5);
 
-        // what must be non-zero in each regime (every regime moves the node along the normal)
+        // what must be non-zero in each regime
         const bool touching = r.d_end < c.smoothing;
         const bool dissipating = (mu > 0 || damping > 0) && r.d_start < c.smoothing;
         CHECK((g.norm() > 0) == (touching || dissipating));

@@ -245,7 +245,7 @@ TEST_CASE("sac_loss: the temperature loss's gradient matches central differences
             },
             test::vec({0.3}));
         CHECK(grad == doctest::Approx(fd[0]).epsilon(1e-8));
-        // entropy -log pi above the target 2 (log pi = -2.5): a positive gradient, Adam lowers log alpha
+        // entropy -log pi above the target -2 (mean log pi below 2): a positive gradient, Adam lowers log alpha
         CHECK((grad > 0) == (mean_log_prob < 2.0));
     }
 }

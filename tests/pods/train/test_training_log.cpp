@@ -85,6 +85,30 @@ TEST_CASE("training log: rows written and read back are the same bits in every c
     CHECK(pods::log_line(big, "m,1,").rfind("m,1,100000,0,1e+05,", 0) == 0);
 }
 
+TEST_CASE("training log: an older podsim's log.csv, with fewer columns, reads the missing ones as 0")
+{
+    // the first 24 columns, as written before the SAC columns were appended
+    std::string header = pods::log_header();
+    std::size_t end = 0;
+    for (int i = 0; i < 24; ++i) end = header.find(',', end) + 1;
+    header.resize(end - 1);
+    pods::LogRow r;
+    r.epoch = 0;
+    r.train_return = -3.5;
+    r.temperature = 0.25;
+    std::string row = pods::log_line(r);
+    std::size_t cut = 0;
+    for (int i = 0; i < 24; ++i) cut = row.find(',', cut) + 1;
+    row.resize(cut - 1);
+    const std::vector<pods::LogRow> rows = parse(header + "\n" + row + "\n");
+    REQUIRE(rows.size() == 1);
+    CHECK(rows[0].train_return == -3.5);
+    CHECK(rows[0].temperature == 0); // not in the older file
+    // fewer than the first format's 12 columns is not a log.csv of any podsim
+    CHECK_THROWS_WITH_AS(parse("epoch,wall_s,sim_steps\n0,0,0\n"), doctest::Contains("header must be"),
+                         common::InputError);
+}
+
 TEST_CASE("training log: a bad header, field, field count or epoch is refused with its line and column")
 {
     const std::string header = pods::log_header() + "\n";
