@@ -1,8 +1,8 @@
 // PPO's surrogate and value losses with their gradients (see ppo_loss.hpp).
 #include "pods/train/ppo_loss.hpp"
 
+#include "pods/train/chunks.hpp"
 #include "pods/train/regression.hpp"
-#include "pods/train/workers.hpp"
 #include "policy/gaussian.hpp"
 
 #include <algorithm>
@@ -20,19 +20,6 @@ std::vector<PpoLossWorkspace> ppo_loss_workspaces(const policy::Policy& policy, 
 Eigen::VectorXd plan_log_std(const Eigen::VectorXd& log_std, int k) { return log_std.replicate(k, 1); }
 
 namespace {
-
-int chunk_count(int m) { return (m + kFitChunk - 1) / kFitChunk; }
-
-// f(c, begin, count, workspace) for each fixed chunk [begin, begin + count) of m picked decisions,
-// OpenMP over the chunks with the calling thread's workspace
-template <typename F> void for_each_chunk(int m, std::span<PpoLossWorkspace> ws, F&& f)
-{
-#pragma omp parallel for num_threads(int(ws.size())) schedule(static)
-    for (int c = 0; c < chunk_count(m); ++c) {
-        const int begin = c * kFitChunk;
-        f(c, begin, std::min(m, begin + kFitChunk) - begin, ws[std::size_t(thread_index())]);
-    }
-}
 
 // the columns `picked[begin, begin + count)` of `from` into `to`
 void gather(const Eigen::MatrixXd& from, std::span<const int> picked, int begin, int count, Eigen::MatrixXd& to)
@@ -54,9 +41,9 @@ PpoLoss ppo_policy_loss(const policy::Policy& policy, const Eigen::VectorXd& log
         Eigen::VectorXd grad, d_ls;
         PpoLoss sum;
     };
-    std::vector<Chunk> part(static_cast<std::size_t>(chunk_count(m)));
+    std::vector<Chunk> part(static_cast<std::size_t>(chunk_count(m, kFitChunk)));
     const double inv_m = 1.0 / std::max(m, 1);
-    for_each_chunk(m, ws, [&](int c, int begin, int count, PpoLossWorkspace& w) {
+    for_each_chunk(m, kFitChunk, ws, [&](int c, int begin, int count, PpoLossWorkspace& w) {
         Chunk& ch = part[std::size_t(c)];
         gather(data.obs, picked, begin, count, ch.obs);
         gather(data.hv, picked, begin, count, ch.hv);
@@ -108,9 +95,9 @@ double ppo_value_loss(const policy::Mlp& value, const PpoSamples& data, std::spa
         Eigen::VectorXd grad;
         double loss = 0;
     };
-    std::vector<Chunk> part(static_cast<std::size_t>(chunk_count(m)));
+    std::vector<Chunk> part(static_cast<std::size_t>(chunk_count(m, kFitChunk)));
     const double inv_m = 1.0 / std::max(m, 1);
-    for_each_chunk(m, ws, [&](int c, int begin, int count, PpoLossWorkspace& w) {
+    for_each_chunk(m, kFitChunk, ws, [&](int c, int begin, int count, PpoLossWorkspace& w) {
         Chunk& ch = part[std::size_t(c)];
         gather(data.value_in, picked, begin, count, ch.in);
         value.forward(ch.in, ch.out, w.value);

@@ -1,8 +1,8 @@
 // SAC's losses with their gradients (see sac_loss.hpp).
 #include "pods/train/sac_loss.hpp"
 
+#include "pods/train/chunks.hpp"
 #include "pods/train/regression.hpp"
-#include "pods/train/workers.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -11,19 +11,6 @@
 namespace podsim::pods {
 
 namespace {
-
-int chunks_of(int m) { return (m + kFitChunk - 1) / kFitChunk; }
-
-// f(chunk, begin, count, workspace) for the fixed kFitChunk-column chunks of m transitions,
-// OpenMP over the chunks with the calling thread's workspace
-template <typename F> void over_chunks(int m, std::span<SacLossWorkspace> ws, F&& f)
-{
-#pragma omp parallel for num_threads(int(ws.size())) schedule(static)
-    for (int c = 0; c < chunks_of(m); ++c) {
-        const int begin = c * kFitChunk, count = std::min(m, begin + kFitChunk) - begin;
-        f(c, begin, count, ws[std::size_t(thread_index())]);
-    }
-}
 
 // the critics' input [state, action] of a chunk
 void critic_input(const Eigen::Ref<const Eigen::MatrixXd>& state, const Eigen::Ref<const Eigen::MatrixXd>& action,
@@ -75,7 +62,7 @@ void sac_targets(const SacActor& actor, const policy::Mlp& target1, const policy
 {
     const int m = batch.size();
     y.resize(m);
-    over_chunks(m, ws, [&](int, int begin, int count, SacLossWorkspace& w) {
+    for_each_chunk(m, kFitChunk, ws, [&](int, int begin, int count, SacLossWorkspace& w) {
         Eigen::MatrixXd z, a, in, q1, q2;
         Eigen::VectorXd log_prob;
         actor_samples(actor, batch.next_obs, batch.next_eps, begin, count, w.actor, z, a, log_prob);
@@ -97,9 +84,9 @@ double sac_critic_loss(const policy::Mlp& q1, const policy::Mlp& q2, const SacBa
         Eigen::VectorXd g1, g2;
         double loss = 0;
     };
-    std::vector<Chunk> part(static_cast<std::size_t>(chunks_of(m)));
+    std::vector<Chunk> part(static_cast<std::size_t>(chunk_count(m, kFitChunk)));
     const double inv_m = 1.0 / std::max(m, 1);
-    over_chunks(m, ws, [&](int c, int begin, int count, SacLossWorkspace& w) {
+    for_each_chunk(m, kFitChunk, ws, [&](int c, int begin, int count, SacLossWorkspace& w) {
         Chunk& ch = part[std::size_t(c)];
         Eigen::MatrixXd in, out;
         critic_input(batch.state.middleCols(begin, count), batch.action.middleCols(begin, count), in);
@@ -136,9 +123,9 @@ SacActorLoss sac_actor_loss(const SacActor& actor, const policy::Mlp& q1, const 
         Eigen::VectorXd grad, d_ls;
         SacActorLoss sum;
     };
-    std::vector<Chunk> part(static_cast<std::size_t>(chunks_of(m)));
+    std::vector<Chunk> part(static_cast<std::size_t>(chunk_count(m, kFitChunk)));
     const double inv_m = 1.0 / std::max(m, 1);
-    over_chunks(m, ws, [&](int c, int begin, int count, SacLossWorkspace& w) {
+    for_each_chunk(m, kFitChunk, ws, [&](int c, int begin, int count, SacLossWorkspace& w) {
         Chunk& ch = part[std::size_t(c)];
         Eigen::MatrixXd z, a, in, out1, out2, dy1, dy2, dx1, dx2, d_u;
         Eigen::VectorXd log_prob, unused;
