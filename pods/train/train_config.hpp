@@ -61,11 +61,11 @@ struct TrainConfig {
     int ndp_substeps = 4;
 
     // PODS: trajectory improvement and regression
-    double mu = 1e-6;               ///< Gauss-Newton regularisation
+    double mu = 0.03;               ///< Gauss-Newton regularisation (training.md, "Defaults")
     int max_halvings = 12;          ///< line search
     int fit_steps = 50;             ///< Adam steps per epoch (paper: 50)
     int minibatch = 512;            ///< regression samples per Adam step
-    double fit_lr = 1e-3;
+    double fit_lr = 5e-3;
     /// beta of the regression's proximal term beta/2 |pi - pi_old|^2 on the epoch's samples, pi_old
     /// the policy before the epoch's fit (0: none; regression.hpp)
     double fit_proximal = 0;

@@ -138,7 +138,8 @@ TEST_CASE("train config: unknown keys, H-NDP keys without hndp and bad values ar
 
 TEST_CASE("train config: config_differences refuses a resume with other settings, not with more epochs")
 {
-    const pods::TrainConfig a;
+    pods::TrainConfig a;
+    a.fit_lr = 0.002;
     pods::TrainConfig b = a;
     b.epochs = a.epochs + 10;
     CHECK(pods::config_differences(a, b).empty());
@@ -146,7 +147,7 @@ TEST_CASE("train config: config_differences refuses a resume with other settings
     b.pods_target = pods::PodsTarget::kOpenLoop;
     const std::vector<std::string> d = pods::config_differences(a, b);
     REQUIRE(d.size() == 2);
-    CHECK(d[0] == "fit_lr 0.001 vs 0.5");
+    CHECK(d[0] == "fit_lr 0.002 vs 0.5");
     CHECK(d[1] == "pods_target \"feedback\" vs \"open-loop\"");
     pods::TrainConfig h = a, h2 = a;
     h.method = h2.method = pods::Method::kHndp;
