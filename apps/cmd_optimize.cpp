@@ -106,9 +106,10 @@ int run_optimize(const OptimizeCommandOptions& o)
     common::write_file_atomic(o.out + "/states.csv", states);
     common::write_file_atomic(o.out + "/actions.csv", acts);
     common::write_file_atomic(o.out + "/rewards.csv", rewards);
+    common::write_file_atomic(o.out + "/springs.csv", pods::springs_csv(model));
     common::write_file_atomic(o.out + "/summary.json", summary.dump(2) + "\n");
 
-    std::printf("cost %.10g -> %.10g in %d iterations (%s), %d of %ld action components at a bound, %.3f s; wrote %s/states.csv, actions.csv, rewards.csv, summary.json\n",
+    std::printf("cost %.10g -> %.10g in %d iterations (%s), %d of %ld action components at a bound, %.3f s; wrote %s/states.csv, actions.csv, rewards.csv, springs.csv, summary.json\n",
                 r.costs.front(), final_cost, r.iterations, pods::to_string(r.reason), r.active, long(r.actions.size()),
                 seconds, o.out.c_str());
     if (clamped > 0)
@@ -124,7 +125,7 @@ void add_optimize_command(CLI::App& app, int& exit_code)
     auto o = std::make_shared<OptimizeCommandOptions>();
     CLI::App* cmd = app.add_subcommand("optimize", "Optimise one episode's actions open loop inside the action box (box-aware Gauss-Newton)");
     cmd->add_option("scene", o->scene, "Scene JSON file")->required();
-    cmd->add_option("--out", o->out, "Output directory (states.csv, actions.csv, rewards.csv, summary.json)")->required();
+    cmd->add_option("--out", o->out, "Output directory (states.csv, actions.csv, rewards.csv, springs.csv, summary.json)")->required();
     cmd->add_option("--actions", o->actions, "Initial action CSV (step,handle,ax,ay,az; default zero); missing steps are zero");
     cmd->add_option("--steps", o->steps, "Number of steps (default: the task horizon)")->check(CLI::Range(1, common::kMaxHorizon));
     cmd->add_option("--sample-initial", o->sample_seed, "Sample the initial state with this seed")->check(seed_range());

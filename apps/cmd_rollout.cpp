@@ -43,7 +43,8 @@ int run_rollout(const RolloutOptions& o)
     common::write_file_atomic(o.out + "/states.csv", states);
     common::write_file_atomic(o.out + "/actions.csv", acts);
     common::write_file_atomic(o.out + "/rewards.csv", rewards);
-    std::printf("%s: %d episodes, return %.6g +- %.3g\nwrote %s/states.csv, actions.csv, rewards.csv\n", scene.name.c_str(),
+    common::write_file_atomic(o.out + "/springs.csv", pods::springs_csv(scene.model));
+    std::printf("%s: %d episodes, return %.6g +- %.3g\nwrote %s/states.csv, actions.csv, rewards.csv, springs.csv\n", scene.name.c_str(),
                 o.episodes, s.return_mean, s.return_std, o.out.c_str());
     return 0;
 }
@@ -56,7 +57,7 @@ void add_rollout_command(CLI::App& app, int& exit_code)
     CLI::App* cmd = app.add_subcommand("rollout", "Run a policy from test-bed initial states and write the episodes as CSV");
     cmd->add_option("scene", o->scene, "Scene JSON file")->required();
     cmd->add_option("--policy", o->policy, "Policy JSON (policy.json of a training run)")->required();
-    cmd->add_option("--out", o->out, "Output directory for states.csv, actions.csv, rewards.csv")->required();
+    cmd->add_option("--out", o->out, "Output directory for states.csv, actions.csv, rewards.csv, springs.csv")->required();
     cmd->add_option("--episodes", o->episodes, "Episodes (the first K states of the test bed)")->check(CLI::Range(1, 10000))->capture_default_str();
     cmd->add_option("--seed", o->seed, "Seed of the test bed")->check(seed_range())->capture_default_str();
     cmd->add_option("--threads", o->threads, "OpenMP threads")->check(CLI::Range(1, 1024))->capture_default_str();

@@ -53,6 +53,7 @@ int run_simulate(const SimulateOptions& o)
         common::write_file_atomic(o.out + "/states.csv", states);
         common::write_file_atomic(o.out + "/actions.csv", acts);
         common::write_file_atomic(o.out + "/rewards.csv", rewards);
+        common::write_file_atomic(o.out + "/springs.csv", pods::springs_csv(model));
     }
 
     const pods::CostTerms& terminal = e.costs.back();
@@ -64,7 +65,7 @@ int run_simulate(const SimulateOptions& o)
     if (clamped > 0)
         std::fprintf(stderr, "podsim: warning: %d action components were clamped to the limit %g\n", clamped,
                      scene.task.action_limit);
-    if (!o.out.empty()) std::printf("wrote %s/states.csv, actions.csv, rewards.csv\n", o.out.c_str());
+    if (!o.out.empty()) std::printf("wrote %s/states.csv, actions.csv, rewards.csv, springs.csv\n", o.out.c_str());
     return 0;
 }
 
@@ -80,7 +81,7 @@ void add_simulate_command(CLI::App& app, int& exit_code)
     cmd->add_option("--actions", o->actions, "Action CSV (step,handle,ax,ay,az); missing steps are zero");
     cmd->add_option("--sample-initial", o->sample_seed, "Sample the initial state with this seed")
         ->check(seed_range());
-    cmd->add_option("--out", o->out, "Output directory for states.csv, actions.csv, rewards.csv");
+    cmd->add_option("--out", o->out, "Output directory for states.csv, actions.csv, rewards.csv, springs.csv");
     cmd->callback([o, &exit_code] { exit_code = run_simulate(*o); });
 }
 

@@ -89,6 +89,16 @@ void append_rewards_csv(std::string& out, const Episode& e, int episode)
     }
 }
 
+std::string springs_csv(const sim::Model& model)
+{
+    std::string out = kSpringsHeader;
+    for (const sim::Spring& s : model.springs) {
+        out += model.nodes[std::size_t(s.i)].name + ',' + model.nodes[std::size_t(s.j)].name + ',';
+        out += s.kind == sim::SpringKind::kBilateral ? "bilateral\n" : "unilateral\n";
+    }
+    return out;
+}
+
 Eigen::MatrixXd read_actions_csv(const std::string& path, const sim::Model& model, int horizon)
 {
     std::error_code ec;

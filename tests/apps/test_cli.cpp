@@ -239,7 +239,7 @@ TEST_CASE("cli: validate summarises each scene, the cloth's bending elements inc
     CHECK(r.out.find("rope_3d_stop.json: 3D, 21 nodes (20 free, 1 handles, 0 fixed), 39 springs, 60 DOFs") != std::string::npos);
 }
 
-TEST_CASE("cli: simulate writes the three CSV files and its return matches rewards.csv")
+TEST_CASE("cli: simulate writes the CSV files and its return matches rewards.csv")
 {
     const auto dir = scratch_dir("simulate");
     const std::string scene = source_path("scenes/pendulum_2d_stop.json");
@@ -254,6 +254,7 @@ TEST_CASE("cli: simulate writes the three CSV files and its return matches rewar
     CHECK(std::count(states.begin(), states.end(), '\n') == 1 + 21 * 2);
     CHECK(std::count(actions.begin(), actions.end(), '\n') == 1 + 20);
     CHECK(std::count(rewards.begin(), rewards.end(), '\n') == 1 + 21);
+    CHECK(podsim::test::read_text(dir / "out/springs.csv") == "a,b,kind\nhandle,bob,bilateral\n");
     CHECK(actions.find("\n5,") == std::string::npos); // episode column first
     CHECK(actions.find("0,5,handle,0,-0.5,0\n") != std::string::npos);
     // the printed return is the sum of the reward column

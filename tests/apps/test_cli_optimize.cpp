@@ -53,6 +53,8 @@ TEST_CASE("cli optimize: writes the episode files and summary.json, and simulate
     const std::vector<double> costs = s["costs"].get<std::vector<double>>();
     REQUIRE(costs.size() == s["iterations"].get<std::size_t>() + 1);
     CHECK(std::is_sorted(costs.rbegin(), costs.rend())); // non-increasing
+    // from state 3 the optimiser ends at 0.34 of the zero actions' cost (194.65 -> 66.41 in 47
+    // iterations); 0.5 asks for most of that decrease and leaves room for a changed line search
     CHECK(costs.back() < 0.5 * costs.front());
     CHECK(s["cost"].get<double>() == costs.back());
     CHECK(s["return"].get<double>() == doctest::Approx(-costs.back()).epsilon(1e-12));

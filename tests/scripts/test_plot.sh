@@ -171,6 +171,17 @@ EOF
     "$plot" animate "$tmp/table_states.csv" --scene "$tmp/table.json" --frames 8 --fps 10 --out "$tmp/table.gif"
     is_gif "$tmp/table.gif" 8
     is_png "$tmp/table_strip.png"
+    # the springs podsim writes beside states.csv replace the scene's
+    mkdir -p "$tmp/written"
+    cp "$tmp/table_states.csv" "$tmp/written/states.csv"
+    printf 'a,b,kind\nhandle,bob,unilateral\n' >"$tmp/written/springs.csv"
+    "$plot" animate "$tmp/written/states.csv" --scene "$tmp/table.json" --frames 4 --out "$tmp/written.gif"
+    is_gif "$tmp/written.gif" 4
+    "$plot" rollout "$tmp/written/states.csv" --out "$tmp/written.png"
+    is_png "$tmp/written.png"
+    printf 'a,b,kind\nhandle,rope_1,bilateral\n' >"$tmp/written/springs.csv"
+    expect_input_error "$tmp/written/springs.csv" animate "$tmp/written/states.csv" --scene "$tmp/table.json" --out "$tmp/x.gif"
+    grep -q "line 2: node rope_1 is not in" "$tmp/stderr" || fail "message does not name the line and node"
     # bad options and bad scenes: exit 2 with one line, nothing written
     expect_input_error "--frames" animate "$tmp/states.csv" --scene "$root/scenes/pendulum_2d_stop.json" --frames 1 --out "$tmp/x.gif"
     expect_input_error "$tmp/absent.json" animate "$tmp/states.csv" --scene "$tmp/absent.json" --out "$tmp/x.gif"

@@ -146,6 +146,8 @@ TEST_CASE("improve_actions: repeated first-order steps decrease the cost from ze
                 f.actions = r.actions;
                 f.states = r.states;
             }
+            // five steps reach 0.29 (Cauchy) and 0.63 (fraction) of the zero actions' cost on the
+            // pendulum, 0.55 and 0.62 on the double pendulum: 0.9 asks for real progress by either scale
             CHECK(c < 0.9 * f.cost_value);
         }
 }
@@ -222,5 +224,7 @@ TEST_CASE("improve_actions: matrix-free steps on the 20-segment rope equal the d
         states = r.states;
         cost = r.cost_after;
     }
+    // the three steps reach 0.71 of the initial cost (as the dense steps do); 0.8 asks that the
+    // CG solves at the default tolerance still give full Gauss-Newton progress
     CHECK(cost < 0.8 * f.cost_value);
 }

@@ -40,6 +40,8 @@ TEST_CASE("optimize_actions: reaches a KKT point where the projected Gauss-Newto
         CHECK(r.reason != pods::StopReason::kIterationCap);
         REQUIRE(r.costs.size() == std::size_t(r.iterations) + 1);
         for (std::size_t k = 1; k < r.costs.size(); ++k) CHECK(r.costs[k] < r.costs[k - 1]);
+        // the optimum costs 0.18 of the zero actions' on the pendulum (60 iterations), 0.58 on the
+        // double pendulum (29): 0.7 checks that the KKT point is not the start
         CHECK(r.costs.back() < 0.7 * r.costs.front());
         CHECK(r.actions.cwiseAbs().maxCoeff() <= f.limit());
         CHECK(r.costs.back() == doctest::Approx(test::rollout_cost(sim, f, r.actions)).epsilon(1e-12));
@@ -67,6 +69,8 @@ TEST_CASE("optimize_actions: first order decreases the cost at every iteration")
     o.improve.order = pods::StepOrder::kFirst;
     o.max_iterations = 30;
     const pods::OptimizeResult r = pods::optimize_actions(sim, f.scene.task, f.cost, f.z0, f.actions, o);
+    // it runs to the cap of 30 iterations and ends at 0.30 of the initial cost: at least 10
+    // iterations and 0.7 check that the first-order search neither stops early nor stalls
     CHECK(r.iterations >= 10);
     for (std::size_t k = 1; k < r.costs.size(); ++k) CHECK(r.costs[k] < r.costs[k - 1]);
     CHECK(r.costs.back() < 0.7 * r.costs.front());

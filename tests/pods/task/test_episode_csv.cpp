@@ -1,4 +1,4 @@
-// Episode CSV files: exact round trip of numbers, row layout, terminal reward row, action files.
+// Episode CSV files: exact round trip of numbers, row layout, terminal reward row, springs, action files.
 #include "pods/task/episode_csv.hpp"
 #include "pods/task/scene.hpp"
 #include "tests/paths.hpp"
@@ -6,6 +6,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <sstream>
 #include <vector>
 
@@ -88,6 +89,29 @@ TEST_CASE("episode_csv: states, actions and rewards round-trip exactly")
     const Eigen::MatrixXd back = pods::read_actions_csv((dir / "actions.csv").string(), s.model, 5);
     CHECK(back == e.actions);
     std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("episode_csv: springs.csv names every spring's nodes, a generated rope's included")
+{
+    const pods::Scene rope = pods::load_scene(source_path("scenes/rope_3d_stop.json"));
+    const std::string text = pods::springs_csv(rope.model);
+    std::istringstream in(text);
+    std::string line;
+    std::vector<std::string> lines;
+    while (std::getline(in, line)) lines.push_back(line);
+    REQUIRE(lines.size() == rope.model.springs.size() + 1);
+    CHECK(lines[0] == "a,b,kind");
+    // the chain handle -> rope_1 -> ... -> rope_20, each link once
+    for (int k = 1; k <= 20; ++k) {
+        const std::string link = (k == 1 ? std::string("handle") : "rope_" + std::to_string(k - 1)) + ",rope_" +
+                                 std::to_string(k) + ",";
+        CHECK(std::count_if(lines.begin(), lines.end(), [&](const std::string& r) { return r.rfind(link, 0) == 0; }) == 1);
+    }
+    for (std::size_t i = 0; i < rope.model.springs.size(); ++i) {
+        const sim::Spring& s = rope.model.springs[i];
+        const std::string kind = s.kind == sim::SpringKind::kBilateral ? "bilateral" : "unilateral";
+        CHECK(lines[i + 1] == rope.model.nodes[std::size_t(s.i)].name + "," + rope.model.nodes[std::size_t(s.j)].name + "," + kind);
+    }
 }
 
 TEST_CASE("episode_csv: action files without episode column, missing steps are zero")
