@@ -107,7 +107,7 @@ struct TrainConfig {
 
     // GPS (mirror-descent guided policy search, the MLP head; pods/train/gps.hpp); its S-step uses
     // the regression settings above (fit_steps, minibatch, fit_lr)
-    int gps_conditions = 16;        ///< M: initial states drawn once from the seed, kept for the run
+    int gps_conditions = 64;        ///< M: initial states drawn once from the seed, kept for the run
     int gps_samples = 4;            ///< rollouts of each local controller per epoch, the first without noise
     double gps_step = 0.01;         ///< initial step size epsilon: mean squared action change / L^2
     double gps_noise = 0.1;         ///< noise std of the perturbed samples, as a fraction of the action limit
