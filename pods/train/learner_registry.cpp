@@ -3,6 +3,7 @@
 
 #include "pods/hndp/reinforcement.hpp"
 #include "pods/train/bptt_learner.hpp"
+#include "pods/train/gps.hpp"
 #include "pods/train/pods_learner.hpp"
 #include "pods/train/ppo.hpp"
 #include "pods/train/sac.hpp"
@@ -33,6 +34,11 @@ std::unique_ptr<Learner> make_hndp(const Scene& scene, const TrainConfig& config
     return std::make_unique<hndp::HndpLearner>(scene.model, scene.task, config, threads);
 }
 
+std::unique_ptr<Learner> make_gps(const Scene& scene, const TrainConfig& config, const policy::Policy& policy, int)
+{
+    return std::make_unique<GpsLearner>(scene.model, scene.task, config, policy);
+}
+
 const std::vector<LearnerEntry>& table()
 {
     // name, summary, checkpoint key, default head, the policy's Adam, factory, settings (from the
@@ -50,6 +56,9 @@ const std::vector<LearnerEntry>& table()
         {Method::kHndp, "hndp", "H-NDP", "hndp", Head::kNdp, &PodsLearner::policy_adam, &make_hndp, method_settings(Method::kHndp)},
         {Method::kSac, "sac", "soft actor-critic", "sac", Head::kMlp, &SacLearner::policy_adam, &make_model_free<SacLearner>,
          method_settings(Method::kSac)},
+        // the S-step is the PODS regression
+        {Method::kGps, "gps", "guided policy search (MDGPS)", "gps", Head::kMlp, &GpsLearner::policy_adam, &make_gps,
+         method_settings(Method::kGps)},
     };
     return t;
 }

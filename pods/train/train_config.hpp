@@ -1,6 +1,6 @@
 #pragma once
 // Every setting of a training run (docs/training.md): method, policy head and network, batch,
-// seeds, the PODS improvement and regression, BPTT's optimiser, PPO's, SAC's and H-NDP's settings. Written to config.json; a run is
+// seeds, the PODS improvement and regression, BPTT's optimiser, PPO's, SAC's, GPS's and H-NDP's settings. Written to config.json; a run is
 // resumed only with the same settings.
 
 #include "common/json_node.hpp"
@@ -14,7 +14,7 @@
 
 namespace podsim::pods {
 
-enum class Method { kPods2, kPods1, kBptt, kPpo, kHndp, kSac };
+enum class Method { kPods2, kPods1, kBptt, kPpo, kHndp, kSac, kGps };
 enum class Head { kMlp, kNdp };
 
 /// What the regression fits (`--pods-target`, `--pods-metric`; docs/training.md).
@@ -36,7 +36,7 @@ std::string to_string(PodsMetric m);
 PodsTarget pods_target_from_string(const std::string& s);
 PodsMetric pods_metric_from_string(const std::string& s);
 
-/// "pods2", "pods1", "bptt", "ppo", "hndp", "sac"; "mlp", "ndp".
+/// "pods2", "pods1", "bptt", "ppo", "hndp", "sac", "gps"; "mlp", "ndp".
 std::string to_string(Method m);
 std::string to_string(Head h);
 /// Throw std::invalid_argument listing the choices.
@@ -104,6 +104,13 @@ struct TrainConfig {
     double sac_updates = 0.1;       ///< gradient updates per transition collected in the epoch
     double sac_alpha_init = 0.1;    ///< initial temperature alpha
     double sac_target_entropy = -1; ///< target entropy per action dimension (the target is n_a times it)
+
+    // GPS (mirror-descent guided policy search, the MLP head; pods/train/gps.hpp); its S-step uses
+    // the regression settings above (fit_steps, minibatch, fit_lr)
+    int gps_conditions = 64;        ///< M: initial states drawn once from the seed, kept for the run
+    int gps_samples = 4;            ///< rollouts of each local controller per epoch, the first without noise
+    double gps_step = 0.01;         ///< initial step size epsilon: mean squared action change / L^2
+    double gps_noise = 0.1;         ///< noise std of the perturbed samples, as a fraction of the action limit
 
     // H-NDP (docs/hndp.md, "Reinforcement learning"): `batch` trajectories per region and
     // iteration for every local and for the global; the regression settings above serve the

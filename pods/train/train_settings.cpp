@@ -15,7 +15,7 @@ namespace {
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kMaxSeed = double(std::int64_t(1) << 53);
 
-constexpr std::string_view kMethodChoices[] = {"pods2", "pods1", "bptt", "ppo", "hndp", "sac"};
+constexpr std::string_view kMethodChoices[] = {"pods2", "pods1", "bptt", "ppo", "hndp", "sac", "gps"};
 constexpr std::string_view kHeadChoices[] = {"mlp", "ndp"};
 constexpr std::string_view kActivationChoices[] = {"tanh", "relu", "elu", "linear"};
 constexpr std::string_view kTargetChoices[] = {"open-loop", "feedback"};
@@ -28,6 +28,7 @@ constexpr MethodMask kHndp = method_bit(Method::kHndp);
 constexpr MethodMask kBptt = method_bit(Method::kBptt);
 constexpr MethodMask kPpo = method_bit(Method::kPpo);
 constexpr MethodMask kSac = method_bit(Method::kSac);
+constexpr MethodMask kGps = method_bit(Method::kGps);
 
 // the fields every row has
 constexpr TrainSetting row(std::string_view key, std::string_view keyword, std::string_view flag, SettingKind kind,
@@ -159,16 +160,16 @@ const std::vector<TrainSetting>& table()
                     "NDP head: DMP basis functions"),
         int_setting("ndp_substeps", "ndp_substeps", "--ndp-substeps", &C::ndp_substeps, 1, policy::kMaxNdpSubsteps,
                     kEveryMethod, "NDP head: DMP steps per environment step"),
-        // PODS (and H-NDP's fits)
+        // PODS (and H-NDP's fits; the regression's settings also GPS's S-step)
         real_setting("mu", "mu", "--mu", &C::mu, 0, false, kInf, false, kPods | kHndp, "PODS: Gauss-Newton regularisation"),
         int_setting("max_halvings", "max_halvings", "--max-halvings", &C::max_halvings, 0, 60, kPods | kHndp,
                     "PODS: line-search halvings"),
-        int_setting("fit_steps", "fit_steps", "--fit-steps", &C::fit_steps, 0, 100000, kPods | kHndp,
-                    "PODS: Adam steps of the regression per epoch"),
-        int_setting("minibatch", "minibatch", "--minibatch", &C::minibatch, 1, 1000000, kPods | kHndp,
-                    "PODS: regression samples per Adam step"),
-        real_setting("fit_lr", "fit_lr", "--fit-lr", &C::fit_lr, 0, true, 1, false, kPods | kHndp,
-                     "PODS: Adam learning rate of the regression"),
+        int_setting("fit_steps", "fit_steps", "--fit-steps", &C::fit_steps, 0, 100000, kPods | kHndp | kGps,
+                    "PODS, GPS: Adam steps of the regression per epoch"),
+        int_setting("minibatch", "minibatch", "--minibatch", &C::minibatch, 1, 1000000, kPods | kHndp | kGps,
+                    "PODS, GPS: regression samples per Adam step"),
+        real_setting("fit_lr", "fit_lr", "--fit-lr", &C::fit_lr, 0, true, 1, false, kPods | kHndp | kGps,
+                     "PODS, GPS: Adam learning rate of the regression"),
         optional_in_json(real_setting("fit_proximal", "fit_proximal", "--fit-proximal", &C::fit_proximal, 0, false, 1e6,
                                       false, kPods,
                                       "PODS: weight beta of the regression's trust-region term beta/2 |pi - pi_old|^2 "
@@ -234,6 +235,18 @@ const std::vector<TrainSetting>& table()
         optional_in_json(real_setting("sac_target_entropy", "sac_target_entropy", "--sac-target-entropy",
                                       &C::sac_target_entropy, -20, false, 0.5, false, kSac,
                                       "SAC: target entropy per action dimension (of the action / action limit)")),
+        // GPS (a config.json of an older podsim lacks them: read as the defaults)
+        optional_in_json(int_setting("gps_conditions", "gps_conditions", "--gps-conditions", &C::gps_conditions, 1,
+                                     100000, kGps,
+                                     "GPS: initial conditions M, drawn once from --seed and kept for the run "
+                                     "(--batch is not used)")),
+        optional_in_json(int_setting("gps_samples", "gps_samples", "--gps-samples", &C::gps_samples, 1, 1000, kGps,
+                                     "GPS: rollouts of each local controller per epoch, the first without noise")),
+        optional_in_json(real_setting("gps_step", "gps_step", "--gps-step", &C::gps_step, 0, true, 4, false, kGps,
+                                      "GPS: initial step size epsilon of every condition: the local controller's mean "
+                                      "squared action change per component over the squared action limit")),
+        optional_in_json(real_setting("gps_noise", "gps_noise", "--gps-noise", &C::gps_noise, 0, false, 10, false, kGps,
+                                      "GPS: noise std of the perturbed samples, as a fraction of the action limit")),
         // H-NDP
         hndp_only(int_setting("hndp_regions", "regions", "--regions", &C::hndp_regions, 1, 1000, kHndp,
                               "H-NDP: regions M (k-means clusters of the initial states)")),
@@ -325,7 +338,7 @@ std::string choices_text(const TrainSetting& s)
 std::string methods_text(MethodMask methods)
 {
     std::string out;
-    for (Method m : {Method::kPods2, Method::kPods1, Method::kBptt, Method::kPpo, Method::kHndp, Method::kSac})
+    for (Method m : {Method::kPods2, Method::kPods1, Method::kBptt, Method::kPpo, Method::kHndp, Method::kSac, Method::kGps})
         if ((methods & method_bit(m)) != 0) out += (out.empty() ? "" : ", ") + to_string(m);
     return out;
 }

@@ -217,6 +217,40 @@ TEST_CASE("cli train: --method sac writes its learner state into policy.json and
     std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("cli train: --method gps writes its learner state into policy.json and the same bits with 1 and 2 threads")
+{
+    const auto dir = scratch_dir("train");
+    const std::string common = "train " + scene_arg() + " --method gps --gps-conditions 3 --gps-samples 2" + kTiny + "--seed 5 ";
+    const auto r = run_podsim(common + "--out " + quoted(dir / "one"));
+    REQUIRE(r.exit_code == 0);
+    const auto policy = nlohmann::json::parse(read_text(dir / "one/policy.json"));
+    CHECK(policy["type"] == "mlp");
+    for (const char* key : {"step", "eta", "policy_cost", "controller_cost", "previous"})
+        CHECK(policy["training"]["gps"][key].size() == 3);
+    const auto config = nlohmann::json::parse(read_text(dir / "one/config.json"));
+    CHECK(config["settings"]["gps_conditions"] == 3);
+    CHECK(config["settings"]["gps_samples"] == 2);
+    REQUIRE(run_podsim(common + "--threads 2 --out " + quoted(dir / "two")).exit_code == 0);
+    CHECK(podsim::test::without_column(read_text(dir / "one/log.csv"), 1) ==
+          podsim::test::without_column(read_text(dir / "two/log.csv"), 1));
+    auto p2 = nlohmann::json::parse(read_text(dir / "two/policy.json")), p1 = policy;
+    p1["training"].erase("wall_s");
+    p2["training"].erase("wall_s");
+    CHECK(p1.dump() == p2.dump());
+    // compare accepts it
+    const auto c = run_podsim("compare " + scene_arg() + " --methods gps,bptt --gps-conditions 3 --gps-samples 2" + kTiny +
+                              "--no-optimality --out " + quoted(dir / "cmp"));
+    REQUIRE(c.exit_code == 0);
+    CHECK(c.out.find("| gps | 1 |") != std::string::npos);
+    // a scene too large for the Riccati pass is refused
+    const auto rope = run_podsim("train '" + source_path("scenes/rope_3d_stop.json") + "' --method gps" + kTiny +
+                                 "--out " + quoted(dir / "rope"));
+    CHECK(rope.exit_code == 2);
+    CHECK(lines(rope.err) == 1);
+    CHECK(rope.err.find("method gps needs the box-DDP Riccati pass") != std::string::npos);
+    std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("cli train: the same seed gives a byte-identical policy.json and log.csv (wall time aside) for 1 and 2 threads")
 {
     const auto dir = scratch_dir("train");
@@ -313,7 +347,11 @@ TEST_CASE("cli train: bad options and corrupt policy files exit 2 with one line"
                                     std::string("--method hndp --success-fraction -1"),
                                     std::string("--method sac --head ndp"), std::string("--sac-tau 0"),
                                     std::string("--sac-buffer 0"), std::string("--sac-target-entropy 1"),
-                                    std::string("--sac-updates nan"), std::string("--sac-minibatch 1.5")}) {
+                                    std::string("--sac-updates nan"), std::string("--sac-minibatch 1.5"),
+                                    std::string("--method gps --head ndp"), std::string("--gps-conditions 0"),
+                                    std::string("--gps-samples 1001"), std::string("--gps-step 0"),
+                                    std::string("--gps-step 5"), std::string("--gps-noise -0.1"),
+                                    std::string("--gps-noise nan"), std::string("--gps-conditions 2.5")}) {
         INFO(args);
         const auto r = run_podsim("train " + scene_arg() + " " + args + " --out " + quoted(dir / "x"));
         CHECK(r.exit_code == 2);
@@ -382,7 +420,7 @@ TEST_CASE("cli compare: every registered method is accepted, H-NDP with its NDP 
     // the refusal lists every registered method
     const auto bad = run_podsim("compare " + scene_arg() + " --methods td3 --out " + quoted(dir / "cmp2"));
     CHECK(bad.exit_code == 2);
-    CHECK(bad.err.find("must be a comma-separated list of pods2, pods1, bptt, ppo, hndp, sac") != std::string::npos);
+    CHECK(bad.err.find("must be a comma-separated list of pods2, pods1, bptt, ppo, hndp, sac, gps") != std::string::npos);
     std::filesystem::remove_all(dir);
 }
 

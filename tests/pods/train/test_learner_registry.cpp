@@ -5,6 +5,7 @@
 #include "pods/hndp/reinforcement.hpp"
 #include "pods/task/scene.hpp"
 #include "pods/train/bptt_learner.hpp"
+#include "pods/train/gps.hpp"
 #include "pods/train/learner_registry.hpp"
 #include "pods/train/pods_learner.hpp"
 #include "pods/train/policy_factory.hpp"
@@ -22,7 +23,8 @@ using namespace podsim;
 namespace {
 
 constexpr pods::Method kAllMethods[] = {pods::Method::kPods2, pods::Method::kPods1, pods::Method::kBptt,
-                                        pods::Method::kPpo, pods::Method::kHndp, pods::Method::kSac};
+                                        pods::Method::kPpo, pods::Method::kHndp, pods::Method::kSac,
+                                        pods::Method::kGps};
 
 pods::TrainConfig config_of(const pods::LearnerEntry& e)
 {
@@ -49,15 +51,15 @@ TEST_CASE("learner registry: every method has one entry, and its name round-trip
         names.insert(e.name);
     }
     CHECK(names.size() == std::size(kAllMethods));
-    CHECK(pods::learner_names() == std::vector<std::string>{"pods2", "pods1", "bptt", "ppo", "hndp", "sac"});
-    CHECK(pods::learner_names_text() == "pods2, pods1, bptt, ppo, hndp, sac");
+    CHECK(pods::learner_names() == std::vector<std::string>{"pods2", "pods1", "bptt", "ppo", "hndp", "sac", "gps"});
+    CHECK(pods::learner_names_text() == "pods2, pods1, bptt, ppo, hndp, sac, gps");
 }
 
 TEST_CASE("learner registry: an unknown name is refused with the list of choices")
 {
     for (const char* name : {"td3", "", "PODS2", "pods2 "})
         CHECK_THROWS_WITH_AS(pods::learner_entry(name),
-                             ("got \"" + std::string(name) + "\", must be one of pods2, pods1, bptt, ppo, hndp, sac").c_str(),
+                             ("got \"" + std::string(name) + "\", must be one of pods2, pods1, bptt, ppo, hndp, sac, gps").c_str(),
                              std::invalid_argument);
 }
 
@@ -77,10 +79,11 @@ TEST_CASE("learner registry: checkpoint keys are unique and name exactly the lea
         CHECK(keys.insert(e.checkpoint_key).second);
         ++with_state;
     }
-    CHECK(with_state == 3);
+    CHECK(with_state == 4);
     CHECK(pods::learner_entry(pods::Method::kPpo).checkpoint_key == "ppo");
     CHECK(pods::learner_entry(pods::Method::kHndp).checkpoint_key == "hndp");
     CHECK(pods::learner_entry(pods::Method::kSac).checkpoint_key == "sac");
+    CHECK(pods::learner_entry(pods::Method::kGps).checkpoint_key == "gps");
 }
 
 TEST_CASE("learner registry: the factories build each method's learner")
@@ -97,6 +100,7 @@ TEST_CASE("learner registry: the factories build each method's learner")
     CHECK(dynamic_cast<pods::PpoLearner*>(made(pods::Method::kPpo).get()) != nullptr);
     CHECK(dynamic_cast<pods::hndp::HndpLearner*>(made(pods::Method::kHndp).get()) != nullptr);
     CHECK(dynamic_cast<pods::SacLearner*>(made(pods::Method::kSac).get()) != nullptr);
+    CHECK(dynamic_cast<pods::GpsLearner*>(made(pods::Method::kGps).get()) != nullptr);
 }
 
 TEST_CASE("learner registry: the policy's Adam follows the method's settings")
@@ -107,8 +111,8 @@ TEST_CASE("learner registry: the policy's Adam follows the method's settings")
     c.clip_norm = 3.5;
     c.ppo_lr = 0.033;
     c.sac_lr = 0.044;
-    const double expected_lr[] = {0.011, 0.011, 0.022, 0.033, 0.011, 0.044};
-    const double expected_clip[] = {0, 0, 3.5, 0, 0, 0};
+    const double expected_lr[] = {0.011, 0.011, 0.022, 0.033, 0.011, 0.044, 0.011};
+    const double expected_clip[] = {0, 0, 3.5, 0, 0, 0, 0};
     for (std::size_t i = 0; i < std::size(kAllMethods); ++i) {
         const pods::LearnerEntry& e = pods::learner_entry(kAllMethods[i]);
         INFO(e.name);
@@ -134,4 +138,5 @@ TEST_CASE("learner registry: the default head is valid and every listed setting 
     CHECK(pods::learner_entry(pods::Method::kHndp).default_head == pods::Head::kNdp);
     CHECK(pods::learner_entry(pods::Method::kPods2).default_head == pods::Head::kMlp);
     CHECK(pods::learner_entry(pods::Method::kSac).default_head == pods::Head::kMlp);
+    CHECK(pods::learner_entry(pods::Method::kGps).default_head == pods::Head::kMlp);
 }

@@ -66,12 +66,15 @@ TEST_CASE("train config: the checks name the setting and its rule")
     c.head = pods::Head::kNdp;
     CHECK_THROWS_WITH_AS(pods::validate_train_config(c), "head: method sac trains MLP policies, must be mlp",
                          std::invalid_argument);
+    c.method = pods::Method::kGps;
+    CHECK_THROWS_WITH_AS(pods::validate_train_config(c), "head: method gps trains MLP policies, must be mlp",
+                         std::invalid_argument);
 }
 
 TEST_CASE("train config: config.json round-trips every method's settings")
 {
     for (pods::Method m : {pods::Method::kPods2, pods::Method::kPods1, pods::Method::kBptt, pods::Method::kPpo,
-                           pods::Method::kHndp, pods::Method::kSac}) {
+                           pods::Method::kHndp, pods::Method::kSac, pods::Method::kGps}) {
         pods::TrainConfig c;
         c.method = m;
         c.head = m == pods::Method::kHndp ? pods::Head::kNdp : pods::Head::kMlp;
@@ -87,6 +90,8 @@ TEST_CASE("train config: config.json round-trips every method's settings")
         c.hndp_local_parallel = "trajectories";
         c.sac_target_entropy = -0.75; // a negative value reads back
         c.sac_buffer = 777;
+        c.gps_conditions = 7;
+        c.gps_step = 0.125;
         const nlohmann::json j = pods::train_config_to_json(c);
         INFO(j.dump());
         CHECK(j.contains("hndp_regions") == (m == pods::Method::kHndp));
@@ -101,7 +106,7 @@ TEST_CASE("train config: a config.json without the optional settings reads the v
     nlohmann::json j = pods::train_config_to_json(pods::TrainConfig{});
     for (const char* key : {"fit_proximal", "fit_guard", "pods_target", "pods_metric", "sac_lr", "sac_critic_lr",
                             "sac_alpha_lr", "sac_tau", "sac_buffer", "sac_minibatch", "sac_updates", "sac_alpha_init",
-                            "sac_target_entropy"})
+                            "sac_target_entropy", "gps_conditions", "gps_samples", "gps_step", "gps_noise"})
         j.erase(key);
     const pods::TrainConfig c = read(j);
     // the defaults, but the paper's targets: such a file was written when PODS had no other

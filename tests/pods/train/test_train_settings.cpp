@@ -57,6 +57,8 @@ TEST_CASE("train settings: the rules read as the checks' messages")
     CHECK(pods::setting_rule(pods::train_setting("hndp_success_fraction")) == "must be in [0, 100]");
     CHECK(pods::setting_rule(pods::train_setting("sac_target_entropy")) == "must be in [-20, 0.5]");
     CHECK(pods::setting_rule(pods::train_setting("sac_updates")) == "must be in (0, 100]");
+    CHECK(pods::setting_rule(pods::train_setting("gps_step")) == "must be in (0, 4]");
+    CHECK(pods::setting_rule(pods::train_setting("gps_conditions")) == "must be in [1, 100000]");
     CHECK(pods::methods_text(pods::method_bit(pods::Method::kHndp)) == "hndp");
     CHECK_THROWS_AS(pods::train_setting("colour"), std::invalid_argument);
 }
@@ -127,4 +129,8 @@ TEST_CASE("train settings: the registry's settings lists are the table's methods
     CHECK(std::find(sac.begin(), sac.end(), "sac_buffer") != sac.end());
     CHECK(std::find(sac.begin(), sac.end(), "gamma") != sac.end());
     CHECK(std::find(sac.begin(), sac.end(), "ppo_lr") == sac.end());
+    const auto gps = pods::method_settings(pods::Method::kGps);
+    for (const char* key : {"gps_conditions", "gps_samples", "gps_step", "gps_noise", "fit_steps", "minibatch", "fit_lr"})
+        CHECK(std::find(gps.begin(), gps.end(), key) != gps.end());
+    CHECK(std::find(gps.begin(), gps.end(), "mu") == gps.end());
 }

@@ -33,6 +33,8 @@ pods::TrainConfig small_config(pods::Method m, int epochs)
     c.hidden = {8, 8};
     c.fit_steps = 10;
     c.sac_buffer = 8 * 25 * 3; // full by SAC's third epoch: the resumed ring wraps
+    c.gps_conditions = 4;
+    c.gps_samples = 2;
     return c;
 }
 
@@ -41,7 +43,8 @@ pods::TrainConfig small_config(pods::Method m, int epochs)
 TEST_CASE("training_run: stopping after 2 epochs and resuming to 4 equals 4 epochs in one go")
 {
     const pods::Scene scene = small_scene();
-    for (pods::Method m : {pods::Method::kPods2, pods::Method::kBptt, pods::Method::kPpo, pods::Method::kSac}) {
+    for (pods::Method m :
+         {pods::Method::kPods2, pods::Method::kBptt, pods::Method::kPpo, pods::Method::kSac, pods::Method::kGps}) {
         INFO(pods::to_string(m));
         const auto dir = test::scratch_dir("run");
         pods::RunOptions once, part;
@@ -63,9 +66,9 @@ TEST_CASE("training_run: stopping after 2 epochs and resuming to 4 equals 4 epoc
         CHECK(policy_a["training"]["adam"] == policy_b["training"]["adam"]);
         CHECK(policy_a["training"]["sim_steps"] == policy_b["training"]["sim_steps"]);
         // PPO's log-std, value network, optimisers and reward scale, SAC's critics, targets,
-        // temperature, optimisers and replay buffer are restored too
+        // temperature, optimisers and replay buffer, GPS's step sizes and last costs are restored too
         const std::string key(pods::learner_entry(m).checkpoint_key);
-        CHECK(key.empty() == (m != pods::Method::kPpo && m != pods::Method::kSac));
+        CHECK(key.empty() == (m != pods::Method::kPpo && m != pods::Method::kSac && m != pods::Method::kGps));
         if (!key.empty()) CHECK(policy_a["training"][key] == policy_b["training"][key]);
         if (m == pods::Method::kSac) CHECK(policy_a["training"]["sac"]["replay"]["episodes_added"] == 32);
         CHECK(test::without_column(test::read_text(dir / "once/log.csv"), 1) ==
