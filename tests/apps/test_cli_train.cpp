@@ -157,7 +157,10 @@ TEST_CASE("cli train: --time-budget without --epochs trains until the budget, an
     const auto budget = run_podsim("train " + scene_arg() + small + "--time-budget 1.5 --out " + quoted(dir / "budget"));
     REQUIRE(budget.exit_code == 0);
     CHECK(budget.out.find("stopped by time budget") != std::string::npos);
-    CHECK(lines(read_text(dir / "budget/log.csv")) > 1 + 30); // beyond the default of 30 epochs
+    // The epoch cap is lifted rather than left at the default of 30; how many epochs fit in the
+    // budget depends on the machine's load, so the cap is checked, not the count.
+    const auto config = nlohmann::json::parse(read_text(dir / "budget/config.json"));
+    CHECK(config["settings"]["epochs"].get<int>() > 30);
     const auto capped = run_podsim("train " + scene_arg() + small + "--time-budget 60 --epochs 3 --out " + quoted(dir / "capped"));
     REQUIRE(capped.exit_code == 0);
     CHECK(capped.out.find("stopped by epochs") != std::string::npos);
