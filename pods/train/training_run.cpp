@@ -54,12 +54,12 @@ std::string write_log(const std::vector<LogRow>& rows)
     return out;
 }
 
-// config.json: the scene and every setting
-nlohmann::json config_file(const Scene& scene, const TrainConfig& c, const RunOptions& o)
+// config.json: the scene, every setting and the policy the run started from (if any)
+nlohmann::json config_file(const Scene& scene, const TrainConfig& c, const RunOptions& o, const std::string& init_policy)
 {
     nlohmann::json j = {{"scene", scene.file}, {"scene_name", scene.name}, {"threads", o.threads},
                         {"time_budget", o.time_budget}, {"settings", train_config_to_json(c)}};
-    if (!o.init_policy.empty()) j["init_policy"] = o.init_policy;
+    if (!init_policy.empty()) j["init_policy"] = init_policy;
     return j;
 }
 
@@ -95,7 +95,7 @@ Checkpoint restore_checkpoint(const common::JsonNode& pn, Trainer& trainer, Best
 
 // reads the run in `out` back: checks the settings, restores the trainer, returns the log rows kept
 Checkpoint restore_run(const Scene& scene, const TrainConfig& config, const RunOptions& o, Trainer& trainer,
-                       Best& best, std::vector<LogRow>& log)
+                       Best& best, std::vector<LogRow>& log, std::string& init_policy)
 {
     const std::string config_path = o.out + "/config.json", policy_path = o.out + "/policy.json",
                       log_path = o.out + "/log.csv";
@@ -103,7 +103,8 @@ Checkpoint restore_run(const Scene& scene, const TrainConfig& config, const RunO
         if (!std::filesystem::exists(p)) throw common::InputError(p + ": --resume: no such file (nothing to resume)");
     const nlohmann::json cj = common::read_json_file(config_path);
     const common::JsonNode cn(cj, config_path);
-    cn.allow_keys({"scene", "scene_name", "threads", "time_budget", "settings"});
+    cn.allow_keys({"scene", "scene_name", "threads", "time_budget", "settings", "init_policy"});
+    if (cn.has("init_policy")) init_policy = cn["init_policy"].string(); // where the run started
     const TrainConfig saved = train_config_from_json(cn["settings"]);
     const std::vector<std::string> diff = config_differences(saved, config);
     if (!diff.empty()) {
@@ -137,6 +138,7 @@ RunResult run_training(const Scene& scene, const TrainConfig& config, const RunO
     RunResult result;
     Checkpoint at;
     Best best;
+    std::string init_policy = o.init_policy; // config.json's record of where the run started
     const bool validating = config.validation > 0;
     const std::string policy_path = o.out + "/policy.json", log_path = o.out + "/log.csv",
                       best_path = o.out + "/best_policy.json";
@@ -153,15 +155,18 @@ RunResult run_training(const Scene& scene, const TrainConfig& config, const RunO
     // rank 0 checks and reads the output directory; the other ranks restore from its checkpoint
     cluster.agree_on_root([&] {
         if (o.resume) {
-            at = restore_run(scene, config, o, trainer, best, result.log);
+            std::string started_from;
+            at = restore_run(scene, config, o, trainer, best, result.log, started_from);
             result.resumed_from = at.epoch;
+            // config.json keeps the policy the run started from (a resume starts from the checkpoint)
+            if (init_policy.empty()) init_policy = started_from;
         } else {
             if (std::filesystem::exists(policy_path) || std::filesystem::exists(log_path))
                 throw common::InputError(o.out + ": already holds a training run (policy.json, log.csv): use --resume to "
                                          "continue it or another --out");
             common::ensure_directory(o.out);
         }
-        common::write_file_atomic(o.out + "/config.json", config_file(scene, config, o).dump(2) + "\n");
+        common::write_file_atomic(o.out + "/config.json", config_file(scene, config, o, init_policy).dump(2) + "\n");
     });
     if (!o.resume && !o.init_policy.empty()) {
         // the starting policy: rank 0 reads the file, every rank takes its policy with a new Adam

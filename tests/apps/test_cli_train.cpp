@@ -121,6 +121,11 @@ TEST_CASE("cli train: --init-policy starts from a saved policy with a new optimi
     CHECK(zero["training"]["adam"]["steps"] == 0);
     CHECK(nlohmann::json::parse(read_text(dir / "zero/config.json"))["init_policy"] ==
           (dir / "bptt/policy.json").string());
+    // such a run resumes (from its checkpoint) and config.json keeps where it started
+    REQUIRE(run_podsim("train " + scene_arg() + " --epochs 1 --batch 6 --test-episodes 6 --hidden 8,8 --resume --out " +
+                       quoted(dir / "zero")).exit_code == 0);
+    CHECK(nlohmann::json::parse(read_text(dir / "zero/config.json"))["init_policy"] ==
+          (dir / "bptt/policy.json").string());
     const std::string bptt_log = read_text(dir / "bptt/log.csv"), zero_log = read_text(dir / "zero/log.csv");
     const auto field = [](const std::string& log, int line, int column) {
         std::istringstream in(log);
