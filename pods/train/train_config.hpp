@@ -55,6 +55,7 @@ struct TrainConfig {
     /// return on them (drawn from `seed`, apart from the training and test states) selects the
     /// policy the run delivers, the best so far (best_policy.json; docs/training.md, "Validation")
     int validation = 0;
+    int validation_every = 1; ///< validate after every this many epochs (and the initial policy)
 
     // policy network (both heads) and the NDP head's plan
     std::vector<int> hidden{64, 64};

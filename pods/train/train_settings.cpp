@@ -147,6 +147,10 @@ const std::vector<TrainSetting>& table()
                                      "Validation states: the run delivers the policy of the epoch with the best mean "
                                      "return on them, measured after every epoch within the training time "
                                      "(best_policy.json; 0: the last policy)")),
+        optional_in_json(int_setting("validation_every", "validation_every", "--validation-every", &C::validation_every, 1,
+                                     kMaxEpochs, kEveryMethod,
+                                     "With --validation: validate after every this many epochs (the policies in "
+                                     "between are not candidates)")),
         hidden_setting(),
         choice_setting("activation", "activation", "--activation", kActivationChoices,
                        [](const C& c) { return policy::to_string(c.activation); },

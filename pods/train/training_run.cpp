@@ -210,7 +210,7 @@ RunResult run_training(const Scene& scene, const TrainConfig& config, const RunO
     // delivered policy's choice (the validation seconds go into `wall_s` when timed)
     auto row = [&](int epoch, double& wall_s, const EpochStats& stats, bool& best_changed) {
         double validation_return = 0;
-        if (validating) {
+        if (validating && epoch % config.validation_every == 0) {
             const auto t0 = std::chrono::steady_clock::now();
             validation_return = trainer.validate().return_mean;
             if (epoch > 0) wall_s = cluster.broadcast(wall_s + std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());

@@ -167,6 +167,19 @@ TEST_CASE("training_run: with validation states the run delivers the policy of t
     CHECK(test::read_text(dir / "once/best_policy.json") == test::read_text(dir / "part/best_policy.json"));
     CHECK(test::without_column(test::read_text(dir / "once/log.csv"), 1) ==
           test::without_column(test::read_text(dir / "part/log.csv"), 1));
+    // validating every second epoch: the odd epochs are neither validated nor delivered
+    pods::TrainConfig every = c;
+    every.epochs = 5;
+    every.validation_every = 2;
+    pods::RunOptions sparse;
+    sparse.out = (dir / "every").string();
+    const pods::RunResult e = pods::run_training(scene, every, sparse);
+    for (const pods::LogRow& r : e.log) {
+        INFO("epoch " << r.epoch);
+        CHECK((r.validation_return == 0) == (r.epoch % 2 == 1));
+        CHECK(r.best_epoch % 2 == 0);
+        if (r.epoch % 2 == 0) CHECK(r.validation_return == a.log[std::size_t(r.epoch)].validation_return);
+    }
     // a checkpoint without its "best" entry is refused with its location
     auto broken = nlohmann::json::parse(test::read_text(dir / "part/policy.json"));
     broken["training"].erase("best");
