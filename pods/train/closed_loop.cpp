@@ -214,11 +214,11 @@ int closed_loop_gradient(std::span<sim::Simulator* const> sims, const policy::Po
     if (int(ws.tape.size()) < ClosedLoopRollout::decisions(n, k) || ws.tape_type != policy.type())
         throw std::invalid_argument("closed_loop_gradient: the rollouts were not made with keep_tape");
     if (values != nullptr) {
-        const int ends = WindowValues::ends(n, window);
         if (window <= 0 || values->weight.size() != n + 1 || int(values->d_obs.size()) != batch ||
             int(values->d_hv.size()) != batch)
             throw std::invalid_argument("closed_loop_gradient: window values need a window, N + 1 weights and one "
                                         "cotangent matrix per trajectory");
+        const int ends = WindowValues::ends(n, window);
         for (int b = 0; b < batch; ++b)
             if (values->d_obs[std::size_t(b)].cols() < ends || values->d_hv[std::size_t(b)].cols() < ends)
                 throw std::invalid_argument("closed_loop_gradient: one value cotangent per window end");

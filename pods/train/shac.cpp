@@ -2,6 +2,7 @@
 #include "pods/train/shac.hpp"
 
 #include "pods/task/random.hpp"
+#include "pods/train/bptt_learner.hpp"
 #include "pods/train/exchange.hpp"
 #include "pods/train/ppo.hpp"
 #include "pods/train/sac_loss.hpp"
@@ -187,21 +188,8 @@ EpochStats ShacLearner::epoch(int epoch, const EpochContext& ctx)
     // the actor: the mean windowed gradient per step over the successful trajectories, one Adam step
     const auto fit_start = Clock::now();
     EpochStats s;
-    std::vector<int> kept;
-    for (int i = 0; i < k; ++i) {
-        const ClosedLoopRollout& r = m_rollouts[std::size_t(i)];
-        s.sim_steps += r.ok ? n : r.failed_step + 1;
-        s.rollout_cpu_s += rollout_s[std::size_t(i)];
-        s.improve_cpu_s += gradient_s[std::size_t(i)];
-        if (!r.ok || !errors[std::size_t(i)].empty()) {
-            ++s.failed;
-            s.failures.push_back({i, r.ok ? -1 : r.failed_step, r.ok ? errors[std::size_t(i)] : r.failure});
-            continue;
-        }
-        kept.push_back(i);
-        s.train_return -= r.cost;
-        s.fit_loss += actor_loss[std::size_t(i)];
-    }
+    const std::vector<int> kept = tally_gradient_rollouts(m_rollouts, errors, rollout_s, gradient_s, n, s);
+    for (int i : kept) s.fit_loss += actor_loss[std::size_t(i)];
     if (kept.empty()) {
         s.fit_s = seconds(fit_start, Clock::now());
         return s;
