@@ -110,6 +110,14 @@ int run_bench(const BenchOptions& o)
     const double gn_riccati_ms = riccati_affordable ? median_ms(o.repeats, [&] {
         pods::gauss_newton_step(simulator, cost, states, actions, mu, pods::GaussNewtonMethod::kRiccati);
     }) : -1.0;
+    // its two parts: the LQ model (one tangent solve of n_z + n_a columns per step) and the
+    // box-DDP pass on it
+    pods::LqModel lq;
+    const double lq_model_ms = riccati_affordable ? median_ms(o.repeats, [&] { lq = pods::lq_model(simulator, cost, states, actions); }) : -1.0;
+    const pods::ActionMask none = pods::ActionMask::Constant(actions.rows(), actions.cols(), false);
+    const double riccati_pass_ms = riccati_affordable ? median_ms(o.repeats, [&] {
+        pods::box_riccati_step(lq, actions, scene.task.action_limit, mu, none);
+    }) : -1.0;
     // the box-aware step (improve_actions' direction) and one whole improvement, with every third
     // action component moved onto the upper bound so that the active set is not empty
     Eigen::MatrixXd boxed = actions;
@@ -159,9 +167,10 @@ int run_bench(const BenchOptions& o)
     if (riccati_affordable) {
         line["gn_riccati_ms"] = gn_riccati_ms;
         line["gn_riccati_ratio"] = ratio(gn_riccati_ms);
+        line["lq_model_ms"] = lq_model_ms;
+        line["riccati_pass_ms"] = riccati_pass_ms;
     } else {
-        line["gn_riccati_ms"] = nullptr;
-        line["gn_riccati_ratio"] = nullptr;
+        for (const char* key : {"gn_riccati_ms", "gn_riccati_ratio", "lq_model_ms", "riccati_pass_ms"}) line[key] = nullptr;
     }
     std::cout << line.dump() << "\n";
     return 0;

@@ -53,7 +53,16 @@ int run_train(const TrainCommand& o)
                 r.stopped.c_str(), last.wall_s, last.sim_steps);
     std::printf("test return %.6g +- %.3g over %d episodes (initial %.6g)\n", last.test.return_mean, last.test.return_std,
                 config.test_episodes, r.log.front().test.return_mean);
-    std::printf("wrote %s/policy.json, log.csv, config.json\n", o.out.c_str());
+    if (config.validation > 0) {
+        const pods::LogRow& delivered = r.log[std::size_t(r.delivered_epoch)];
+        std::printf("delivered policy: epoch %d (validation return %.6g over %d states), test return %.6g +- %.3g\n",
+                    r.delivered_epoch, delivered.validation_return, config.validation, delivered.test.return_mean,
+                    delivered.test.return_std);
+        std::printf("wrote %s/best_policy.json (delivered), policy.json (last, checkpoint), log.csv, config.json\n",
+                    o.out.c_str());
+    } else {
+        std::printf("wrote %s/policy.json, log.csv, config.json\n", o.out.c_str());
+    }
     return 0;
 }
 

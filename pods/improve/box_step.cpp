@@ -5,6 +5,7 @@
 #include "common/text_io.hpp"
 #include "pods/improve/box_qp.hpp"
 #include "pods/improve/improvement.hpp"
+#include "pods/improve/row_split.hpp"
 
 #include <Eigen/Cholesky>
 
@@ -166,21 +167,41 @@ BoxStepResult box_riccati_step(const LqModel& lq, const Eigen::MatrixXd& actions
     out.feedback.control_hessian.resize(std::size_t(n));
     Eigen::MatrixXd feed(na, n);
 
+    // A_t's copy rows (x_prev, v_prev, p) make its products n_z^2 n_d; S is usually a selection
+    RowSplit a_split, s_split;
+    split_rows(s, s_split);
+    // S^T diag(q) S and S^T g into p and pv
+    const auto add_state_cost = [&](Eigen::Index row0, Eigen::MatrixXd& p, Eigen::VectorXd& pv) {
+        const auto q = lq.q.segment(row0, ns);
+        const auto g = lq.d_s.segment(row0, ns);
+        if (s_split.dense.empty()) {
+            for (const auto& [k, j] : s_split.copies) {
+                p(j, j) += q[k];
+                pv[j] += g[k];
+            }
+        } else {
+            p.noalias() += s.transpose() * q.asDiagonal() * s;
+            pv.noalias() += s.transpose() * g;
+        }
+    };
+
     // value function of step N: the terminal cost
-    Eigen::MatrixXd p = s.transpose() * lq.q.tail(ns).asDiagonal() * s;
-    Eigen::VectorXd pv = s.transpose() * lq.d_s.tail(ns);
-    Eigen::MatrixXd pb, huu, hux, pa, hff, gf;
-    Eigen::VectorXd hu, u, lo(na), hi(na);
+    Eigen::MatrixXd p = Eigen::MatrixXd::Zero(nz, nz);
+    Eigen::VectorXd pv = Eigen::VectorXd::Zero(nz);
+    add_state_cost(Eigen::Index(n) * ns, p, pv);
+    Eigen::MatrixXd pb, huu, hux, pa, p_new, gathered, hff, gf, kf;
+    Eigen::VectorXd hu, u, residual, pv_new, lo(na), hi(na);
     Eigen::VectorXi free;
     Eigen::Array<bool, Eigen::Dynamic, 1> bound(na);
     Eigen::LLT<Eigen::MatrixXd> llt(na);
     for (int t = n - 1; t >= 0; --t) {
-        const Eigen::MatrixXd& at = lq.a[std::size_t(t)];
         const Eigen::MatrixXd& bt = lq.b[std::size_t(t)];
+        split_rows(lq.a[std::size_t(t)], a_split);
         pb.noalias() = p * bt;
         huu.noalias() = bt.transpose() * pb;
         huu.diagonal().array() += lq.r + mu;
-        hux.noalias() = pb.transpose() * at;
+        transpose_times_split(a_split, pb, gathered, pa); // (B^T P A)^T
+        hux = pa.transpose();
         hu = lq.d_a.col(t);
         hu.noalias() += bt.transpose() * pv;
         for (int i = 0; i < na; ++i) {
@@ -219,7 +240,7 @@ BoxStepResult box_riccati_step(const LqModel& lq, const Eigen::MatrixXd& actions
                     gf.row(a) = hux.row(free[a]);
                     for (int b = 0; b < nf; ++b) hff(a, b) = huu(free[a], free[b]);
                 }
-                const Eigen::MatrixXd kf = -hff.llt().solve(gf);
+                kf = -hff.llt().solve(gf);
                 for (int a = 0; a < nf; ++a) k.row(free[a]) = kf.row(a);
             }
             for (int i = 0; i < na; ++i) {
@@ -231,17 +252,17 @@ BoxStepResult box_riccati_step(const LqModel& lq, const Eigen::MatrixXd& actions
         feed.col(t) = u;
         out.feedback.control_hessian[std::size_t(t)] = huu;
         // value function of step t
-        const Eigen::VectorXd residual = huu * u + hu; // zero on the free rows
-        pa.noalias() = p * at;
-        Eigen::MatrixXd p_new = s.transpose() * lq.q.segment(Eigen::Index(t) * ns, ns).asDiagonal() * s;
-        p_new.noalias() += at.transpose() * pa;
+        residual = hu;
+        residual.noalias() += huu * u; // zero on the free rows
+        times_split(p, a_split, gathered, pa);
+        transpose_times_split(a_split, pa, gathered, p_new);
         p_new.noalias() += hux.transpose() * k;
-        Eigen::VectorXd pv_new = s.transpose() * lq.d_s.segment(Eigen::Index(t) * ns, ns);
-        pv_new.noalias() += at.transpose() * pv;
+        transpose_times_vector(a_split, pv, pv_new);
         pv_new.noalias() += hux.transpose() * u;
         pv_new.noalias() += k.transpose() * residual;
+        add_state_cost(Eigen::Index(t) * ns, p_new, pv_new);
         p = 0.5 * (p_new + p_new.transpose());
-        pv = pv_new;
+        std::swap(pv, pv_new);
     }
 
     out.feedback.feedforward = feed;

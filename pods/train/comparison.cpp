@@ -29,7 +29,7 @@ std::vector<MethodSummary> summarize(const std::vector<ComparedRun>& runs)
         int opt_n = 0;
         for (const ComparedRun* r : groups[g]) {
             const LogRow& last = r->log.back();
-            sum += last.test.return_mean;
+            sum += delivered_return(r->log, r->log.size() - 1);
             m.epochs_mean += last.epoch;
             m.wall_s_mean += last.wall_s;
             m.sim_steps_mean += double(last.sim_steps);
@@ -41,7 +41,8 @@ std::vector<MethodSummary> summarize(const std::vector<ComparedRun>& runs)
         m.runs = int(groups[g].size());
         m.final_return_mean = sum / m.runs;
         double squares = 0; // two passes: one run gives exactly 0
-        for (const ComparedRun* r : groups[g]) squares += std::pow(r->log.back().test.return_mean - m.final_return_mean, 2);
+        for (const ComparedRun* r : groups[g])
+            squares += std::pow(delivered_return(r->log, r->log.size() - 1) - m.final_return_mean, 2);
         m.final_return_std = std::sqrt(squares / m.runs);
         m.epochs_mean /= m.runs;
         m.wall_s_mean /= m.runs;
@@ -54,9 +55,9 @@ std::vector<MethodSummary> summarize(const std::vector<ComparedRun>& runs)
     for (std::size_t g = 0; g < out.size(); ++g) {
         double sum = 0;
         for (const ComparedRun* r : groups[g])
-            for (const LogRow& row : r->log)
-                if (row.test.return_mean >= threshold) {
-                    sum += row.wall_s;
+            for (std::size_t i = 0; i < r->log.size(); ++i)
+                if (delivered_return(r->log, i) >= threshold) {
+                    sum += r->log[i].wall_s;
                     ++out[g].reached_95;
                     break;
                 }

@@ -22,11 +22,13 @@ struct ComparedRun {
 struct MethodSummary {
     std::string method;
     int runs = 0;
-    double final_return_mean = 0, final_return_std = 0; ///< over seeds, of the last row's test return
+    /// over seeds, of the delivered policy's test return after the last row (delivered_return:
+    /// the last policy's, or with validation states the selected one's)
+    double final_return_mean = 0, final_return_std = 0;
     double epochs_mean = 0;
     double wall_s_mean = 0;                              ///< training seconds of the last row
     double sim_steps_mean = 0;                           ///< simulated steps of the last row
-    /// mean over the runs that got there of the first wall_s whose test return is within 5% of the
+    /// mean over the runs that got there of the first wall_s whose delivered test return is within 5% of the
     /// best method's final return (return >= best - 0.05 |best|); NaN when no run did
     double time_to_95_mean = std::numeric_limits<double>::quiet_NaN();
     int reached_95 = 0;                                  ///< runs that got there

@@ -55,5 +55,7 @@ public:
 /// Stream indices of the training seeds: the epochs' initial states and the regression's minibatches.
 inline constexpr std::uint64_t kTrainStream = 0x7a1;
 inline constexpr std::uint64_t kFitStream = 0xf17;
+/// Stream index of the validation states (TrainConfig::validation).
+inline constexpr std::uint64_t kValidationStream = 0x7a11d;
 
 } // namespace podsim::pods

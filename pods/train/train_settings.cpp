@@ -145,6 +145,10 @@ const std::vector<TrainSetting>& table()
         int_setting("test_episodes", "test_episodes", "--test-episodes", &C::test_episodes, 1, 100000, kEveryMethod,
                     "Test-bed size"),
         seed_setting("test_seed", "--test-seed", &C::test_seed, "Seed of the test bed"),
+        optional_in_json(int_setting("validation", "validation", "--validation", &C::validation, 0, 100000, kEveryMethod,
+                                     "Validation states: the run delivers the policy of the epoch with the best mean "
+                                     "return on them, measured after every epoch within the training time "
+                                     "(best_policy.json; 0: the last policy)")),
         hidden_setting(),
         choice_setting("activation", "activation", "--activation", kActivationChoices,
                        [](const C& c) { return policy::to_string(c.activation); },

@@ -25,6 +25,7 @@ Trainer::Trainer(const Scene& scene, const TrainConfig& config, int threads, con
       m_policy(make_policy(scene.model, scene.task, config)), m_adam(m_method->policy_adam(config), m_policy->n_params()),
       m_workers(scene.model, threads, cluster),
       m_test_bed(test_bed(scene.model, scene.task, config.test_seed, config.test_episodes)),
+      m_validation(validation_states(scene, config)),
       m_fit_ws(fit_workspaces(*m_policy, threads)), m_learner(m_method->make(scene, config, *m_policy, threads))
 {
 }
@@ -80,6 +81,16 @@ std::vector<sim::State> training_states(const Scene& scene, const TrainConfig& c
     return out;
 }
 
+std::vector<sim::State> validation_states(const Scene& scene, const TrainConfig& config)
+{
+    const std::uint64_t stream_seed = derive_seed(config.seed, kValidationStream, 0);
+    std::vector<sim::State> out;
+    out.reserve(std::size_t(config.validation));
+    for (int i = 0; i < config.validation; ++i)
+        out.push_back(sample_initial_state(scene.model, scene.task, derive_seed(stream_seed, kValidationStream, std::uint64_t(i))));
+    return out;
+}
+
 EpochStats Trainer::run_epoch(int epoch)
 {
     const std::vector<sim::State> initial = training_states(*m_scene, m_config, epoch);
@@ -90,6 +101,12 @@ EpochStats Trainer::run_epoch(int epoch)
 EvaluationSummary Trainer::evaluate()
 {
     return evaluate_policy(m_workers, *m_policy, m_obs, m_scene->task, m_cost, m_test_bed);
+}
+
+EvaluationSummary Trainer::validate()
+{
+    if (m_validation.empty()) return {};
+    return evaluate_policy(m_workers, *m_policy, m_obs, m_scene->task, m_cost, m_validation);
 }
 
 } // namespace podsim::pods

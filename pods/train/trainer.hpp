@@ -54,6 +54,8 @@ public:
     EpochStats run_epoch(int epoch);
     /// The current policy on the run's test bed.
     EvaluationSummary evaluate();
+    /// The current policy on the run's validation states (config.validation > 0; empty otherwise).
+    EvaluationSummary validate();
 
 private:
     const Scene* m_scene;
@@ -65,6 +67,7 @@ private:
     policy::Adam m_adam;
     Workers m_workers;
     std::vector<sim::State> m_test_bed;
+    std::vector<sim::State> m_validation;
     std::vector<std::unique_ptr<policy::PolicyWorkspace>> m_fit_ws; // one per thread
     std::unique_ptr<Learner> m_learner;
 };
@@ -72,5 +75,9 @@ private:
 /// The `config.batch` training initial states of epoch `epoch`: state i from the seed
 /// derive_seed(derive_seed(config.seed, kTrainStream, epoch), kTrainStream, i).
 std::vector<sim::State> training_states(const Scene& scene, const TrainConfig& config, int epoch);
+
+/// The `config.validation` validation states: state i from the seed
+/// derive_seed(derive_seed(config.seed, kValidationStream, 0), kValidationStream, i).
+std::vector<sim::State> validation_states(const Scene& scene, const TrainConfig& config);
 
 } // namespace podsim::pods

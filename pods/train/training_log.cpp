@@ -74,6 +74,8 @@ constexpr LogColumn kColumns[] = {
     row_column<&LogRow::pulled_regions>("pulled_regions"),
     row_column<&LogRow::temperature>("temperature"),
     row_column<&LogRow::entropy>("entropy"),
+    row_column<&LogRow::validation_return>("validation_return"),
+    row_column<&LogRow::best_epoch>("best_epoch", LogFormat::kInteger),
 };
 
 } // namespace
@@ -94,6 +96,7 @@ LogRow log_row(int epoch, double wall_s, long long sim_steps, const EpochStats& 
 {
     LogRow r;
     r.epoch = epoch;
+    r.best_epoch = epoch;
     r.wall_s = wall_s;
     r.sim_steps = sim_steps;
     r.train_return = stats.train_return;
@@ -115,6 +118,12 @@ LogRow log_row(int epoch, double wall_s, long long sim_steps, const EpochStats& 
     r.temperature = stats.temperature;
     r.entropy = stats.entropy;
     return r;
+}
+
+double delivered_return(const std::vector<LogRow>& log, std::size_t row)
+{
+    const std::size_t best = std::size_t(std::clamp(log.at(row).best_epoch, 0, int(row)));
+    return log[best].test.return_mean;
 }
 
 std::string log_line(const LogRow& r, const std::string& prefix)
@@ -161,7 +170,7 @@ std::vector<LogRow> parse_log_csv(std::istream& in, const std::string& path)
         if (line_no == 1) {
             // the header names log_columns() in their order; an older podsim's log.csv names a
             // leading part of them, at least the first kFirstLogColumns (columns are only ever
-            // appended), and the rest read as 0
+            // appended), and the rest read as 0 (best_epoch as the row's epoch)
             const bool older = line.size() < header.size() && header.compare(0, line.size() + 1, line + ",") == 0 &&
                                std::count(line.begin(), line.end(), ',') + 1 >= kFirstLogColumns;
             if (line != header && !older) fail("header must be \"" + header + "\"");
@@ -189,7 +198,9 @@ std::vector<LogRow> parse_log_csv(std::istream& in, const std::string& path)
         if (v.size() != columns.size() || line.back() == ',')
             fail("expected " + std::to_string(columns.size()) + " fields, got " + std::to_string(v.size()));
         LogRow r;
+        r.best_epoch = -1;
         for (std::size_t i = 0; i < columns.size(); ++i) columns[i]->set(r, v[i]);
+        if (r.best_epoch < 0) r.best_epoch = r.epoch; // an older log: the last policy is delivered
         if (double(r.epoch) != v[epoch_field] || r.epoch != int(rows.size()))
             fail("column epoch: got " + common::format_double(v[epoch_field]) + ", expected " + std::to_string(rows.size()));
         rows.push_back(r);

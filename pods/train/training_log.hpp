@@ -29,11 +29,20 @@ struct LogRow {
     double local_return = 0, global_return = 0, bc_loss = 0, pull_loss = 0;   ///< H-NDP (0 otherwise)
     int pulled_regions = 0;
     double temperature = 0, entropy = 0;                                       ///< SAC (0 otherwise)
+    /// with validation states (TrainConfig::validation): the policy's mean return on them (0
+    /// otherwise), and the epoch whose policy the run delivers after this row (the best
+    /// validation return so far; without validation states, this row's epoch)
+    double validation_return = 0;
+    int best_epoch = 0;
 };
 
 /// How a column's value is written: kShortest the shortest text that reads back to the same
 /// double (std::to_chars: "0.25", "1e+05"), kInteger decimal digits.
 enum class LogFormat { kShortest, kInteger };
+
+/// The test return of the policy a run delivers after row `row` of its log: that of the row
+/// `log[row].best_epoch` names (the row's own without validation states).
+double delivered_return(const std::vector<LogRow>& log, std::size_t row);
 
 /// One column of log.csv: its header name, its text form and its value in a row (integer fields
 /// convert exactly through double).
@@ -50,7 +59,8 @@ std::span<const LogColumn> log_columns();
 /// The header line (no newline): the columns' names, comma separated.
 const std::string& log_header();
 
-/// The row of an epoch: its training statistics and the test-bed evaluation after it.
+/// The row of an epoch: its training statistics and the test-bed evaluation after it (best_epoch:
+/// the epoch itself).
 LogRow log_row(int epoch, double wall_s, long long sim_steps, const EpochStats& stats, const EvaluationSummary& test);
 
 /// The CSV line (no newline) of a row; with `prefix` (e.g. "pods2,1,") in front.

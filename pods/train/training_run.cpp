@@ -30,6 +30,23 @@ struct Checkpoint {
     long long sim_steps = 0;
 };
 
+// the policy a run with validation states delivers: the best validation return so far
+struct Best {
+    int epoch = -1;
+    double validation_return = 0;
+    std::unique_ptr<policy::Policy> policy;
+
+    // takes `p` when it is the first or validates better than the best so far
+    bool offer(int at_epoch, double value, const policy::Policy& p)
+    {
+        if (epoch >= 0 && !(value > validation_return)) return false;
+        epoch = at_epoch;
+        validation_return = value;
+        policy = p.clone();
+        return true;
+    }
+};
+
 std::string write_log(const std::vector<LogRow>& rows)
 {
     std::string out = log_header() + "\n";
@@ -47,13 +64,13 @@ nlohmann::json config_file(const Scene& scene, const TrainConfig& c, const RunOp
 }
 
 // restores the trainer from policy.json's content; returns where the run stopped
-Checkpoint restore_checkpoint(const common::JsonNode& pn, Trainer& trainer)
+Checkpoint restore_checkpoint(const common::JsonNode& pn, Trainer& trainer, Best& best)
 {
     std::unique_ptr<policy::Policy> p = policy::policy_from_json(pn);
     const common::JsonNode tn = pn["training"];
     const std::string_view key = trainer.method().checkpoint_key;
-    if (key.empty()) tn.allow_keys({"epoch", "wall_s", "sim_steps", "adam"});
-    else tn.allow_keys({"epoch", "wall_s", "sim_steps", "adam", key});
+    if (key.empty()) tn.allow_keys({"epoch", "wall_s", "sim_steps", "adam", "best"});
+    else tn.allow_keys({"epoch", "wall_s", "sim_steps", "adam", "best", key});
     Checkpoint c;
     c.epoch = int(tn["epoch"].integer_in(0, 1000000));
     c.wall_s = tn["wall_s"].non_negative();
@@ -64,12 +81,21 @@ Checkpoint restore_checkpoint(const common::JsonNode& pn, Trainer& trainer)
         return 0;
     });
     if (!key.empty()) trainer.restore_learner(tn[key]);
+    if (trainer.config().validation > 0) {
+        // the delivered policy: the epoch, its validation return and its parameters
+        const common::JsonNode bn = tn["best"];
+        bn.allow_keys({"epoch", "validation_return", "policy"});
+        best.epoch = int(bn["epoch"].integer_in(0, c.epoch));
+        best.validation_return = bn["validation_return"].number();
+        best.policy = policy::policy_from_json(bn["policy"]);
+        if (const std::string why = trainer.policy_mismatch(*best.policy); !why.empty()) bn["policy"].fail(why);
+    }
     return c;
 }
 
 // reads the run in `out` back: checks the settings, restores the trainer, returns the log rows kept
 Checkpoint restore_run(const Scene& scene, const TrainConfig& config, const RunOptions& o, Trainer& trainer,
-                       std::vector<LogRow>& log)
+                       Best& best, std::vector<LogRow>& log)
 {
     const std::string config_path = o.out + "/config.json", policy_path = o.out + "/policy.json",
                       log_path = o.out + "/log.csv";
@@ -90,7 +116,7 @@ Checkpoint restore_run(const Scene& scene, const TrainConfig& config, const RunO
         cn["scene_name"].fail_value("--resume: the run trained another scene (now \"" + scene.name + "\")");
 
     const nlohmann::json pj = common::read_json_file(policy_path);
-    const Checkpoint c = restore_checkpoint(common::JsonNode(pj, policy_path), trainer);
+    const Checkpoint c = restore_checkpoint(common::JsonNode(pj, policy_path), trainer, best);
 
     // log.csv is written before policy.json: it may hold one row more, never fewer
     log = read_log_csv(log_path);
@@ -110,16 +136,24 @@ RunResult run_training(const Scene& scene, const TrainConfig& config, const RunO
     Trainer trainer(scene, config, o.threads, cluster);
     RunResult result;
     Checkpoint at;
-    const std::string policy_path = o.out + "/policy.json", log_path = o.out + "/log.csv";
+    Best best;
+    const bool validating = config.validation > 0;
+    const std::string policy_path = o.out + "/policy.json", log_path = o.out + "/log.csv",
+                      best_path = o.out + "/best_policy.json";
     auto checkpoint_text = [&] {
-        return checkpoint_json(trainer.policy(), trainer.adam(), at.epoch, at.wall_s, at.sim_steps,
-                               trainer.learner_state(), trainer.method().checkpoint_key).dump() + "\n";
+        nlohmann::json j = checkpoint_json(trainer.policy(), trainer.adam(), at.epoch, at.wall_s, at.sim_steps,
+                                           trainer.learner_state(), trainer.method().checkpoint_key);
+        if (validating)
+            j["training"]["best"] = {{"epoch", best.epoch},
+                                     {"validation_return", best.validation_return},
+                                     {"policy", policy::policy_to_json(*best.policy)}};
+        return j.dump() + "\n";
     };
 
     // rank 0 checks and reads the output directory; the other ranks restore from its checkpoint
     cluster.agree_on_root([&] {
         if (o.resume) {
-            at = restore_run(scene, config, o, trainer, result.log);
+            at = restore_run(scene, config, o, trainer, best, result.log);
             result.resumed_from = at.epoch;
         } else {
             if (std::filesystem::exists(policy_path) || std::filesystem::exists(log_path))
@@ -150,24 +184,43 @@ RunResult run_training(const Scene& scene, const TrainConfig& config, const RunO
         if (!cluster.root()) {
             const std::size_t split = state.find('\n');
             const nlohmann::json pj = common::parse_json_text(std::string_view(state).substr(0, split), policy_path);
-            at = restore_checkpoint(common::JsonNode(pj, policy_path), trainer);
+            at = restore_checkpoint(common::JsonNode(pj, policy_path), trainer, best);
             result.resumed_from = at.epoch;
             std::istringstream log_text(state.substr(split + 1));
             result.log = parse_log_csv(log_text, log_path);
         }
     }
 
-    // rank 0 writes; a failure to write stops every rank
-    auto save = [&] {
+    // rank 0 writes; a failure to write stops every rank. best_policy.json is the checkpoint's
+    // "best" entry as a policy file, rewritten when it changes
+    auto save = [&](bool best_changed) {
         cluster.agree_on_root([&] {
             common::write_file_atomic(log_path, write_log(result.log));
             common::write_file_atomic(policy_path, checkpoint_text());
+            if (validating && best_changed)
+                common::write_file_atomic(best_path, policy::policy_to_json(*best.policy).dump() + "\n");
         });
     };
+    // the row of the policy after `epoch` epochs: the test bed, and with validation states the
+    // delivered policy's choice (the validation seconds go into `wall_s` when timed)
+    auto row = [&](int epoch, double& wall_s, const EpochStats& stats, bool& best_changed) {
+        double validation_return = 0;
+        if (validating) {
+            const auto t0 = std::chrono::steady_clock::now();
+            validation_return = trainer.validate().return_mean;
+            if (epoch > 0) wall_s = cluster.broadcast(wall_s + std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+            best_changed = best.offer(epoch, validation_return, trainer.policy());
+        }
+        LogRow r = log_row(epoch, wall_s, at.sim_steps, stats, trainer.evaluate());
+        r.validation_return = validation_return;
+        r.best_epoch = validating ? best.epoch : epoch;
+        return r;
+    };
     if (!o.resume) {
-        // row 0: the initial policy
-        result.log.push_back(log_row(0, 0, 0, EpochStats{}, trainer.evaluate()));
-        save();
+        // row 0: the initial policy (its validation is not counted as training time)
+        bool best_changed = false;
+        result.log.push_back(row(0, at.wall_s, EpochStats{}, best_changed));
+        save(best_changed);
         if (cb.on_epoch && cluster.root()) cb.on_epoch(result.log.back(), config.epochs, -1);
     }
 
@@ -189,8 +242,9 @@ RunResult run_training(const Scene& scene, const TrainConfig& config, const RunO
         ++at.epoch;
         if (cb.on_failure && cluster.root())
             for (const TrajectoryFailure& f : stats.failures) cb.on_failure(at.epoch, f);
-        result.log.push_back(log_row(at.epoch, at.wall_s, at.sim_steps, stats, trainer.evaluate()));
-        save();
+        bool best_changed = false;
+        result.log.push_back(row(at.epoch, at.wall_s, stats, best_changed));
+        save(best_changed);
         if (cb.on_epoch && cluster.root()) {
             // remaining epochs: by count, or by the time budget at this run's training seconds per epoch
             const int done = at.epoch - first;
@@ -201,7 +255,8 @@ RunResult run_training(const Scene& scene, const TrainConfig& config, const RunO
             cb.on_epoch(result.log.back(), config.epochs, per_epoch * remaining);
         }
     }
-    result.policy = trainer.policy().clone();
+    result.policy = validating ? best.policy->clone() : trainer.policy().clone();
+    result.delivered_epoch = validating ? best.epoch : at.epoch;
     return result;
 }
 

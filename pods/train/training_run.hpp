@@ -41,7 +41,10 @@ struct RunResult {
     std::vector<LogRow> log;   ///< every row of log.csv
     std::string stopped;       ///< "epochs" or "time budget"
     int resumed_from = -1;     ///< the checkpoint's epoch when resumed
-    std::unique_ptr<policy::Policy> policy; ///< the final policy
+    /// the delivered policy: the last one, or with validation states (TrainConfig::validation)
+    /// the one of the best validation return (best_policy.json)
+    std::unique_ptr<policy::Policy> policy;
+    int delivered_epoch = 0; ///< the epoch after which `policy` was taken
 };
 
 /// Trains `scene` with `config`. Throws InputError when `out` already holds a run and `resume` is

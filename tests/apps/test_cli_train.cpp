@@ -168,6 +168,22 @@ TEST_CASE("cli train: --time-budget without --epochs trains until the budget, an
     std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("cli train: --validation delivers best_policy.json and names its epoch, evaluate reads it")
+{
+    const auto dir = scratch_dir("train");
+    const auto r = run_podsim("train " + scene_arg() + " --validation 4" + kTiny + "--out " + quoted(dir / "run"));
+    REQUIRE(r.exit_code == 0);
+    CHECK(r.out.find("delivered policy: epoch ") != std::string::npos);
+    CHECK(r.out.find("best_policy.json") != std::string::npos);
+    CHECK(nlohmann::json::parse(read_text(dir / "run/config.json"))["settings"]["validation"] == 4);
+    const auto e = run_podsim("evaluate " + scene_arg() + " --policy " + quoted(dir / "run/best_policy.json") + " --episodes 3");
+    CHECK(e.exit_code == 0);
+    const auto bad = run_podsim("train " + scene_arg() + " --epochs 1 --validation -1 --out " + quoted(dir / "bad"));
+    CHECK(bad.exit_code == 2);
+    CHECK(lines(bad.err) == 1);
+    std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("cli train: --method ppo writes its learner state into policy.json, evaluate runs the mean policy")
 {
     const auto dir = scratch_dir("train");
@@ -199,7 +215,7 @@ TEST_CASE("cli train: --method sac writes its learner state into policy.json and
     CHECK(policy["training"]["sac"]["replay"]["episodes_added"] == 12);
     const auto config = nlohmann::json::parse(read_text(dir / "one/config.json"));
     CHECK(config["settings"]["sac_minibatch"] == 32);
-    CHECK(read_text(dir / "one/log.csv").find(",temperature,entropy\n") != std::string::npos);
+    CHECK(read_text(dir / "one/log.csv").find(",temperature,entropy,") != std::string::npos);
     REQUIRE(run_podsim(common + "--threads 2 --out " + quoted(dir / "two")).exit_code == 0);
     CHECK(podsim::test::without_column(read_text(dir / "one/log.csv"), 1) ==
           podsim::test::without_column(read_text(dir / "two/log.csv"), 1));

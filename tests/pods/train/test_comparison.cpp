@@ -16,6 +16,7 @@ pods::ComparedRun run(const std::string& method, std::uint64_t seed, std::vector
     for (std::size_t e = 0; e < wall_return.size(); ++e) {
         pods::LogRow row;
         row.epoch = int(e);
+        row.best_epoch = int(e);
         row.wall_s = wall_return[e].first;
         row.test.return_mean = wall_return[e].second;
         row.sim_steps = 1000 * (long long)(e) * (long long)(seed); // 2000 at the end of seed 1, 4000 of seed 2
@@ -59,4 +60,21 @@ TEST_CASE("comparison: final returns over seeds, time to 95% of the best, the ta
     const std::string csv = pods::compare_csv(runs);
     CHECK(csv.rfind("method,seed,epoch,wall_s,", 0) == 0);
     CHECK(csv.find("\nbptt,2,2,3,") != std::string::npos);
+}
+
+TEST_CASE("comparison: with validation states the delivered policy's test return counts, also for the time to 95%")
+{
+    // pods2 seed 1 delivers epoch 1's policy after epoch 2 (-120 < -100 in test, better in validation)
+    std::vector<pods::ComparedRun> runs = {run("pods2", 1, {{0, -300}, {1, -120}, {2, -100}}),
+                                           run("bptt", 1, {{0, -300}, {1, -200}, {3, -104}})};
+    runs[0].log[2].best_epoch = 1;
+    const std::vector<pods::MethodSummary> s = pods::summarize(runs);
+    CHECK(s[0].final_return_mean == doctest::Approx(-120));
+    CHECK(s[1].final_return_mean == doctest::Approx(-104));
+    // best final -104, threshold -109.2: pods2 never delivers a policy that good, bptt at 3 s
+    CHECK(s[0].reached_95 == 0);
+    CHECK(s[1].time_to_95_mean == doctest::Approx(3));
+    CHECK(pods::delivered_return(runs[0].log, 2) == -120);
+    CHECK(pods::delivered_return(runs[0].log, 1) == -120);
+    CHECK(pods::delivered_return(runs[1].log, 2) == -104);
 }

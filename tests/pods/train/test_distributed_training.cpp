@@ -205,17 +205,23 @@ TEST_CASE("distributed training: run_training writes the single-process files, r
     for (pods::Method m : {pods::Method::kPods2, pods::Method::kPpo}) {
         INFO(pods::to_string(m));
         const std::string tag = pods::to_string(m);
+        // PODS2 also selects its delivered policy on validation states, spread over the ranks too
+        const auto config = [m](int epochs) {
+            pods::TrainConfig c = small_config(m, pods::Head::kMlp, epochs);
+            if (m == pods::Method::kPods2) c.validation = 12;
+            return c;
+        };
         // one process, 3 epochs
         pods::RunOptions alone;
         alone.out = (dir / (tag + "_alone")).string();
-        if (world().root()) pods::run_training(scene, small_config(m, pods::Head::kMlp, 3), alone);
+        if (world().root()) pods::run_training(scene, config(3), alone);
         // every rank: 2 epochs, then resumed to 3
         pods::RunOptions spread;
         spread.out = (dir / (tag + "_spread")).string();
         spread.cluster = world();
-        pods::run_training(scene, small_config(m, pods::Head::kMlp, 2), spread);
+        pods::run_training(scene, config(2), spread);
         spread.resume = true;
-        const pods::RunResult r = pods::run_training(scene, small_config(m, pods::Head::kMlp, 3), spread);
+        const pods::RunResult r = pods::run_training(scene, config(3), spread);
         CHECK(r.resumed_from == 2);
         REQUIRE(r.log.size() == 4); // every rank holds the whole log
         world().agree([] {});       // rank 0's files are complete
@@ -227,10 +233,13 @@ TEST_CASE("distributed training: run_training writes the single-process files, r
             p1["training"].erase("wall_s");
             p2["training"].erase("wall_s");
             CHECK(p1.dump() == p2.dump());
+            if (m == pods::Method::kPods2)
+                CHECK(test::read_text(dir / (tag + "_alone/best_policy.json")) ==
+                      test::read_text(dir / (tag + "_spread/best_policy.json")));
         }
         // a second fresh run into the same directory is refused on every rank
         spread.resume = false;
-        CHECK_THROWS_WITH_AS(pods::run_training(scene, small_config(m, pods::Head::kMlp, 3), spread),
+        CHECK_THROWS_WITH_AS(pods::run_training(scene, config(3), spread),
                              doctest::Contains("already holds a training run"), common::InputError);
     }
     // a budget already spent after one epoch: every rank stops there (rank 0's clock decides)

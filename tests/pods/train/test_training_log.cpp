@@ -36,10 +36,11 @@ TEST_CASE("training log: the header names every column once, in file order")
     CHECK(pods::log_header() ==
           "epoch,wall_s,sim_steps,train_return,test_return_mean,test_return_std,terminal_ke,final_distance,action_mag,"
           "alpha_mean,fit_loss,failed,gradient_norm,improved_return,test_failed,policy_std,approx_kl,clip_fraction,"
-          "value_loss,local_return,global_return,bc_loss,pull_loss,pulled_regions,temperature,entropy");
+          "value_loss,local_return,global_return,bc_loss,pull_loss,pulled_regions,temperature,entropy,validation_return,"
+          "best_epoch");
     std::set<std::string_view> names;
     for (const pods::LogColumn& c : pods::log_columns()) CHECK(names.insert(c.name).second);
-    CHECK(names.size() == 26);
+    CHECK(names.size() == 28);
 }
 
 TEST_CASE("training log: every column holds its own field of a row")
@@ -77,7 +78,7 @@ TEST_CASE("training log: rows written and read back are the same bits in every c
             CHECK(c.get(back[k]) == c.get(rows[k]));
             ++checked;
         }
-    CHECK(checked == 3 * 26);
+    CHECK(checked == 3 * 28);
     // the epoch is written as digits, the other columns in their shortest form
     pods::LogRow big;
     big.epoch = 100000;
@@ -96,14 +97,20 @@ TEST_CASE("training log: an older podsim's log.csv, with fewer columns, reads th
     r.epoch = 0;
     r.train_return = -3.5;
     r.temperature = 0.25;
-    std::string row = pods::log_line(r);
-    std::size_t cut = 0;
-    for (int i = 0; i < 24; ++i) cut = row.find(',', cut) + 1;
-    row.resize(cut - 1);
-    const std::vector<pods::LogRow> rows = parse(header + "\n" + row + "\n");
-    REQUIRE(rows.size() == 1);
+    const auto first_columns = [](std::string line) {
+        std::size_t cut = 0;
+        for (int i = 0; i < 24; ++i) cut = line.find(',', cut) + 1;
+        line.resize(cut - 1);
+        return line;
+    };
+    const std::string row = first_columns(pods::log_line(r));
+    r.epoch = 1;
+    const std::vector<pods::LogRow> rows = parse(header + "\n" + row + "\n" + first_columns(pods::log_line(r)) + "\n");
+    REQUIRE(rows.size() == 2);
     CHECK(rows[0].train_return == -3.5);
     CHECK(rows[0].temperature == 0); // not in the older file
+    CHECK(rows[0].validation_return == 0);
+    CHECK(rows[1].best_epoch == 1); // an older run delivers its last policy
     // fewer than the first format's 12 columns is not a log.csv of any podsim
     CHECK_THROWS_WITH_AS(parse("epoch,wall_s,sim_steps\n0,0,0\n"), doctest::Contains("header must be"),
                          common::InputError);
@@ -119,7 +126,7 @@ TEST_CASE("training log: a bad header, field, field count or epoch is refused wi
     bad.replace(bad.find(",0,") + 1, 1, "zz"); // wall_s
     CHECK_THROWS_WITH_AS(parse(header + bad), "log.csv: line 2: column wall_s: got \"zz\", must be a number",
                          common::InputError);
-    CHECK_THROWS_WITH_AS(parse(header + "0,0\n"), "log.csv: line 2: expected 26 fields, got 2", common::InputError);
+    CHECK_THROWS_WITH_AS(parse(header + "0,0\n"), "log.csv: line 2: expected 28 fields, got 2", common::InputError);
     CHECK_THROWS_WITH_AS(parse(header + good + good), "log.csv: line 3: column epoch: got 0, expected 1",
                          common::InputError);
     CHECK(parse(header + good).size() == 1);

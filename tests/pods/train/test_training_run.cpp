@@ -5,6 +5,8 @@
 #include "pods/task/scene.hpp"
 #include "pods/train/learner_registry.hpp"
 #include "pods/train/training_run.hpp"
+#include "policy/policy_io.hpp"
+#include "common/text_io.hpp"
 #include "tests/paths.hpp"
 #include "tests/scratch.hpp"
 
@@ -128,6 +130,59 @@ TEST_CASE("training_run: a PODS run with the proximal term and the fit guard res
     CHECK(old.fit_proximal == 0);
     CHECK(old.fit_guard == 0);
     CHECK(pods::config_differences(old, small_config(pods::Method::kPods1, 2)).empty());
+    std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("training_run: with validation states the run delivers the policy of the best validation return so "
+          "far, best_policy.json holds it, and a resumed run equals one in one go")
+{
+    const pods::Scene scene = small_scene();
+    pods::TrainConfig c = small_config(pods::Method::kPods1, 6);
+    c.fit_lr = 1; // large steps: a later epoch validates worse than an earlier one
+    c.validation = 6;
+    const auto dir = test::scratch_dir("run");
+    pods::RunOptions once, part;
+    once.out = (dir / "once").string();
+    part.out = (dir / "part").string();
+    const pods::RunResult a = pods::run_training(scene, c, once);
+    // best_epoch: the first epoch of the largest validation return up to the row
+    int best = 0, kept_earlier = 0;
+    for (const pods::LogRow& r : a.log) {
+        INFO("epoch " << r.epoch);
+        CHECK(r.validation_return < 0);
+        if (r.validation_return > a.log[std::size_t(best)].validation_return) best = r.epoch;
+        CHECK(r.best_epoch == best);
+        kept_earlier += r.best_epoch < r.epoch;
+    }
+    CHECK(kept_earlier > 0);
+    CHECK(a.delivered_epoch == best);
+    // the delivered policy: best_policy.json, the checkpoint's "best" entry, the run's result
+    const auto delivered = nlohmann::json::parse(test::read_text(dir / "once/best_policy.json"));
+    const auto checkpoint = nlohmann::json::parse(test::read_text(dir / "once/policy.json"));
+    CHECK(delivered == checkpoint["training"]["best"]["policy"]);
+    CHECK(checkpoint["training"]["best"]["epoch"] == best);
+    CHECK(delivered["parameters"] == policy::policy_to_json(*a.policy)["parameters"]);
+    if (best < c.epochs) CHECK(delivered["parameters"] != checkpoint["parameters"]);
+    // the validation seconds are training seconds: every epoch's row moves the clock
+    for (std::size_t e = 1; e < a.log.size(); ++e) CHECK(a.log[e].wall_s > a.log[e - 1].wall_s);
+
+    pods::TrainConfig first = c;
+    first.epochs = 3;
+    pods::run_training(scene, first, part);
+    part.resume = true;
+    const pods::RunResult b = pods::run_training(scene, c, part);
+    CHECK(b.resumed_from == 3);
+    CHECK(b.delivered_epoch == a.delivered_epoch);
+    CHECK(test::read_text(dir / "once/best_policy.json") == test::read_text(dir / "part/best_policy.json"));
+    CHECK(test::without_column(test::read_text(dir / "once/log.csv"), 1) ==
+          test::without_column(test::read_text(dir / "part/log.csv"), 1));
+    // a checkpoint without its "best" entry is refused with its location
+    auto broken = nlohmann::json::parse(test::read_text(dir / "part/policy.json"));
+    broken["training"].erase("best");
+    common::write_file_atomic((dir / "part/policy.json").string(), broken.dump());
+    pods::TrainConfig more = c;
+    more.epochs = 7;
+    CHECK_THROWS_WITH_AS(pods::run_training(scene, more, part), doctest::Contains("training: missing required key \"best\""), common::InputError);
     std::filesystem::remove_all(dir);
 }
 
