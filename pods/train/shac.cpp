@@ -148,7 +148,8 @@ EpochStats ShacLearner::epoch(int epoch, const EpochContext& ctx)
                                                                                              std::size_t(count)));
         const auto t1 = Clock::now();
         for (int i = begin; i < begin + count; ++i)
-            if (m_rollouts[std::size_t(i)].ok) m_rewards[std::size_t(i)] = decision_rewards(model, task, m_rollouts[std::size_t(i)], 1);
+            if (const ClosedLoopRollout& r = m_rollouts[std::size_t(i)]; r.ok)
+                m_rewards[std::size_t(i)] = decision_rewards(model, task, r, 1);
         std::vector<std::string> failures;
         shac_actor_gradient(sims, ctx.policy, ctx.obs, task, ctx.cost, m_target, weight, end_weight, h, rollouts,
                             ctx.workers.workspace(th), m_ws[std::size_t(th)].value, m_gradients[std::size_t(c)],

@@ -41,13 +41,15 @@ public:
 
     /// One SHAC epoch from ctx.initial: the closed-loop rollouts with their tapes, the policy's
     /// actions plus noise shac_noise x action_limit x eps (eps from (seed, kShacNoiseStream, epoch,
-    /// trajectory); the gradient flows through the policy's part); per trajectory the windowed actor loss (shac_step_weights, the target critic's value at
-    /// every window end times gamma^h) and its gradient inside the windows (closed_loop_gradient
-    /// with WindowValues); one Adam step of ctx.policy on the mean over the successful
-    /// trajectories divided by N. Then the reward scale takes the epoch's rewards, and the critic
-    /// shac_critic_iters passes of shac_critic_minibatches Adam steps on 1/(2M) sum (V - y)^2 with
-    /// TD(lambda) targets y from the target critic; the target's Polyak step. Reports
-    /// train_return, fit_loss (the mean actor loss per step), gradient_norm, value_loss.
+    /// trajectory); the gradient flows through the policy's part); per trajectory the windowed
+    /// actor loss (shac_actor_gradient: shac_step_weights in the reward scale before the epoch, the
+    /// target critic's value at every window end times gamma^h) and its gradient inside the
+    /// windows; one Adam step of ctx.policy on the mean over the successful trajectories divided
+    /// by N. Then the reward scale takes the epoch's rewards, and the critic shac_critic_iters
+    /// passes of shac_critic_minibatches Adam steps on 1/(2M) sum (V - y)^2 with TD(lambda)
+    /// targets y from the target critic (td_lambda_targets); the target's Polyak step. Reports
+    /// train_return (of the noisy rollouts), fit_loss (the mean actor loss per step),
+    /// gradient_norm, value_loss.
     EpochStats epoch(int epoch, const EpochContext& ctx) override;
 
     const policy::Mlp& critic() const { return m_critic; }
