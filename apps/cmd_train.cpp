@@ -71,7 +71,7 @@ int run_train(const TrainCommand& o)
 void add_train_command(CLI::App& app, int& exit_code)
 {
     auto o = std::make_shared<TrainCommand>();
-    CLI::App* cmd = app.add_subcommand("train", "Train a policy with PODS (pods2, pods1), BPTT, PPO, H-NDP (hndp), SAC or GPS");
+    CLI::App* cmd = app.add_subcommand("train", "Train a policy with PODS (pods2, pods1), BPTT, PPO, H-NDP (hndp), SAC, GPS or SHAC");
     cmd->add_option("scene", o->scene, "Scene JSON file")->required();
     cmd->add_option("--out", o->out, "Output directory (policy.json, log.csv, config.json)")->required();
     cmd->add_flag("--resume", o->resume, "Continue the run in --out from its last finished epoch (same settings)");

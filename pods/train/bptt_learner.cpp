@@ -10,6 +10,27 @@
 
 namespace podsim::pods {
 
+std::vector<int> tally_gradient_rollouts(std::span<const ClosedLoopRollout> rollouts,
+                                         const std::vector<std::string>& errors, const std::vector<double>& rollout_s,
+                                         const std::vector<double>& gradient_s, int horizon, EpochStats& stats)
+{
+    std::vector<int> kept;
+    for (int i = 0; i < int(rollouts.size()); ++i) {
+        const ClosedLoopRollout& r = rollouts[std::size_t(i)];
+        stats.sim_steps += r.ok ? horizon : r.failed_step + 1;
+        stats.rollout_cpu_s += rollout_s[std::size_t(i)];
+        stats.improve_cpu_s += gradient_s[std::size_t(i)];
+        if (!r.ok || !errors[std::size_t(i)].empty()) {
+            ++stats.failed;
+            stats.failures.push_back({i, r.ok ? -1 : r.failed_step, r.ok ? errors[std::size_t(i)] : r.failure});
+            continue;
+        }
+        kept.push_back(i);
+        stats.train_return -= r.cost;
+    }
+    return kept;
+}
+
 policy::AdamConfig BpttLearner::policy_adam(const TrainConfig& c)
 {
     policy::AdamConfig a;
@@ -76,20 +97,7 @@ EpochStats BpttLearner::epoch(int, const EpochContext& ctx)
     const auto sum_start = Clock::now();
     EpochStats s;
     Eigen::VectorXd grad = Eigen::VectorXd::Zero(ctx.policy.n_params());
-    int ok = 0;
-    for (int i = 0; i < k; ++i) {
-        const ClosedLoopRollout& r = m_rollouts[std::size_t(i)];
-        s.sim_steps += r.ok ? n : r.failed_step + 1;
-        s.rollout_cpu_s += rollout_s[std::size_t(i)];
-        s.improve_cpu_s += gradient_s[std::size_t(i)];
-        if (!r.ok || !errors[std::size_t(i)].empty()) {
-            ++s.failed;
-            s.failures.push_back({i, r.ok ? -1 : r.failed_step, r.ok ? errors[std::size_t(i)] : r.failure});
-            continue;
-        }
-        ++ok;
-        s.train_return -= r.cost;
-    }
+    const int ok = int(tally_gradient_rollouts(m_rollouts, errors, rollout_s, gradient_s, n, s).size());
     for (int c = 0; c < batches; ++c) grad += m_gradients[std::size_t(c)];
     if (ok > 0) {
         s.train_return /= ok;

@@ -114,7 +114,8 @@ namespace {
 // whose step sensitivity is undefined (its reason in `why`)
 int reverse_pass(std::span<sim::Simulator* const> sims, const policy::Policy& policy, const ObservationMap& obs_map,
                  const Task& task, const QuadraticCost& cost, std::span<const ClosedLoopRollout> rollouts, int window,
-                 const std::vector<char>& use, ClosedLoopWorkspace& ws, Eigen::VectorXd& d_params, std::string& why)
+                 const std::vector<char>& use, const WindowValues* values, ClosedLoopWorkspace& ws,
+                 Eigen::VectorXd& d_params, std::string& why)
 {
     const int batch = int(rollouts.size());
     const sim::Model& m = sims[0]->model();
@@ -128,6 +129,12 @@ int reverse_pass(std::span<sim::Simulator* const> sims, const policy::Policy& po
         TrajectoryCotangents& c = ws.cot[std::size_t(b)];
         const ClosedLoopRollout& r = rollouts[std::size_t(b)];
         cost.gradient(m, r.states, r.actions, c.d_s, c.d_a);
+        // a windowed loss weighs each step's cost
+        if (values != nullptr)
+            for (int t = 0; t <= n; ++t) {
+                c.d_s.segment(Eigen::Index(t) * ns, ns) *= values->weight[t];
+                if (t < n) c.d_a.col(t) *= values->weight[t];
+            }
         c.bar_a = c.d_a;
         for (sim::StateTangent* t : {&c.bar, &c.bar_next})
             if (t->x.rows() != m.n_x() || t->x.cols() != 1) *t = sim::StateTangent::zero(m, 1);
@@ -169,15 +176,25 @@ int reverse_pass(std::span<sim::Simulator* const> sims, const policy::Policy& po
                 if (!use[std::size_t(b)]) continue;
                 TrajectoryCotangents& c = ws.cot[std::size_t(b)];
                 obs_map.add_transpose(m, ws.d_obs.col(b), c.bar);
-                if (t > 0) c.bar_a.col(t - 1) += ws.d_hv.col(b);
+                if (t > 0 && !(values != nullptr && t % window == 0)) c.bar_a.col(t - 1) += ws.d_hv.col(b);
             }
         }
+        const bool window_start = window > 0 && t % window == 0;
         for (int b = 0; b < batch; ++b) {
             if (!use[std::size_t(b)]) continue;
             TrajectoryCotangents& c = ws.cot[std::size_t(b)];
-            // truncated BPTT: z_t starts a window, so only its own cost term reaches step t - 1
-            if (window > 0 && t % window == 0) set_zero(c.bar);
-            cost.selection.add_transpose(m, c.d_s.segment(Eigen::Index(t) * ns, ns), c.bar);
+            if (window_start) set_zero(c.bar);
+            if (window_start && values != nullptr) {
+                // a windowed loss: what reaches the window before is its value term's cotangent
+                if (t > 0) {
+                    const int e = t / window - 1;
+                    obs_map.add_transpose(m, values->d_obs[std::size_t(b)].col(e), c.bar);
+                    c.bar_a.col(t - 1) += values->d_hv[std::size_t(b)].col(e);
+                }
+            } else {
+                // truncated BPTT: z_t starts a window, so only its own cost term reaches step t - 1
+                cost.selection.add_transpose(m, c.d_s.segment(Eigen::Index(t) * ns, ns), c.bar);
+            }
             std::swap(c.bar, c.bar_next);
         }
     }
@@ -189,13 +206,23 @@ int reverse_pass(std::span<sim::Simulator* const> sims, const policy::Policy& po
 int closed_loop_gradient(std::span<sim::Simulator* const> sims, const policy::Policy& policy,
                          const ObservationMap& obs_map, const Task& task, const QuadraticCost& cost,
                          std::span<const ClosedLoopRollout> rollouts, int window, ClosedLoopWorkspace& ws,
-                         Eigen::VectorXd& d_params, std::vector<std::string>& failures)
+                         Eigen::VectorXd& d_params, std::vector<std::string>& failures, const WindowValues* values)
 {
     const int batch = int(rollouts.size());
     const int n = task.horizon, k = policy.horizon();
     if (int(sims.size()) != batch) throw std::invalid_argument("closed_loop_gradient: one simulator per rollout");
     if (int(ws.tape.size()) < ClosedLoopRollout::decisions(n, k) || ws.tape_type != policy.type())
         throw std::invalid_argument("closed_loop_gradient: the rollouts were not made with keep_tape");
+    if (values != nullptr) {
+        if (window <= 0 || values->weight.size() != n + 1 || int(values->d_obs.size()) != batch ||
+            int(values->d_hv.size()) != batch)
+            throw std::invalid_argument("closed_loop_gradient: window values need a window, N + 1 weights and one "
+                                        "cotangent matrix per trajectory");
+        const int ends = WindowValues::ends(n, window);
+        for (int b = 0; b < batch; ++b)
+            if (values->d_obs[std::size_t(b)].cols() < ends || values->d_hv[std::size_t(b)].cols() < ends)
+                throw std::invalid_argument("closed_loop_gradient: one value cotangent per window end");
+    }
     failures.resize(std::size_t(batch));
     std::vector<char> use(static_cast<std::size_t>(batch));
     for (int b = 0; b < batch; ++b) {
@@ -209,7 +236,7 @@ int closed_loop_gradient(std::span<sim::Simulator* const> sims, const policy::Po
     // sum holds exactly the successful trajectories
     for (;;) {
         std::string why;
-        const int bad = reverse_pass(sims, policy, obs_map, task, cost, rollouts, window, use, ws, d_params, why);
+        const int bad = reverse_pass(sims, policy, obs_map, task, cost, rollouts, window, use, values, ws, d_params, why);
         if (bad < 0) break;
         use[std::size_t(bad)] = 0;
         failures[std::size_t(bad)] = why;

@@ -68,6 +68,23 @@ void closed_loop_rollouts(std::span<sim::Simulator* const> sims, const policy::P
                           std::span<const sim::State> z0, bool keep_tape, ClosedLoopWorkspace& ws,
                           std::span<ClosedLoopRollout> out, std::span<const Eigen::MatrixXd> noise = {});
 
+/// What a windowed actor loss adds to closed_loop_gradient's reverse pass (SHAC,
+/// pods/train/shac.hpp). With window h and window ends t_e = h, 2h, ... < N, trajectory b's loss is
+///   L_b = sum_{t<N} weight_t c_t + weight_N c_N + sum_e v_e(O(z_{t_e}), a_{t_e - 1})
+/// and its gradient is taken inside each window only: at every window start t_e the state
+/// cotangent is cut, z_{t_e}'s own cost term does not reach earlier steps (nothing before t_e
+/// depends on that window's actions), the decision at t_e does not pass its handle-velocity
+/// cotangent back, and what z_{t_e} and a_{t_e - 1} send back is the value term's cotangent
+/// d_obs^T O (through the observation map's transpose) and d_hv.
+struct WindowValues {
+    Eigen::VectorXd weight;                 ///< N + 1: the factors of c_0 .. c_{N-1} and of c_N
+    std::span<const Eigen::MatrixXd> d_obs; ///< per trajectory of the batch: n_obs x ends, dv_e/dobs
+    std::span<const Eigen::MatrixXd> d_hv;  ///< per trajectory of the batch: n_a x ends, dv_e/da_{t_e - 1}
+
+    /// Number of window ends strictly inside a horizon of N steps: ceil(N / h) - 1.
+    static int ends(int horizon, int window) { return (horizon + window - 1) / window - 1; }
+};
+
 /// The sum over the batch's successful trajectories of dC_b/dtheta (n_params), for rollouts made
 /// by closed_loop_rollouts with keep_tape and the same `ws`, by the reverse recursion
 ///   bar_z_t = dc_t/ds_t S + (step adjoint of bar_z_{t+1}) + O^T (dpi/dobs)^T bar_u_t,
@@ -75,11 +92,13 @@ void closed_loop_rollouts(std::span<sim::Simulator* const> sims, const policy::P
 /// where bar_a_t also receives the NDP head's handle-velocity input cotangent of the next
 /// decision. `window` > 0 truncates the state cotangent every `window` steps (truncated BPTT).
 /// A trajectory whose step sensitivity is undefined is left out: `failures[b]` gets the reason
-/// (never thrown). Returns the number of trajectories summed.
+/// (never thrown). Returns the number of trajectories summed. With `values` (window > 0) the
+/// gradient is that of the windowed loss of WindowValues instead of C_b.
 int closed_loop_gradient(std::span<sim::Simulator* const> sims, const policy::Policy& policy,
                          const ObservationMap& obs_map, const Task& task, const QuadraticCost& cost,
                          std::span<const ClosedLoopRollout> rollouts, int window, ClosedLoopWorkspace& ws,
-                         Eigen::VectorXd& d_params, std::vector<std::string>& failures);
+                         Eigen::VectorXd& d_params, std::vector<std::string>& failures,
+                         const WindowValues* values = nullptr);
 
 /// One trajectory (a batch of one).
 void closed_loop_rollout(sim::Simulator& sim, const policy::Policy& policy, const ObservationMap& obs_map,

@@ -7,6 +7,7 @@
 #include "pods/train/pods_learner.hpp"
 #include "pods/train/ppo.hpp"
 #include "pods/train/sac.hpp"
+#include "pods/train/shac.hpp"
 #include "pods/train/train_settings.hpp"
 
 #include <stdexcept>
@@ -59,6 +60,8 @@ const std::vector<LearnerEntry>& table()
         // the S-step is the PODS regression
         {Method::kGps, "gps", "guided policy search (MDGPS)", "gps", Head::kMlp, &GpsLearner::policy_adam, &make_gps,
          method_settings(Method::kGps)},
+        {Method::kShac, "shac", "short-horizon actor-critic", "shac", Head::kMlp, &ShacLearner::policy_adam,
+         &make_model_free<ShacLearner>, method_settings(Method::kShac)},
     };
     return t;
 }

@@ -148,12 +148,18 @@ PpoLearner::PpoLearner(const sim::Model& model, const Task& task, const TrainCon
 {
 }
 
-void PpoLearner::value_input(const Eigen::Ref<const Eigen::VectorXd>& obs, const Eigen::Ref<const Eigen::VectorXd>& hv,
-                             int t, Eigen::Ref<Eigen::VectorXd> out) const
+void value_input(const Eigen::Ref<const Eigen::VectorXd>& obs, const Eigen::Ref<const Eigen::VectorXd>& hv, int t,
+                 int horizon, Eigen::Ref<Eigen::VectorXd> out)
 {
     out.head(obs.size()) = obs;
     out.segment(obs.size(), hv.size()) = hv;
-    out[out.size() - 1] = 2.0 * t / m_task->horizon - 1;
+    out[out.size() - 1] = 2.0 * t / horizon - 1;
+}
+
+void PpoLearner::value_input(const Eigen::Ref<const Eigen::VectorXd>& obs, const Eigen::Ref<const Eigen::VectorXd>& hv,
+                             int t, Eigen::Ref<Eigen::VectorXd> out) const
+{
+    pods::value_input(obs, hv, t, m_task->horizon, out);
 }
 
 EpochStats PpoLearner::epoch(int epoch, const std::vector<sim::State>& initial, policy::Policy& policy,

@@ -89,6 +89,11 @@ Eigen::VectorXd decision_rewards(const sim::Model& model, const Task& task, cons
 /// the policy's): the policy's hidden sizes and activation, linear output, unscaled last layer.
 policy::MlpConfig value_config(const sim::Model& model, const Task& task, const TrainConfig& config);
 
+/// The value network's input at step t of a horizon of N steps, before value_config's scale:
+/// [obs, a_prev, 2 t / N - 1] (PPO's and SHAC's critics).
+void value_input(const Eigen::Ref<const Eigen::VectorXd>& obs, const Eigen::Ref<const Eigen::VectorXd>& hv, int t,
+                 int horizon, Eigen::Ref<Eigen::VectorXd> out);
+
 /// Standard normal rows x cols matrices eps[0..count) for the trajectories of epoch `epoch`, matrix i
 /// from derive_seed(derive_seed(seed, stream, epoch), stream, i) (column-major draws).
 void trajectory_noise(std::uint64_t seed, std::uint64_t stream, int epoch, int count, int rows, int cols,

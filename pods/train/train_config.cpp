@@ -28,6 +28,7 @@ std::string to_string(Method m)
     case Method::kHndp: return "hndp";
     case Method::kSac: return "sac";
     case Method::kGps: return "gps";
+    case Method::kShac: return "shac";
     }
     return "?";
 }
@@ -60,7 +61,8 @@ Method method_from_string(const std::string& s)
     if (s == "hndp") return Method::kHndp;
     if (s == "sac") return Method::kSac;
     if (s == "gps") return Method::kGps;
-    throw std::invalid_argument("got \"" + s + "\", must be one of pods2, pods1, bptt, ppo, hndp, sac, gps");
+    if (s == "shac") return Method::kShac;
+    throw std::invalid_argument("got \"" + s + "\", must be one of pods2, pods1, bptt, ppo, hndp, sac, gps, shac");
 }
 
 Head head_from_string(const std::string& s)
@@ -89,6 +91,7 @@ void validate_train_config(const TrainConfig& c)
     require(!c.is_hndp() || c.head == Head::kNdp, "head: method hndp trains NDP policies, must be ndp");
     require(c.method != Method::kSac || c.head == Head::kMlp, "head: method sac trains MLP policies, must be mlp");
     require(c.method != Method::kGps || c.head == Head::kMlp, "head: method gps trains MLP policies, must be mlp");
+    require(c.method != Method::kShac || c.head == Head::kMlp, "head: method shac trains MLP policies, must be mlp");
 }
 
 nlohmann::json train_config_to_json(const TrainConfig& c)

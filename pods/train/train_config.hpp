@@ -1,6 +1,6 @@
 #pragma once
 // Every setting of a training run (docs/training.md): method, policy head and network, batch,
-// seeds, the PODS improvement and regression, BPTT's optimiser, PPO's, SAC's, GPS's and H-NDP's settings. Written to config.json; a run is
+// seeds, the PODS improvement and regression, BPTT's optimiser, PPO's, SAC's, GPS's, SHAC's and H-NDP's settings. Written to config.json; a run is
 // resumed only with the same settings.
 
 #include "common/json_node.hpp"
@@ -14,7 +14,7 @@
 
 namespace podsim::pods {
 
-enum class Method { kPods2, kPods1, kBptt, kPpo, kHndp, kSac, kGps };
+enum class Method { kPods2, kPods1, kBptt, kPpo, kHndp, kSac, kGps, kShac };
 enum class Head { kMlp, kNdp };
 
 /// What the regression fits (`--pods-target`, `--pods-metric`; docs/training.md).
@@ -36,7 +36,7 @@ std::string to_string(PodsMetric m);
 PodsTarget pods_target_from_string(const std::string& s);
 PodsMetric pods_metric_from_string(const std::string& s);
 
-/// "pods2", "pods1", "bptt", "ppo", "hndp", "sac", "gps"; "mlp", "ndp".
+/// "pods2", "pods1", "bptt", "ppo", "hndp", "sac", "gps", "shac"; "mlp", "ndp".
 std::string to_string(Method m);
 std::string to_string(Head h);
 /// Throw std::invalid_argument listing the choices.
@@ -83,7 +83,7 @@ struct TrainConfig {
 
     // BPTT
     double bptt_lr = 1e-3;
-    double clip_norm = 1.0;         ///< global gradient norm clip (0: none)
+    double clip_norm = 1.0;         ///< global gradient norm clip (0: none; BPTT and SHAC)
     int truncation = 0;             ///< window of truncated BPTT in steps (0: full horizon)
 
     // PPO (one PPO sample is one decision: 1 action for the MLP head, the k-step plan for NDP)
@@ -92,7 +92,7 @@ struct TrainConfig {
     int ppo_epochs = 10;            ///< passes over the epoch's decisions
     int ppo_minibatch = 256;        ///< decisions per Adam step
     double ppo_clip = 0.2;          ///< surrogate clip range eps
-    double gamma = 0.99;            ///< discount per decision (PPO and SAC)
+    double gamma = 0.99;            ///< discount per decision (PPO, SAC and SHAC)
     double gae_lambda = 0.95;
     double entropy_coef = 0.0;      ///< entropy bonus c_H
     double ppo_std_init = 0.5;      ///< initial standard deviation, as a fraction of the action limit
@@ -116,6 +116,17 @@ struct TrainConfig {
     int gps_samples = 4;            ///< rollouts of each local controller per epoch, the first without noise
     double gps_step = 0.01;         ///< initial step size epsilon: mean squared action change / L^2
     double gps_noise = 0.1;         ///< noise std of the perturbed samples, as a fraction of the action limit
+
+    // SHAC (short-horizon actor-critic, the MLP head; pods/train/shac.hpp); its discount is `gamma`,
+    // its policy's gradient clip `clip_norm`, its reward scaling `scale_rewards`
+    int shac_window = 32;           ///< h: steps per window of the actor loss (the gradient stays inside)
+    double shac_lr = 2e-3;          ///< Adam learning rate of the policy
+    double shac_lambda = 0.95;      ///< lambda of the critic's TD(lambda) targets
+    int shac_critic_iters = 4;      ///< passes of the critic over the epoch's steps
+    int shac_critic_minibatches = 4;///< minibatches (Adam steps) per pass
+    double shac_critic_lr = 3e-3;   ///< Adam learning rate of the critic
+    double shac_target_alpha = 0.2; ///< the target critic keeps this share of itself per epoch (0: none)
+    double shac_noise = 0.3;        ///< std of the training rollouts' action noise / action limit (0: none)
 
     // H-NDP (docs/hndp.md, "Reinforcement learning"): `batch` trajectories per region and
     // iteration for every local and for the global; the regression settings above serve the

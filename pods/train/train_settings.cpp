@@ -15,7 +15,7 @@ namespace {
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kMaxSeed = double(std::int64_t(1) << 53);
 
-constexpr std::string_view kMethodChoices[] = {"pods2", "pods1", "bptt", "ppo", "hndp", "sac", "gps"};
+constexpr std::string_view kMethodChoices[] = {"pods2", "pods1", "bptt", "ppo", "hndp", "sac", "gps", "shac"};
 constexpr std::string_view kHeadChoices[] = {"mlp", "ndp"};
 constexpr std::string_view kActivationChoices[] = {"tanh", "relu", "elu", "linear"};
 constexpr std::string_view kTargetChoices[] = {"open-loop", "feedback"};
@@ -29,6 +29,7 @@ constexpr MethodMask kBptt = method_bit(Method::kBptt);
 constexpr MethodMask kPpo = method_bit(Method::kPpo);
 constexpr MethodMask kSac = method_bit(Method::kSac);
 constexpr MethodMask kGps = method_bit(Method::kGps);
+constexpr MethodMask kShac = method_bit(Method::kShac);
 
 // the fields every row has
 constexpr TrainSetting row(std::string_view key, std::string_view keyword, std::string_view flag, SettingKind kind,
@@ -122,7 +123,8 @@ TrainSetting hidden_setting()
 TrainSetting scale_rewards_setting()
 {
     TrainSetting s = row("scale_rewards", "scale_rewards", "!--no-reward-scaling", SettingKind::kBool,
-                         kPpo | kHndp | kSac, "PPO, SAC: do not divide rewards by the running std of the discounted return");
+                         kPpo | kHndp | kSac | kShac,
+                         "PPO, SAC, SHAC: do not divide rewards by the running std of the discounted return");
     s.bool_member = &TrainConfig::scale_rewards;
     return s;
 }
@@ -197,8 +199,8 @@ const std::vector<TrainSetting>& table()
             "PODS: regression metric: euclidean or control-hessian (each step's Gauss-Newton control Hessian)")),
         // BPTT
         real_setting("bptt_lr", "bptt_lr", "--bptt-lr", &C::bptt_lr, 0, true, 1, false, kBptt, "BPTT: Adam learning rate"),
-        real_setting("clip_norm", "clip_norm", "--clip-norm", &C::clip_norm, 0, false, kInf, false, kBptt,
-                     "BPTT: global gradient-norm clip (0: none)"),
+        real_setting("clip_norm", "clip_norm", "--clip-norm", &C::clip_norm, 0, false, kInf, false, kBptt | kShac,
+                     "BPTT, SHAC: global gradient-norm clip of the policy (0: none)"),
         int_setting("truncation", "truncation", "--truncation", &C::truncation, 0, 1000000, kBptt,
                     "BPTT: truncation window in steps (0: the whole horizon)"),
         // PPO (and H-NDP's locals with local_method ppo)
@@ -212,8 +214,8 @@ const std::vector<TrainSetting>& table()
                     "PPO: decisions per Adam step"),
         real_setting("ppo_clip", "ppo_clip", "--ppo-clip", &C::ppo_clip, 0, true, 1, true, kPpo | kHndp,
                      "PPO: surrogate clip range"),
-        real_setting("gamma", "gamma", "--gamma", &C::gamma, 0, true, 1, false, kPpo | kHndp | kSac,
-                     "PPO, SAC: discount per decision"),
+        real_setting("gamma", "gamma", "--gamma", &C::gamma, 0, true, 1, false, kPpo | kHndp | kSac | kShac,
+                     "PPO, SAC, SHAC: discount per decision"),
         real_setting("gae_lambda", "gae_lambda", "--gae-lambda", &C::gae_lambda, 0, false, 1, false, kPpo | kHndp,
                      "PPO: GAE lambda"),
         real_setting("entropy_coef", "entropy_coef", "--entropy-coef", &C::entropy_coef, 0, false, 1, false, kPpo | kHndp,
@@ -255,6 +257,29 @@ const std::vector<TrainSetting>& table()
                                       "squared action change per component over the squared action limit")),
         optional_in_json(real_setting("gps_noise", "gps_noise", "--gps-noise", &C::gps_noise, 0, false, 10, false, kGps,
                                       "GPS: noise std of the perturbed samples, as a fraction of the action limit")),
+        // SHAC (a config.json of an older podsim lacks them: read as the defaults)
+        optional_in_json(int_setting("shac_window", "shac_window", "--shac-window", &C::shac_window, 1, 1000000, kShac,
+                                     "SHAC: steps per window h of the actor loss (the gradient stays inside a window)")),
+        optional_in_json(real_setting("shac_lr", "shac_lr", "--shac-lr", &C::shac_lr, 0, true, 1, false, kShac,
+                                      "SHAC: Adam learning rate of the policy")),
+        optional_in_json(real_setting("shac_lambda", "shac_lambda", "--shac-lambda", &C::shac_lambda, 0, false, 1,
+                                      false, kShac, "SHAC: lambda of the critic's TD(lambda) targets")),
+        optional_in_json(int_setting("shac_critic_iters", "shac_critic_iters", "--shac-critic-iters",
+                                     &C::shac_critic_iters, 1, 10000, kShac,
+                                     "SHAC: passes of the critic over the epoch's steps")),
+        optional_in_json(int_setting("shac_critic_minibatches", "shac_critic_minibatches", "--shac-critic-minibatches",
+                                     &C::shac_critic_minibatches, 1, 100000, kShac,
+                                     "SHAC: minibatches (Adam steps of the critic) per pass")),
+        optional_in_json(real_setting("shac_critic_lr", "shac_critic_lr", "--shac-critic-lr", &C::shac_critic_lr, 0,
+                                      true, 1, false, kShac, "SHAC: Adam learning rate of the critic")),
+        optional_in_json(real_setting("shac_target_alpha", "shac_target_alpha", "--shac-target-alpha",
+                                      &C::shac_target_alpha, 0, false, 1, true, kShac,
+                                      "SHAC: the target critic's share of itself in its Polyak step per epoch "
+                                      "(0: the critic itself)")),
+        optional_in_json(real_setting("shac_noise", "shac_noise", "--shac-noise", &C::shac_noise, 0, false, 10, false,
+                                      kShac,
+                                      "SHAC: std of the Gaussian noise on the training rollouts' actions, as a fraction "
+                                      "of the action limit (0: the deterministic policy)")),
         // H-NDP
         hndp_only(int_setting("hndp_regions", "regions", "--regions", &C::hndp_regions, 1, 1000, kHndp,
                               "H-NDP: regions M (k-means clusters of the initial states)")),
@@ -346,7 +371,8 @@ std::string choices_text(const TrainSetting& s)
 std::string methods_text(MethodMask methods)
 {
     std::string out;
-    for (Method m : {Method::kPods2, Method::kPods1, Method::kBptt, Method::kPpo, Method::kHndp, Method::kSac, Method::kGps})
+    for (Method m : {Method::kPods2, Method::kPods1, Method::kBptt, Method::kPpo, Method::kHndp, Method::kSac, Method::kGps,
+                     Method::kShac})
         if ((methods & method_bit(m)) != 0) out += (out.empty() ? "" : ", ") + to_string(m);
     return out;
 }

@@ -31,7 +31,9 @@ def train(scene_path, method="pods2", out=None, **options):
     truncation, ppo_lr, value_lr, ppo_epochs, ppo_minibatch, ppo_clip, gamma, gae_lambda,
     entropy_coef, ppo_std_init, ppo_max_grad_norm, scale_rewards, sac_lr, sac_critic_lr,
     sac_alpha_lr, sac_tau, sac_buffer, sac_minibatch, sac_updates, sac_alpha_init,
-    sac_target_entropy, gps_conditions, gps_samples, gps_step, gps_noise, resume; for method "hndp"
+    sac_target_entropy, gps_conditions, gps_samples, gps_step, gps_noise, shac_window, shac_lr,
+    shac_lambda, shac_critic_iters, shac_critic_minibatches, shac_critic_lr, shac_target_alpha,
+    shac_noise, resume; for method "hndp"
     regions, region_samples, local_method, success_fraction, pull_weight, bc_weight,
     local_parallel (docs/hndp.md). Defaults as docs/training.md. They are validated like the command line's (ValueError naming the option).
 

@@ -275,6 +275,44 @@ TEST_CASE("cli train: --method gps writes its learner state into policy.json and
     std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("cli train: --method shac writes its learner state into policy.json, the same bits with 1 and 2 threads and "
+          "after a resume")
+{
+    const auto dir = scratch_dir("train");
+    const std::string tiny = " --batch 6 --test-episodes 6 --hidden 8,8 --seed 5 ";
+    const std::string common = "train " + scene_arg() + " --method shac --shac-window 30 --shac-critic-iters 2" + tiny;
+    const auto r = run_podsim(common + "--epochs 3 --out " + quoted(dir / "one"));
+    REQUIRE(r.exit_code == 0);
+    const auto policy = nlohmann::json::parse(read_text(dir / "one/policy.json"));
+    CHECK(policy["type"] == "mlp");
+    for (const char* key : {"critic", "critic_adam", "target", "reward_scale"})
+        CHECK(policy["training"]["shac"].contains(key));
+    const auto config = nlohmann::json::parse(read_text(dir / "one/config.json"));
+    CHECK(config["settings"]["shac_window"] == 30);
+    CHECK(config["settings"]["shac_critic_iters"] == 2);
+    CHECK_FALSE(config["settings"].contains("hndp_regions"));
+    // two threads, and two epochs resumed to three, give the same files (wall time aside)
+    REQUIRE(run_podsim(common + "--epochs 3 --threads 2 --out " + quoted(dir / "two")).exit_code == 0);
+    REQUIRE(run_podsim(common + "--epochs 2 --out " + quoted(dir / "part")).exit_code == 0);
+    REQUIRE(run_podsim(common + "--epochs 3 --resume --out " + quoted(dir / "part")).exit_code == 0);
+    auto p1 = policy;
+    p1["training"].erase("wall_s");
+    for (const char* other : {"two", "part"}) {
+        INFO(other);
+        CHECK(podsim::test::without_column(read_text(dir / "one/log.csv"), 1) ==
+              podsim::test::without_column(read_text(dir / other / "log.csv"), 1));
+        auto p2 = nlohmann::json::parse(read_text(dir / other / "policy.json"));
+        p2["training"].erase("wall_s");
+        CHECK(p1.dump() == p2.dump());
+    }
+    // compare accepts it
+    const auto c = run_podsim("compare " + scene_arg() + " --methods shac,bptt --shac-critic-iters 2" + kTiny +
+                              "--no-optimality --out " + quoted(dir / "cmp"));
+    REQUIRE(c.exit_code == 0);
+    CHECK(c.out.find("| shac | 1 |") != std::string::npos);
+    std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("cli train: the same seed gives a byte-identical policy.json and log.csv (wall time aside) for 1 and 2 threads")
 {
     const auto dir = scratch_dir("train");
@@ -375,7 +413,12 @@ TEST_CASE("cli train: bad options and corrupt policy files exit 2 with one line"
                                     std::string("--method gps --head ndp"), std::string("--gps-conditions 0"),
                                     std::string("--gps-samples 1001"), std::string("--gps-step 0"),
                                     std::string("--gps-step 5"), std::string("--gps-noise -0.1"),
-                                    std::string("--gps-noise nan"), std::string("--gps-conditions 2.5")}) {
+                                    std::string("--gps-noise nan"), std::string("--gps-conditions 2.5"),
+                                    std::string("--method shac --head ndp"), std::string("--shac-window 0"),
+                                    std::string("--shac-lambda 1.5"), std::string("--shac-critic-iters 0"),
+                                    std::string("--shac-critic-minibatches -1"), std::string("--shac-critic-lr 0"),
+                                    std::string("--shac-target-alpha 1"), std::string("--shac-noise nan"),
+                                    std::string("--shac-lr 2"), std::string("--shac-window 2.5")}) {
         INFO(args);
         const auto r = run_podsim("train " + scene_arg() + " " + args + " --out " + quoted(dir / "x"));
         CHECK(r.exit_code == 2);
@@ -444,7 +487,8 @@ TEST_CASE("cli compare: every registered method is accepted, H-NDP with its NDP 
     // the refusal lists every registered method
     const auto bad = run_podsim("compare " + scene_arg() + " --methods td3 --out " + quoted(dir / "cmp2"));
     CHECK(bad.exit_code == 2);
-    CHECK(bad.err.find("must be a comma-separated list of pods2, pods1, bptt, ppo, hndp, sac, gps") != std::string::npos);
+    CHECK(bad.err.find("must be a comma-separated list of pods2, pods1, bptt, ppo, hndp, sac, gps, shac") !=
+          std::string::npos);
     std::filesystem::remove_all(dir);
 }
 

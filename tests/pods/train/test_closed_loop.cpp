@@ -1,7 +1,8 @@
 // Closed-loop rollouts and their adjoint: the rollout replays open loop, clamping and failures
 // are reported, and the BPTT parameter gradient matches central finite differences of the
 // closed-loop cost for both heads (with clamped components, the NDP head's velocity input, and
-// several decisions per rollout).
+// several decisions per rollout), and the windowed loss's weights and checks (its finite-difference test
+// with the critic: test_shac.cpp).
 #include "pods/task/initial_state.hpp"
 #include "pods/task/scene.hpp"
 #include "pods/train/closed_loop.hpp"
@@ -174,4 +175,45 @@ TEST_CASE("closed_loop: truncated BPTT with a window covering the horizon equals
     REQUIRE(pods::closed_loop_gradient(sim, *f.policy, f.obs, f.scene.task, f.cost, r, 5, ws, narrow, failure));
     CHECK(wide == full);
     CHECK((narrow - full).norm() > 1e-6 * full.norm());
+}
+
+TEST_CASE("closed_loop: window values with one window and unit weights give full BPTT, weights scale it, bad sizes "
+          "are refused")
+{
+    Fixture f = fixture("pendulum_2d_stop.json", pods::Head::kMlp, 20, 0.5, 2.0);
+    sim::Simulator sim(f.scene.model);
+    sim::Simulator* const sims[1] = {&sim};
+    const sim::State z0 = pods::sample_initial_state(f.scene.model, f.scene.task, 3);
+    pods::ClosedLoopWorkspace ws;
+    pods::ClosedLoopRollout r;
+    pods::closed_loop_rollout(sim, *f.policy, f.obs, f.scene.task, f.cost, z0, true, ws, r);
+    REQUIRE(r.ok);
+    Eigen::VectorXd full, windowed;
+    std::string failure;
+    REQUIRE(pods::closed_loop_gradient(sim, *f.policy, f.obs, f.scene.task, f.cost, r, 0, ws, full, failure));
+    REQUIRE(full.norm() > 1e-6);
+    const std::span<const pods::ClosedLoopRollout> one(&r, 1);
+    const Eigen::MatrixXd none_obs(f.obs.size(f.scene.model), 0), none_hv(f.scene.model.n_p(), 0);
+    std::vector<std::string> failures;
+    // a window longer than the horizon has no ends: the weighted cost's gradient
+    pods::WindowValues values{Eigen::VectorXd::Ones(21), std::span(&none_obs, 1), std::span(&none_hv, 1)};
+    REQUIRE(pods::closed_loop_gradient(sims, *f.policy, f.obs, f.scene.task, f.cost, one, 25, ws, windowed, failures,
+                                       &values) == 1);
+    CHECK(windowed == full);
+    values.weight.setConstant(0.5);
+    REQUIRE(pods::closed_loop_gradient(sims, *f.policy, f.obs, f.scene.task, f.cost, one, 25, ws, windowed, failures,
+                                       &values) == 1);
+    test::check_close(windowed, 0.5 * full, 1e-14);
+    // three ends need three value cotangents; N + 1 weights; a window
+    CHECK_THROWS_AS(pods::closed_loop_gradient(sims, *f.policy, f.obs, f.scene.task, f.cost, one, 5, ws, windowed,
+                                               failures, &values),
+                    std::invalid_argument);
+    values.weight.resize(20);
+    CHECK_THROWS_AS(pods::closed_loop_gradient(sims, *f.policy, f.obs, f.scene.task, f.cost, one, 25, ws, windowed,
+                                               failures, &values),
+                    std::invalid_argument);
+    values.weight.setOnes(21);
+    CHECK_THROWS_AS(pods::closed_loop_gradient(sims, *f.policy, f.obs, f.scene.task, f.cost, one, 0, ws, windowed,
+                                               failures, &values),
+                    std::invalid_argument);
 }

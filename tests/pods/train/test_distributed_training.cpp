@@ -112,6 +112,19 @@ TEST_CASE("distributed training: GPS's conditions spread over the ranks give the
     check_same(alone.evaluate(), spread.evaluate());
 }
 
+TEST_CASE("distributed training: SHAC's batches spread over the ranks give the single-process bits")
+{
+    const pods::Scene scene = small_scene();
+    pods::TrainConfig config = small_config(pods::Method::kShac, pods::Head::kMlp, 2);
+    config.shac_window = 8;
+    config.shac_critic_iters = 2;
+    pods::Trainer alone(scene, config, 1), spread(scene, config, 2, world());
+    for (int epoch = 0; epoch < config.epochs; ++epoch) check_same(alone.run_epoch(epoch), spread.run_epoch(epoch));
+    CHECK(alone.policy().parameters() == spread.policy().parameters());
+    CHECK(alone.learner_state() == spread.learner_state());
+    check_same(alone.evaluate(), spread.evaluate());
+}
+
 TEST_CASE("distributed training: the regression's proximal term and the fit guard give the single-process bits")
 {
     const pods::Scene scene = small_scene();

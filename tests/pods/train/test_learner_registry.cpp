@@ -11,6 +11,7 @@
 #include "pods/train/policy_factory.hpp"
 #include "pods/train/ppo.hpp"
 #include "pods/train/sac.hpp"
+#include "pods/train/shac.hpp"
 #include "tests/pods/train/small_training.hpp"
 
 #include <doctest/doctest.h>
@@ -24,7 +25,7 @@ namespace {
 
 constexpr pods::Method kAllMethods[] = {pods::Method::kPods2, pods::Method::kPods1, pods::Method::kBptt,
                                         pods::Method::kPpo, pods::Method::kHndp, pods::Method::kSac,
-                                        pods::Method::kGps};
+                                        pods::Method::kGps, pods::Method::kShac};
 
 pods::TrainConfig config_of(const pods::LearnerEntry& e)
 {
@@ -51,15 +52,16 @@ TEST_CASE("learner registry: every method has one entry, and its name round-trip
         names.insert(e.name);
     }
     CHECK(names.size() == std::size(kAllMethods));
-    CHECK(pods::learner_names() == std::vector<std::string>{"pods2", "pods1", "bptt", "ppo", "hndp", "sac", "gps"});
-    CHECK(pods::learner_names_text() == "pods2, pods1, bptt, ppo, hndp, sac, gps");
+    CHECK(pods::learner_names() ==
+          std::vector<std::string>{"pods2", "pods1", "bptt", "ppo", "hndp", "sac", "gps", "shac"});
+    CHECK(pods::learner_names_text() == "pods2, pods1, bptt, ppo, hndp, sac, gps, shac");
 }
 
 TEST_CASE("learner registry: an unknown name is refused with the list of choices")
 {
     for (const char* name : {"td3", "", "PODS2", "pods2 "})
         CHECK_THROWS_WITH_AS(pods::learner_entry(name),
-                             ("got \"" + std::string(name) + "\", must be one of pods2, pods1, bptt, ppo, hndp, sac, gps").c_str(),
+                             ("got \"" + std::string(name) + "\", must be one of pods2, pods1, bptt, ppo, hndp, sac, gps, shac").c_str(),
                              std::invalid_argument);
 }
 
@@ -79,11 +81,12 @@ TEST_CASE("learner registry: checkpoint keys are unique and name exactly the lea
         CHECK(keys.insert(e.checkpoint_key).second);
         ++with_state;
     }
-    CHECK(with_state == 4);
+    CHECK(with_state == 5);
     CHECK(pods::learner_entry(pods::Method::kPpo).checkpoint_key == "ppo");
     CHECK(pods::learner_entry(pods::Method::kHndp).checkpoint_key == "hndp");
     CHECK(pods::learner_entry(pods::Method::kSac).checkpoint_key == "sac");
     CHECK(pods::learner_entry(pods::Method::kGps).checkpoint_key == "gps");
+    CHECK(pods::learner_entry(pods::Method::kShac).checkpoint_key == "shac");
 }
 
 TEST_CASE("learner registry: the factories build each method's learner")
@@ -101,6 +104,7 @@ TEST_CASE("learner registry: the factories build each method's learner")
     CHECK(dynamic_cast<pods::hndp::HndpLearner*>(made(pods::Method::kHndp).get()) != nullptr);
     CHECK(dynamic_cast<pods::SacLearner*>(made(pods::Method::kSac).get()) != nullptr);
     CHECK(dynamic_cast<pods::GpsLearner*>(made(pods::Method::kGps).get()) != nullptr);
+    CHECK(dynamic_cast<pods::ShacLearner*>(made(pods::Method::kShac).get()) != nullptr);
 }
 
 TEST_CASE("learner registry: the policy's Adam follows the method's settings")
@@ -111,8 +115,9 @@ TEST_CASE("learner registry: the policy's Adam follows the method's settings")
     c.clip_norm = 3.5;
     c.ppo_lr = 0.033;
     c.sac_lr = 0.044;
-    const double expected_lr[] = {0.011, 0.011, 0.022, 0.033, 0.011, 0.044, 0.011};
-    const double expected_clip[] = {0, 0, 3.5, 0, 0, 0, 0};
+    c.shac_lr = 0.055;
+    const double expected_lr[] = {0.011, 0.011, 0.022, 0.033, 0.011, 0.044, 0.011, 0.055};
+    const double expected_clip[] = {0, 0, 3.5, 0, 0, 0, 0, 3.5};
     for (std::size_t i = 0; i < std::size(kAllMethods); ++i) {
         const pods::LearnerEntry& e = pods::learner_entry(kAllMethods[i]);
         INFO(e.name);
@@ -139,4 +144,5 @@ TEST_CASE("learner registry: the default head is valid and every listed setting 
     CHECK(pods::learner_entry(pods::Method::kPods2).default_head == pods::Head::kMlp);
     CHECK(pods::learner_entry(pods::Method::kSac).default_head == pods::Head::kMlp);
     CHECK(pods::learner_entry(pods::Method::kGps).default_head == pods::Head::kMlp);
+    CHECK(pods::learner_entry(pods::Method::kShac).default_head == pods::Head::kMlp);
 }

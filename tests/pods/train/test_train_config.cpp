@@ -69,12 +69,15 @@ TEST_CASE("train config: the checks name the setting and its rule")
     c.method = pods::Method::kGps;
     CHECK_THROWS_WITH_AS(pods::validate_train_config(c), "head: method gps trains MLP policies, must be mlp",
                          std::invalid_argument);
+    c.method = pods::Method::kShac;
+    CHECK_THROWS_WITH_AS(pods::validate_train_config(c), "head: method shac trains MLP policies, must be mlp",
+                         std::invalid_argument);
 }
 
 TEST_CASE("train config: config.json round-trips every method's settings")
 {
     for (pods::Method m : {pods::Method::kPods2, pods::Method::kPods1, pods::Method::kBptt, pods::Method::kPpo,
-                           pods::Method::kHndp, pods::Method::kSac, pods::Method::kGps}) {
+                           pods::Method::kHndp, pods::Method::kSac, pods::Method::kGps, pods::Method::kShac}) {
         pods::TrainConfig c;
         c.method = m;
         c.head = m == pods::Method::kHndp ? pods::Head::kNdp : pods::Head::kMlp;
@@ -92,6 +95,8 @@ TEST_CASE("train config: config.json round-trips every method's settings")
         c.sac_buffer = 777;
         c.gps_conditions = 7;
         c.gps_step = 0.125;
+        c.shac_window = 9;
+        c.shac_target_alpha = 0.375;
         const nlohmann::json j = pods::train_config_to_json(c);
         INFO(j.dump());
         CHECK(j.contains("hndp_regions") == (m == pods::Method::kHndp));
@@ -106,7 +111,9 @@ TEST_CASE("train config: a config.json without the optional settings reads the v
     nlohmann::json j = pods::train_config_to_json(pods::TrainConfig{});
     for (const char* key : {"fit_proximal", "fit_guard", "pods_target", "pods_metric", "sac_lr", "sac_critic_lr",
                             "sac_alpha_lr", "sac_tau", "sac_buffer", "sac_minibatch", "sac_updates", "sac_alpha_init",
-                            "sac_target_entropy", "gps_conditions", "gps_samples", "gps_step", "gps_noise"})
+                            "sac_target_entropy", "gps_conditions", "gps_samples", "gps_step", "gps_noise", "shac_window",
+                            "shac_lr", "shac_lambda", "shac_critic_iters", "shac_critic_minibatches", "shac_critic_lr",
+                            "shac_target_alpha", "shac_noise"})
         j.erase(key);
     const pods::TrainConfig c = read(j);
     // the defaults, but the paper's targets: such a file was written when PODS had no other

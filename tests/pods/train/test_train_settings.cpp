@@ -59,6 +59,8 @@ TEST_CASE("train settings: the rules read as the checks' messages")
     CHECK(pods::setting_rule(pods::train_setting("sac_updates")) == "must be in (0, 100]");
     CHECK(pods::setting_rule(pods::train_setting("gps_step")) == "must be in (0, 4]");
     CHECK(pods::setting_rule(pods::train_setting("gps_conditions")) == "must be in [1, 100000]");
+    CHECK(pods::setting_rule(pods::train_setting("shac_target_alpha")) == "must be in [0, 1)");
+    CHECK(pods::setting_rule(pods::train_setting("shac_window")) == "must be in [1, 1000000]");
     CHECK(pods::methods_text(pods::method_bit(pods::Method::kHndp)) == "hndp");
     CHECK_THROWS_AS(pods::train_setting("colour"), std::invalid_argument);
 }
@@ -133,4 +135,10 @@ TEST_CASE("train settings: the registry's settings lists are the table's methods
     for (const char* key : {"gps_conditions", "gps_samples", "gps_step", "gps_noise", "fit_steps", "minibatch", "fit_lr"})
         CHECK(std::find(gps.begin(), gps.end(), key) != gps.end());
     CHECK(std::find(gps.begin(), gps.end(), "mu") == gps.end());
+    const auto shac = pods::method_settings(pods::Method::kShac);
+    for (const char* key : {"shac_window", "shac_lr", "shac_lambda", "shac_critic_iters", "shac_critic_minibatches",
+                            "shac_critic_lr", "shac_target_alpha", "shac_noise", "gamma", "clip_norm", "scale_rewards"})
+        CHECK(std::find(shac.begin(), shac.end(), key) != shac.end());
+    CHECK(std::find(shac.begin(), shac.end(), "bptt_lr") == shac.end());
+    CHECK(std::find(shac.begin(), shac.end(), "truncation") == shac.end());
 }

@@ -46,7 +46,8 @@ TEST_CASE("training_run: stopping after 2 epochs and resuming to 4 equals 4 epoc
 {
     const pods::Scene scene = small_scene();
     for (pods::Method m :
-         {pods::Method::kPods2, pods::Method::kBptt, pods::Method::kPpo, pods::Method::kSac, pods::Method::kGps}) {
+         {pods::Method::kPods2, pods::Method::kBptt, pods::Method::kPpo, pods::Method::kSac, pods::Method::kGps,
+          pods::Method::kShac}) {
         INFO(pods::to_string(m));
         const auto dir = test::scratch_dir("run");
         pods::RunOptions once, part;
@@ -68,11 +69,19 @@ TEST_CASE("training_run: stopping after 2 epochs and resuming to 4 equals 4 epoc
         CHECK(policy_a["training"]["adam"] == policy_b["training"]["adam"]);
         CHECK(policy_a["training"]["sim_steps"] == policy_b["training"]["sim_steps"]);
         // PPO's log-std, value network, optimisers and reward scale, SAC's critics, targets,
-        // temperature, optimisers and replay buffer, GPS's step sizes and last costs are restored too
+        // temperature, optimisers and replay buffer, GPS's step sizes and last costs, SHAC's critic,
+        // its Adam, target and reward scale are restored too
         const std::string key(pods::learner_entry(m).checkpoint_key);
-        CHECK(key.empty() == (m != pods::Method::kPpo && m != pods::Method::kSac && m != pods::Method::kGps));
+        CHECK(key.empty() == (m != pods::Method::kPpo && m != pods::Method::kSac && m != pods::Method::kGps &&
+                              m != pods::Method::kShac));
         if (!key.empty()) CHECK(policy_a["training"][key] == policy_b["training"][key]);
         if (m == pods::Method::kSac) CHECK(policy_a["training"]["sac"]["replay"]["episodes_added"] == 32);
+        if (m == pods::Method::kShac) CHECK(policy_a["training"]["shac"]["critic_adam"]["steps"] == 4 * 4 * 4);
+        // the whole file, wall time aside
+        auto same_a = policy_a, same_b = policy_b;
+        same_a["training"].erase("wall_s");
+        same_b["training"].erase("wall_s");
+        CHECK(same_a.dump() == same_b.dump());
         CHECK(test::without_column(test::read_text(dir / "once/log.csv"), 1) ==
               test::without_column(test::read_text(dir / "part/log.csv"), 1));
         std::filesystem::remove_all(dir);
