@@ -35,13 +35,13 @@ void split_rows(const Eigen::MatrixXd& a, RowSplit& out)
         if (unit && column >= 0) out.copies.emplace_back(i, column);
         else out.dense.push_back(i);
     }
-    out.dense_rows = a(out.dense, Eigen::placeholders::all);
+    out.dense_rows = a(out.dense, Eigen::all);
 }
 
 void times_split(const Eigen::MatrixXd& m, const RowSplit& a, Eigen::MatrixXd& gathered, Eigen::MatrixXd& out)
 {
     require(m.cols() == a.rows, __func__, m.cols(), a.rows);
-    gathered = m(Eigen::placeholders::all, a.dense);
+    gathered = m(Eigen::all, a.dense);
     out.resize(m.rows(), a.cols);
     out.noalias() = gathered * a.dense_rows;
     for (const auto& [i, j] : a.copies) out.col(j) += m.col(i);
@@ -51,7 +51,7 @@ void transpose_times_split(const RowSplit& a, const Eigen::MatrixXd& m, Eigen::M
                            Eigen::MatrixXd& out)
 {
     require(m.rows() == a.rows, __func__, m.rows(), a.rows);
-    gathered = m(a.dense, Eigen::placeholders::all);
+    gathered = m(a.dense, Eigen::all);
     out.resize(a.cols, m.cols());
     out.noalias() = a.dense_rows.transpose() * gathered;
     for (const auto& [i, j] : a.copies) out.row(j) += m.row(i);
