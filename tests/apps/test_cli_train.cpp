@@ -9,6 +9,8 @@
 
 #include <algorithm>
 #include <sstream>
+#include <string>
+#include <vector>
 
 using podsim::test::podsim_cli;
 using podsim::test::quoted;
@@ -206,110 +208,68 @@ TEST_CASE("cli train: --method ppo writes its learner state into policy.json, ev
     std::filesystem::remove_all(dir);
 }
 
-TEST_CASE("cli train: --method sac writes its learner state into policy.json and the same bits with 1 and 2 threads")
+TEST_CASE("cli train: --method sac, gps and shac write their learner state, the same files with 1 and 2 threads and "
+          "after a resume, and compare runs them")
 {
+    struct Case {
+        const char* method;
+        std::string options;                 // the method's own settings, small
+        std::vector<const char*> state_keys; // its checkpoint state in policy.json's "training"
+    };
+    const std::vector<Case> cases{
+        {"sac", "--sac-updates 0.05 --sac-minibatch 32", {"log_std", "log_alpha", "q1", "q2", "q1_target", "q2_target", "replay"}},
+        {"gps", "--gps-conditions 3 --gps-samples 2", {"step", "eta", "policy_cost", "controller_cost", "previous"}},
+        {"shac", "--shac-window 30 --shac-critic-iters 2", {"critic", "critic_adam", "target", "reward_scale"}},
+    };
     const auto dir = scratch_dir("train");
-    const std::string common =
-        "train " + scene_arg() + " --method sac --sac-updates 0.05 --sac-minibatch 32" + kTiny + "--seed 5 ";
-    const auto r = run_podsim(common + "--out " + quoted(dir / "one"));
-    REQUIRE(r.exit_code == 0);
-    const auto policy = nlohmann::json::parse(read_text(dir / "one/policy.json"));
-    CHECK(policy["type"] == "mlp");
-    for (const char* key : {"log_std", "log_alpha", "q1", "q2", "q1_target", "q2_target", "replay"})
-        CHECK(policy["training"]["sac"].contains(key));
-    CHECK(policy["training"]["sac"]["replay"]["episodes_added"] == 12);
-    const auto config = nlohmann::json::parse(read_text(dir / "one/config.json"));
-    CHECK(config["settings"]["sac_minibatch"] == 32);
-    CHECK(read_text(dir / "one/log.csv").find(",temperature,entropy,") != std::string::npos);
-    REQUIRE(run_podsim(common + "--threads 2 --out " + quoted(dir / "two")).exit_code == 0);
-    CHECK(podsim::test::without_column(read_text(dir / "one/log.csv"), 1) ==
-          podsim::test::without_column(read_text(dir / "two/log.csv"), 1));
-    auto p2 = nlohmann::json::parse(read_text(dir / "two/policy.json")), p1 = policy;
-    p1["training"].erase("wall_s");
-    p2["training"].erase("wall_s");
-    CHECK(p1.dump() == p2.dump());
-    // evaluate runs the mean action, without noise
-    const auto e1 = run_podsim("evaluate " + scene_arg() + " --policy " + quoted(dir / "one/policy.json") + " --episodes 3");
-    const auto e2 = run_podsim("evaluate " + scene_arg() + " --policy " + quoted(dir / "one/policy.json") + " --episodes 3");
+    const auto read_json = [&](const std::filesystem::path& file) { return nlohmann::json::parse(read_text(dir / file)); };
+    const std::string tiny = " --batch 6 --test-episodes 6 --hidden 8,8 --fit-steps 5 --seed 5 ";
+    for (const Case& c : cases) {
+        INFO(c.method);
+        const std::string m = c.method;
+        const std::string common = "train " + scene_arg() + " --method " + m + " " + c.options + tiny;
+        REQUIRE(run_podsim(common + "--epochs 3 --out " + quoted(dir / (m + "_one"))).exit_code == 0);
+        const auto policy = read_json(m + "_one/policy.json");
+        CHECK(policy["type"] == "mlp");
+        for (const char* key : c.state_keys) CHECK(policy["training"][m].contains(key));
+        const auto settings = read_json(m + "_one/config.json")["settings"];
+        CHECK(settings["method"] == m);
+        CHECK_FALSE(settings.contains("hndp_regions"));
+        // two threads, and two epochs resumed to three, give the same files (wall time aside)
+        REQUIRE(run_podsim(common + "--epochs 3 --threads 2 --out " + quoted(dir / (m + "_two"))).exit_code == 0);
+        REQUIRE(run_podsim(common + "--epochs 2 --out " + quoted(dir / (m + "_part"))).exit_code == 0);
+        REQUIRE(run_podsim(common + "--epochs 3 --resume --out " + quoted(dir / (m + "_part"))).exit_code == 0);
+        auto p1 = policy;
+        p1["training"].erase("wall_s");
+        for (const std::string other : {"_two", "_part"}) {
+            INFO(other);
+            CHECK(podsim::test::without_column(read_text(dir / (m + "_one/log.csv")), 1) ==
+                  podsim::test::without_column(read_text(dir / (m + other) / "log.csv"), 1));
+            auto p2 = read_json(m + other + "/policy.json");
+            p2["training"].erase("wall_s");
+            CHECK(p1.dump() == p2.dump());
+        }
+        // compare accepts it
+        const auto cmp = run_podsim("compare " + scene_arg() + " --methods " + m + ",bptt " + c.options + kTiny +
+                                    "--no-optimality --out " + quoted(dir / (m + "_cmp")));
+        REQUIRE(cmp.exit_code == 0);
+        CHECK(cmp.out.find("| " + m + " | 1 |") != std::string::npos);
+    }
+    // SAC: its replay holds every epoch's episodes, its columns are logged, evaluate runs the mean action
+    CHECK(read_json("sac_one/policy.json")["training"]["sac"]["replay"]["episodes_added"] == 18);
+    CHECK(read_text(dir / "sac_one/log.csv").find(",temperature,entropy,") != std::string::npos);
+    const auto e1 = run_podsim("evaluate " + scene_arg() + " --policy " + quoted(dir / "sac_one/policy.json") + " --episodes 3");
+    const auto e2 = run_podsim("evaluate " + scene_arg() + " --policy " + quoted(dir / "sac_one/policy.json") + " --episodes 3");
     REQUIRE(e1.exit_code == 0);
     CHECK(e1.out == e2.out);
-    // compare accepts it
-    const auto c = run_podsim("compare " + scene_arg() + " --methods sac,bptt --sac-updates 0.05 --sac-minibatch 32" + kTiny +
-                              "--no-optimality --out " + quoted(dir / "cmp"));
-    REQUIRE(c.exit_code == 0);
-    CHECK(c.out.find("| sac | 1 |") != std::string::npos);
-    std::filesystem::remove_all(dir);
-}
-
-TEST_CASE("cli train: --method gps writes its learner state into policy.json and the same bits with 1 and 2 threads")
-{
-    const auto dir = scratch_dir("train");
-    const std::string common = "train " + scene_arg() + " --method gps --gps-conditions 3 --gps-samples 2" + kTiny + "--seed 5 ";
-    const auto r = run_podsim(common + "--out " + quoted(dir / "one"));
-    REQUIRE(r.exit_code == 0);
-    const auto policy = nlohmann::json::parse(read_text(dir / "one/policy.json"));
-    CHECK(policy["type"] == "mlp");
+    // GPS: one step size, temperature and cost per condition; a scene too large for the Riccati pass is refused
     for (const char* key : {"step", "eta", "policy_cost", "controller_cost", "previous"})
-        CHECK(policy["training"]["gps"][key].size() == 3);
-    const auto config = nlohmann::json::parse(read_text(dir / "one/config.json"));
-    CHECK(config["settings"]["gps_conditions"] == 3);
-    CHECK(config["settings"]["gps_samples"] == 2);
-    REQUIRE(run_podsim(common + "--threads 2 --out " + quoted(dir / "two")).exit_code == 0);
-    CHECK(podsim::test::without_column(read_text(dir / "one/log.csv"), 1) ==
-          podsim::test::without_column(read_text(dir / "two/log.csv"), 1));
-    auto p2 = nlohmann::json::parse(read_text(dir / "two/policy.json")), p1 = policy;
-    p1["training"].erase("wall_s");
-    p2["training"].erase("wall_s");
-    CHECK(p1.dump() == p2.dump());
-    // compare accepts it
-    const auto c = run_podsim("compare " + scene_arg() + " --methods gps,bptt --gps-conditions 3 --gps-samples 2" + kTiny +
-                              "--no-optimality --out " + quoted(dir / "cmp"));
-    REQUIRE(c.exit_code == 0);
-    CHECK(c.out.find("| gps | 1 |") != std::string::npos);
-    // a scene too large for the Riccati pass is refused
+        CHECK(read_json("gps_one/policy.json")["training"]["gps"][key].size() == 3);
     const auto rope = run_podsim("train '" + source_path("scenes/rope_3d_stop.json") + "' --method gps" + kTiny +
                                  "--out " + quoted(dir / "rope"));
     CHECK(rope.exit_code == 2);
     CHECK(lines(rope.err) == 1);
     CHECK(rope.err.find("method gps needs the box-DDP Riccati pass") != std::string::npos);
-    std::filesystem::remove_all(dir);
-}
-
-TEST_CASE("cli train: --method shac writes its learner state into policy.json, the same bits with 1 and 2 threads and "
-          "after a resume")
-{
-    const auto dir = scratch_dir("train");
-    const std::string tiny = " --batch 6 --test-episodes 6 --hidden 8,8 --seed 5 ";
-    const std::string common = "train " + scene_arg() + " --method shac --shac-window 30 --shac-critic-iters 2" + tiny;
-    const auto r = run_podsim(common + "--epochs 3 --out " + quoted(dir / "one"));
-    REQUIRE(r.exit_code == 0);
-    const auto policy = nlohmann::json::parse(read_text(dir / "one/policy.json"));
-    CHECK(policy["type"] == "mlp");
-    for (const char* key : {"critic", "critic_adam", "target", "reward_scale"})
-        CHECK(policy["training"]["shac"].contains(key));
-    const auto config = nlohmann::json::parse(read_text(dir / "one/config.json"));
-    CHECK(config["settings"]["shac_window"] == 30);
-    CHECK(config["settings"]["shac_critic_iters"] == 2);
-    CHECK_FALSE(config["settings"].contains("hndp_regions"));
-    // two threads, and two epochs resumed to three, give the same files (wall time aside)
-    REQUIRE(run_podsim(common + "--epochs 3 --threads 2 --out " + quoted(dir / "two")).exit_code == 0);
-    REQUIRE(run_podsim(common + "--epochs 2 --out " + quoted(dir / "part")).exit_code == 0);
-    REQUIRE(run_podsim(common + "--epochs 3 --resume --out " + quoted(dir / "part")).exit_code == 0);
-    auto p1 = policy;
-    p1["training"].erase("wall_s");
-    for (const char* other : {"two", "part"}) {
-        INFO(other);
-        CHECK(podsim::test::without_column(read_text(dir / "one/log.csv"), 1) ==
-              podsim::test::without_column(read_text(dir / other / "log.csv"), 1));
-        auto p2 = nlohmann::json::parse(read_text(dir / other / "policy.json"));
-        p2["training"].erase("wall_s");
-        CHECK(p1.dump() == p2.dump());
-    }
-    // compare accepts it
-    const auto c = run_podsim("compare " + scene_arg() + " --methods shac,bptt --shac-critic-iters 2" + kTiny +
-                              "--no-optimality --out " + quoted(dir / "cmp"));
-    REQUIRE(c.exit_code == 0);
-    CHECK(c.out.find("| shac | 1 |") != std::string::npos);
     std::filesystem::remove_all(dir);
 }
 

@@ -132,23 +132,7 @@ TEST_CASE("gps: the same seed gives bit-identical policies and learner states wi
     c.gps_conditions = 5;
     c.gps_samples = 3;
     c.minibatch = 150; // three chunks, one partial
-    pods::Trainer one(scene, c, 1), two(scene, c, 2);
-    for (int e = 0; e < 3; ++e) {
-        const pods::EpochStats a = one.run_epoch(e), b = two.run_epoch(e);
-        CHECK(a.train_return == b.train_return);
-        CHECK(a.improved_return == b.improved_return);
-        CHECK(a.alpha_mean == b.alpha_mean);
-        CHECK(a.fit_loss == b.fit_loss);
-        CHECK(a.sim_steps == b.sim_steps);
-    }
-    CHECK(one.policy().parameters() == two.policy().parameters());
-    CHECK(one.learner_state() == two.learner_state());
-    CHECK(one.evaluate().return_mean == two.evaluate().return_mean);
-    pods::TrainConfig other = c;
-    other.seed = 2;
-    pods::Trainer three(scene, other, 2);
-    three.run_epoch(0);
-    CHECK(three.policy().parameters() != one.policy().parameters());
+    test::check_thread_determinism(scene, c, 3);
 }
 
 TEST_CASE("gps: the NDP head, scenes too large for the Riccati pass and bad checkpoint states are refused")

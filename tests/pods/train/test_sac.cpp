@@ -132,22 +132,7 @@ TEST_CASE("sac: the same seed gives bit-identical policies and learner states wi
     c.batch = 40; // two lockstep batches
     c.sac_minibatch = 150; // three chunks, one partial
     c.sac_updates = 0.02;
-    pods::Trainer one(scene, c, 1), two(scene, c, 2);
-    for (int e = 0; e < 2; ++e) {
-        const pods::EpochStats a = one.run_epoch(e), b = two.run_epoch(e);
-        CHECK(a.train_return == b.train_return);
-        CHECK(a.fit_loss == b.fit_loss);
-        CHECK(a.value_loss == b.value_loss);
-        CHECK(a.entropy == b.entropy);
-    }
-    CHECK(one.policy().parameters() == two.policy().parameters());
-    CHECK(one.learner_state() == two.learner_state());
-    CHECK(one.evaluate().return_mean == two.evaluate().return_mean);
-    pods::TrainConfig other = c;
-    other.seed = 2;
-    pods::Trainer three(scene, other, 2);
-    three.run_epoch(0);
-    CHECK(three.policy().parameters() != one.policy().parameters());
+    test::check_thread_determinism(scene, c, 2);
 }
 
 TEST_CASE("sac: the NDP head is refused, naming the rule")
