@@ -121,7 +121,7 @@ int run_compare(const CompareCommand& o)
             }
             if (cluster.root())
                 std::fprintf(stderr, "%s%d epochs, %.1f s, test return %.6g\n", label.c_str(), r.log.back().epoch,
-                             r.log.back().wall_s, r.log.back().test.return_mean);
+                             r.log.back().wall_s, pods::delivered_return(r.log, r.log.size() - 1));
             runs.push_back(std::move(c));
         }
     }

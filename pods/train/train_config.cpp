@@ -92,6 +92,7 @@ void validate_train_config(const TrainConfig& c)
     require(c.method != Method::kSac || c.head == Head::kMlp, "head: method sac trains MLP policies, must be mlp");
     require(c.method != Method::kGps || c.head == Head::kMlp, "head: method gps trains MLP policies, must be mlp");
     require(c.method != Method::kShac || c.head == Head::kMlp, "head: method shac trains MLP policies, must be mlp");
+    require(c.validation_every == 1 || c.validation > 0, "validation_every: needs validation states (validation > 0)");
 }
 
 nlohmann::json train_config_to_json(const TrainConfig& c)

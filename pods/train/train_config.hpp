@@ -51,9 +51,10 @@ struct TrainConfig {
     std::uint64_t seed = 1;         ///< network initialisation and training initial states
     std::uint64_t test_seed = 12345;///< the test bed (the same for every method and seed)
     int test_episodes = 64;
-    /// validation states (0: none): after every epoch, within the training time, the policy's mean
-    /// return on them (drawn from `seed`, apart from the training and test states) selects the
-    /// policy the run delivers, the best so far (best_policy.json; docs/training.md, "Validation")
+    /// validation states (0: none): after every `validation_every`-th epoch, within the training
+    /// time, the policy's failures and mean return on them (drawn from `seed`, apart from the
+    /// training and test states) select the policy the run delivers, the best so far
+    /// (best_policy.json; docs/training.md, "Validation")
     int validation = 0;
     int validation_every = 1; ///< validate after every this many epochs (and the initial policy)
 

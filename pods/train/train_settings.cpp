@@ -147,8 +147,9 @@ const std::vector<TrainSetting>& table()
         seed_setting("test_seed", "--test-seed", &C::test_seed, "Seed of the test bed"),
         optional_in_json(int_setting("validation", "validation", "--validation", &C::validation, 0, 100000, kEveryMethod,
                                      "Validation states: the run delivers the policy of the epoch with the best mean "
-                                     "return on them, measured after every epoch within the training time "
-                                     "(best_policy.json; 0: the last policy)")),
+                                     "return on them (fewest failures first), measured after every "
+                                     "--validation-every epochs within the training time (best_policy.json; 0: "
+                                     "the last policy)")),
         optional_in_json(int_setting("validation_every", "validation_every", "--validation-every", &C::validation_every, 1,
                                      kMaxEpochs, kEveryMethod,
                                      "With --validation: validate after every this many epochs (the policies in "

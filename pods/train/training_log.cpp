@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -158,6 +159,7 @@ std::vector<LogRow> parse_log_csv(std::istream& in, const std::string& path)
     const std::string& header = log_header();
     std::vector<const LogColumn*> columns; // the column of each field, by the header's names
     std::size_t epoch_field = 0;
+    std::ptrdiff_t best_field = -1; // best_epoch's field, when the file has the column
     std::vector<LogRow> rows;
     std::string line;
     int line_no = 0;
@@ -178,6 +180,7 @@ std::vector<LogRow> parse_log_csv(std::istream& in, const std::string& path)
             std::string name;
             while (std::getline(h, name, ',')) {
                 if (name == "epoch") epoch_field = columns.size();
+                if (name == "best_epoch") best_field = std::ptrdiff_t(columns.size());
                 for (const LogColumn& c : log_columns())
                     if (c.name == name) columns.push_back(&c);
             }
@@ -198,9 +201,13 @@ std::vector<LogRow> parse_log_csv(std::istream& in, const std::string& path)
         if (v.size() != columns.size() || line.back() == ',')
             fail("expected " + std::to_string(columns.size()) + " fields, got " + std::to_string(v.size()));
         LogRow r;
-        r.best_epoch = -1;
+        if (best_field >= 0) {
+            const double b = v[std::size_t(best_field)];
+            if (!(b >= 0 && b <= v[epoch_field] && b == std::floor(b)))
+                fail("column best_epoch: got " + common::format_double(b) + ", must be an epoch from 0 to the row's");
+        }
         for (std::size_t i = 0; i < columns.size(); ++i) columns[i]->set(r, v[i]);
-        if (r.best_epoch < 0) r.best_epoch = r.epoch; // an older log: the last policy is delivered
+        if (best_field < 0) r.best_epoch = r.epoch; // an older log: the last policy is delivered
         if (double(r.epoch) != v[epoch_field] || r.epoch != int(rows.size()))
             fail("column epoch: got " + common::format_double(v[epoch_field]) + ", expected " + std::to_string(rows.size()));
         rows.push_back(r);

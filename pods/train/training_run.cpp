@@ -30,18 +30,22 @@ struct Checkpoint {
     long long sim_steps = 0;
 };
 
-// the policy a run with validation states delivers: the best validation return so far
+// the policy a run with validation states delivers: the fewest failed validation episodes so
+// far, among those the best mean return of the others
 struct Best {
     int epoch = -1;
+    int failed = 0;
     double validation_return = 0;
     std::unique_ptr<policy::Policy> policy;
 
     // takes `p` when it is the first or validates better than the best so far
-    bool offer(int at_epoch, double value, const policy::Policy& p)
+    bool offer(int at_epoch, const EvaluationSummary& v, const policy::Policy& p)
     {
-        if (epoch >= 0 && !(value > validation_return)) return false;
+        const bool better = epoch < 0 || v.failed < failed || (v.failed == failed && v.return_mean > validation_return);
+        if (!better) return false;
         epoch = at_epoch;
-        validation_return = value;
+        failed = v.failed;
+        validation_return = v.return_mean;
         policy = p.clone();
         return true;
     }
@@ -84,8 +88,9 @@ Checkpoint restore_checkpoint(const common::JsonNode& pn, Trainer& trainer, Best
     if (trainer.config().validation > 0) {
         // the delivered policy: the epoch, its validation return and its parameters
         const common::JsonNode bn = tn["best"];
-        bn.allow_keys({"epoch", "validation_return", "policy"});
+        bn.allow_keys({"epoch", "failed", "validation_return", "policy"});
         best.epoch = int(bn["epoch"].integer_in(0, c.epoch));
+        best.failed = int(bn["failed"].integer_in(0, trainer.config().validation));
         best.validation_return = bn["validation_return"].number();
         best.policy = policy::policy_from_json(bn["policy"]);
         if (const std::string why = trainer.policy_mismatch(*best.policy); !why.empty()) bn["policy"].fail(why);
@@ -147,6 +152,7 @@ RunResult run_training(const Scene& scene, const TrainConfig& config, const RunO
                                            trainer.learner_state(), trainer.method().checkpoint_key);
         if (validating)
             j["training"]["best"] = {{"epoch", best.epoch},
+                                     {"failed", best.failed},
                                      {"validation_return", best.validation_return},
                                      {"policy", policy::policy_to_json(*best.policy)}};
         return j.dump() + "\n";
@@ -158,8 +164,14 @@ RunResult run_training(const Scene& scene, const TrainConfig& config, const RunO
             std::string started_from;
             at = restore_run(scene, config, o, trainer, best, result.log, started_from);
             result.resumed_from = at.epoch;
-            // config.json keeps the policy the run started from (a resume starts from the checkpoint)
-            if (init_policy.empty()) init_policy = started_from;
+            // a resume continues from the checkpoint; config.json keeps the policy the run started from
+            if (!o.init_policy.empty() && o.init_policy != started_from)
+                throw common::InputError(o.out + "/config.json: --resume: the run started from " +
+                                         (started_from.empty() ? std::string("a new network") : "\"" + started_from + "\"") +
+                                         ", not --init-policy \"" + o.init_policy + "\" (a resume continues from its checkpoint)");
+            init_policy = started_from;
+            // best_policy.json may lag policy.json's "best" after a kill between the two writes
+            if (validating) common::write_file_atomic(best_path, policy::policy_to_json(*best.policy).dump() + "\n");
         } else {
             if (std::filesystem::exists(policy_path) || std::filesystem::exists(log_path))
                 throw common::InputError(o.out + ": already holds a training run (policy.json, log.csv): use --resume to "
@@ -206,17 +218,20 @@ RunResult run_training(const Scene& scene, const TrainConfig& config, const RunO
                 common::write_file_atomic(best_path, policy::policy_to_json(*best.policy).dump() + "\n");
         });
     };
-    // the row of the policy after `epoch` epochs: the test bed, and with validation states the
-    // delivered policy's choice (the validation seconds go into `wall_s` when timed)
-    auto row = [&](int epoch, double& wall_s, const EpochStats& stats, bool& best_changed) {
+    // the row of the policy after at.epoch epochs: the test bed, and with validation states the
+    // delivered policy's choice (the validation seconds go into at.wall_s after epoch 0)
+    auto row = [&](const EpochStats& stats, bool& best_changed) {
+        const int epoch = at.epoch;
         double validation_return = 0;
         if (validating && epoch % config.validation_every == 0) {
             const auto t0 = std::chrono::steady_clock::now();
-            validation_return = trainer.validate().return_mean;
-            if (epoch > 0) wall_s = cluster.broadcast(wall_s + std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-            best_changed = best.offer(epoch, validation_return, trainer.policy());
+            const EvaluationSummary v = trainer.validate();
+            validation_return = v.return_mean;
+            const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+            if (epoch > 0) at.wall_s = cluster.broadcast(at.wall_s + seconds); // rank 0's clock, as the epochs'
+            best_changed = best.offer(epoch, v, trainer.policy());
         }
-        LogRow r = log_row(epoch, wall_s, at.sim_steps, stats, trainer.evaluate());
+        LogRow r = log_row(epoch, at.wall_s, at.sim_steps, stats, trainer.evaluate());
         r.validation_return = validation_return;
         r.best_epoch = validating ? best.epoch : epoch;
         return r;
@@ -224,7 +239,7 @@ RunResult run_training(const Scene& scene, const TrainConfig& config, const RunO
     if (!o.resume) {
         // row 0: the initial policy (its validation is not counted as training time)
         bool best_changed = false;
-        result.log.push_back(row(0, at.wall_s, EpochStats{}, best_changed));
+        result.log.push_back(row(EpochStats{}, best_changed));
         save(best_changed);
         if (cb.on_epoch && cluster.root()) cb.on_epoch(result.log.back(), config.epochs, -1);
     }
@@ -248,7 +263,7 @@ RunResult run_training(const Scene& scene, const TrainConfig& config, const RunO
         if (cb.on_failure && cluster.root())
             for (const TrajectoryFailure& f : stats.failures) cb.on_failure(at.epoch, f);
         bool best_changed = false;
-        result.log.push_back(row(at.epoch, at.wall_s, stats, best_changed));
+        result.log.push_back(row(stats, best_changed));
         save(best_changed);
         if (cb.on_epoch && cluster.root()) {
             // remaining epochs: by count, or by the time budget at this run's training seconds per epoch

@@ -25,7 +25,7 @@ def train(scene_path, method="pods2", out=None, **options):
     """Trains a policy on a scene as `podsim train SCENE --method METHOD --out OUT` does.
 
     options are the command line's, with underscores: head, epochs, batch, seed, threads,
-    time_budget, test_episodes, test_seed, hidden (a list of widths), activation, ndp_horizon,
+    time_budget, test_episodes, test_seed, validation, validation_every, hidden (a list of widths), activation, ndp_horizon,
     ndp_basis, ndp_substeps, mu, max_halvings, fit_steps, minibatch, fit_lr, fit_proximal,
     fit_guard, pods_target, pods_metric, init_policy (a policy.json path), bptt_lr, clip_norm,
     truncation, ppo_lr, value_lr, ppo_epochs, ppo_minibatch, ppo_clip, gamma, gae_lambda,
@@ -40,8 +40,9 @@ def train(scene_path, method="pods2", out=None, **options):
     out: the run directory (policy.json, log.csv, config.json, rewritten after every epoch, so
     Ctrl-C leaves a resumable run); None trains in a temporary directory removed afterwards.
 
-    Returns a dict: policy (a Policy), log (log.csv's columns as arrays), stopped ("epochs" or
-    "time budget"), resumed_from (-1 unless resumed), config (every effective setting), out.
+    Returns a dict: policy (the delivered Policy: the last one, or with validation states the
+    best-validating one), delivered_epoch, log (log.csv's columns as arrays), stopped ("epochs"
+    or "time budget"), resumed_from (-1 unless resumed), config (every effective setting), out.
     """
     options = dict(options, method=method)
     scene_path = _os.fspath(scene_path)

@@ -233,6 +233,7 @@ py::dict train(const std::string& scene_path, const std::string& out, const py::
     d["log"] = log_columns(result.log);
     d["stopped"] = result.stopped;
     d["resumed_from"] = result.resumed_from;
+    d["delivered_epoch"] = result.delivered_epoch;
     d["config"] = py::module_::import("json").attr("loads")(pods::train_config_to_json(r.config).dump());
     d["out"] = out;
     return d;

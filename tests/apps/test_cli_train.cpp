@@ -123,9 +123,14 @@ TEST_CASE("cli train: --init-policy starts from a saved policy with a new optimi
     CHECK(zero["training"]["adam"]["steps"] == 0);
     CHECK(nlohmann::json::parse(read_text(dir / "zero/config.json"))["init_policy"] ==
           (dir / "bptt/policy.json").string());
-    // such a run resumes (from its checkpoint) and config.json keeps where it started
-    REQUIRE(run_podsim("train " + scene_arg() + " --epochs 1 --batch 6 --test-episodes 6 --hidden 8,8 --resume --out " +
-                       quoted(dir / "zero")).exit_code == 0);
+    // such a run resumes (from its checkpoint) and config.json keeps where it started; another
+    // --init-policy on the resume is refused
+    const std::string resume = "train " + scene_arg() + " --epochs 1 --batch 6 --test-episodes 6 --hidden 8,8 --resume ";
+    const auto other = run_podsim(resume + "--init-policy " + quoted(dir / "zero/policy.json") + " --out " + quoted(dir / "zero"));
+    CHECK(other.exit_code == 2);
+    CHECK(lines(other.err) == 1);
+    CHECK(other.err.find("the run started from") != std::string::npos);
+    REQUIRE(run_podsim(resume + "--out " + quoted(dir / "zero")).exit_code == 0);
     CHECK(nlohmann::json::parse(read_text(dir / "zero/config.json"))["init_policy"] ==
           (dir / "bptt/policy.json").string());
     const std::string bptt_log = read_text(dir / "bptt/log.csv"), zero_log = read_text(dir / "zero/log.csv");
@@ -185,9 +190,12 @@ TEST_CASE("cli train: --validation delivers best_policy.json and names its epoch
     CHECK(nlohmann::json::parse(read_text(dir / "run/config.json"))["settings"]["validation"] == 4);
     const auto e = run_podsim("evaluate " + scene_arg() + " --policy " + quoted(dir / "run/best_policy.json") + " --episodes 3");
     CHECK(e.exit_code == 0);
-    const auto bad = run_podsim("train " + scene_arg() + " --epochs 1 --validation -1 --out " + quoted(dir / "bad"));
-    CHECK(bad.exit_code == 2);
-    CHECK(lines(bad.err) == 1);
+    for (const char* args : {" --validation -1", " --validation-every 2", " --validation 4 --validation-every 0"}) {
+        INFO(args);
+        const auto bad = run_podsim("train " + scene_arg() + " --epochs 1" + args + " --out " + quoted(dir / "bad"));
+        CHECK(bad.exit_code == 2);
+        CHECK(lines(bad.err) == 1);
+    }
     std::filesystem::remove_all(dir);
 }
 

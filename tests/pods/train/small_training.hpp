@@ -35,13 +35,14 @@ inline pods::TrainConfig small_config(pods::Method method, pods::Head head = pod
     return c;
 }
 
-/// Trains `config` on `scene` for `epochs` epochs with 1 and with `threads` threads: every epoch's
-/// statistics (the timings aside), the policy, the learner's state and the test return must be the
-/// same bits; and seed 2 must train another policy in one epoch. Returns the learner's state.
+/// Trains `config` on `scene` for `epochs` epochs with 1 and with `threads` threads: the epochs
+/// must change the policy, and every epoch's statistics (the timings aside), the policy, the
+/// learner's state and the test return must be the same bits. Returns the learner's state.
 inline nlohmann::json check_thread_determinism(const pods::Scene& scene, const pods::TrainConfig& config, int epochs,
                                                int threads = 2)
 {
     pods::Trainer one(scene, config, 1), many(scene, config, threads);
+    const Eigen::VectorXd initial = one.policy().parameters();
     for (int e = 0; e < epochs; ++e) {
         INFO("epoch " << e);
         const pods::EpochStats a = one.run_epoch(e), b = many.run_epoch(e);
@@ -56,14 +57,10 @@ inline nlohmann::json check_thread_determinism(const pods::Scene& scene, const p
               &pods::EpochStats::guard_scale})
             CHECK(a.*field == b.*field);
     }
+    CHECK(one.policy().parameters() != initial); // the epochs trained
     CHECK(one.policy().parameters() == many.policy().parameters());
     CHECK(one.learner_state() == many.learner_state());
     CHECK(one.evaluate().return_mean == many.evaluate().return_mean);
-    pods::TrainConfig other = config;
-    other.seed = config.seed + 1;
-    pods::Trainer another(scene, other, threads);
-    another.run_epoch(0);
-    CHECK(another.policy().parameters() != one.policy().parameters());
     return one.learner_state();
 }
 

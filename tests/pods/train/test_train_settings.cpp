@@ -81,6 +81,7 @@ TEST_CASE("train settings: each range's ends pass the checks and the values just
         const double step = s.kind == pods::SettingKind::kInt ? 1 : 1e-9 * std::max(1.0, std::abs(s.lo));
         const std::string message = std::string(s.keyword) + ": " + pods::setting_rule(s);
         pods::TrainConfig c = hndp_config();
+        c.validation = 1; // validation_every needs validation states
         set(c, s.lo_open ? s.lo + step : s.lo);
         CHECK_NOTHROW(pods::validate_train_config(c));
         set(c, s.lo_open ? s.lo : s.lo - step);
@@ -142,3 +143,14 @@ TEST_CASE("train settings: the registry's settings lists are the table's methods
     CHECK(std::find(shac.begin(), shac.end(), "bptt_lr") == shac.end());
     CHECK(std::find(shac.begin(), shac.end(), "truncation") == shac.end());
 }
+
+TEST_CASE("train settings: validation_every needs validation states")
+{
+    pods::TrainConfig c;
+    c.validation_every = 2;
+    CHECK_THROWS_WITH_AS(pods::validate_train_config(c), "validation_every: needs validation states (validation > 0)",
+                         std::invalid_argument);
+    c.validation = 8;
+    CHECK_NOTHROW(pods::validate_train_config(c));
+}
+

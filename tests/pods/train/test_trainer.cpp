@@ -1,5 +1,5 @@
-// The Trainer with every method on the real simulator: the same seed gives the same bits for any
-// thread count, a different seed a different policy.
+// The Trainer with every method on the real simulator: its epochs train, and the same seed gives
+// the same bits for any thread count.
 #include "pods/task/scene.hpp"
 #include "pods/train/trainer.hpp"
 #include "tests/pods/train/small_training.hpp"

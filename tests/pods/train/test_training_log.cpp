@@ -3,6 +3,7 @@
 // reader names the file, line and column of a bad field.
 #include "common/input_error.hpp"
 #include "pods/train/training_log.hpp"
+#include "common/text_io.hpp"
 
 #include <doctest/doctest.h>
 
@@ -62,7 +63,7 @@ TEST_CASE("training log: rows written and read back are the same bits in every c
     for (int e = 0; e < 3; ++e)
         rows.push_back(row_of([&](std::size_t i) {
             const pods::LogColumn& c = columns[i];
-            if (c.name == "epoch") return double(e);
+            if (c.name == "epoch" || c.name == "best_epoch") return double(e); // best_epoch: up to the row's
             const pods::LogRow probe = row_of([&](std::size_t j) { return j == i ? 0.5 : 0.0; });
             const bool integer = c.get(probe) != 0.5; // the field truncated the half
             return integer ? double(100000 + 3 * i + e) : (1.0 + i) / 3.0 - e * 1e-9;
@@ -130,4 +131,17 @@ TEST_CASE("training log: a bad header, field, field count or epoch is refused wi
     CHECK_THROWS_WITH_AS(parse(header + good + good), "log.csv: line 3: column epoch: got 0, expected 1",
                          common::InputError);
     CHECK(parse(header + good).size() == 1);
+    // best_epoch names an epoch up to the row's own
+    pods::LogRow one;
+    one.epoch = 1;
+    for (const double b : {2.0, -1.0, 0.5, 1e300}) {
+        INFO(b);
+        one.best_epoch = 0;
+        std::string line = pods::log_line(one);
+        line.replace(line.rfind(',') + 1, std::string::npos, common::format_double(b));
+        CHECK_THROWS_WITH_AS(parse(header + good + line + "\n"), doctest::Contains("log.csv: line 3: column best_epoch: got "),
+                             common::InputError);
+    }
+    one.best_epoch = 0;
+    CHECK(parse(header + good + pods::log_line(one) + "\n")[1].best_epoch == 0);
 }

@@ -163,8 +163,6 @@ TEST_CASE("training_run: with validation states the run delivers the policy of t
     CHECK(checkpoint["training"]["best"]["epoch"] == best);
     CHECK(delivered["parameters"] == policy::policy_to_json(*a.policy)["parameters"]);
     if (best < c.epochs) CHECK(delivered["parameters"] != checkpoint["parameters"]);
-    // the validation seconds are training seconds: every epoch's row moves the clock
-    for (std::size_t e = 1; e < a.log.size(); ++e) CHECK(a.log[e].wall_s > a.log[e - 1].wall_s);
 
     pods::TrainConfig first = c;
     first.epochs = 3;
@@ -173,6 +171,10 @@ TEST_CASE("training_run: with validation states the run delivers the policy of t
     const pods::RunResult b = pods::run_training(scene, c, part);
     CHECK(b.resumed_from == 3);
     CHECK(b.delivered_epoch == a.delivered_epoch);
+    CHECK(test::read_text(dir / "once/best_policy.json") == test::read_text(dir / "part/best_policy.json"));
+    // a best_policy.json one step behind policy.json (killed between the writes) is rewritten on resume
+    common::write_file_atomic((dir / "part/best_policy.json").string(), "{}\n");
+    pods::run_training(scene, c, part);
     CHECK(test::read_text(dir / "once/best_policy.json") == test::read_text(dir / "part/best_policy.json"));
     CHECK(test::without_column(test::read_text(dir / "once/log.csv"), 1) ==
           test::without_column(test::read_text(dir / "part/log.csv"), 1));
