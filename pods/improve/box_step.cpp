@@ -4,7 +4,6 @@
 #include "common/input_error.hpp"
 #include "common/text_io.hpp"
 #include "pods/improve/box_qp.hpp"
-#include "pods/improve/dense_feedforward.hpp"
 #include "pods/improve/improvement.hpp"
 #include "pods/improve/row_split.hpp"
 
@@ -77,7 +76,7 @@ Eigen::MatrixXd projected_newton_step_dense(const QuadraticCost& cost, const Eig
 
 BoxStepResult box_newton_step_dense(const QuadraticCost& cost, const Eigen::MatrixXd& jacobian,
                                     const Eigen::MatrixXd& gradient, const Eigen::MatrixXd& actions, double limit,
-                                    double mu, const ActionMask& held, int passes, bool feedforward)
+                                    double mu, const ActionMask& held, int passes)
 {
     require_shape(__func__, gradient, held, "the held mask");
     if (actions.rows() != gradient.rows() || actions.cols() != gradient.cols())
@@ -98,7 +97,6 @@ BoxStepResult box_newton_step_dense(const QuadraticCost& cost, const Eigen::Matr
         out.delta = reduced_solve(g, gradient, out.fixed, fixed_delta, floor, &out.shift);
     }
     out.clamped = count(out.fixed) - count(held);
-    if (feedforward) out.feedback = dense_feedforward(g, gradient, out.fixed, out.delta, floor);
     return out;
 }
 

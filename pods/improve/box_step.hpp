@@ -21,21 +21,17 @@
 
 namespace podsim::pods {
 
-/// The local feedback law of a box-aware Gauss-Newton step around the rollout it linearised: per
-/// step t the feedforward k_t (the step at the rollout's own state z_t with the later steps
-/// optimal), the control Hessian H_uu,t = B_t^T P_{t+1} B_t + R + mu I (n_a x n_a, symmetric
-/// positive definite: the curvature of the cost-to-go in a_t when the later steps follow the law)
-/// and, on the Riccati path, the gain K_t (n_a x nz, over the BDF2 state z = (x, v, x_prev, v_prev,
-/// p); zero rows on the components the box QP put on a bound). The dense path gives k_t and
-/// H_uu,t without gains when asked (dense_feedforward); the matrix-free path and first-order
-/// steps give none.
+/// The local feedback law of a Riccati (box-DDP) step around the rollout it linearised: per step t
+/// the gain K_t (n_a x nz, over the BDF2 state z = (x, v, x_prev, v_prev, p); zero rows on the
+/// components the box QP put on a bound) and the control Hessian H_uu,t = B_t^T P_{t+1} B_t + R +
+/// mu I (n_a x n_a, symmetric positive definite): the curvature of the cost-to-go in a_t when the
+/// later steps follow the law. Empty for the other paths.
 struct FeedbackLaw {
     std::vector<Eigen::MatrixXd> gain;
     std::vector<Eigen::MatrixXd> control_hessian;
-    Eigen::MatrixXd feedforward; ///< k_t, n_a x N
+    Eigen::MatrixXd feedforward; ///< k_t, n_a x N: the step at the linearised rollout's own states
 
-    bool empty() const { return feedforward.size() == 0; }
-    bool has_gains() const { return !gain.empty(); }
+    bool empty() const { return gain.empty(); }
 };
 
 /// A box-aware step and the components it fixed.
@@ -49,8 +45,7 @@ struct BoxStepResult {
     bool cg_converged = true; ///< matrix-free path: every solve reached the CG tolerance
     double shift = 0;      ///< dense path: the largest damping added to an ill-conditioned reduced
                            ///< system (solve_gauss_newton_system; 0: none)
-    FeedbackLaw feedback;  ///< Riccati path: the step's law; dense path with `feedforward`: its
-                           ///< feedforward and control Hessians on the final fixed set
+    FeedbackLaw feedback;  ///< Riccati path: the step's gains and control Hessians
 };
 
 /// Dense projected Newton step (n_a x N): components flagged in `fixed` take delta =
@@ -69,11 +64,10 @@ Eigen::MatrixXd projected_newton_step_dense(const QuadraticCost& cost, const Eig
 /// bound (delta_i = clamp(a_i + delta_i) - a_i) and the reduced system is solved again (once
 /// fixed, a component stays fixed). The dense counterpart of the box-DDP clamping; passes = 0 is
 /// projected_newton_step_dense. G is formed once and copied per solve (two N n_a square
-/// matrices). With `feedforward` the result's law holds dense_feedforward on the final fixed set
-/// (one more factorisation). Throws like projected_newton_step_dense.
+/// matrices). Throws like projected_newton_step_dense.
 BoxStepResult box_newton_step_dense(const QuadraticCost& cost, const Eigen::MatrixXd& jacobian,
                                     const Eigen::MatrixXd& gradient, const Eigen::MatrixXd& actions, double limit,
-                                    double mu, const ActionMask& held, int passes, bool feedforward = false);
+                                    double mu, const ActionMask& held, int passes);
 
 /// box_newton_step_dense without forming J or G: the same projected Newton solve on `held` and
 /// the same box passes, each reduced system G_FF delta_F = -(grad + G delta_C)_F solved by

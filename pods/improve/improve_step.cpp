@@ -97,10 +97,9 @@ BoxAwareStep box_aware_step(sim::Simulator& sim, const Task& task, const Quadrat
         s.gradient = cost_gradient_jacobian(m, cost, states, actions, j);
         s.held = active_set(actions, s.gradient, limit, options.bound_tolerance);
         BoxStepResult pn = box_newton_step_dense(cost, j, s.gradient, actions, limit, options.mu, s.held,
-                                                 options.box_qp ? options.dense_box_passes : 0, options.dense_feedforward);
+                                                 options.box_qp ? options.dense_box_passes : 0);
         s.delta = std::move(pn.delta);
         s.clamped = pn.clamped;
-        s.feedback = std::move(pn.feedback);
     }
     return s;
 }
@@ -131,7 +130,7 @@ ImproveResult improve_actions(sim::Simulator& sim, const Task& task, const Quadr
     search.max_halvings = options.max_halvings;
     search.sufficient_decrease = options.sufficient_decrease;
     LineSearchResult ls =
-        options.feedback_search && r.feedback.has_gains()
+        options.feedback_search && !r.feedback.empty()
             ? feedback_search(sim, task, cost, states, actions, cost_value, r.feedback, s.gradient, search)
             : projected_arc_search(sim, task, cost, states[0], actions, cost_value, s.delta, s.gradient, search);
     r.step = std::move(s.delta);

@@ -44,8 +44,6 @@ struct ImproveOptions {
     bool feedback_search = false;                    ///< Riccati path: search along the step's feedback law
                                                      ///< (feedback_search, the DDP forward pass) instead
                                                      ///< of the projected arc
-    bool dense_feedforward = false;                  ///< dense path: the step's law without gains
-                                                     ///< (dense_feedforward: k_t, H_uu,t) in the result
     FirstOrderScale first_order_scale = FirstOrderScale::kCauchy;
     double first_order_fraction = 0.1;               ///< for FirstOrderScale::kFraction
 };
@@ -65,8 +63,7 @@ struct ImproveResult {
     int clamped = 0;                 ///< free components the box QPs / box passes put on a bound
     int cg_iterations = 0;           ///< matrix-free path: Gauss-Newton products in the CG solves
     GaussNewtonMethod method = GaussNewtonMethod::kAuto; ///< the second-order method used (kAuto for first order)
-    FeedbackLaw feedback;            ///< the step's local feedback law (Riccati path; dense path with
-                                     ///< dense_feedforward, without gains; empty otherwise)
+    FeedbackLaw feedback;            ///< Riccati path: the step's local feedback law (empty otherwise)
 };
 
 /// The search direction of improve_actions at `actions` (no rollout).
@@ -79,7 +76,7 @@ struct BoxAwareStep {
     GaussNewtonMethod method = GaussNewtonMethod::kAuto; ///< the second-order method used (kAuto for first order)
     int cg_iterations = 0;    ///< matrix-free path: Gauss-Newton products in all CG solves
     bool cg_converged = true; ///< matrix-free path: every CG solve reached cg_tolerance
-    FeedbackLaw feedback;     ///< as ImproveResult::feedback
+    FeedbackLaw feedback;     ///< Riccati path: the step's local feedback law (empty otherwise)
 };
 
 /// Gradient, active set and step of improve_actions (same arguments and throws).

@@ -53,7 +53,6 @@ inline constexpr double kMinReciprocalCondition = 1e-12;
 /// shifted diagonal entry is added to the entries flagged in `shiftable` (Levenberg-Marquardt
 /// damping) until it factorises well. Returns the lambda used (0: none). Throws
 /// common::RuntimeFailure naming `what` when floor <= 0 (typically w_a = mu = 0) or every shift fails.
-/// On return g's lower triangle holds the Cholesky factor L of the shifted matrix (L L^T).
 double solve_gauss_newton_system(Eigen::Ref<Eigen::MatrixXd> g, Eigen::Ref<Eigen::VectorXd> rhs,
                                  const Eigen::Array<bool, Eigen::Dynamic, 1>& shiftable, double floor,
                                  const char* what);

@@ -46,8 +46,6 @@ void pods_rollouts(Workers& workers, const ObservationMap& obs_map, const Task& 
     options.max_halvings = config.max_halvings;
     // the feedback target's improvement follows its own law (the DDP forward pass)
     options.feedback_search = config.pods_target == PodsTarget::kFeedback;
-    // and where the dense path takes the step, its targets come from the step's feedforward
-    options.dense_feedforward = config.pods_target == PodsTarget::kFeedback || config.pods_metric == PodsMetric::kControlHessian;
 
     // roll out every lockstep batch, then improve and re-simulate each trajectory of it and build
     // its regression samples

@@ -80,15 +80,11 @@ RegressionData improvement_samples(const sim::Model& model, const ObservationMap
             const auto s = std::size_t(t + i);
             // the law at the own state, unless it disagrees with the law's own linear prediction
             // a_t + alpha k_t by more than the step itself (the linearisation does not hold there)
+            a = actions.col(t + i);
+            a.noalias() += law.gain[s] * (stacked_state(own_states[s]) - stacked_state(states[s]));
             predicted = own_actions.col(t + i) + alpha * law.feedforward.col(t + i);
-            if (law.has_gains()) {
-                a = actions.col(t + i);
-                a.noalias() += law.gain[s] * (stacked_state(own_states[s]) - stacked_state(states[s]));
-                const double step = (actions.col(t + i) - own_actions.col(t + i)).cwiseAbs().maxCoeff();
-                if ((a - predicted).cwiseAbs().maxCoeff() > step) a = predicted;
-            } else {
-                a = predicted;
-            }
+            const double step = (actions.col(t + i) - own_actions.col(t + i)).cwiseAbs().maxCoeff();
+            if ((a - predicted).cwiseAbs().maxCoeff() > step) a = predicted;
             for (int c = 0; c < na; ++c) {
                 const double star = actions(c, t + i);
                 const bool on_bound = std::abs(star) >= limit * (1 - 1e-9);

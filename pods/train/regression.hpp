@@ -48,9 +48,8 @@ RegressionData regression_samples(const sim::Model& model, const ObservationMap&
 /// own rollout (`own_states` z_0..z_N, `own_actions` its applied actions, the velocity input of its
 /// decisions) with the targets clamp(a*_t + K_t (z_t - z*_t), -limit, limit). Where that target
 /// differs from the law's linear prediction a_t + alpha k_t (`alpha` the accepted line-search step)
-/// by more than max |a*_t - a_t|, the linearisation does not hold and the prediction is the target;
-/// a law without gains (the dense path's) gives the prediction. Components a*_t puts on a bound
-/// keep a*_t. With kControlHessian and a non-empty law every
+/// by more than max |a*_t - a_t|, the linearisation does not hold and the prediction is the target.
+/// Components a*_t puts on a bound keep a*_t. With kControlHessian and a non-empty law every
 /// sample carries H_uu of its plan steps. `law` belongs to the step that turned the own rollout
 /// into the improved one.
 RegressionData improvement_samples(const sim::Model& model, const ObservationMap& obs_map,

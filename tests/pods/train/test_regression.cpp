@@ -10,7 +10,6 @@
 #include "tests/fd.hpp"
 #include "tests/paths.hpp"
 
-#include <algorithm>
 #include <cmath>
 
 using namespace podsim;
@@ -391,54 +390,6 @@ TEST_CASE("regression: improvement_samples adds the feedback law's targets at th
     }
     INFO("law " << law_targets << ", predicted " << predicted_targets);
     CHECK(law_targets > 0);
-}
-
-TEST_CASE("regression: a law without gains (the dense path's) gives its prediction a_t + alpha k_t at the own states")
-{
-    pods::Scene scene = pods::load_scene(source_path("scenes/") + "cable_payload_2d_stop.json");
-    const sim::Model& m = scene.model;
-    const pods::Task& task = scene.task;
-    const pods::QuadraticCost cost = pods::quadratic_cost(m, task);
-    const pods::ObservationMap obs = pods::observation_map(m, task);
-    const int n = task.horizon, na = m.n_p();
-    std::mt19937_64 rng(6);
-    const Eigen::MatrixXd own = test::random_vector(rng, na * n, -0.9, 0.9).reshaped(na, n);
-    sim::Simulator sim(m);
-    std::vector<sim::State> own_states;
-    REQUIRE(sim::rollout(sim, pods::sample_initial_state(m, task, 5), own, own_states).converged);
-    pods::ImproveOptions opt;
-    opt.method = pods::GaussNewtonMethod::kDense;
-    opt.dense_feedforward = true;
-    opt.mu = 0.03;
-    const pods::ImproveResult imp = pods::improve_actions(sim, task, cost, own_states, own, cost.total(m, own_states, own), opt);
-    REQUIRE(imp.accepted);
-    REQUIRE(!imp.feedback.empty());
-    REQUIRE(!imp.feedback.has_gains());
-    const pods::RegressionData plain = pods::regression_samples(m, obs, imp.states, imp.actions, 1);
-    const pods::RegressionData fb = pods::improvement_samples(m, obs, own_states, own, imp.states, imp.actions, imp.feedback,
-                                                              imp.alpha, 1, task.action_limit, pods::PodsTarget::kFeedback,
-                                                              pods::PodsMetric::kEuclidean);
-    REQUIRE(fb.size() == 2 * n);
-    CHECK(fb.target.leftCols(n) == plain.target);
-    CHECK(fb.metric.size() == 0);
-    int on_bound = 0;
-    for (int t = 0; t < n; ++t)
-        for (int c = 0; c < na; ++c) {
-            const double limit = task.action_limit;
-            if (std::abs(imp.actions(c, t)) >= limit * (1 - 1e-9)) {
-                CHECK(fb.target(c, n + t) == imp.actions(c, t));
-                ++on_bound;
-            } else {
-                CHECK(fb.target(c, n + t) == std::clamp(own(c, t) + imp.alpha * imp.feedback.feedforward(c, t), -limit, limit));
-            }
-        }
-    CHECK((fb.target.rightCols(n) - plain.target).norm() > 1e-6);
-    INFO("on the bound: " << on_bound);
-    // with the control-Hessian metric the dense law's H_uu,t weigh the samples
-    const pods::RegressionData hm = pods::improvement_samples(m, obs, own_states, own, imp.states, imp.actions, imp.feedback,
-                                                              imp.alpha, 1, task.action_limit, pods::PodsTarget::kFeedback,
-                                                              pods::PodsMetric::kControlHessian);
-    CHECK(hm.metric.col(3).reshaped(na, na) == imp.feedback.control_hessian[3]);
 }
 
 TEST_CASE("regression: normalize_metric scales the weighted blocks to a mean tr(H) / n_a of 1, and concatenate fills identity blocks")
