@@ -1,6 +1,7 @@
 #pragma once
 // Registration of the `podsim` subcommands: each adds a CLI11 subcommand whose callback runs the
-// command and stores its exit code. Library exceptions propagate to main().
+// command and stores its exit code. Library exceptions propagate to main() (validate reports bad
+// files itself and goes on).
 
 #include <CLI/CLI.hpp>
 

@@ -11,8 +11,8 @@ namespace podsim::sim {
 
 namespace {
 
-// bilateral springs with compression < 1 are compression-weak (the plain kernels otherwise, so
-// models without them compute exactly what they did before the option existed)
+// bilateral springs with compression < 1 are compression-weak (the plain kernels otherwise: a
+// model without such springs runs only them)
 template <int D> double element_energy(const Spring& s, const Vec<D>& xi, const Vec<D>& xj)
 {
     if (s.kind == SpringKind::kUnilateral) return cable_energy<D>(xi, xj, s.stiffness, s.rest_length);

@@ -45,7 +45,7 @@ const LearnerEntry& learner_entry(Method method);
 const LearnerEntry& learner_entry(std::string_view name);
 /// The methods' names, in table order.
 std::vector<std::string> learner_names();
-/// The names as one text: "pods2, pods1, bptt, ppo, hndp".
+/// The names as one text, comma-separated in table order ("pods2, pods1, bptt, ...").
 std::string learner_names_text();
 
 } // namespace podsim::pods

@@ -111,7 +111,7 @@ TrainConfig train_config_from_json(const common::JsonNode& n)
     // `method` is the table's first row: the rows after it know which method reads them
     TrainConfig c;
     // a config.json without pods_target was written before it existed, when PODS used the paper's
-    // open-loop targets (today's default is feedback)
+    // open-loop targets (the default of a new run is feedback)
     c.pods_target = PodsTarget::kOpenLoop;
     for (const TrainSetting& s : train_settings()) {
         if (!setting_in_json(s, c.method)) {

@@ -387,9 +387,9 @@ Eigen::MatrixXd pushing_actions(int steps)
 
 TEST_CASE("bdf2: a cloth pushed together buckles and every step converges within a tight iteration cap")
 {
-    // Newton before the inner conjugate gradients needed 18.4 iterations per step here, 36 at
-    // worst (it fails this cap at step 1); 7.8 and 11 after them, 7.25 and 11 with the
-    // shrinking forcing term (docs/simulation.md, "Newton")
+    // the cap guards the inner conjugate gradients and the shrinking forcing term: with them
+    // Newton takes 7.25 iterations per step here, 11 at worst; plain Newton needs 18.4, 36 at
+    // worst, and fails the cap at step 1 (docs/simulation.md, "Newton")
     const Model m = pushed_cloth(20);
     Simulator sim(m);
     const Eigen::MatrixXd actions = pushing_actions(40);

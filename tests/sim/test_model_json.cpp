@@ -142,7 +142,7 @@ TEST_CASE("model_json: a cloth's compression ratio applies to its structural and
     CHECK(structural == 12);
     CHECK(shear == 8);
     CHECK(bending == 6);
-    // the default is today's plain spring
+    // the default is the plain spring (no compression weakening)
     for (const sim::Spring& s : parse_cloth(R"({"structural": 1000, "shear": 200, "bending": 5})").springs)
         CHECK(s.compression == 1.0);
     for (const sim::Spring& s : parse_cloth(R"({"structural": 1000, "compression": 1})").springs)

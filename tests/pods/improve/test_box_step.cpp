@@ -21,7 +21,7 @@ pods::ActionMask nothing(const Eigen::MatrixXd& a) { return pods::ActionMask::Co
 
 } // namespace
 
-TEST_CASE("box_step: with nothing held both steps equal today's unconstrained Gauss-Newton step")
+TEST_CASE("box_step: with nothing held both steps equal the unconstrained Gauss-Newton step")
 {
     int checked = 0;
     for (const char* file : kScenes) {

@@ -107,7 +107,7 @@ TEST_CASE("improve_actions: held components do not move and the projected gradie
     }
 }
 
-TEST_CASE("improve_actions: with no active bounds the second-order step is today's Gauss-Newton step")
+TEST_CASE("improve_actions: with no active bounds the second-order step is the unconstrained Gauss-Newton step")
 {
     for (const char* file : kScenes)
         for (pods::GaussNewtonMethod method :
