@@ -140,6 +140,11 @@ Episode to_episode(const sim::Model& model, const Task& task, const ClosedLoopRo
     return e;
 }
 
+bool validates_better(const EvaluationSummary& candidate, int best_failed, double best_return)
+{
+    return candidate.failed < best_failed || (candidate.failed == best_failed && candidate.return_mean > best_return);
+}
+
 nlohmann::json to_json(const EvaluationSummary& s)
 {
     nlohmann::json j = {{"episodes", s.episodes},

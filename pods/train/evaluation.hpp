@@ -47,6 +47,11 @@ EvaluationSummary evaluate_policy(Workers& workers, const policy::Policy& policy
                                   const Task& task, const QuadraticCost& cost, const std::vector<sim::State>& initial,
                                   std::vector<ClosedLoopRollout>* rollouts = nullptr);
 
+/// The rule that picks the policy a run with validation states delivers (docs/training.md,
+/// "Validation"): fewer failed validation episodes win, and among equal failures the higher mean
+/// return of the others; a tie keeps the earlier policy.
+bool validates_better(const EvaluationSummary& candidate, int best_failed, double best_return);
+
 /// The Episode (states, applied actions, per-step costs) of a successful closed-loop rollout, for
 /// the CSV writers.
 Episode to_episode(const sim::Model& model, const Task& task, const ClosedLoopRollout& r);

@@ -30,8 +30,7 @@ struct Checkpoint {
     long long sim_steps = 0;
 };
 
-// the policy a run with validation states delivers: the fewest failed validation episodes so
-// far, among those the best mean return of the others
+// the policy a run with validation states delivers: the best so far by validates_better
 struct Best {
     int epoch = -1;
     int failed = 0;
@@ -41,7 +40,7 @@ struct Best {
     // takes `p` when it is the first or validates better than the best so far
     bool offer(int at_epoch, const EvaluationSummary& v, const policy::Policy& p)
     {
-        const bool better = epoch < 0 || v.failed < failed || (v.failed == failed && v.return_mean > validation_return);
+        const bool better = epoch < 0 || validates_better(v, failed, validation_return);
         if (!better) return false;
         epoch = at_epoch;
         failed = v.failed;
