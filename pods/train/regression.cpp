@@ -180,10 +180,40 @@ double fit_policy(policy::Policy& policy, policy::Adam& adam, const RegressionDa
                   std::uint64_t seed, std::span<const std::unique_ptr<policy::PolicyWorkspace>> ws,
                   const Cluster& cluster, const FitExtraLoss& extra, double proximal)
 {
-    const int s = data.size();
+    const RegressionData* one = &data;
+    return fit_policy(policy, adam, std::span(&one, 1), steps, minibatch, seed, ws, cluster, extra, proximal);
+}
+
+double fit_policy(policy::Policy& policy, policy::Adam& adam, std::span<const RegressionData* const> parts, int steps,
+                  int minibatch, std::uint64_t seed, std::span<const std::unique_ptr<policy::PolicyWorkspace>> ws,
+                  const Cluster& cluster, const FitExtraLoss& extra, double proximal)
+{
+    // sample i of the parts in order: part where[i], column col[i] of it
+    std::vector<int> where, col;
+    bool has_metric = false;
+    for (std::size_t p = 0; p < parts.size(); ++p) {
+        const RegressionData& d = *parts[p];
+        if (d.size() == 0) continue;
+        const RegressionData& f = *parts[std::size_t(where.empty() ? int(p) : where[0])];
+        if (d.obs.rows() != f.obs.rows() || d.hv.rows() != f.hv.rows() || d.target.rows() != f.target.rows())
+            throw std::invalid_argument("fit_policy: the parts' samples differ in size");
+        has_metric = has_metric || d.metric.size() > 0;
+        for (int c = 0; c < d.size(); ++c) {
+            where.push_back(int(p));
+            col.push_back(c);
+        }
+    }
+    const int s = int(where.size());
     if (s == 0 || steps == 0) return 0;
-    // the trust region's anchor: the policy's outputs before the fit
-    const Eigen::MatrixXd anchor = proximal > 0 ? policy_outputs(policy, data, ws) : Eigen::MatrixXd();
+    const RegressionData& first = *parts[std::size_t(where[0])];
+    // as concatenate: with a metric in any part, the parts without one get identity blocks
+    const Eigen::Index na = first.hv.rows(), k = first.weight.rows() / std::max<Eigen::Index>(na, 1);
+    Eigen::VectorXd identity_blocks;
+    if (has_metric) identity_blocks = Eigen::MatrixXd::Identity(na, na).reshaped().replicate(k, 1);
+    // the trust region's anchor: the policy's outputs before the fit, per part
+    std::vector<Eigen::MatrixXd> anchor(parts.size());
+    if (proximal > 0)
+        for (std::size_t p = 0; p < parts.size(); ++p) anchor[p] = policy_outputs(policy, *parts[p], ws);
     const int m = std::min(minibatch, s), chunks = (m + kFitChunk - 1) / kFitChunk;
     std::mt19937_64 rng(seed);
     std::vector<int> order(static_cast<std::size_t>(s));
@@ -218,20 +248,22 @@ double fit_policy(policy::Policy& policy, policy::Adam& adam, const RegressionDa
             const int c = mine[std::size_t(q)];
             Chunk& ch = part[std::size_t(c)];
             const int begin = c * kFitChunk, count = std::min(m, begin + kFitChunk) - begin;
-            ch.d.obs.resize(data.obs.rows(), count);
-            ch.d.hv.resize(data.hv.rows(), count);
-            ch.d.target.resize(data.target.rows(), count);
-            ch.d.weight.resize(data.weight.rows(), count);
-            ch.d.metric.resize(data.metric.rows(), data.metric.size() > 0 ? count : 0);
-            if (proximal > 0) ch.old.resize(anchor.rows(), count);
+            ch.d.obs.resize(first.obs.rows(), count);
+            ch.d.hv.resize(first.hv.rows(), count);
+            ch.d.target.resize(first.target.rows(), count);
+            ch.d.weight.resize(first.weight.rows(), count);
+            ch.d.metric.resize(has_metric ? k * na * na : 0, has_metric ? count : 0);
+            if (proximal > 0) ch.old.resize(first.target.rows(), count);
             for (int j = 0; j < count; ++j) {
-                const int i = picked[std::size_t(begin + j)];
-                ch.d.obs.col(j) = data.obs.col(i);
-                ch.d.hv.col(j) = data.hv.col(i);
-                ch.d.target.col(j) = data.target.col(i);
-                ch.d.weight.col(j) = data.weight.col(i);
-                if (data.metric.size() > 0) ch.d.metric.col(j) = data.metric.col(i);
-                if (proximal > 0) ch.old.col(j) = anchor.col(i);
+                const std::size_t i = std::size_t(picked[std::size_t(begin + j)]), p = std::size_t(where[i]);
+                const RegressionData& data = *parts[p];
+                const int at = col[i];
+                ch.d.obs.col(j) = data.obs.col(at);
+                ch.d.hv.col(j) = data.hv.col(at);
+                ch.d.target.col(j) = data.target.col(at);
+                ch.d.weight.col(j) = data.weight.col(at);
+                if (has_metric) ch.d.metric.col(j) = data.metric.size() > 0 ? data.metric.col(at) : identity_blocks;
+                if (proximal > 0) ch.old.col(j) = anchor[p].col(at);
             }
             ch.loss = regression_gradient(policy, ch.d, ch.old, proximal, m, *ws[std::size_t(thread_index())], ch.grad);
         }
@@ -252,10 +284,11 @@ double fit_policy(policy::Policy& policy, policy::Adam& adam, const RegressionDa
         }
         if (extra) {
             // the extra term on the same minibatch
-            Eigen::MatrixXd mb_obs(data.obs.rows(), m), mb_hv(data.hv.rows(), m);
+            Eigen::MatrixXd mb_obs(first.obs.rows(), m), mb_hv(first.hv.rows(), m);
             for (int c = 0; c < m; ++c) {
-                mb_obs.col(c) = data.obs.col(picked[std::size_t(c)]);
-                mb_hv.col(c) = data.hv.col(picked[std::size_t(c)]);
+                const std::size_t i = std::size_t(picked[std::size_t(c)]);
+                mb_obs.col(c) = parts[std::size_t(where[i])]->obs.col(col[i]);
+                mb_hv.col(c) = parts[std::size_t(where[i])]->hv.col(col[i]);
             }
             extra(picked, mb_obs, mb_hv, grad);
         }

@@ -91,6 +91,15 @@ double fit_policy(policy::Policy& policy, policy::Adam& adam, const RegressionDa
                   std::uint64_t seed, std::span<const std::unique_ptr<policy::PolicyWorkspace>> ws,
                   const Cluster& cluster = Cluster(), const FitExtraLoss& extra = {}, double proximal = 0);
 
+/// fit_policy on the samples of `parts` in order, as if concatenated (without the copy): sample
+/// indices, minibatches and results are those of fit_policy on concatenate(parts) (parts without a
+/// metric count with identity blocks when another has one). The parts' samples must agree in their
+/// rows (empty parts aside; std::invalid_argument otherwise). PODS's replay of earlier epochs'
+/// samples (TrainConfig::fit_replay) passes each epoch's samples as one part.
+double fit_policy(policy::Policy& policy, policy::Adam& adam, std::span<const RegressionData* const> parts, int steps,
+                  int minibatch, std::uint64_t seed, std::span<const std::unique_ptr<policy::PolicyWorkspace>> ws,
+                  const Cluster& cluster = Cluster(), const FitExtraLoss& extra = {}, double proximal = 0);
+
 /// One chunk's share of fit_policy's minibatch: over the samples of `data`,
 ///   L = 1/(2m) sum w |pi - a*|^2   and, with proximal = beta > 0,   P = beta/(2m) sum w |pi - anchor|^2
 /// (`anchor`: pi_old on the samples, (k n_a) x S; unused when beta = 0). `grad` = d(L + P)/dtheta

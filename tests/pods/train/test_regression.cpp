@@ -1,6 +1,7 @@
 // The PODS regression: samples per decision, Adam lowers the fit loss, padding past the horizon
 // carries no weight; the proximal term's gradient against central differences, its fit moves the
-// outputs less and gives the same bits for any thread count.
+// outputs less and gives the same bits for any thread count; a fit over parts equals the fit over
+// their concatenation.
 #include "pods/improve/improve_step.hpp"
 #include "pods/task/initial_state.hpp"
 #include "pods/task/scene.hpp"
@@ -476,4 +477,46 @@ TEST_CASE("regression: the proximal fit keeps the outputs nearer the old ones an
     // and it moved toward the mixed target (a* + beta pi_old) / (1 + beta)
     const Eigen::MatrixXd mixed = (d.target + 4 * before) / 5;
     CHECK(output_change_rms(prox_out, mixed, d.weight) < output_change_rms(before, mixed, d.weight));
+}
+
+TEST_CASE("regression: a fit over parts equals the fit over their concatenation, with the proximal term and mixed metrics")
+{
+    pods::Scene scene = pods::load_scene(source_path("scenes/pendulum_2d_stop.json"));
+    pods::TrainConfig c;
+    c.hidden = {16, 16};
+    std::unique_ptr<policy::Policy> p = pods::make_policy(scene.model, scene.task, c);
+    const int na = p->n_act(), k = p->horizon();
+    // four epochs' samples of different sizes: one empty (every trajectory failed), one without a
+    // metric (identity blocks), two with per-step metrics that differ per sample
+    std::vector<pods::RegressionData> parts = {random_samples(scene, *p, 70, 2), pods::RegressionData(),
+                                               random_samples(scene, *p, 150, 3), random_samples(scene, *p, 40, 4)};
+    std::mt19937_64 rng(6);
+    parts[0].metric = random_metric(rng, k, na, parts[0].size());
+    parts[3].metric = random_metric(rng, k, na, parts[3].size());
+    const pods::RegressionData all = pods::concatenate(parts);
+    REQUIRE(all.size() == 260);
+    const std::vector<const pods::RegressionData*> view = {&parts[0], &parts[1], &parts[2], &parts[3]};
+    for (double beta : {0.0, 2.0}) {
+        INFO("proximal " << beta);
+        auto fit = [&](auto&& data) {
+            std::unique_ptr<policy::Policy> q = p->clone();
+            policy::AdamConfig ac;
+            ac.lr = 3e-3;
+            policy::Adam adam(ac, q->n_params());
+            const double loss = pods::fit_policy(*q, adam, data, 20, 100, 4, workspaces(*q, 2), pods::Cluster(), {}, beta);
+            return std::pair(loss, Eigen::VectorXd(q->parameters()));
+        };
+        const auto joined = fit(all);
+        const auto split = fit(std::span<const pods::RegressionData* const>(view));
+        CHECK(joined.second != p->parameters());
+        CHECK(split.first == joined.first);
+        CHECK(split.second == joined.second);
+    }
+    // parts of different sizes are refused
+    parts[2].obs.conservativeResize(parts[2].obs.rows() + 1, Eigen::NoChange);
+    std::unique_ptr<policy::Policy> q = p->clone();
+    policy::Adam adam(policy::AdamConfig(), q->n_params());
+    CHECK_THROWS_AS(pods::fit_policy(*q, adam, std::span<const pods::RegressionData* const>(view), 1, 10, 1,
+                                     workspaces(*q, 1)),
+                    std::invalid_argument);
 }
