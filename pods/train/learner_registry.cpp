@@ -30,6 +30,11 @@ std::unique_ptr<Learner> make_model_free(const Scene& scene, const TrainConfig& 
     return std::make_unique<L>(scene.model, scene.task, config, policy, threads);
 }
 
+std::unique_ptr<Learner> make_pods(const Scene&, const TrainConfig& config, const policy::Policy& policy, int)
+{
+    return std::make_unique<PodsLearner>(config, policy);
+}
+
 std::unique_ptr<Learner> make_hndp(const Scene& scene, const TrainConfig& config, const policy::Policy&, int threads)
 {
     return std::make_unique<hndp::HndpLearner>(scene.model, scene.task, config, threads);
@@ -45,10 +50,10 @@ const std::vector<LearnerEntry>& table()
     // name, summary, checkpoint key, default head, the policy's Adam, factory, settings (from the
     // settings table's methods)
     static const std::vector<LearnerEntry> t{
-        {Method::kPods2, "pods2", "PODS, second order", "", Head::kMlp, &PodsLearner::policy_adam,
-         &make_plain<PodsLearner>, method_settings(Method::kPods2)},
-        {Method::kPods1, "pods1", "PODS, first order", "", Head::kMlp, &PodsLearner::policy_adam,
-         &make_plain<PodsLearner>, method_settings(Method::kPods1)},
+        {Method::kPods2, "pods2", "PODS, second order", "pods", Head::kMlp, &PodsLearner::policy_adam, &make_pods,
+         method_settings(Method::kPods2)},
+        {Method::kPods1, "pods1", "PODS, first order", "pods", Head::kMlp, &PodsLearner::policy_adam, &make_pods,
+         method_settings(Method::kPods1)},
         {Method::kBptt, "bptt", "backpropagation through time", "", Head::kMlp, &BpttLearner::policy_adam,
          &make_plain<BpttLearner>, method_settings(Method::kBptt)},
         {Method::kPpo, "ppo", "PPO", "ppo", Head::kMlp, &PpoLearner::policy_adam, &make_model_free<PpoLearner>,

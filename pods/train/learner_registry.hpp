@@ -22,7 +22,8 @@ struct LearnerEntry {
     std::string_view name;    ///< --method, config.json's "method" (to_string(method))
     std::string_view summary; ///< a few words for help texts
     /// the key of the learner's state (Learner::state_json) in policy.json's "training"; empty when
-    /// the learner keeps none
+    /// the learner keeps none; a learner whose fresh state is null (PODS without a replay) writes
+    /// none, and a checkpoint without the key restores nothing
     std::string_view checkpoint_key;
     Head default_head;        ///< the policy head when none is given
     /// the Adam configuration of the policy the run trains

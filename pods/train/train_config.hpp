@@ -79,6 +79,9 @@ struct TrainConfig {
     /// change of the fit, then halved, until the mean cost is not above the old policy's; the
     /// old policy is kept when none passes (0: no check)
     int fit_guard = 0;
+    /// earlier epochs whose regression samples the fit replays with the epoch's own (0: none;
+    /// kept in the checkpoint, training.md "A replay of earlier epochs' samples")
+    int fit_replay = 0;
     PodsTarget pods_target = PodsTarget::kFeedback; ///< what the improvement and the regression follow (regression.hpp)
     PodsMetric pods_metric = PodsMetric::kEuclidean; ///< the regression's metric (regression.hpp)
 

@@ -188,6 +188,9 @@ const std::vector<TrainSetting>& table()
         optional_in_json(int_setting("fit_guard", "fit_guard", "--fit-guard", &C::fit_guard, 0, 60, kPods,
                                      "PODS: closed-loop checks of the refitted policy per epoch (its change, then "
                                      "halved; reverted if none improves the epoch's mean cost; 0: none)")),
+        optional_in_json(int_setting("fit_replay", "fit_replay", "--fit-replay", &C::fit_replay, 0, 16, kPods,
+                                     "PODS: earlier epochs whose regression samples each fit replays with the "
+                                     "epoch's own (0: none)")),
         optional_in_json(choice_setting(
             "pods_target", "pods_target", "--pods-target", kTargetChoices, [](const C& c) { return to_string(c.pods_target); },
             [](C& c, const std::string& v) { c.pods_target = pods_target_from_string(v); }, kPods,

@@ -83,7 +83,8 @@ Checkpoint restore_checkpoint(const common::JsonNode& pn, Trainer& trainer, Best
         trainer.restore(std::move(p), std::move(adam));
         return 0;
     });
-    if (!key.empty()) trainer.restore_learner(tn[key]);
+    // a learner whose state is null when fresh (PODS without a replay) may have written none
+    if (!key.empty() && (tn.has(key) || !trainer.learner_state().is_null())) trainer.restore_learner(tn[key]);
     if (trainer.config().validation > 0) {
         // the delivered policy: the epoch, its validation return and its parameters
         const common::JsonNode bn = tn["best"];

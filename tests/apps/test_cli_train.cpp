@@ -69,18 +69,22 @@ TEST_CASE("cli train: writes policy.json, log.csv and config.json, evaluate and 
     std::filesystem::remove_all(dir);
 }
 
-TEST_CASE("cli train: --fit-proximal and --fit-guard reach config.json, and the defaults are off")
+TEST_CASE("cli train: --fit-proximal, --fit-guard and --fit-replay reach config.json, the defaults are off, a bad value exits 2")
 {
     const auto dir = scratch_dir("train");
-    REQUIRE(run_podsim("train " + scene_arg() + " --method pods1 --fit-proximal 2.5 --fit-guard 3" + kTiny + "--out " +
-                       quoted(dir / "on")).exit_code == 0);
+    REQUIRE(run_podsim("train " + scene_arg() + " --method pods1 --fit-proximal 2.5 --fit-guard 3 --fit-replay 2" + kTiny +
+                       "--out " + quoted(dir / "on")).exit_code == 0);
     const auto on = nlohmann::json::parse(read_text(dir / "on/config.json"));
     CHECK(on["settings"]["fit_proximal"] == 2.5);
     CHECK(on["settings"]["fit_guard"] == 3);
+    CHECK(on["settings"]["fit_replay"] == 2);
     REQUIRE(run_podsim("train " + scene_arg() + " --method pods1" + kTiny + "--out " + quoted(dir / "off")).exit_code == 0);
     const auto off = nlohmann::json::parse(read_text(dir / "off/config.json"));
     CHECK(off["settings"]["fit_proximal"] == 0.0);
     CHECK(off["settings"]["fit_guard"] == 0);
+    CHECK(off["settings"]["fit_replay"] == 0);
+    check_usage_error(run_podsim("train " + scene_arg() + " --fit-replay 17" + kTiny + "--out " + quoted(dir / "bad")),
+                      "--fit-replay");
     // the two runs train different policies
     CHECK(nlohmann::json::parse(read_text(dir / "on/policy.json"))["parameters"] !=
           nlohmann::json::parse(read_text(dir / "off/policy.json"))["parameters"]);

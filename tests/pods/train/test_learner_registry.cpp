@@ -1,6 +1,6 @@
 // The table of training methods: every method has one entry whose name round-trips through the
 // configuration's names, unknown names are refused with the choices, checkpoint keys are unique
-// and present exactly for the learners with state, the factories build the method's learner, the
+// (PODS1 and PODS2 share one) and present exactly for the learners with state, the factories build the method's learner, the
 // policy's Adam follows the method's settings and every listed setting is in config.json.
 #include "pods/hndp/reinforcement.hpp"
 #include "pods/task/scene.hpp"
@@ -72,16 +72,25 @@ TEST_CASE("learner registry: checkpoint keys are unique and name exactly the lea
     int with_state = 0;
     for (const pods::LearnerEntry& e : pods::learner_entries()) {
         INFO(e.name);
-        const pods::TrainConfig c = config_of(e);
+        pods::TrainConfig c = config_of(e);
+        // PODS keeps state only with a replay of earlier epochs' samples (PODS1 and PODS2 share the key)
+        const bool pods = e.method == pods::Method::kPods2 || e.method == pods::Method::kPods1;
+        if (pods) {
+            const std::unique_ptr<policy::Policy> p = pods::make_policy(scene.model, scene.task, c);
+            CHECK(e.make(scene, c, *p, 2)->state_json().is_null());
+            c.fit_replay = 2;
+        }
         const std::unique_ptr<policy::Policy> p = pods::make_policy(scene.model, scene.task, c);
         const std::unique_ptr<pods::Learner> learner = e.make(scene, c, *p, 2);
         REQUIRE(learner != nullptr);
         CHECK(learner->state_json().is_null() == e.checkpoint_key.empty());
-        if (e.checkpoint_key.empty()) continue;
+        if (e.checkpoint_key.empty() || e.method == pods::Method::kPods1) continue;
         CHECK(keys.insert(e.checkpoint_key).second);
         ++with_state;
     }
-    CHECK(with_state == 5);
+    CHECK(with_state == 6);
+    CHECK(pods::learner_entry(pods::Method::kPods2).checkpoint_key == "pods");
+    CHECK(pods::learner_entry(pods::Method::kPods1).checkpoint_key == "pods");
     CHECK(pods::learner_entry(pods::Method::kPpo).checkpoint_key == "ppo");
     CHECK(pods::learner_entry(pods::Method::kHndp).checkpoint_key == "hndp");
     CHECK(pods::learner_entry(pods::Method::kSac).checkpoint_key == "sac");

@@ -1,7 +1,8 @@
 // The PODS learner (PODS1 and PODS2) on the real simulator: its epoch on a context built by hand
 // equals the Trainer's; improvement never worsens a trajectory, the test return rises over the
 // first epochs, failed trajectories are reported; the fit guard never lets the epoch's own
-// states' mean cost rise; the proximal term and the guard do not depend on the thread count.
+// states' mean cost rise; the proximal term, the guard and the replay do not depend on the thread
+// count; the replay keeps the last fit_replay epochs' samples and its checkpoint form restores them.
 #include "pods/task/scene.hpp"
 #include "pods/train/pods_learner.hpp"
 #include "pods/train/policy_factory.hpp"
@@ -30,7 +31,7 @@ TEST_CASE("pods learner: an epoch on a context made by hand equals the Trainer's
         std::vector<std::unique_ptr<policy::PolicyWorkspace>> fit_ws;
         for (int i = 0; i < 2; ++i) fit_ws.push_back(p->make_workspace());
         const std::vector<sim::State> initial = pods::training_states(scene, c, 1);
-        pods::PodsLearner learner;
+        pods::PodsLearner learner(c, *p);
         const Eigen::VectorXd before = p->parameters();
         const pods::EpochStats s =
             learner.epoch(1, {scene, c, *p, adam, workers, obs, cost, fit_ws, initial});
@@ -134,7 +135,7 @@ TEST_CASE("pods learner: with the fit guard an epoch never raises the mean cost 
     }
 }
 
-TEST_CASE("pods learner: the proximal term and the fit guard give bit-identical policies with 1 and 2 threads")
+TEST_CASE("pods learner: the proximal term, the fit guard and the replay give bit-identical policies with 1 and 2 threads")
 {
     const pods::Scene scene = test::small_scene(30);
     for (pods::Method m : {pods::Method::kPods2, pods::Method::kPods1})
@@ -143,6 +144,7 @@ TEST_CASE("pods learner: the proximal term and the fit guard give bit-identical 
             pods::TrainConfig c = test::small_config(m, head);
             c.fit_proximal = 2;
             c.fit_guard = 3;
+            c.fit_replay = 2;
             c.fit_lr = 0.01;
             pods::Trainer one(scene, c, 1), two(scene, c, 2);
             for (int e = 0; e < 3; ++e) {
@@ -153,9 +155,86 @@ TEST_CASE("pods learner: the proximal term and the fit guard give bit-identical 
             }
             CHECK(one.policy().parameters() == two.policy().parameters());
             CHECK(one.adam().first_moment() == two.adam().first_moment());
+            CHECK(one.learner_state() == two.learner_state());
             // the settings change the training
             pods::Trainer plain(scene, test::small_config(m, head), 1);
             for (int e = 0; e < 3; ++e) plain.run_epoch(e);
             CHECK(plain.policy().parameters() != one.policy().parameters());
         }
+}
+
+TEST_CASE("pods learner: the replay fits on the last fit_replay epochs' samples with the epoch's own, and its checkpoint form restores them")
+{
+    const pods::Scene scene = test::small_scene(30);
+    for (pods::Method m : {pods::Method::kPods2, pods::Method::kPods1}) {
+        INFO(pods::to_string(m));
+        pods::TrainConfig c = test::small_config(m);
+        pods::TrainConfig r = c;
+        r.fit_replay = 2;
+        pods::Trainer plain(scene, c, 2), replaying(scene, r, 2);
+        auto kept = [&] { return replaying.learner_state().at("fit_replay"); };
+        // epoch 0 has nothing to replay: the same fit
+        plain.run_epoch(0);
+        replaying.run_epoch(0);
+        CHECK(plain.policy().parameters() == replaying.policy().parameters());
+        REQUIRE(kept().size() == 1);
+        const nlohmann::json epoch0 = kept()[0];
+        CHECK(epoch0.at("samples").get<int>() > 0);
+        // epoch 1 fits on epoch 0's samples too: another policy; epoch 2 keeps epochs 1 and 2
+        plain.run_epoch(1);
+        replaying.run_epoch(1);
+        CHECK(plain.policy().parameters() != replaying.policy().parameters());
+        REQUIRE(kept().size() == 2);
+        CHECK(kept()[0] == epoch0);
+        const nlohmann::json epoch1 = kept()[1];
+        replaying.run_epoch(2);
+        REQUIRE(kept().size() == 2);
+        CHECK(kept()[0] == epoch1);
+        CHECK(kept()[1] != epoch1);
+        // the checkpoint form, read back into a fresh learner, writes the same text and replays the
+        // same samples
+        const nlohmann::json state = nlohmann::json::parse(replaying.learner_state().dump());
+        std::unique_ptr<policy::Policy> p = pods::make_policy(scene.model, scene.task, r);
+        pods::PodsLearner fresh(r, *p);
+        fresh.restore(common::JsonNode(state, "policy.json", "training.pods"));
+        CHECK(fresh.state_json() == state);
+        const pods::PodsLearner& live = dynamic_cast<const pods::PodsLearner&>(replaying.learner());
+        REQUIRE(fresh.replay().size() == 2);
+        for (std::size_t e = 0; e < 2; ++e) {
+            CHECK(fresh.replay()[e].obs == live.replay()[e].obs);
+            CHECK(fresh.replay()[e].target == live.replay()[e].target);
+            CHECK(fresh.replay()[e].metric == live.replay()[e].metric);
+        }
+        // PODS2's feedback samples carry the control Hessian only with --pods-metric control-hessian
+        CHECK(live.replay()[0].metric.size() == 0);
+    }
+}
+
+TEST_CASE("pods learner: a replay in the checkpoint that does not fit the run is refused naming the key")
+{
+    const pods::Scene scene = test::small_scene(30);
+    pods::TrainConfig c = test::small_config(pods::Method::kPods2);
+    c.fit_replay = 1;
+    pods::Trainer t(scene, c, 1);
+    t.run_epoch(0);
+    const nlohmann::json good = t.learner_state();
+    std::unique_ptr<policy::Policy> p = pods::make_policy(scene.model, scene.task, c);
+    auto refused = [&](const nlohmann::json& j, const char* what) {
+        INFO(what);
+        pods::PodsLearner fresh(c, *p);
+        CHECK_THROWS_WITH_AS(fresh.restore(common::JsonNode(j, "policy.json", "training.pods")), doctest::Contains(what),
+                             common::InputError);
+    };
+    nlohmann::json j = good;
+    j["fit_replay"].push_back(good["fit_replay"][0]);
+    refused(j, "policy.json: training.pods.fit_replay: holds 2 epochs, more than fit_replay 1");
+    j = good;
+    j["fit_replay"][0]["samples"] = good["fit_replay"][0]["samples"].get<int>() + 1;
+    refused(j, "training.pods.fit_replay[0].obs: must hold");
+    j = good;
+    j["fit_replay"][0]["extra"] = 1;
+    refused(j, "unknown key \"extra\"");
+    j = good;
+    j["fit_replay"] = 3;
+    refused(j, "training.pods.fit_replay: must be an array");
 }

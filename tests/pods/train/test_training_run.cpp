@@ -70,11 +70,11 @@ TEST_CASE("training_run: stopping after 2 epochs and resuming to 4 equals 4 epoc
         CHECK(policy_a["training"]["sim_steps"] == policy_b["training"]["sim_steps"]);
         // PPO's log-std, value network, optimisers and reward scale, SAC's critics, targets,
         // temperature, optimisers and replay buffer, GPS's step sizes and last costs, SHAC's critic,
-        // its Adam, target and reward scale are restored too
+        // its Adam, target and reward scale are restored too (PODS without a replay keeps none)
         const std::string key(pods::learner_entry(m).checkpoint_key);
-        CHECK(key.empty() == (m != pods::Method::kPpo && m != pods::Method::kSac && m != pods::Method::kGps &&
-                              m != pods::Method::kShac));
-        if (!key.empty()) CHECK(policy_a["training"][key] == policy_b["training"][key]);
+        CHECK(key.empty() == (m == pods::Method::kBptt));
+        CHECK(policy_a["training"].contains("pods") == false);
+        if (!key.empty() && m != pods::Method::kPods2) CHECK(policy_a["training"][key] == policy_b["training"][key]);
         if (m == pods::Method::kSac) CHECK(policy_a["training"]["sac"]["replay"]["episodes_added"] == 32);
         if (m == pods::Method::kShac) CHECK(policy_a["training"]["shac"]["critic_adam"]["steps"] == 4 * 4 * 4);
         // the whole file, wall time aside
@@ -88,13 +88,14 @@ TEST_CASE("training_run: stopping after 2 epochs and resuming to 4 equals 4 epoc
     }
 }
 
-TEST_CASE("training_run: a PODS run with the proximal term and the fit guard resumed equals one in one go, and "
-          "a config.json without the two settings reads as both off")
+TEST_CASE("training_run: a PODS run with the proximal term, the fit guard and the replay resumed equals one in one "
+          "go, and a config.json without the three settings reads as all off")
 {
     const pods::Scene scene = small_scene();
     pods::TrainConfig c = small_config(pods::Method::kPods1, 4);
     c.fit_proximal = 3;
     c.fit_guard = 2;
+    c.fit_replay = 2;
     c.fit_lr = 0.01;
     const auto dir = test::scratch_dir("run");
     pods::RunOptions once, part;
@@ -113,6 +114,8 @@ TEST_CASE("training_run: a PODS run with the proximal term and the fit guard res
     CHECK(policy_a["parameters"] == policy_b["parameters"]);
     CHECK(policy_a["training"]["adam"] == policy_b["training"]["adam"]);
     CHECK(policy_a["training"]["sim_steps"] == policy_b["training"]["sim_steps"]);
+    CHECK(policy_a["training"]["pods"]["fit_replay"].size() == 2);
+    CHECK(policy_a["training"]["pods"] == policy_b["training"]["pods"]);
     CHECK(test::without_column(test::read_text(dir / "once/log.csv"), 1) ==
           test::without_column(test::read_text(dir / "part/log.csv"), 1));
     // resuming with another beta is refused, naming it
@@ -121,14 +124,16 @@ TEST_CASE("training_run: a PODS run with the proximal term and the fit guard res
     other.epochs = 5;
     CHECK_THROWS_WITH_AS(pods::run_training(scene, other, part), doctest::Contains("fit_proximal 3.0 vs 1.0"),
                          common::InputError);
-    // settings of a run made before the two existed: read as 0, and such a run resumes with the defaults
+    // settings of a run made before the three existed: read as 0, and such a run resumes with the defaults
     nlohmann::json settings = pods::train_config_to_json(small_config(pods::Method::kPods1, 2));
     CHECK(settings.at("fit_proximal") == 0.0);
     settings.erase("fit_proximal");
     settings.erase("fit_guard");
+    settings.erase("fit_replay");
     const pods::TrainConfig old = pods::train_config_from_json(common::JsonNode(settings, "config.json"));
     CHECK(old.fit_proximal == 0);
     CHECK(old.fit_guard == 0);
+    CHECK(old.fit_replay == 0);
     CHECK(pods::config_differences(old, small_config(pods::Method::kPods1, 2)).empty());
     std::filesystem::remove_all(dir);
 }
