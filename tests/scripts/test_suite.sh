@@ -54,6 +54,7 @@ TABLE
     expect_usage_error "--scenes" --scenes nope --out "$tmp/x"
     expect_usage_error "--budget" --budget 0 --out "$tmp/x"
     expect_usage_error "--jobs" --jobs 0 --out "$tmp/x"
+    expect_usage_error "--compare-options" --compare-options "--fit-replay '3" --out "$tmp/x"
     expect_usage_error "--podsim" --podsim "$tmp/absent" --out "$tmp/x"
     rc=0
     "$suite" --report-only --out "$tmp/empty" 2>"$tmp/stderr" >/dev/null || rc=$?
