@@ -3,6 +3,7 @@
 
 #include "common/base64.hpp"
 #include "pods/task/random.hpp"
+#include "pods/train/trainer.hpp" // training_states
 #include "pods/train/timing.hpp"
 
 #include <chrono>
@@ -12,7 +13,7 @@
 namespace podsim::pods {
 
 PodsLearner::PodsLearner(const TrainConfig& config, const policy::Policy& policy)
-    : m_replay_epochs(config.fit_replay), m_obs(policy.n_obs()), m_act(policy.n_act()), m_horizon(policy.horizon())
+    : m_replay_epochs(config.fit_replay), m_params(policy.n_params())
 {
 }
 
@@ -23,30 +24,51 @@ policy::AdamConfig PodsLearner::policy_adam(const TrainConfig& c)
     return a;
 }
 
-EpochStats PodsLearner::epoch(int epoch, const EpochContext& ctx)
+RegressionData PodsLearner::epoch_samples(const EpochContext& ctx, const policy::Policy& policy,
+                                          std::span<const sim::State> initial, EpochStats* stats)
 {
-    // rollouts, improvement and regression samples of the batch, then the regression
-    const std::vector<sim::State>& initial = ctx.initial;
-    const PodsGroup group{&ctx.policy, initial, true};
+    const PodsGroup group{&policy, initial, true};
     pods_rollouts(ctx.workers, ctx.obs, ctx.scene.task, ctx.cost, ctx.config, std::span(&group, 1), m_groups);
-    EpochStats s = m_groups[0].stats;
-    const auto fit_start = Clock::now();
+    if (stats) *stats = m_groups[0].stats;
     RegressionData data = concatenate(m_groups[0].samples);
     normalize_metric(data);
-    // the fit's samples: the kept epochs', oldest first, then this epoch's (each epoch's metric
-    // normalised on its own)
+    return data;
+}
+
+EpochStats PodsLearner::epoch(int epoch, const EpochContext& ctx)
+{
+    // after a restore: the kept epochs' samples again, from their policies and initial states
+    if (m_replay.size() < m_sources.size()) {
+        const std::unique_ptr<policy::Policy> earlier = ctx.policy.clone();
+        for (std::size_t i = m_replay.size(); i < m_sources.size(); ++i) {
+            earlier->set_parameters(m_sources[i].parameters);
+            m_replay.push_back(epoch_samples(ctx, *earlier, training_states(ctx.scene, ctx.config, m_sources[i].epoch), nullptr));
+        }
+    }
+    // rollouts, improvement and regression samples of the batch, then the regression
+    const std::vector<sim::State>& initial = ctx.initial;
+    EpochStats s;
+    RegressionData data = epoch_samples(ctx, ctx.policy, initial, &s);
+    const auto fit_start = Clock::now();
+    // the fit's samples: the kept epochs', oldest first, then this epoch's
     std::vector<const RegressionData*> parts;
-    for (const RegressionData& r : m_replay) parts.push_back(&r);
+    int samples = data.size();
+    for (const RegressionData& r : m_replay) {
+        parts.push_back(&r);
+        samples += r.size();
+    }
     parts.push_back(&data);
     const Eigen::VectorXd before = ctx.policy.parameters();
     const policy::Adam adam_before = ctx.adam;
     s.fit_loss = fit_policy(ctx.policy, ctx.adam, std::span<const RegressionData* const>(parts), ctx.config.fit_steps,
                             ctx.config.minibatch, derive_seed(ctx.config.seed, kFitStream, std::uint64_t(epoch)),
                             ctx.fit_ws, ctx.workers.cluster(), {}, ctx.config.fit_proximal);
-    int samples = 0;
-    for (const RegressionData* r : parts) samples += r->size();
     if (m_replay_epochs > 0) {
-        if (int(m_replay.size()) == m_replay_epochs) m_replay.erase(m_replay.begin());
+        if (int(m_sources.size()) == m_replay_epochs) {
+            m_sources.erase(m_sources.begin());
+            m_replay.erase(m_replay.begin());
+        }
+        m_sources.push_back({epoch, before});
         m_replay.push_back(std::move(data));
     }
     s.fit_s = seconds(fit_start, Clock::now());
@@ -58,15 +80,9 @@ nlohmann::json PodsLearner::state_json() const
 {
     if (m_replay_epochs == 0) return nullptr;
     nlohmann::json epochs = nlohmann::json::array();
-    for (const RegressionData& r : m_replay) {
-        auto text = [](const Eigen::MatrixXd& m) { return common::doubles_to_base64(m.data(), std::size_t(m.size())); };
-        epochs.push_back({{"samples", r.size()},
-                          {"obs", text(r.obs)},
-                          {"hv", text(r.hv)},
-                          {"target", text(r.target)},
-                          {"weight", text(r.weight)},
-                          {"metric", text(r.metric)}});
-    }
+    for (const ReplaySource& r : m_sources)
+        epochs.push_back({{"epoch", r.epoch},
+                          {"parameters", common::doubles_to_base64(r.parameters.data(), std::size_t(r.parameters.size()))}});
     return {{"fit_replay", epochs}};
 }
 
@@ -78,26 +94,16 @@ void PodsLearner::restore(const common::JsonNode& node)
     if (int(epochs.size()) > m_replay_epochs)
         epochs.fail("holds " + std::to_string(epochs.size()) + " epochs, more than fit_replay " +
                     std::to_string(m_replay_epochs));
-    std::vector<RegressionData> replay(epochs.size());
-    for (std::size_t e = 0; e < epochs.size(); ++e) {
-        const common::JsonNode n = epochs[e];
-        n.allow_keys({"samples", "obs", "hv", "target", "weight", "metric"});
-        const Eigen::Index samples = n["samples"].integer_in(0, std::int64_t(1) << 31);
-        RegressionData& r = replay[e];
-        auto read = [&](std::string_view key, Eigen::MatrixXd& m, Eigen::Index rows) {
-            m.resize(rows, samples);
-            common::base64_to_doubles(n[key], m.data(), std::size_t(m.size()));
-        };
-        const Eigen::Index k_na = Eigen::Index(m_horizon) * m_act;
-        read("obs", r.obs, m_obs);
-        read("hv", r.hv, m_act);
-        read("target", r.target, k_na);
-        read("weight", r.weight, k_na);
-        // the metric is there or not (the empty text)
-        if (n["metric"].string().empty()) r.metric.resize(0, 0);
-        else read("metric", r.metric, k_na * m_act);
+    std::vector<ReplaySource> sources(epochs.size());
+    for (std::size_t i = 0; i < epochs.size(); ++i) {
+        const common::JsonNode n = epochs[i];
+        n.allow_keys({"epoch", "parameters"});
+        sources[i].epoch = int(n["epoch"].integer_in(i == 0 ? 0 : sources[i - 1].epoch + 1, kMaxEpochs));
+        sources[i].parameters.resize(m_params);
+        common::base64_to_doubles(n["parameters"], sources[i].parameters.data(), std::size_t(m_params));
     }
-    m_replay = std::move(replay);
+    m_sources = std::move(sources);
+    m_replay.clear();
 }
 
 void PodsLearner::guard_fit(const EpochContext& ctx, std::span<const sim::State> initial, const Eigen::VectorXd& before,

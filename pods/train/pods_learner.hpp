@@ -27,14 +27,17 @@ public:
     /// config.fit_guard > 0.
     EpochStats epoch(int epoch, const EpochContext& ctx) override;
 
-    /// With fit_replay > 0: {"fit_replay": [the kept epochs' samples, oldest first]}, each
-    /// {"samples", "obs", "hv", "target", "weight", "metric"} (base64 doubles, column-major;
-    /// "metric" empty without one); null without a replay.
+    /// With fit_replay > 0: {"fit_replay": [{"epoch", "parameters"}, ...]}, oldest first: the
+    /// kept epochs' indices and the parameters of the policy that ran them (base64 doubles), from
+    /// which the samples are made again; null without a replay.
     nlohmann::json state_json() const override;
-    /// Restores state_json(): at most fit_replay epochs of samples of this policy's sizes.
+    /// Restores state_json() (at most fit_replay epochs in increasing order, this policy's
+    /// parameter count); the next epoch() makes their samples again, by the same rollouts and
+    /// improvements, before its own (not counted in its statistics).
     void restore(const common::JsonNode& node) override;
 
-    /// The epochs' samples the next fit replays, oldest first (at most fit_replay).
+    /// The epochs' samples the next fit replays, oldest first (at most fit_replay; empty between
+    /// restore() and the next epoch()).
     const std::vector<RegressionData>& replay() const { return m_replay; }
 
 private:
@@ -43,9 +46,20 @@ private:
     void guard_fit(const EpochContext& ctx, std::span<const sim::State> initial, const Eigen::VectorXd& before,
                    const policy::Adam& adam_before, EpochStats& s);
 
-    int m_replay_epochs = 0;              // config.fit_replay
-    int m_obs = 0, m_act = 0, m_horizon = 1; // the policy's sizes, for restore
-    std::vector<RegressionData> m_replay; // the last m_replay_epochs epochs' samples, oldest first
+    /// One epoch's samples: the improvements of `policy`'s rollouts from `initial`, normalised.
+    RegressionData epoch_samples(const EpochContext& ctx, const policy::Policy& policy,
+                                 std::span<const sim::State> initial, EpochStats* stats);
+
+    /// Where a kept epoch's samples came from.
+    struct ReplaySource {
+        int epoch = 0;
+        Eigen::VectorXd parameters; ///< the policy's at the start of that epoch
+    };
+
+    int m_replay_epochs = 0;               // config.fit_replay
+    int m_params = 0;                      // the policy's parameter count, for restore
+    std::vector<ReplaySource> m_sources;   // the kept epochs, oldest first
+    std::vector<RegressionData> m_replay;  // their samples (empty after restore until the next epoch)
 
     // per-trajectory buffers, reused across epochs
     std::vector<PodsGroupResult> m_groups;

@@ -163,7 +163,7 @@ TEST_CASE("pods learner: the proximal term, the fit guard and the replay give bi
         }
 }
 
-TEST_CASE("pods learner: the replay fits on the last fit_replay epochs' samples with the epoch's own, and its checkpoint form restores them")
+TEST_CASE("pods learner: the replay fits on the last fit_replay epochs' samples with the epoch's own, and a restored learner makes them again")
 {
     const pods::Scene scene = test::small_scene(30);
     for (pods::Method m : {pods::Method::kPods2, pods::Method::kPods1}) {
@@ -172,41 +172,48 @@ TEST_CASE("pods learner: the replay fits on the last fit_replay epochs' samples 
         pods::TrainConfig r = c;
         r.fit_replay = 2;
         pods::Trainer plain(scene, c, 2), replaying(scene, r, 2);
+        const auto& live = dynamic_cast<const pods::PodsLearner&>(replaying.learner());
         auto kept = [&] { return replaying.learner_state().at("fit_replay"); };
         // epoch 0 has nothing to replay: the same fit
         plain.run_epoch(0);
         replaying.run_epoch(0);
         CHECK(plain.policy().parameters() == replaying.policy().parameters());
         REQUIRE(kept().size() == 1);
-        const nlohmann::json epoch0 = kept()[0];
-        CHECK(epoch0.at("samples").get<int>() > 0);
+        CHECK(kept()[0].at("epoch") == 0);
+        REQUIRE(live.replay().size() == 1);
+        CHECK(live.replay()[0].size() > 0);
+        const Eigen::MatrixXd epoch0_targets = live.replay()[0].target;
         // epoch 1 fits on epoch 0's samples too: another policy; epoch 2 keeps epochs 1 and 2
         plain.run_epoch(1);
         replaying.run_epoch(1);
         CHECK(plain.policy().parameters() != replaying.policy().parameters());
         REQUIRE(kept().size() == 2);
-        CHECK(kept()[0] == epoch0);
+        CHECK(live.replay()[0].target == epoch0_targets);
         const nlohmann::json epoch1 = kept()[1];
+        CHECK(epoch1.at("epoch") == 1);
         replaying.run_epoch(2);
         REQUIRE(kept().size() == 2);
         CHECK(kept()[0] == epoch1);
-        CHECK(kept()[1] != epoch1);
-        // the checkpoint form, read back into a fresh learner, writes the same text and replays the
-        // same samples
+        CHECK(kept()[1].at("epoch") == 2);
+        // a trainer restored from the checkpoint form makes the kept samples again and continues
+        // with the same bits
         const nlohmann::json state = nlohmann::json::parse(replaying.learner_state().dump());
-        std::unique_ptr<policy::Policy> p = pods::make_policy(scene.model, scene.task, r);
-        pods::PodsLearner fresh(r, *p);
-        fresh.restore(common::JsonNode(state, "policy.json", "training.pods"));
-        CHECK(fresh.state_json() == state);
-        const pods::PodsLearner& live = dynamic_cast<const pods::PodsLearner&>(replaying.learner());
-        REQUIRE(fresh.replay().size() == 2);
-        for (std::size_t e = 0; e < 2; ++e) {
-            CHECK(fresh.replay()[e].obs == live.replay()[e].obs);
-            CHECK(fresh.replay()[e].target == live.replay()[e].target);
-            CHECK(fresh.replay()[e].metric == live.replay()[e].metric);
-        }
-        // PODS2's feedback samples carry the control Hessian only with --pods-metric control-hessian
-        CHECK(live.replay()[0].metric.size() == 0);
+        pods::Trainer resumed(scene, r, 1);
+        resumed.restore(replaying.policy().clone(), replaying.adam());
+        resumed.restore_learner(common::JsonNode(state, "policy.json", "training.pods"));
+        CHECK(resumed.learner_state() == state);
+        const auto& again = dynamic_cast<const pods::PodsLearner&>(resumed.learner());
+        CHECK(again.replay().empty());
+        const std::vector<pods::RegressionData> before = live.replay();
+        const pods::EpochStats a = replaying.run_epoch(3), b = resumed.run_epoch(3);
+        CHECK(a.fit_loss == b.fit_loss);
+        CHECK(a.sim_steps == b.sim_steps); // remaking the samples is not counted
+        CHECK(resumed.policy().parameters() == replaying.policy().parameters());
+        CHECK(resumed.learner_state() == replaying.learner_state());
+        REQUIRE(again.replay().size() == 2);
+        CHECK(again.replay()[0].target == before[1].target);
+        CHECK(again.replay()[0].obs == before[1].obs);
+        CHECK(again.replay()[1].target == live.replay()[1].target);
     }
 }
 
@@ -214,9 +221,10 @@ TEST_CASE("pods learner: a replay in the checkpoint that does not fit the run is
 {
     const pods::Scene scene = test::small_scene(30);
     pods::TrainConfig c = test::small_config(pods::Method::kPods2);
-    c.fit_replay = 1;
+    c.fit_replay = 2;
     pods::Trainer t(scene, c, 1);
     t.run_epoch(0);
+    t.run_epoch(1);
     const nlohmann::json good = t.learner_state();
     std::unique_ptr<policy::Policy> p = pods::make_policy(scene.model, scene.task, c);
     auto refused = [&](const nlohmann::json& j, const char* what) {
@@ -227,10 +235,13 @@ TEST_CASE("pods learner: a replay in the checkpoint that does not fit the run is
     };
     nlohmann::json j = good;
     j["fit_replay"].push_back(good["fit_replay"][0]);
-    refused(j, "policy.json: training.pods.fit_replay: holds 2 epochs, more than fit_replay 1");
+    refused(j, "policy.json: training.pods.fit_replay: holds 3 epochs, more than fit_replay 2");
     j = good;
-    j["fit_replay"][0]["samples"] = good["fit_replay"][0]["samples"].get<int>() + 1;
-    refused(j, "training.pods.fit_replay[0].obs: must hold");
+    j["fit_replay"][1]["epoch"] = 0;
+    refused(j, "training.pods.fit_replay[1].epoch");
+    j = good;
+    j["fit_replay"][0]["parameters"] = good["fit_replay"][0]["parameters"].get<std::string>().substr(8);
+    refused(j, "training.pods.fit_replay[0].parameters: must hold");
     j = good;
     j["fit_replay"][0]["extra"] = 1;
     refused(j, "unknown key \"extra\"");
