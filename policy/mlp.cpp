@@ -166,7 +166,7 @@ void Mlp::backward(MlpWorkspace& ws, const Eigen::MatrixXd& dy, Eigen::VectorXd&
 {
     assert(dy.rows() == n_out() && dy.cols() == ws.output.cols());
     const int layers = n_layers();
-    dparams.setZero(n_params());
+    dparams.resize(n_params()); // every layer's dw and db are written below
 
     // through the output squashing: d(L tanh(u))/du = L (1 - tanh^2) = L - out^2 / L
     ws.deltas.resize(layers + 1);

@@ -42,7 +42,8 @@ EpochStats PodsLearner::epoch(int epoch, const EpochContext& ctx)
         const std::unique_ptr<policy::Policy> earlier = ctx.policy.clone();
         for (std::size_t i = m_replay.size(); i < m_sources.size(); ++i) {
             earlier->set_parameters(m_sources[i].parameters);
-            m_replay.push_back(epoch_samples(ctx, *earlier, training_states(ctx.scene, ctx.config, m_sources[i].epoch), nullptr));
+            const std::vector<sim::State> initial = training_states(ctx.scene, ctx.config, m_sources[i].epoch);
+            m_replay.push_back(epoch_samples(ctx, *earlier, initial, nullptr));
         }
     }
     // rollouts, improvement and regression samples of the batch, then the regression
