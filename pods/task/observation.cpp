@@ -29,6 +29,31 @@ ObservationMap observation_map(const sim::Model& model, const Task& task)
     return o;
 }
 
+ObservationMap state_observation_map(const sim::Model& model, const Task& task)
+{
+    const int d = model.dim, np = model.n_p(), n = model.n_free;
+    ObservationMap o;
+    o.selection.nodes.resize(std::size_t(n));
+    for (int i = 0; i < n; ++i) o.selection.nodes[std::size_t(i)] = i;
+    o.offset = Eigen::VectorXd::Zero(o.size(model));
+    o.offset.head(np) = task.handle_target.reshaped();
+    o.offset.segment(np, d * n) = model.nominal_positions().head(d * n);
+    return o;
+}
+
+Eigen::VectorXd state_observation_scale(const sim::Model& model, const Task& task)
+{
+    const Eigen::VectorXd payload = observation_scale(model, task);
+    const int d = model.dim, np = model.n_p(), k = int(task.payload.size()), n = model.n_free;
+    // observation_scale's length and speed factors (its first position and velocity entries)
+    const double position = payload[np], velocity = payload[np + d * k];
+    Eigen::VectorXd s(np + 2 * d * n);
+    s.head(np) = payload.head(np);
+    s.segment(np, d * n).setConstant(position);
+    s.tail(d * n).setConstant(velocity);
+    return s;
+}
+
 Eigen::VectorXd observation_scale(const sim::Model& model, const Task& task)
 {
     const int d = model.dim, np = model.n_p(), k = int(task.payload.size());

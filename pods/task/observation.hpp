@@ -27,6 +27,14 @@ struct ObservationMap {
 
 ObservationMap observation_map(const sim::Model& model, const Task& task);
 
+/// The whole state as an observation: the handles and every free node's position and velocity
+/// (offsets: the handle target, each node's nominal position). SHAC's critic reads it: the value
+/// of a rope's state depends on all its nodes, which the policy's observation leaves out.
+ObservationMap state_observation_map(const sim::Model& model, const Task& task);
+
+/// observation_scale's factors for state_observation_map (the same length and speed scales).
+Eigen::VectorXd state_observation_scale(const sim::Model& model, const Task& task);
+
 /// Fixed input factors for the policy network, from the task: positions divided by the length
 /// scale L (the larger of the model's nominal bounding-box diagonal and the largest distance of a
 /// payload node from the first handle), velocities by sqrt(|g| L) (the pendulum speed scale; the

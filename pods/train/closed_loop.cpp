@@ -188,7 +188,7 @@ int reverse_pass(std::span<sim::Simulator* const> sims, const policy::Policy& po
                 // a windowed loss: what reaches the window before is its value term's cotangent
                 if (t > 0) {
                     const int e = t / window - 1;
-                    obs_map.add_transpose(m, values->d_obs[std::size_t(b)].col(e), c.bar);
+                    values->map->add_transpose(m, values->d_obs[std::size_t(b)].col(e), c.bar);
                     c.bar_a.col(t - 1) += values->d_hv[std::size_t(b)].col(e);
                 }
             } else {
@@ -214,9 +214,9 @@ int closed_loop_gradient(std::span<sim::Simulator* const> sims, const policy::Po
     if (int(ws.tape.size()) < ClosedLoopRollout::decisions(n, k) || ws.tape_type != policy.type())
         throw std::invalid_argument("closed_loop_gradient: the rollouts were not made with keep_tape");
     if (values != nullptr) {
-        if (window <= 0 || values->weight.size() != n + 1 || int(values->d_obs.size()) != batch ||
-            int(values->d_hv.size()) != batch)
-            throw std::invalid_argument("closed_loop_gradient: window values need a window, N + 1 weights and one "
+        if (window <= 0 || values->map == nullptr || values->weight.size() != n + 1 ||
+            int(values->d_obs.size()) != batch || int(values->d_hv.size()) != batch)
+            throw std::invalid_argument("closed_loop_gradient: window values need a window, a map, N + 1 weights and one "
                                         "cotangent matrix per trajectory");
         const int ends = WindowValues::ends(n, window);
         for (int b = 0; b < batch; ++b)

@@ -78,7 +78,8 @@ void closed_loop_rollouts(std::span<sim::Simulator* const> sims, const policy::P
 /// d_obs^T O (through the observation map's transpose) and d_hv.
 struct WindowValues {
     Eigen::VectorXd weight;                 ///< N + 1: the factors of c_0 .. c_{N-1} and of c_N
-    std::span<const Eigen::MatrixXd> d_obs; ///< per trajectory of the batch: n_obs x ends, dv_e/dobs
+    const ObservationMap* map = nullptr;    ///< what the values observe of the state (the critic's map)
+    std::span<const Eigen::MatrixXd> d_obs; ///< per trajectory of the batch: map size x ends, dv_e/dobs
     std::span<const Eigen::MatrixXd> d_hv;  ///< per trajectory of the batch: n_a x ends, dv_e/da_{t_e - 1}
 
     /// Number of window ends strictly inside a horizon of N steps: ceil(N / h) - 1.

@@ -35,14 +35,14 @@ void td_lambda_targets(const Eigen::VectorXd& costs, const Eigen::VectorXd& valu
 }
 
 int shac_actor_gradient(std::span<sim::Simulator* const> sims, const policy::Policy& policy,
-                        const ObservationMap& obs_map, const Task& task, const QuadraticCost& cost,
-                        const policy::Mlp& critic, const Eigen::VectorXd& weight, double end_weight, int window,
-                        std::span<const ClosedLoopRollout> rollouts, ClosedLoopWorkspace& ws,
-                        policy::MlpWorkspace& critic_ws, Eigen::VectorXd& d_params, std::span<double> loss,
-                        std::vector<std::string>& failures)
+                        const ObservationMap& obs_map, const ObservationMap& critic_map, const Task& task,
+                        const QuadraticCost& cost, const policy::Mlp& critic, const Eigen::VectorXd& weight,
+                        double end_weight, int window, std::span<const ClosedLoopRollout> rollouts,
+                        ClosedLoopWorkspace& ws, policy::MlpWorkspace& critic_ws, Eigen::VectorXd& d_params,
+                        std::span<double> loss, std::vector<std::string>& failures)
 {
     const sim::Model& model = sims[0]->model();
-    const int batch = int(rollouts.size()), n = task.horizon, na = model.n_p(), n_obs = obs_map.size(model);
+    const int batch = int(rollouts.size()), n = task.horizon, na = model.n_p(), n_obs = critic_map.size(model);
     const int ends = WindowValues::ends(n, window);
     std::vector<Eigen::MatrixXd> d_obs(std::size_t(batch), Eigen::MatrixXd::Zero(n_obs, ends)),
         d_hv(std::size_t(batch), Eigen::MatrixXd::Zero(na, ends));
@@ -62,7 +62,7 @@ int shac_actor_gradient(std::span<sim::Simulator* const> sims, const policy::Pol
         if (ends > 0) {
             for (int e = 0; e < ends; ++e) {
                 const int te = (e + 1) * window;
-                obs_map.observe(model, r.states[std::size_t(te)], o);
+                critic_map.observe(model, r.states[std::size_t(te)], o);
                 value_input(o, r.actions.col(te - 1), te, n, x.col(e));
             }
             critic.forward(x, v, critic_ws);
@@ -73,13 +73,17 @@ int shac_actor_gradient(std::span<sim::Simulator* const> sims, const policy::Pol
         }
         loss[std::size_t(b)] = l;
     }
-    const WindowValues values{weight, d_obs, d_hv};
+    const WindowValues values{weight, &critic_map, d_obs, d_hv};
     return closed_loop_gradient(sims, policy, obs_map, task, cost, rollouts, window, ws, d_params, failures, &values);
 }
 
 policy::MlpConfig shac_critic_config(const sim::Model& model, const Task& task, const TrainConfig& config)
 {
     policy::MlpConfig c = value_config(model, task, config);
+    const int n_state = state_observation_map(model, task).size(model), na = model.n_p();
+    c.n_in = n_state + na + 1;
+    c.input_scale.resize(c.n_in);
+    c.input_scale << state_observation_scale(model, task), Eigen::VectorXd::Constant(na, 1.0 / task.action_limit), 1.0;
     c.last_layer_scale = kShacCriticLastLayerScale;
     return c;
 }
@@ -95,6 +99,7 @@ policy::AdamConfig ShacLearner::policy_adam(const TrainConfig& c)
 ShacLearner::ShacLearner(const sim::Model& model, const Task& task, const TrainConfig& config,
                          const policy::Policy& policy, int threads)
     : m_model(&model), m_task(&task), m_config(config),
+      m_critic_map(state_observation_map(model, task)),
       m_critic(shac_critic_config(model, task, config), derive_seed(config.seed, kShacCriticStream)), m_target(m_critic),
       m_critic_adam([&] {
           policy::AdamConfig a;
@@ -118,6 +123,7 @@ EpochStats ShacLearner::epoch(int epoch, const EpochContext& ctx)
     const Eigen::VectorXd weight = shac_step_weights(n, h, gamma, actor_scale);
     m_rollouts.resize(std::size_t(k));
     m_rewards.assign(std::size_t(k), Eigen::VectorXd());
+    m_critic_obs.resize(std::size_t(k));
     std::vector<std::string> errors(static_cast<std::size_t>(k));
     std::vector<double> actor_loss(static_cast<std::size_t>(k)), rollout_s(static_cast<std::size_t>(k)),
         gradient_s(static_cast<std::size_t>(k));
@@ -148,17 +154,24 @@ EpochStats ShacLearner::epoch(int epoch, const EpochContext& ctx)
                                                                                              std::size_t(count)));
         const auto t1 = Clock::now();
         for (int i = begin; i < begin + count; ++i)
-            if (const ClosedLoopRollout& r = m_rollouts[std::size_t(i)]; r.ok)
+            if (const ClosedLoopRollout& r = m_rollouts[std::size_t(i)]; r.ok) {
                 m_rewards[std::size_t(i)] = decision_rewards(model, task, r, 1);
+                // the critic's observations of the states, here where the states are
+                Eigen::MatrixXd& o = m_critic_obs[std::size_t(i)];
+                o.resize(m_critic_map.size(model), n);
+                for (int t = 0; t < n; ++t) m_critic_map.observe(model, r.states[std::size_t(t)], o.col(t));
+            }
         std::vector<std::string> failures;
-        shac_actor_gradient(sims, ctx.policy, ctx.obs, task, ctx.cost, m_target, weight, end_weight, h, rollouts,
+        shac_actor_gradient(sims, ctx.policy, ctx.obs, m_critic_map, task, ctx.cost, m_target, weight, end_weight, h,
+                            rollouts,
                             ctx.workers.workspace(th), m_ws[std::size_t(th)].value, m_gradients[std::size_t(c)],
                             std::span(actor_loss).subspan(std::size_t(begin), std::size_t(count)), failures);
         for (int b = 0; b < count; ++b) errors[std::size_t(begin + b)] = failures[std::size_t(b)];
         rollout_s[std::size_t(begin)] = seconds(t0, t1);
         gradient_s[std::size_t(begin)] = seconds(t1, Clock::now());
     }
-    // every rank gets every trajectory's outcome, steps and rewards and every batch's gradient sum
+    // every rank gets every trajectory's outcome, steps, rewards and critic observations and every
+    // batch's gradient sum
     cluster.share_batches(
         batches,
         [&](int c, WireWriter& w) {
@@ -169,6 +182,7 @@ EpochStats ShacLearner::epoch(int epoch, const EpochContext& ctx)
                 put_outcome(w, m_rollouts[std::size_t(i)]);
                 put_decisions(w, m_rollouts[std::size_t(i)]);
                 w.put_matrix(m_rewards[std::size_t(i)]);
+                w.put_matrix(m_critic_obs[std::size_t(i)]);
                 w.put(actor_loss[std::size_t(i)]);
                 w.put(errors[std::size_t(i)]);
             }
@@ -181,6 +195,7 @@ EpochStats ShacLearner::epoch(int epoch, const EpochContext& ctx)
                 get_outcome(in, m_rollouts[std::size_t(i)]);
                 get_decisions(in, m_rollouts[std::size_t(i)]);
                 in.get_matrix(m_rewards[std::size_t(i)]);
+                in.get_matrix(m_critic_obs[std::size_t(i)]);
                 actor_loss[std::size_t(i)] = in.get<double>();
                 errors[std::size_t(i)] = in.get_string();
             }
@@ -218,7 +233,8 @@ EpochStats ShacLearner::epoch(int epoch, const EpochContext& ctx)
     for (int q = 0; q < int(kept.size()); ++q) {
         const int i = kept[std::size_t(q)], col0 = q * n;
         const ClosedLoopRollout& r = m_rollouts[std::size_t(i)];
-        for (int t = 0; t < n; ++t) value_input(r.obs.col(t), r.handle_velocity.col(t), t, n, d.value_in.col(col0 + t));
+        for (int t = 0; t < n; ++t)
+            value_input(m_critic_obs[std::size_t(i)].col(t), r.handle_velocity.col(t), t, n, d.value_in.col(col0 + t));
         Eigen::MatrixXd values;
         m_target.forward(d.value_in.middleCols(col0, n), values, m_ws[std::size_t(thread_index())].value);
         Eigen::VectorXd targets;

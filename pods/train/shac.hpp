@@ -65,6 +65,7 @@ private:
     const sim::Model* m_model;
     const Task* m_task;
     TrainConfig m_config;
+    ObservationMap m_critic_map; ///< the critic's input: the whole state (state_observation_map)
     policy::Mlp m_critic, m_target;
     policy::Adam m_critic_adam;
     RewardScaler m_scaler;
@@ -72,10 +73,12 @@ private:
     // per-epoch buffers
     std::vector<ClosedLoopRollout> m_rollouts;
     std::vector<Eigen::VectorXd> m_gradients, m_rewards;
+    std::vector<Eigen::MatrixXd> m_critic_obs; // per trajectory: the critic's observation of z_0..z_{N-1}
     PpoSamples m_data;
 };
 
-/// SHAC's critic: PPO's value network (value_config) with its last layer scaled by
+/// SHAC's critic: PPO's value network (value_config) on the whole state (state_observation_map:
+/// every node, not only the policy's observation) with its last layer scaled by
 /// kShacCriticLastLayerScale, so the initial values and their gradients are near 0 until the
 /// critic has learnt.
 policy::MlpConfig shac_critic_config(const sim::Model& model, const Task& task, const TrainConfig& config);
@@ -88,17 +91,18 @@ Eigen::VectorXd shac_step_weights(int horizon, int window, double gamma, double 
 
 /// SHAC's actor loss and gradient for one lockstep batch of rollouts made by closed_loop_rollouts
 /// with keep_tape and the same `ws`: for each successful trajectory b
-///   L_b = sum_{t<N} weight_t c_t + weight_N c_N + end_weight sum_e V(value_input(O(z_{t_e}), a_{t_e - 1}, t_e))
+///   L_b = sum_{t<N} weight_t c_t + weight_N c_N + end_weight sum_e V(value_input(O_c(z_{t_e}), a_{t_e - 1}, t_e))
 /// over the window ends t_e = h, 2h, ... < N into loss[b], and the sum over the trajectories of
 /// their gradients inside the windows (closed_loop_gradient with WindowValues) into d_params.
-/// `critic` is a value network of value_config; `failures` as closed_loop_gradient's. Returns
+/// `critic` is a value network of shac_critic_config on `critic_map`'s observation O_c (the
+/// policy observes `obs_map`); `failures` as closed_loop_gradient's. Returns
 /// the number of trajectories summed.
 int shac_actor_gradient(std::span<sim::Simulator* const> sims, const policy::Policy& policy,
-                        const ObservationMap& obs_map, const Task& task, const QuadraticCost& cost,
-                        const policy::Mlp& critic, const Eigen::VectorXd& weight, double end_weight, int window,
-                        std::span<const ClosedLoopRollout> rollouts, ClosedLoopWorkspace& ws,
-                        policy::MlpWorkspace& critic_ws, Eigen::VectorXd& d_params, std::span<double> loss,
-                        std::vector<std::string>& failures);
+                        const ObservationMap& obs_map, const ObservationMap& critic_map, const Task& task,
+                        const QuadraticCost& cost, const policy::Mlp& critic, const Eigen::VectorXd& weight,
+                        double end_weight, int window, std::span<const ClosedLoopRollout> rollouts,
+                        ClosedLoopWorkspace& ws, policy::MlpWorkspace& critic_ws, Eigen::VectorXd& d_params,
+                        std::span<double> loss, std::vector<std::string>& failures);
 
 /// TD(lambda) targets of one episode of N steps with per-step costs c_0..c_{N-1} (the terminal
 /// cost in the last) and values V_0..V_{N-1} (V_N = 0: the task ends):

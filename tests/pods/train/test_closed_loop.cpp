@@ -196,7 +196,7 @@ TEST_CASE("closed_loop: window values with one window and unit weights give full
     const Eigen::MatrixXd none_obs(f.obs.size(f.scene.model), 0), none_hv(f.scene.model.n_p(), 0);
     std::vector<std::string> failures;
     // a window longer than the horizon has no ends: the weighted cost's gradient
-    pods::WindowValues values{Eigen::VectorXd::Ones(21), std::span(&none_obs, 1), std::span(&none_hv, 1)};
+    pods::WindowValues values{Eigen::VectorXd::Ones(21), &f.obs, std::span(&none_obs, 1), std::span(&none_hv, 1)};
     REQUIRE(pods::closed_loop_gradient(sims, *f.policy, f.obs, f.scene.task, f.cost, one, 25, ws, windowed, failures,
                                        &values) == 1);
     CHECK(windowed == full);
@@ -216,4 +216,45 @@ TEST_CASE("closed_loop: window values with one window and unit weights give full
     CHECK_THROWS_AS(pods::closed_loop_gradient(sims, *f.policy, f.obs, f.scene.task, f.cost, one, 0, ws, windowed,
                                                failures, &values),
                     std::invalid_argument);
+    // and a map for the value cotangents
+    values.map = nullptr;
+    CHECK_THROWS_AS(pods::closed_loop_gradient(sims, *f.policy, f.obs, f.scene.task, f.cost, one, 25, ws, windowed,
+                                               failures, &values),
+                    std::invalid_argument);
+}
+
+TEST_CASE("closed_loop: the whole-state observation holds every free node centred on its nominal position, and its "
+          "transpose scatters to every node")
+{
+    const pods::Scene scene = pods::load_scene(test::source_path("scenes/rope_3d_stop.json"));
+    const sim::Model& m = scene.model;
+    const pods::ObservationMap full = pods::state_observation_map(m, scene.task);
+    const int d = m.dim, np = m.n_p(), n = m.n_free;
+    REQUIRE(n == 20);
+    REQUIRE(full.size(m) == np + 2 * d * n);
+    CHECK(pods::observation_map(m, scene.task).size(m) == np + 2 * d); // the policy sees the rope's end
+    const sim::State z = pods::sample_initial_state(m, scene.task, 4);
+    Eigen::VectorXd o(full.size(m));
+    full.observe(m, z, o);
+    const Eigen::VectorXd q = m.nominal_positions();
+    CHECK(o.head(np) == z.p - scene.task.handle_target.reshaped());
+    CHECK(o.segment(np, d * n) == z.x - q.head(d * n));
+    CHECK(o.tail(d * n) == z.v);
+    // <O dz, w> = <dz, O^T w> for a random tangent and cotangent
+    std::mt19937_64 rng(2);
+    sim::StateTangent dz = sim::StateTangent::zero(m, 1), bar = sim::StateTangent::zero(m, 1);
+    dz.x = test::random_vector(rng, m.n_x(), -1, 1);
+    dz.v = test::random_vector(rng, m.n_x(), -1, 1);
+    dz.p = test::random_vector(rng, np, -1, 1);
+    const Eigen::VectorXd w = test::random_vector(rng, full.size(m), -1, 1);
+    full.add_transpose(m, w, bar);
+    const Eigen::MatrixXd odz = full.selection.extract(m, dz);
+    CHECK(test::close(w.dot(odz.col(0)), bar.x.col(0).dot(dz.x.col(0)) + bar.v.col(0).dot(dz.v.col(0)) +
+                                            bar.p.col(0).dot(dz.p.col(0)), 1e-13));
+    // the input factors: observation_scale's length and speed for every node
+    const Eigen::VectorXd s = pods::state_observation_scale(m, scene.task), ps = pods::observation_scale(m, scene.task);
+    REQUIRE(s.size() == full.size(m));
+    CHECK(s.head(np) == ps.head(np));
+    CHECK((s.segment(np, d * n).array() == ps[np]).all());
+    CHECK((s.tail(d * n).array() == ps[np + d]).all());
 }

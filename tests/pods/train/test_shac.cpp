@@ -1,5 +1,6 @@
-// SHAC: the windowed actor gradient with the critic's value terms matches central differences of
-// the windowed loss (each window from its start state on the nominal rollout), the step weights
+// SHAC: the windowed actor gradient with the critic's value terms (the critic on the whole state,
+// the policy on its observation) matches central differences of the windowed loss (each window
+// from its start state on the nominal rollout), the step weights
 // and TD(lambda) targets match hand-computed cases, SHAC raises the test return of the short 2D
 // pendulum, and the same seed gives the same bits for 1 and 2 threads (a resumed run:
 // test_training_run).
@@ -24,24 +25,33 @@ namespace {
 struct Fixture {
     pods::Scene scene;
     pods::QuadraticCost cost;
-    pods::ObservationMap obs;
+    pods::ObservationMap obs, critic_obs; // the policy observes the payload, the critic every node
     std::unique_ptr<policy::Policy> policy;
     policy::Mlp critic;
 };
 
+// the 3D double pendulum whose payload is its lower node only, so the critic's whole-state input
+// differs from the policy's observation
 Fixture fixture(int horizon)
 {
     Fixture f;
-    f.scene = test::small_scene(horizon);
+    f.scene = pods::load_scene(test::source_path("scenes/double_pendulum_3d_stop.json"));
+    f.scene.task.horizon = horizon;
+    f.scene.task.payload = {f.scene.task.payload.back()};
+    f.scene.task.target = f.scene.task.target.rightCols(1).eval();
     f.scene.model.solver.tolerance = 1e-14;
     f.cost = pods::quadratic_cost(f.scene.model, f.scene.task);
     f.obs = pods::observation_map(f.scene.model, f.scene.task);
+    f.critic_obs = pods::state_observation_map(f.scene.model, f.scene.task);
+    REQUIRE(f.critic_obs.size(f.scene.model) > f.obs.size(f.scene.model));
     pods::TrainConfig c;
     c.hidden = {8, 8};
     c.last_layer_scale = 0.5;
     c.seed = 3;
     f.policy = pods::make_policy(f.scene.model, f.scene.task, c);
-    f.critic = policy::Mlp(pods::value_config(f.scene.model, f.scene.task, c), 5);
+    policy::MlpConfig critic = pods::shac_critic_config(f.scene.model, f.scene.task, c);
+    critic.last_layer_scale = 1; // values and gradients of order 1
+    f.critic = policy::Mlp(critic, 5);
     return f;
 }
 
@@ -72,8 +82,8 @@ double windowed_loss(const Fixture& f, sim::Simulator& sim, const pods::ClosedLo
             loss += weight[n] * pods::terminal_cost(m, f.scene.task, r.states.back()).total();
             continue;
         }
-        Eigen::VectorXd o(f.obs.size(m)), x(f.critic.n_in());
-        f.obs.observe(m, r.states.back(), o);
+        Eigen::VectorXd o(f.critic_obs.size(m)), x(f.critic.n_in());
+        f.critic_obs.observe(m, r.states.back(), o);
         pods::value_input(o, r.actions.col(part.horizon - 1), te, n, x);
         Eigen::MatrixXd v;
         policy::MlpWorkspace vws;
@@ -128,15 +138,15 @@ TEST_CASE("shac: the windowed actor gradient with the critic's values matches ce
     double loss[2] = {-1, -1};
     std::vector<std::string> failures;
     const Eigen::VectorXd theta = f.policy->parameters();
-    REQUIRE(pods::shac_actor_gradient(sims, *f.policy, f.obs, f.scene.task, f.cost, f.critic, weight, end_weight, window,
+    REQUIRE(pods::shac_actor_gradient(sims, *f.policy, f.obs, f.critic_obs, f.scene.task, f.cost, f.critic, weight, end_weight, window,
                                       r, ws, vws, g, loss, failures) == 2);
     CHECK(f.policy->parameters() == theta);
     REQUIRE(g.norm() > 1e-6);
     // the critic's terms change the gradient
-    REQUIRE(pods::shac_actor_gradient(sims, *f.policy, f.obs, f.scene.task, f.cost, f.critic, weight, 0, window, r, ws,
+    REQUIRE(pods::shac_actor_gradient(sims, *f.policy, f.obs, f.critic_obs, f.scene.task, f.cost, f.critic, weight, 0, window, r, ws,
                                       vws, g_costs_only, loss, failures) == 2);
     CHECK((g - g_costs_only).norm() > 1e-3 * g.norm());
-    REQUIRE(pods::shac_actor_gradient(sims, *f.policy, f.obs, f.scene.task, f.cost, f.critic, weight, end_weight, window,
+    REQUIRE(pods::shac_actor_gradient(sims, *f.policy, f.obs, f.critic_obs, f.scene.task, f.cost, f.critic, weight, end_weight, window,
                                       r, ws, vws, g, loss, failures) == 2);
     // the reported losses are the windowed losses at theta
     for (int b = 0; b < 2; ++b) CHECK(test::close(loss[b], windowed_loss(f, sim_a, r[b], weight, end_weight, window, theta), 1e-12));
