@@ -70,12 +70,12 @@ void closed_loop_rollouts(std::span<sim::Simulator* const> sims, const policy::P
 
 /// What a windowed actor loss adds to closed_loop_gradient's reverse pass (SHAC,
 /// pods/train/shac.hpp). With window h and window ends t_e = h, 2h, ... < N, trajectory b's loss is
-///   L_b = sum_{t<N} weight_t c_t + weight_N c_N + sum_e v_e(O(z_{t_e}), a_{t_e - 1})
+///   L_b = sum_{t<N} weight_t c_t + weight_N c_N + sum_e v_e(O_v(z_{t_e}), a_{t_e - 1})
 /// and its gradient is taken inside each window only: at every window start t_e the state
 /// cotangent is cut, z_{t_e}'s own cost term does not reach earlier steps (nothing before t_e
 /// depends on that window's actions), the decision at t_e does not pass its handle-velocity
 /// cotangent back, and what z_{t_e} and a_{t_e - 1} send back is the value term's cotangent
-/// d_obs^T O (through the observation map's transpose) and d_hv.
+/// d_obs^T O_v (through the transpose of `map`, O_v, which may differ from the policy's) and d_hv.
 struct WindowValues {
     Eigen::VectorXd weight;                 ///< N + 1: the factors of c_0 .. c_{N-1} and of c_N
     const ObservationMap* map = nullptr;    ///< what the values observe of the state (the critic's map)
