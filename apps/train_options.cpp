@@ -112,6 +112,18 @@ void add_train_options(CLI::App& cmd, TrainOptions& o, bool with_method)
     for (const pods::TrainSetting& s : pods::train_settings()) {
         if (s.flag.empty()) continue;
         CLI::Option* opt = add_setting_option(cmd, o, s);
+        o.setting_options[std::string(s.key)] = opt;
+        // a default that depends on the method: "3 (pods2), 0 (pods1)"
+        std::string per_method, first;
+        bool differs = false;
+        for (const pods::LearnerEntry& e : pods::learner_entries()) {
+            if (!(s.methods & pods::method_bit(e.method))) continue;
+            const std::string value = pods::setting_to_json(s, pods::method_defaults(e.method)).dump();
+            if (per_method.empty()) first = value;
+            differs = differs || value != first;
+            per_method += (per_method.empty() ? "" : ", ") + value + " (" + std::string(e.name) + ")";
+        }
+        if (differs) opt->default_str(per_method);
         if (s.int_member == &pods::TrainConfig::epochs) o.epochs_option = opt;
         if (s.seed_member != &pods::TrainConfig::seed) continue;
         cmd.add_option("--threads", o.threads, "OpenMP threads (results do not depend on it)")->check(CLI::Range(1, 1024))->capture_default_str();
@@ -122,15 +134,16 @@ void add_train_options(CLI::App& cmd, TrainOptions& o, bool with_method)
 
 pods::TrainConfig train_config(const TrainOptions& o, const std::string& method)
 {
-    pods::TrainConfig c = o.config;
-    c.method = pods::method_from_string(method);
-    c.head = o.head.empty() ? pods::learner_entry(c.method).default_head : pods::head_from_string(o.head);
-    // the settings given as text
+    // the method's defaults, then the settings given on the command line
+    pods::TrainConfig c = pods::method_defaults(pods::method_from_string(method));
+    if (!o.head.empty()) c.head = pods::head_from_string(o.head);
     for (const pods::TrainSetting& s : pods::train_settings()) {
-        const auto it = o.texts.find(std::string(s.key));
-        if (it == o.texts.end()) continue;
-        if (s.kind == pods::SettingKind::kChoice) s.set_text(c, it->second);
-        if (s.kind == pods::SettingKind::kIntList) c.*s.list_member = int_list(s, it->second);
+        const auto opt = o.setting_options.find(std::string(s.key));
+        if (opt == o.setting_options.end() || opt->second->count() == 0) continue;
+        const auto text = o.texts.find(std::string(s.key));
+        if (s.kind == pods::SettingKind::kChoice) s.set_text(c, text->second);
+        else if (s.kind == pods::SettingKind::kIntList) c.*s.list_member = int_list(s, text->second);
+        else pods::copy_setting(s, o.config, c);
     }
     // a time budget without --epochs: the budget decides when the run ends
     if (o.time_budget > 0 && o.epochs_option && o.epochs_option->count() == 0) c.epochs = pods::kMaxEpochs;

@@ -24,6 +24,9 @@ struct TrainOptions {
     double time_budget = 0;
     std::string init_policy;       ///< --init-policy (train only)
     const CLI::Option* epochs_option = nullptr; ///< --epochs, to tell an explicit value from the default
+    /// the option of each setting with a flag, by config.json key: a setting not given takes the
+    /// method's default (pods::method_defaults)
+    std::map<std::string, const CLI::Option*> setting_options;
 };
 
 /// Adds --head, --threads, --time-budget and an option for every setting of the settings table

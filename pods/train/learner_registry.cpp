@@ -45,13 +45,17 @@ std::unique_ptr<Learner> make_gps(const Scene& scene, const TrainConfig& config,
     return std::make_unique<GpsLearner>(scene.model, scene.task, config, policy);
 }
 
+// PODS2 replays the last 3 epochs' samples in every fit (training.md, "A replay of earlier epochs'
+// samples": steadier late epochs at the suite's budgets; PODS1 loses with it)
+void pods2_defaults(TrainConfig& c) { c.fit_replay = 3; }
+
 const std::vector<LearnerEntry>& table()
 {
     // name, summary, checkpoint key, default head, the policy's Adam, factory, settings (from the
-    // settings table's methods)
+    // settings table's methods), the method's own defaults
     static const std::vector<LearnerEntry> t{
         {Method::kPods2, "pods2", "PODS, second order", "pods", Head::kMlp, &PodsLearner::policy_adam, &make_pods,
-         method_settings(Method::kPods2)},
+         method_settings(Method::kPods2), &pods2_defaults},
         {Method::kPods1, "pods1", "PODS, first order", "pods", Head::kMlp, &PodsLearner::policy_adam, &make_pods,
          method_settings(Method::kPods1)},
         {Method::kBptt, "bptt", "backpropagation through time", "", Head::kMlp, &BpttLearner::policy_adam,
@@ -74,6 +78,16 @@ const std::vector<LearnerEntry>& table()
 } // namespace
 
 std::span<const LearnerEntry> learner_entries() { return table(); }
+
+TrainConfig method_defaults(Method method)
+{
+    const LearnerEntry& e = learner_entry(method);
+    TrainConfig c;
+    c.method = method;
+    c.head = e.default_head;
+    if (e.defaults) e.defaults(c);
+    return c;
+}
 
 const LearnerEntry& learner_entry(Method method)
 {

@@ -35,6 +35,9 @@ struct LearnerEntry {
     /// the config.json settings the method reads besides the common ones (method, head, epochs,
     /// batch, seeds, test bed, network): method_settings(method) of the settings table
     std::vector<std::string_view> settings;
+    /// the method's defaults where they differ from TrainConfig's member initialisers (pods2: a
+    /// replay of 3 epochs, which would cost pods1); null when none differ
+    void (*defaults)(TrainConfig& config) = nullptr;
 };
 
 /// Every method, in the order of the help texts.
@@ -44,6 +47,10 @@ const LearnerEntry& learner_entry(Method method);
 /// The entry named `name`; throws std::invalid_argument "got \"<name>\", must be one of pods2, ..."
 /// otherwise.
 const LearnerEntry& learner_entry(std::string_view name);
+/// The configuration a run of `method` starts from before the user's settings (`podsim train`,
+/// `compare`, Python's podsim.train): TrainConfig's member initialisers, the method, its default
+/// head, then the entry's defaults.
+TrainConfig method_defaults(Method method);
 /// The methods' names, in table order.
 std::vector<std::string> learner_names();
 /// The names as one text, comma-separated in table order ("pods2, pods1, bptt, ...").

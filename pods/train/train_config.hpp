@@ -80,7 +80,8 @@ struct TrainConfig {
     /// old policy is kept when none passes (0: no check)
     int fit_guard = 0;
     /// earlier epochs whose regression samples the fit replays with the epoch's own (0: none;
-    /// kept in the checkpoint, training.md "A replay of earlier epochs' samples")
+    /// kept in the checkpoint, training.md "A replay of earlier epochs' samples"); a run of pods2
+    /// from `podsim train` or Python starts from 3 (learner_registry.hpp, method_defaults)
     int fit_replay = 0;
     PodsTarget pods_target = PodsTarget::kFeedback; ///< what the improvement and the regression follow (regression.hpp)
     PodsMetric pods_metric = PodsMetric::kEuclidean; ///< the regression's metric (regression.hpp)

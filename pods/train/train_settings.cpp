@@ -416,6 +416,18 @@ nlohmann::json setting_to_json(const TrainSetting& s, const TrainConfig& c)
     return nullptr;
 }
 
+void copy_setting(const TrainSetting& s, const TrainConfig& from, TrainConfig& to)
+{
+    switch (s.kind) {
+    case SettingKind::kInt: to.*s.int_member = from.*s.int_member; break;
+    case SettingKind::kSeed: to.*s.seed_member = from.*s.seed_member; break;
+    case SettingKind::kReal: to.*s.real_member = from.*s.real_member; break;
+    case SettingKind::kBool: to.*s.bool_member = from.*s.bool_member; break;
+    case SettingKind::kChoice: s.set_text(to, s.get_text(from)); break;
+    case SettingKind::kIntList: to.*s.list_member = from.*s.list_member; break;
+    }
+}
+
 void setting_from_json(const TrainSetting& s, const common::JsonNode& n, TrainConfig& c)
 {
     switch (s.kind) {

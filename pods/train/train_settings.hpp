@@ -91,5 +91,7 @@ void check_setting(const TrainSetting& s, const TrainConfig& c);
 nlohmann::json setting_to_json(const TrainSetting& s, const TrainConfig& c);
 /// Reads the value from `node` (config.json's member) into `c`, with JsonNode's messages.
 void setting_from_json(const TrainSetting& s, const common::JsonNode& node, TrainConfig& c);
+/// Copies `from`'s value of `s` into `to`.
+void copy_setting(const TrainSetting& s, const TrainConfig& from, TrainConfig& to);
 
 } // namespace podsim::pods

@@ -16,6 +16,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 
 namespace podsim::python {
 
@@ -159,10 +160,14 @@ TrainRequest train_request(const py::dict& options)
              r.run.resume = v.cast<bool>();
          }},
     };
+    // the settings given, by the table's row: the others take the method's default (below)
+    std::set<const pods::TrainSetting*> given;
     for (const pods::TrainSetting& s : pods::train_settings())
         if (!s.flag.empty())
-            setters.emplace(std::string(s.keyword),
-                            [&c, &s](const py::handle& v, const std::string& n) { set_setting(s, c, v, n); });
+            setters.emplace(std::string(s.keyword), [&c, &s, &given](const py::handle& v, const std::string& n) {
+                set_setting(s, c, v, n);
+                given.insert(&s);
+            });
     for (const auto& item : options) {
         const std::string key = py::str(item.first);
         const auto it = setters.find(key);
@@ -185,6 +190,9 @@ TrainRequest train_request(const py::dict& options)
     } catch (const std::invalid_argument& e) {
         throw common::InputError(std::string("head: ") + e.what());
     }
+    const pods::TrainConfig defaults = pods::method_defaults(c.method);
+    for (const pods::TrainSetting& s : pods::train_settings())
+        if (!s.flag.empty() && !given.contains(&s)) pods::copy_setting(s, defaults, c);
     try {
         pods::validate_train_config(c);
     } catch (const std::invalid_argument& e) {

@@ -69,7 +69,7 @@ TEST_CASE("cli train: writes policy.json, log.csv and config.json, evaluate and 
     std::filesystem::remove_all(dir);
 }
 
-TEST_CASE("cli train: --fit-proximal, --fit-guard and --fit-replay reach config.json, the defaults are off, a bad value exits 2")
+TEST_CASE("cli train: --fit-proximal, --fit-guard and --fit-replay reach config.json, off by default but pods2 replays 3 epochs, a bad value exits 2")
 {
     const auto dir = scratch_dir("train");
     REQUIRE(run_podsim("train " + scene_arg() + " --method pods1 --fit-proximal 2.5 --fit-guard 3 --fit-replay 2" + kTiny +
@@ -85,6 +85,16 @@ TEST_CASE("cli train: --fit-proximal, --fit-guard and --fit-replay reach config.
     CHECK(off["settings"]["fit_replay"] == 0);
     check_usage_error(run_podsim("train " + scene_arg() + " --fit-replay 17" + kTiny + "--out " + quoted(dir / "bad")),
                       "--fit-replay");
+    // pods2 replays 3 epochs unless told otherwise; compare gives each method its own default
+    REQUIRE(run_podsim("train " + scene_arg() + kTiny + "--out " + quoted(dir / "pods2")).exit_code == 0);
+    CHECK(nlohmann::json::parse(read_text(dir / "pods2/config.json"))["settings"]["fit_replay"] == 3);
+    REQUIRE(run_podsim("train " + scene_arg() + " --fit-replay 0" + kTiny + "--out " + quoted(dir / "pods2_0")).exit_code == 0);
+    CHECK(nlohmann::json::parse(read_text(dir / "pods2_0/config.json"))["settings"]["fit_replay"] == 0);
+    REQUIRE(run_podsim("compare " + scene_arg() + " --methods pods2,pods1 --seeds 1 --epochs 1 --batch 2 --test-episodes 2 "
+                       "--hidden 8 --out " + quoted(dir / "cmp")).exit_code == 0);
+    CHECK(nlohmann::json::parse(read_text(dir / "cmp/pods2_seed1/config.json"))["settings"]["fit_replay"] == 3);
+    CHECK(nlohmann::json::parse(read_text(dir / "cmp/pods1_seed1/config.json"))["settings"]["fit_replay"] == 0);
+    CHECK(run_podsim("train --help").out.find("3 (pods2), 0 (pods1)") != std::string::npos);
     // the two runs train different policies
     CHECK(nlohmann::json::parse(read_text(dir / "on/policy.json"))["parameters"] !=
           nlohmann::json::parse(read_text(dir / "off/policy.json"))["parameters"]);

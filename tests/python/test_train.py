@@ -99,6 +99,15 @@ class TrainTest(unittest.TestCase):
         with self.assertRaisesRegex(ValueError, "head: method hndp trains NDP policies, must be ndp"):
             podsim.train(PENDULUM, method="hndp", head="mlp", epochs=0)
 
+    def test_method_defaults(self):
+        # pods2 replays 3 epochs unless told otherwise, as `podsim train` does
+        with TempDir() as tmp:
+            for method, options, replay in (("pods2", {}, 3), ("pods2", dict(fit_replay=0), 0), ("pods1", {}, 0)):
+                with self.subTest(method=method, options=options):
+                    out = os.path.join(tmp, method + str(len(options)))
+                    run = podsim.train(PENDULUM, method=method, out=out, **dict(TINY, epochs=1, fit_steps=2), **options)
+                    self.assertEqual(run["config"]["fit_replay"], replay)
+
     def test_bad_options(self):
         cases = [
             (dict(method="foo"), 'method: got "foo", must be one of pods2, pods1, bptt, ppo'),

@@ -12,6 +12,7 @@
 #include "pods/train/ppo.hpp"
 #include "pods/train/sac.hpp"
 #include "pods/train/shac.hpp"
+#include "pods/train/train_settings.hpp"
 #include "tests/pods/train/small_training.hpp"
 
 #include <doctest/doctest.h>
@@ -154,4 +155,22 @@ TEST_CASE("learner registry: the default head is valid and every listed setting 
     CHECK(pods::learner_entry(pods::Method::kSac).default_head == pods::Head::kMlp);
     CHECK(pods::learner_entry(pods::Method::kGps).default_head == pods::Head::kMlp);
     CHECK(pods::learner_entry(pods::Method::kShac).default_head == pods::Head::kMlp);
+}
+
+TEST_CASE("learner registry: a method's defaults are TrainConfig's but for its head and pods2's replay")
+{
+    const pods::TrainConfig plain;
+    for (const pods::LearnerEntry& e : pods::learner_entries()) {
+        INFO(e.name);
+        const pods::TrainConfig c = pods::method_defaults(e.method);
+        CHECK(c.method == e.method);
+        CHECK(c.head == e.default_head);
+        CHECK_NOTHROW(pods::validate_train_config(c));
+        for (const pods::TrainSetting& s : pods::train_settings()) {
+            INFO(s.key);
+            if (s.key != "method" && s.key != "head" && s.key != "fit_replay")
+                CHECK(pods::setting_to_json(s, c) == pods::setting_to_json(s, plain));
+        }
+        CHECK(c.fit_replay == (e.method == pods::Method::kPods2 ? 3 : 0));
+    }
 }

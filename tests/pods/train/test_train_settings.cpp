@@ -144,6 +144,29 @@ TEST_CASE("train settings: the registry's settings lists are the table's methods
     CHECK(std::find(shac.begin(), shac.end(), "truncation") == shac.end());
 }
 
+TEST_CASE("train settings: copy_setting copies each setting's value and nothing else")
+{
+    pods::TrainConfig changed = hndp_config();
+    changed.batch = 7;
+    changed.seed = 11;
+    changed.fit_lr = 0.25;
+    changed.scale_rewards = !changed.scale_rewards;
+    changed.pods_target = pods::PodsTarget::kOpenLoop;
+    changed.hidden = {5, 6, 7};
+    for (const char* key : {"batch", "seed", "fit_lr", "scale_rewards", "pods_target", "hidden"}) {
+        INFO(key);
+        const pods::TrainSetting& s = pods::train_setting(key);
+        pods::TrainConfig to = hndp_config();
+        const nlohmann::json before = pods::setting_to_json(s, to);
+        pods::copy_setting(s, changed, to);
+        CHECK(pods::setting_to_json(s, to) == pods::setting_to_json(s, changed));
+        CHECK(pods::setting_to_json(s, to) != before);
+        // the other settings are untouched
+        for (const pods::TrainSetting& other : pods::train_settings())
+            if (&other != &s) CHECK(pods::setting_to_json(other, to) == pods::setting_to_json(other, hndp_config()));
+    }
+}
+
 TEST_CASE("train settings: validation_every needs validation states")
 {
     pods::TrainConfig c;
