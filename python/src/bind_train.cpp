@@ -192,7 +192,7 @@ TrainRequest train_request(const py::dict& options)
     }
     const pods::TrainConfig defaults = pods::method_defaults(c.method);
     for (const pods::TrainSetting& s : pods::train_settings())
-        if (!s.flag.empty() && !given.contains(&s)) pods::copy_setting(s, defaults, c);
+        if (s.key != "method" && s.key != "head" && !given.contains(&s)) pods::copy_setting(s, defaults, c);
     try {
         pods::validate_train_config(c);
     } catch (const std::invalid_argument& e) {

@@ -94,6 +94,14 @@ TEST_CASE("cli train: --fit-proximal, --fit-guard and --fit-replay reach config.
                        "--hidden 8 --out " + quoted(dir / "cmp")).exit_code == 0);
     CHECK(nlohmann::json::parse(read_text(dir / "cmp/pods2_seed1/config.json"))["settings"]["fit_replay"] == 3);
     CHECK(nlohmann::json::parse(read_text(dir / "cmp/pods1_seed1/config.json"))["settings"]["fit_replay"] == 0);
+    REQUIRE(run_podsim("compare " + scene_arg() + " --methods pods2,pods1 --seeds 1 --epochs 1 --batch 2 --test-episodes 2 "
+                       "--hidden 8 --fit-replay 2 --out " + quoted(dir / "cmp2")).exit_code == 0);
+    CHECK(nlohmann::json::parse(read_text(dir / "cmp2/pods2_seed1/config.json"))["settings"]["fit_replay"] == 2);
+    CHECK(nlohmann::json::parse(read_text(dir / "cmp2/pods1_seed1/config.json"))["settings"]["fit_replay"] == 2);
+    // a run made with another replay resumes only when told so
+    check_usage_error(run_podsim("train " + scene_arg() + kTiny + "--out " + quoted(dir / "pods2_0") + " --resume"),
+                      "fit_replay 0 vs 3");
+    CHECK(run_podsim("train " + scene_arg() + kTiny + "--fit-replay 0 --out " + quoted(dir / "pods2_0") + " --resume").exit_code == 0);
     CHECK(run_podsim("train --help").out.find("3 (pods2), 0 (pods1)") != std::string::npos);
     // the two runs train different policies
     CHECK(nlohmann::json::parse(read_text(dir / "on/policy.json"))["parameters"] !=
@@ -213,16 +221,18 @@ TEST_CASE("cli train: --validation delivers best_policy.json and names its epoch
     std::filesystem::remove_all(dir);
 }
 
-TEST_CASE("cli train: --method ppo writes its learner state into policy.json, evaluate runs the mean policy")
+TEST_CASE("cli train: --method ppo writes its learner state into policy.json, --no-reward-scaling reaches config.json, evaluate runs the mean policy")
 {
     const auto dir = scratch_dir("train");
-    const auto r = run_podsim("train " + scene_arg() + " --method ppo --ppo-epochs 2" + kTiny + "--out " + quoted(dir / "run"));
+    const auto r = run_podsim("train " + scene_arg() + " --method ppo --ppo-epochs 2 --no-reward-scaling" + kTiny + "--out " +
+                              quoted(dir / "run"));
     REQUIRE(r.exit_code == 0);
     const auto policy = nlohmann::json::parse(read_text(dir / "run/policy.json"));
     CHECK(policy["type"] == "mlp");
     for (const char* key : {"log_std", "log_std_adam", "value", "value_adam", "reward_scale"})
         CHECK(policy["training"]["ppo"].contains(key));
     CHECK(nlohmann::json::parse(read_text(dir / "run/config.json"))["settings"]["ppo_epochs"] == 2);
+    CHECK(nlohmann::json::parse(read_text(dir / "run/config.json"))["settings"]["scale_rewards"] == false);
     const auto e1 = run_podsim("evaluate " + scene_arg() + " --policy " + quoted(dir / "run/policy.json") + " --episodes 3");
     const auto e2 = run_podsim("evaluate " + scene_arg() + " --policy " + quoted(dir / "run/policy.json") + " --episodes 3");
     REQUIRE(e1.exit_code == 0);
