@@ -74,6 +74,22 @@ CLI::Option* add_setting_option(CLI::App& cmd, TrainOptions& o, const pods::Trai
     return nullptr;
 }
 
+// "3 (pods2), 0 (pods1)" when the methods that read `s` start from different values
+// (pods::method_defaults), empty otherwise
+std::string per_method_default(const pods::TrainSetting& s)
+{
+    std::string text, first;
+    bool differs = false;
+    for (const pods::LearnerEntry& e : pods::learner_entries()) {
+        if (!(s.methods & pods::method_bit(e.method))) continue;
+        const std::string value = pods::setting_to_json(s, pods::method_defaults(e.method)).dump();
+        if (text.empty()) first = value;
+        differs = differs || value != first;
+        text += (text.empty() ? "" : ", ") + value + " (" + std::string(e.name) + ")";
+    }
+    return differs ? text : std::string();
+}
+
 // "64,64" -> {64, 64}, each width in the setting's range
 std::vector<int> int_list(const pods::TrainSetting& s, const std::string& text)
 {
@@ -113,17 +129,7 @@ void add_train_options(CLI::App& cmd, TrainOptions& o, bool with_method)
         if (s.flag.empty()) continue;
         CLI::Option* opt = add_setting_option(cmd, o, s);
         o.setting_options[std::string(s.key)] = opt;
-        // a default that depends on the method: "3 (pods2), 0 (pods1)"
-        std::string per_method, first;
-        bool differs = false;
-        for (const pods::LearnerEntry& e : pods::learner_entries()) {
-            if (!(s.methods & pods::method_bit(e.method))) continue;
-            const std::string value = pods::setting_to_json(s, pods::method_defaults(e.method)).dump();
-            if (per_method.empty()) first = value;
-            differs = differs || value != first;
-            per_method += (per_method.empty() ? "" : ", ") + value + " (" + std::string(e.name) + ")";
-        }
-        if (differs) opt->default_str(per_method);
+        if (const std::string d = per_method_default(s); !d.empty()) opt->default_str(d);
         if (s.int_member == &pods::TrainConfig::epochs) o.epochs_option = opt;
         if (s.seed_member != &pods::TrainConfig::seed) continue;
         cmd.add_option("--threads", o.threads, "OpenMP threads (results do not depend on it)")->check(CLI::Range(1, 1024))->capture_default_str();
