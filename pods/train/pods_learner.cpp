@@ -13,7 +13,7 @@
 namespace podsim::pods {
 
 PodsLearner::PodsLearner(const TrainConfig& config, const policy::Policy& policy)
-    : m_replay_epochs(config.fit_replay), m_params(policy.n_params())
+    : m_replay_epochs(config.fit_replay), m_follow(config.fit_replay_follow), m_params(policy.n_params())
 {
 }
 
@@ -44,6 +44,7 @@ EpochStats PodsLearner::epoch(int epoch, const EpochContext& ctx)
             earlier->set_parameters(m_sources[i].parameters);
             const std::vector<sim::State> initial = training_states(ctx.scene, ctx.config, m_sources[i].epoch);
             m_replay.push_back(epoch_samples(ctx, *earlier, initial, nullptr));
+            if (m_follow > 0) m_then.push_back(policy_outputs(*earlier, m_replay.back(), ctx.fit_ws));
         }
     }
     // rollouts, improvement and regression samples of the batch, then the regression
@@ -51,14 +52,25 @@ EpochStats PodsLearner::epoch(int epoch, const EpochContext& ctx)
     EpochStats s;
     RegressionData data = epoch_samples(ctx, ctx.policy, initial, &s);
     const auto fit_start = Clock::now();
-    // the fit's samples: the kept epochs', oldest first, then this epoch's
+    // the fit's samples: the kept epochs', oldest first (their targets moved with the policy by
+    // fit_replay_follow), then this epoch's
     std::vector<const RegressionData*> parts;
+    std::vector<RegressionData> followed(m_follow > 0 ? m_replay.size() : 0);
     int samples = data.size();
-    for (const RegressionData& r : m_replay) {
-        parts.push_back(&r);
-        samples += r.size();
+    for (std::size_t i = 0; i < m_replay.size(); ++i) {
+        if (m_follow > 0) {
+            followed[i] = followed_targets(m_replay[i], policy_outputs(ctx.policy, m_replay[i], ctx.fit_ws), m_then[i],
+                                           m_follow, ctx.scene.task.action_limit);
+            parts.push_back(&followed[i]);
+        } else {
+            parts.push_back(&m_replay[i]);
+        }
+        samples += m_replay[i].size();
     }
     parts.push_back(&data);
+    // the outputs of the policy that ran this epoch, on its samples (before the fit)
+    Eigen::MatrixXd then;
+    if (m_follow > 0 && m_replay_epochs > 0) then = policy_outputs(ctx.policy, data, ctx.fit_ws);
     const Eigen::VectorXd before = ctx.policy.parameters();
     const policy::Adam adam_before = ctx.adam;
     s.fit_loss = fit_policy(ctx.policy, ctx.adam, std::span<const RegressionData* const>(parts), ctx.config.fit_steps,
@@ -68,9 +80,11 @@ EpochStats PodsLearner::epoch(int epoch, const EpochContext& ctx)
         if (int(m_sources.size()) == m_replay_epochs) {
             m_sources.erase(m_sources.begin());
             m_replay.erase(m_replay.begin());
+            if (m_follow > 0) m_then.erase(m_then.begin());
         }
         m_sources.push_back({epoch, before});
         m_replay.push_back(std::move(data));
+        if (m_follow > 0) m_then.push_back(std::move(then));
     }
     s.fit_s = seconds(fit_start, Clock::now());
     if (ctx.config.fit_guard > 0 && samples > 0) guard_fit(ctx, initial, before, adam_before, s);
@@ -105,6 +119,7 @@ void PodsLearner::restore(const common::JsonNode& node)
     }
     m_sources = std::move(sources);
     m_replay.clear();
+    m_then.clear();
 }
 
 void PodsLearner::guard_fit(const EpochContext& ctx, std::span<const sim::State> initial, const Eigen::VectorXd& before,

@@ -23,8 +23,8 @@ public:
 
     /// pods_rollouts of ctx.initial (improvement order from ctx.config.method), then fit_steps
     /// Adam steps of the regression (minibatches from (seed, kFitStream, epoch)) on this epoch's
-    /// samples and those of the fit_replay epochs before it, then guard_fit when
-    /// config.fit_guard > 0.
+    /// samples and those of the fit_replay epochs before it (their targets moved with the policy
+    /// by fit_replay_follow: followed_targets), then guard_fit when config.fit_guard > 0.
     EpochStats epoch(int epoch, const EpochContext& ctx) override;
 
     /// With fit_replay > 0: {"fit_replay": [{"epoch", "parameters"}, ...]}, oldest first: the
@@ -57,6 +57,9 @@ private:
     };
 
     int m_replay_epochs = 0;               // config.fit_replay
+    double m_follow = 0;                   // config.fit_replay_follow
+    std::vector<Eigen::MatrixXd> m_then;   // with m_follow > 0: the outputs on each kept epoch's samples of
+                                           // the policy that ran it
     int m_params = 0;                      // the policy's parameter count, for restore
     std::vector<ReplaySource> m_sources;   // the kept epochs, oldest first
     std::vector<RegressionData> m_replay;  // their samples (empty after restore until the next epoch)

@@ -299,6 +299,18 @@ double fit_policy(policy::Policy& policy, policy::Adam& adam, std::span<const Re
     return loss_sum / steps;
 }
 
+RegressionData followed_targets(const RegressionData& data, const Eigen::MatrixXd& now, const Eigen::MatrixXd& then,
+                                double follow, double limit)
+{
+    if (now.rows() != data.target.rows() || now.cols() != data.size() || then.rows() != now.rows() ||
+        then.cols() != now.cols())
+        throw std::invalid_argument("followed_targets: the outputs must be " + std::to_string(data.target.rows()) +
+                                    " x " + std::to_string(data.size()));
+    RegressionData moved = data;
+    moved.target = (data.target + follow * (now - then)).cwiseMax(-limit).cwiseMin(limit);
+    return moved;
+}
+
 double regression_loss(const policy::Policy& policy, const RegressionData& data, policy::PolicyWorkspace& ws)
 {
     if (data.size() == 0) return 0;

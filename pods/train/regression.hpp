@@ -62,6 +62,13 @@ RegressionData improvement_samples(const sim::Model& model, const ObservationMap
 /// a metric), so that the fit's learning rate means what it means with the Euclidean loss.
 void normalize_metric(RegressionData& data);
 
+/// `data` with each target moved by `follow` times the policy's change on its sample:
+/// clamp(a* + follow (now - then), -limit, limit), `now` and `then` the policy's outputs on the
+/// samples ((k n_a) x S) now and when the samples were made (PODS's replay with
+/// TrainConfig::fit_replay_follow).
+RegressionData followed_targets(const RegressionData& data, const Eigen::MatrixXd& now, const Eigen::MatrixXd& then,
+                                double follow, double limit);
+
 /// Concatenates per-trajectory samples in the given order.
 RegressionData concatenate(const std::vector<RegressionData>& parts);
 

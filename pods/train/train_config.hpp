@@ -83,6 +83,9 @@ struct TrainConfig {
     /// kept in the checkpoint, training.md "A replay of earlier epochs' samples"); a run of pods2
     /// from `podsim train` or Python starts from 3 (learner_registry.hpp, method_defaults)
     int fit_replay = 0;
+    /// the share f of the policy's change since a kept epoch that moves its replayed targets:
+    /// clamp(a* + f (pi_now - pi_then)) (0: the targets as computed; regression.hpp, followed_targets)
+    double fit_replay_follow = 0;
     PodsTarget pods_target = PodsTarget::kFeedback; ///< what the improvement and the regression follow (regression.hpp)
     PodsMetric pods_metric = PodsMetric::kEuclidean; ///< the regression's metric (regression.hpp)
 

@@ -191,6 +191,10 @@ const std::vector<TrainSetting>& table()
         optional_in_json(int_setting("fit_replay", "fit_replay", "--fit-replay", &C::fit_replay, 0, 16, kPods,
                                      "PODS: earlier epochs whose regression samples each fit replays with the "
                                      "epoch's own (0: none)")),
+        optional_in_json(real_setting("fit_replay_follow", "fit_replay_follow", "--fit-replay-follow",
+                                      &C::fit_replay_follow, 0, false, 1, false, kPods,
+                                      "PODS: share of the policy's change since a replayed epoch that moves that "
+                                      "epoch's targets (0: none, 1: all of it)")),
         optional_in_json(choice_setting(
             "pods_target", "pods_target", "--pods-target", kTargetChoices, [](const C& c) { return to_string(c.pods_target); },
             [](C& c, const std::string& v) { c.pods_target = pods_target_from_string(v); }, kPods,

@@ -72,19 +72,23 @@ TEST_CASE("cli train: writes policy.json, log.csv and config.json, evaluate and 
 TEST_CASE("cli train: --fit-proximal, --fit-guard and --fit-replay reach config.json, off by default but pods2 replays 3 epochs, a bad value exits 2")
 {
     const auto dir = scratch_dir("train");
-    REQUIRE(run_podsim("train " + scene_arg() + " --method pods1 --fit-proximal 2.5 --fit-guard 3 --fit-replay 2" + kTiny +
+    REQUIRE(run_podsim("train " + scene_arg() + " --method pods1 --fit-proximal 2.5 --fit-guard 3 --fit-replay 2 --fit-replay-follow 0.5" + kTiny +
                        "--out " + quoted(dir / "on")).exit_code == 0);
     const auto on = nlohmann::json::parse(read_text(dir / "on/config.json"));
     CHECK(on["settings"]["fit_proximal"] == 2.5);
     CHECK(on["settings"]["fit_guard"] == 3);
     CHECK(on["settings"]["fit_replay"] == 2);
+    CHECK(on["settings"]["fit_replay_follow"] == 0.5);
     REQUIRE(run_podsim("train " + scene_arg() + " --method pods1" + kTiny + "--out " + quoted(dir / "off")).exit_code == 0);
     const auto off = nlohmann::json::parse(read_text(dir / "off/config.json"));
     CHECK(off["settings"]["fit_proximal"] == 0.0);
     CHECK(off["settings"]["fit_guard"] == 0);
     CHECK(off["settings"]["fit_replay"] == 0);
+    CHECK(off["settings"]["fit_replay_follow"] == 0.0);
     check_usage_error(run_podsim("train " + scene_arg() + " --fit-replay 17" + kTiny + "--out " + quoted(dir / "bad")),
                       "--fit-replay");
+    check_usage_error(run_podsim("train " + scene_arg() + " --fit-replay-follow 1.5" + kTiny + "--out " + quoted(dir / "bad")),
+                      "--fit-replay-follow");
     // pods2 replays 3 epochs unless told otherwise; compare gives each method its own default
     REQUIRE(run_podsim("train " + scene_arg() + kTiny + "--out " + quoted(dir / "pods2")).exit_code == 0);
     CHECK(nlohmann::json::parse(read_text(dir / "pods2/config.json"))["settings"]["fit_replay"] == 3);

@@ -118,6 +118,7 @@ class TrainTest(unittest.TestCase):
             (dict(fit_proximal=-1.0), "fit_proximal: must be in [0, 1e6]"),
             (dict(fit_guard=61), "fit_guard: got 61, must be in [0, 60]"),
             (dict(fit_replay=17), "fit_replay: got 17, must be in [0, 16]"),
+            (dict(fit_replay_follow=1.5), "fit_replay_follow: must be in [0, 1]"),
             (dict(hidden="64,64"), "hidden: got '64,64', must be a list of layer widths"),
             (dict(hidden=[]), "hidden: must have 1 to"),
             (dict(seed=-3), "seed: got -3, must be an integer in [0, "),

@@ -166,11 +166,13 @@ TEST_CASE("pods learner: the proximal term, the fit guard and the replay give bi
 TEST_CASE("pods learner: the replay fits on the last fit_replay epochs' samples with the epoch's own, and a restored learner makes them again")
 {
     const pods::Scene scene = test::small_scene(30);
-    for (pods::Method m : {pods::Method::kPods2, pods::Method::kPods1}) {
-        INFO(pods::to_string(m));
+    for (pods::Method m : {pods::Method::kPods2, pods::Method::kPods1})
+    for (double follow : {0.0, 0.5}) {
+        INFO(pods::to_string(m) << ", follow " << follow);
         pods::TrainConfig c = test::small_config(m);
         pods::TrainConfig r = c;
         r.fit_replay = 2;
+        r.fit_replay_follow = follow;
         pods::Trainer plain(scene, c, 2), replaying(scene, r, 2);
         const auto& live = dynamic_cast<const pods::PodsLearner&>(replaying.learner());
         auto kept = [&] { return replaying.learner_state().at("fit_replay"); };
@@ -195,8 +197,16 @@ TEST_CASE("pods learner: the replay fits on the last fit_replay epochs' samples 
         REQUIRE(kept().size() == 2);
         CHECK(kept()[0] == epoch1);
         CHECK(kept()[1].at("epoch") == 2);
-        // a trainer restored from the checkpoint form makes the kept samples again and continues
-        // with the same bits
+        // following the policy moves the replayed targets: another policy than the plain replay's
+        if (follow > 0) {
+            pods::TrainConfig plain_replay = r;
+            plain_replay.fit_replay_follow = 0;
+            pods::Trainer unmoved(scene, plain_replay, 2);
+            for (int e = 0; e < 3; ++e) unmoved.run_epoch(e);
+            CHECK(unmoved.policy().parameters() != replaying.policy().parameters());
+        }
+        // a trainer restored from the checkpoint form makes the kept samples (and with follow
+        // their first outputs) again and continues with the same bits
         const nlohmann::json state = nlohmann::json::parse(replaying.learner_state().dump());
         pods::Trainer resumed(scene, r, 1);
         resumed.restore(replaying.policy().clone(), replaying.adam());

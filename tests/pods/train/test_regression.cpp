@@ -425,6 +425,25 @@ TEST_CASE("regression: normalize_metric scales the weighted blocks to a mean tr(
     CHECK(all.metric(0, 0) / all.metric(0, 2) == doctest::Approx(a.metric(0, 0)).epsilon(1e-12));
 }
 
+TEST_CASE("regression: followed_targets moves each target by the share of the policy's change, inside the box")
+{
+    pods::RegressionData a;
+    a.obs = Eigen::MatrixXd::Random(3, 2);
+    a.hv = Eigen::MatrixXd::Random(2, 2);
+    a.target = (Eigen::MatrixXd(2, 2) << 0.5, -1.0, 1.5, 0.0).finished();
+    a.weight = Eigen::MatrixXd::Ones(2, 2);
+    const Eigen::MatrixXd then = (Eigen::MatrixXd(2, 2) << 0.0, 0.0, 1.0, -1.0).finished();
+    const Eigen::MatrixXd now = (Eigen::MatrixXd(2, 2) << 0.4, -1.0, 2.0, -0.5).finished();
+    const pods::RegressionData half = pods::followed_targets(a, now, then, 0.5, 2.0);
+    CHECK(half.target == (Eigen::MatrixXd(2, 2) << 0.7, -1.5, 2.0, 0.25).finished()); // 1.5 + 0.5 clamped to 2
+    CHECK(half.obs == a.obs);
+    CHECK(half.hv == a.hv);
+    CHECK(half.weight == a.weight);
+    CHECK(pods::followed_targets(a, now, then, 0.0, 2.0).target == a.target);
+    CHECK(pods::followed_targets(a, now, then, 1.0, 10.0).target == a.target + now - then);
+    CHECK_THROWS_AS(pods::followed_targets(a, now.leftCols(1), then, 0.5, 2.0), std::invalid_argument);
+}
+
 TEST_CASE("regression: policy_outputs equals one batched forward pass and has the same bits for 1 and 3 threads")
 {
     pods::Scene scene = pods::load_scene(source_path("scenes/pendulum_2d_stop.json"));

@@ -109,7 +109,7 @@ TEST_CASE("train config: config.json round-trips every method's settings")
 TEST_CASE("train config: a config.json without the optional settings reads the values its run trained with")
 {
     nlohmann::json j = pods::train_config_to_json(pods::TrainConfig{});
-    for (const char* key : {"fit_proximal", "fit_guard", "fit_replay", "pods_target", "pods_metric", "sac_lr", "sac_critic_lr",
+    for (const char* key : {"fit_proximal", "fit_guard", "fit_replay", "fit_replay_follow", "pods_target", "pods_metric", "sac_lr", "sac_critic_lr",
                             "sac_alpha_lr", "sac_tau", "sac_buffer", "sac_minibatch", "sac_updates", "sac_alpha_init",
                             "sac_target_entropy", "gps_conditions", "gps_samples", "gps_step", "gps_noise", "shac_window",
                             "shac_lr", "shac_lambda", "shac_critic_iters", "shac_critic_minibatches", "shac_critic_lr",

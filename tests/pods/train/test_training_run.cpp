@@ -96,6 +96,7 @@ TEST_CASE("training_run: a PODS run with the proximal term, the fit guard and th
     c.fit_proximal = 3;
     c.fit_guard = 2;
     c.fit_replay = 2;
+    c.fit_replay_follow = 0.5;
     c.fit_lr = 0.01;
     const auto dir = test::scratch_dir("run");
     pods::RunOptions once, part;
@@ -130,10 +131,12 @@ TEST_CASE("training_run: a PODS run with the proximal term, the fit guard and th
     settings.erase("fit_proximal");
     settings.erase("fit_guard");
     settings.erase("fit_replay");
+    settings.erase("fit_replay_follow");
     const pods::TrainConfig old = pods::train_config_from_json(common::JsonNode(settings, "config.json"));
     CHECK(old.fit_proximal == 0);
     CHECK(old.fit_guard == 0);
     CHECK(old.fit_replay == 0);
+    CHECK(old.fit_replay_follow == 0);
     CHECK(pods::config_differences(old, small_config(pods::Method::kPods1, 2)).empty());
     std::filesystem::remove_all(dir);
 }
