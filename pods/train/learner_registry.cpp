@@ -45,9 +45,14 @@ std::unique_ptr<Learner> make_gps(const Scene& scene, const TrainConfig& config,
     return std::make_unique<GpsLearner>(scene.model, scene.task, config, policy);
 }
 
-// PODS2 replays the last 3 epochs' samples in every fit (training.md, "A replay of earlier epochs'
-// samples": steadier late epochs at the suite's budgets; PODS1 loses with it)
-void pods2_defaults(TrainConfig& c) { c.fit_replay = 3; }
+// PODS2 fits its improvement's feedback law at the policy's own states (training.md, "The on-policy
+// target") and replays the last 3 epochs' samples in every fit ("A replay of earlier epochs'
+// samples": steadier late epochs at the suite's budgets); PODS1 loses with either
+void pods2_defaults(TrainConfig& c)
+{
+    c.pods_target = PodsTarget::kOnPolicy;
+    c.fit_replay = 3;
+}
 
 const std::vector<LearnerEntry>& table()
 {

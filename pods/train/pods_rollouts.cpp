@@ -44,8 +44,8 @@ void pods_rollouts(Workers& workers, const ObservationMap& obs_map, const Task& 
     options.order = config.second_order() ? StepOrder::kSecond : StepOrder::kFirst;
     options.mu = config.mu;
     options.max_halvings = config.max_halvings;
-    // the feedback target's improvement follows its own law (the DDP forward pass)
-    options.feedback_search = config.pods_target == PodsTarget::kFeedback;
+    // the feedback and on-policy targets' improvement follows its own law (the DDP forward pass)
+    options.feedback_search = config.pods_target != PodsTarget::kOpenLoop;
 
     // roll out every lockstep batch, then improve and re-simulate each trajectory of it and build
     // its regression samples

@@ -92,6 +92,7 @@ RegressionData improvement_samples(const sim::Model& model, const ObservationMap
             }
         }
     }
+    if (target == PodsTarget::kOnPolicy) return own;
     return concatenate({improved, own});
 }
 

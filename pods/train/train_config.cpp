@@ -35,14 +35,23 @@ std::string to_string(Method m)
 
 std::string to_string(Head h) { return h == Head::kMlp ? "mlp" : "ndp"; }
 
-std::string to_string(PodsTarget t) { return t == PodsTarget::kOpenLoop ? "open-loop" : "feedback"; }
+std::string to_string(PodsTarget t)
+{
+    switch (t) {
+    case PodsTarget::kOpenLoop: return "open-loop";
+    case PodsTarget::kFeedback: return "feedback";
+    case PodsTarget::kOnPolicy: return "on-policy";
+    }
+    return "?";
+}
 std::string to_string(PodsMetric m) { return m == PodsMetric::kEuclidean ? "euclidean" : "control-hessian"; }
 
 PodsTarget pods_target_from_string(const std::string& s)
 {
     if (s == "open-loop") return PodsTarget::kOpenLoop;
     if (s == "feedback") return PodsTarget::kFeedback;
-    throw std::invalid_argument("unknown PODS target \"" + s + "\" (choices: open-loop, feedback)");
+    if (s == "on-policy") return PodsTarget::kOnPolicy;
+    throw std::invalid_argument("unknown PODS target \"" + s + "\" (choices: open-loop, feedback, on-policy)");
 }
 
 PodsMetric pods_metric_from_string(const std::string& s)

@@ -23,13 +23,15 @@ enum class PodsTarget {
     kFeedback, ///< the improvement follows its box-DDP step's feedback law (the DDP forward pass,
                ///< pods/improve/line_search.hpp), and the regression fits the law also at the states
                ///< of the policy's own rollout, a*_t + K_t (z_t - z*_t) (open loop where no law)
+    kOnPolicy, ///< the improvement as kFeedback; the regression fits the law at the states of the
+               ///< policy's own rollout only (open loop where no law)
 };
 enum class PodsMetric {
     kEuclidean,      ///< |r|^2
     kControlHessian, ///< r^T H_uu,t r per step (box-DDP control Hessians; Euclidean where none),
                      ///< scaled so that the mean of tr(H) / n_a over an epoch's samples is 1
 };
-/// "open-loop", "feedback"; "euclidean", "control-hessian".
+/// "open-loop", "feedback", "on-policy"; "euclidean", "control-hessian".
 std::string to_string(PodsTarget t);
 std::string to_string(PodsMetric m);
 /// Throw std::invalid_argument listing the choices.

@@ -18,7 +18,7 @@ constexpr double kMaxSeed = double(std::int64_t(1) << 53);
 constexpr std::string_view kMethodChoices[] = {"pods2", "pods1", "bptt", "ppo", "hndp", "sac", "gps", "shac"};
 constexpr std::string_view kHeadChoices[] = {"mlp", "ndp"};
 constexpr std::string_view kActivationChoices[] = {"tanh", "relu", "elu", "linear"};
-constexpr std::string_view kTargetChoices[] = {"open-loop", "feedback"};
+constexpr std::string_view kTargetChoices[] = {"open-loop", "feedback", "on-policy"};
 constexpr std::string_view kMetricChoices[] = {"euclidean", "control-hessian"};
 constexpr std::string_view kLocalMethodChoices[] = {"pods2", "pods1", "ppo"};
 constexpr std::string_view kLocalParallelChoices[] = {"regions", "trajectories"};
@@ -198,9 +198,9 @@ const std::vector<TrainSetting>& table()
         optional_in_json(choice_setting(
             "pods_target", "pods_target", "--pods-target", kTargetChoices, [](const C& c) { return to_string(c.pods_target); },
             [](C& c, const std::string& v) { c.pods_target = pods_target_from_string(v); }, kPods,
-            "PODS: open-loop (the paper: improved actions along the projected arc) or feedback (the improvement "
+            "PODS: open-loop (the paper: improved actions along the projected arc), feedback (the improvement "
             "follows its box-DDP feedback law, the regression fits the law at the improved and the policy's own "
-            "states)")),
+            "states) or on-policy (the same law, fitted at the policy's own states only)")),
         optional_in_json(choice_setting(
             "pods_metric", "pods_metric", "--pods-metric", kMetricChoices, [](const C& c) { return to_string(c.pods_metric); },
             [](C& c, const std::string& v) { c.pods_metric = pods_metric_from_string(v); }, kPods,

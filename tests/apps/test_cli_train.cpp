@@ -113,7 +113,7 @@ TEST_CASE("cli train: --fit-proximal, --fit-guard and --fit-replay reach config.
     std::filesystem::remove_all(dir);
 }
 
-TEST_CASE("cli train: --pods-target and --pods-metric reach config.json, feedback and euclidean by default, each changes the policy")
+TEST_CASE("cli train: --pods-target and --pods-metric reach config.json, on-policy and euclidean by default for pods2, each changes the policy")
 {
     const auto dir = scratch_dir("train");
     const std::string scene = "'" + source_path("scenes/cable_payload_2d_stop.json") + "'";
@@ -122,15 +122,21 @@ TEST_CASE("cli train: --pods-target and --pods-metric reach config.json, feedbac
     CHECK(nlohmann::json::parse(read_text(dir / "paper/config.json"))["settings"]["pods_target"] == "open-loop");
     REQUIRE(run_podsim("train " + scene + kTiny + "--out " + quoted(dir / "fb")).exit_code == 0);
     const auto fb = nlohmann::json::parse(read_text(dir / "fb/config.json"));
-    CHECK(fb["settings"]["pods_target"] == "feedback");
+    CHECK(fb["settings"]["pods_target"] == "on-policy");
     CHECK(fb["settings"]["pods_metric"] == "euclidean");
+    REQUIRE(run_podsim("train " + scene + " --pods-target feedback" + kTiny + "--out " + quoted(dir / "both")).exit_code == 0);
+    CHECK(nlohmann::json::parse(read_text(dir / "both/config.json"))["settings"]["pods_target"] == "feedback");
+    REQUIRE(run_podsim("train " + scene + " --method pods1" + kTiny + "--out " + quoted(dir / "p1")).exit_code == 0);
+    CHECK(nlohmann::json::parse(read_text(dir / "p1/config.json"))["settings"]["pods_target"] == "feedback");
     REQUIRE(run_podsim("train " + scene + " --pods-target open-loop --pods-metric control-hessian" + kTiny + "--out " +
                        quoted(dir / "ch")).exit_code == 0);
     CHECK(nlohmann::json::parse(read_text(dir / "ch/config.json"))["settings"]["pods_metric"] == "control-hessian");
     CHECK(params("fb") != params("paper"));
+    CHECK(params("fb") != params("both"));
+    CHECK(params("both") != params("paper"));
     CHECK(params("ch") != params("paper"));
     // another target refuses --resume of the run
-    const auto r = run_podsim("train " + scene + " --pods-target feedback --resume" + kTiny + "--out " + quoted(dir / "paper"));
+    const auto r = run_podsim("train " + scene + " --resume" + kTiny + "--out " + quoted(dir / "paper"));
     CHECK(r.exit_code == 2);
     CHECK(r.err.find("pods_target") != std::string::npos);
     std::filesystem::remove_all(dir);

@@ -100,13 +100,16 @@ class TrainTest(unittest.TestCase):
             podsim.train(PENDULUM, method="hndp", head="mlp", epochs=0)
 
     def test_method_defaults(self):
-        # pods2 replays 3 epochs unless told otherwise, as `podsim train` does
+        # pods2 fits on-policy and replays 3 epochs unless told otherwise, as `podsim train` does
         with TempDir() as tmp:
-            for method, options, replay in (("pods2", {}, 3), ("pods2", dict(fit_replay=0), 0), ("pods1", {}, 0)):
+            for method, options, replay, target in (("pods2", {}, 3, "on-policy"),
+                                                    ("pods2", dict(fit_replay=0, pods_target="feedback"), 0, "feedback"),
+                                                    ("pods1", {}, 0, "feedback")):
                 with self.subTest(method=method, options=options):
                     out = os.path.join(tmp, method + str(len(options)))
                     run = podsim.train(PENDULUM, method=method, out=out, **dict(TINY, epochs=1, fit_steps=2), **options)
                     self.assertEqual(run["config"]["fit_replay"], replay)
+                    self.assertEqual(run["config"]["pods_target"], target)
 
     def test_bad_options(self):
         cases = [
@@ -126,7 +129,7 @@ class TrainTest(unittest.TestCase):
             (dict(colour=1), 'unknown option "colour", must be one of'),
             (dict(activation="sigmoid"), 'activation: got "sigmoid", must be one of tanh, relu, elu, linear'),
             (dict(resume=1), "resume: got 1, must be True or False"),
-            (dict(pods_target="closed-loop"), 'pods_target: unknown PODS target "closed-loop" (choices: open-loop, feedback)'),
+            (dict(pods_target="closed-loop"), 'pods_target: unknown PODS target "closed-loop" (choices: open-loop, feedback, on-policy)'),
             (dict(pods_metric="l1"), 'pods_metric: unknown PODS metric "l1" (choices: euclidean, control-hessian)'),
             (dict(init_policy="/nonexistent/policy.json"), "/nonexistent/policy.json"),
         ]

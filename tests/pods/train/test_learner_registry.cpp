@@ -157,7 +157,7 @@ TEST_CASE("learner registry: the default head is valid and every listed setting 
     CHECK(pods::learner_entry(pods::Method::kShac).default_head == pods::Head::kMlp);
 }
 
-TEST_CASE("learner registry: a method's defaults are TrainConfig's but for its head and pods2's replay")
+TEST_CASE("learner registry: a method's defaults are TrainConfig's but for its head and pods2's target and replay")
 {
     const pods::TrainConfig plain;
     for (const pods::LearnerEntry& e : pods::learner_entries()) {
@@ -168,9 +168,11 @@ TEST_CASE("learner registry: a method's defaults are TrainConfig's but for its h
         CHECK_NOTHROW(pods::validate_train_config(c));
         for (const pods::TrainSetting& s : pods::train_settings()) {
             INFO(s.key);
-            if (s.key != "method" && s.key != "head" && s.key != "fit_replay")
+            if (s.key != "method" && s.key != "head" && s.key != "fit_replay" && s.key != "pods_target")
                 CHECK(pods::setting_to_json(s, c) == pods::setting_to_json(s, plain));
         }
-        CHECK(c.fit_replay == (e.method == pods::Method::kPods2 ? 3 : 0));
+        const bool pods2 = e.method == pods::Method::kPods2;
+        CHECK(c.fit_replay == (pods2 ? 3 : 0));
+        CHECK(c.pods_target == (pods2 ? pods::PodsTarget::kOnPolicy : pods::PodsTarget::kFeedback));
     }
 }

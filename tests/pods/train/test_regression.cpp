@@ -324,7 +324,7 @@ TEST_CASE("regression: the loss in a per-step metric and its gradient match r^T 
     CHECK(checks == 4);
 }
 
-TEST_CASE("regression: improvement_samples adds the feedback law's targets at the own states and the control Hessians")
+TEST_CASE("regression: improvement_samples adds the feedback law's targets at the own states and the control Hessians, on-policy keeps only those")
 {
     int law_targets = 0, predicted_targets = 0;
     for (const char* file : {"pendulum_2d_stop.json", "cable_payload_2d_stop.json"}) {
@@ -388,6 +388,19 @@ TEST_CASE("regression: improvement_samples adds the feedback law's targets at th
         }
         // the law's targets differ from the open-loop ones at the own states
         CHECK((fb.target.rightCols(n) - plain.target).norm() > 1e-6);
+
+        // on-policy: the own states' samples alone
+        const pods::RegressionData op = samples(pods::PodsTarget::kOnPolicy, pods::PodsMetric::kControlHessian);
+        REQUIRE(op.size() == n);
+        CHECK(op.obs == fb.obs.rightCols(n));
+        CHECK(op.hv == fb.hv.rightCols(n));
+        CHECK(op.target == fb.target.rightCols(n));
+        CHECK(op.weight == fb.weight.rightCols(n));
+        CHECK(op.metric == fb.metric.rightCols(n));
+        // on-policy without a law: the improved trajectory's samples, as feedback
+        CHECK(pods::improvement_samples(m, obs, own_states, own, imp.states, imp.actions, pods::FeedbackLaw{}, imp.alpha, 1,
+                                        task.action_limit, pods::PodsTarget::kOnPolicy, pods::PodsMetric::kControlHessian)
+                  .target == plain.target);
     }
     INFO("law " << law_targets << ", predicted " << predicted_targets);
     CHECK(law_targets > 0);
