@@ -1,11 +1,13 @@
 // Training-epoch benchmarks (docs/PERFORMANCE.md): the BPTT epoch on one thread (batch 256,
 // horizon 100, MLP 64-64 tanh on the 2D pendulum by default), the PODS epochs' time split between
-// rollouts, improvement (with line search and re-simulation) and regression (PODS2 with the
-// feedback target and, on one thread, the paper's open-loop target), the PPO epochs' split
+// rollouts, improvement (with line search and re-simulation) and regression (each method with its
+// `podsim train` defaults; PODS2 also, on one thread, with the feedback and the paper's open-loop
+// targets), the PPO epochs' split
 // between noisy rollouts, advantages and the minibatch passes (MLP and NDP heads), and their OpenMP
 // speed-up on 2 threads; one SAC update (replay sample, critics, actor, temperature, targets) at
 // minibatch 256. One JSON line per case, medians over the repeats.
 #include "pods/task/scene.hpp"
+#include "pods/train/learner_registry.hpp"
 #include "pods/train/sac.hpp"
 #include "pods/train/trainer.hpp"
 
@@ -15,6 +17,7 @@
 #include <algorithm>
 #include <chrono>
 #include <iostream>
+#include <optional>
 
 using namespace podsim;
 
@@ -26,12 +29,12 @@ double median(std::vector<double> v)
     return v[v.size() / 2];
 }
 
+// one epoch of `method` with its defaults (as `podsim train` runs it) but for head and PODS target
 nlohmann::json measure(const pods::Scene& scene, pods::Method method, int batch, int threads, int repeats,
-                       pods::Head head = pods::Head::kMlp, pods::PodsTarget target = pods::PodsTarget::kFeedback)
+                       pods::Head head = pods::Head::kMlp, std::optional<pods::PodsTarget> target = std::nullopt)
 {
-    pods::TrainConfig c;
-    c.method = method;
-    c.pods_target = target;
+    pods::TrainConfig c = pods::method_defaults(method);
+    if (target) c.pods_target = *target;
     c.head = head;
     c.batch = batch;
     pods::Trainer t(scene, c, threads);
@@ -51,7 +54,10 @@ nlohmann::json measure(const pods::Scene& scene, pods::Method method, int batch,
             {"epoch_ms", 1e3 * median(wall)}, {"rollout_cpu_ms", 1e3 * median(rollout)},
             {bptt ? "backward_cpu_ms" : ppo ? "advantage_ms" : "improve_cpu_ms", 1e3 * median(improve)},
             {bptt ? "adam_ms" : ppo ? "update_ms" : "fit_ms", 1e3 * median(fit)}, {"repeats", repeats}};
-    if (method == pods::Method::kPods2) row["pods_target"] = pods::to_string(target);
+    if (method == pods::Method::kPods2) {
+        row["pods_target"] = pods::to_string(c.pods_target);
+        row["fit_replay"] = c.fit_replay;
+    }
     return row;
 }
 
@@ -105,9 +111,10 @@ int main(int argc, char** argv)
     std::cout << measure(scene, pods::Method::kBptt, batch, 1, repeats).dump() << "\n";
     for (pods::Method m : {pods::Method::kPods2, pods::Method::kPods1})
         for (int threads : {1, 2}) std::cout << measure(scene, m, batch, threads, repeats).dump() << "\n";
-    // the paper's open-loop PODS2, for the cost of the feedback target's search and samples
-    std::cout << measure(scene, pods::Method::kPods2, batch, 1, repeats, pods::Head::kMlp, pods::PodsTarget::kOpenLoop).dump()
-              << "\n";
+    // the feedback target (twice the samples) and the paper's open-loop PODS2, for the cost of the
+    // default target's search and samples
+    for (pods::PodsTarget target : {pods::PodsTarget::kFeedback, pods::PodsTarget::kOpenLoop})
+        std::cout << measure(scene, pods::Method::kPods2, batch, 1, repeats, pods::Head::kMlp, target).dump() << "\n";
     for (pods::Head head : {pods::Head::kMlp, pods::Head::kNdp})
         for (int threads : {1, 2})
             std::cout << measure(scene, pods::Method::kPpo, batch, threads, repeats, head).dump() << "\n";
