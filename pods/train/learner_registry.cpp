@@ -47,7 +47,7 @@ std::unique_ptr<Learner> make_gps(const Scene& scene, const TrainConfig& config,
 
 // PODS2 fits its improvement's feedback law at the policy's own states (training.md, "The on-policy
 // target") and replays the last 3 epochs' samples in every fit ("A replay of earlier epochs'
-// samples": steadier late epochs at the suite's budgets); PODS1 loses with either
+// samples": steadier late epochs at the suite's budgets). PODS1 has no law and loses with a replay
 void pods2_defaults(TrainConfig& c)
 {
     c.pods_target = PodsTarget::kOnPolicy;

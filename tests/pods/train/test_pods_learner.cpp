@@ -46,25 +46,28 @@ TEST_CASE("pods learner: an epoch on a context made by hand equals the Trainer's
     }
 }
 
-TEST_CASE("pods learner: a PODS2 epoch improves the batch, and the test return rises over the first epochs")
+TEST_CASE("pods learner: a PODS2 epoch improves the batch, and the test return rises over the first epochs, feedback and on-policy targets")
 {
     const pods::Scene scene = test::small_scene();
-    for (pods::Head head : {pods::Head::kMlp, pods::Head::kNdp}) {
-        INFO("head " << pods::to_string(head));
-        pods::Trainer t(scene, test::small_config(pods::Method::kPods2, head), 2);
-        const double initial = t.evaluate().return_mean;
-        double last = initial;
-        for (int e = 0; e < 6; ++e) {
-            const pods::EpochStats s = t.run_epoch(e);
-            CHECK(s.failed == 0);
-            CHECK(s.improved_return >= s.train_return); // never worse, trajectory by trajectory (mean)
-            CHECK(s.improved_return > s.train_return);  // and strictly better somewhere
-            CHECK(s.alpha_mean > 0);
-            CHECK(s.sim_steps >= 12 * 40 * 2);          // rollout + at least one line-search trial each
-            last = t.evaluate().return_mean;
+    for (pods::PodsTarget target : {pods::PodsTarget::kFeedback, pods::PodsTarget::kOnPolicy})
+        for (pods::Head head : {pods::Head::kMlp, pods::Head::kNdp}) {
+            INFO("head " << pods::to_string(head) << ", target " << pods::to_string(target));
+            pods::TrainConfig config = test::small_config(pods::Method::kPods2, head);
+            config.pods_target = target;
+            pods::Trainer t(scene, config, 2);
+            const double initial = t.evaluate().return_mean;
+            double last = initial;
+            for (int e = 0; e < 6; ++e) {
+                const pods::EpochStats s = t.run_epoch(e);
+                CHECK(s.failed == 0);
+                CHECK(s.improved_return >= s.train_return); // never worse, trajectory by trajectory (mean)
+                CHECK(s.improved_return > s.train_return);  // and strictly better somewhere
+                CHECK(s.alpha_mean > 0);
+                CHECK(s.sim_steps >= 12 * 40 * 2);          // rollout + at least one line-search trial each
+                last = t.evaluate().return_mean;
+            }
+            CHECK(last > initial + 0.2 * std::abs(initial));
         }
-        CHECK(last > initial + 0.2 * std::abs(initial));
-    }
 }
 
 TEST_CASE("pods learner: PODS1 raises the test return too")

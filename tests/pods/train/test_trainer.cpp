@@ -16,4 +16,7 @@ TEST_CASE("trainer: the same seed gives bit-identical policies with 1 and 2 thre
             INFO(pods::to_string(m) << " " << pods::to_string(head));
             test::check_thread_determinism(scene, test::small_config(m, head), 3);
         }
+    pods::TrainConfig on_policy = test::small_config(pods::Method::kPods2);
+    on_policy.pods_target = pods::PodsTarget::kOnPolicy;
+    test::check_thread_determinism(scene, on_policy, 3);
 }
