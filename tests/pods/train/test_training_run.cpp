@@ -141,6 +141,32 @@ TEST_CASE("training_run: a PODS run with the proximal term, the fit guard and th
     std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("training_run: a PODS2 run with the on-policy target and the replay resumed equals one in one go")
+{
+    const pods::Scene scene = small_scene();
+    pods::TrainConfig c = small_config(pods::Method::kPods2, 4);
+    c.pods_target = pods::PodsTarget::kOnPolicy;
+    c.fit_replay = 2;
+    const auto dir = test::scratch_dir("run");
+    pods::RunOptions once, part;
+    once.out = (dir / "once").string();
+    part.out = (dir / "part").string();
+    part.threads = 2;
+    pods::run_training(scene, c, once);
+    pods::TrainConfig first = c;
+    first.epochs = 2;
+    pods::run_training(scene, first, part);
+    part.resume = true;
+    CHECK(pods::run_training(scene, c, part).resumed_from == 2);
+    const auto policy_a = nlohmann::json::parse(test::read_text(dir / "once/policy.json"));
+    const auto policy_b = nlohmann::json::parse(test::read_text(dir / "part/policy.json"));
+    CHECK(policy_a["parameters"] == policy_b["parameters"]);
+    CHECK(policy_a["training"]["pods"] == policy_b["training"]["pods"]);
+    CHECK(test::without_column(test::read_text(dir / "once/log.csv"), 1) ==
+          test::without_column(test::read_text(dir / "part/log.csv"), 1));
+    std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("training_run: with validation states the run delivers the policy of the best validation return so "
           "far, best_policy.json holds it, and a resumed run equals one in one go")
 {
