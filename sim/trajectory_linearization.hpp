@@ -55,7 +55,7 @@ public:
     /// Sweeps (tangent or adjoint) after which dense steps keep H^-1 instead of the factor: the
     /// inverse costs about as much as 8 products (16 sweeps) with the factor at n_x = 60, so it
     /// is bought only once a solve has spent that much (short CG solves do without).
-    static constexpr int kInverseAfterSweeps = 64;
+    static constexpr int kInverseAfterSweeps = 16;
     /// Whether the steps now keep H^-1 (dense, after kInverseAfterSweeps sweeps).
     bool uses_inverses() const { return m_dense && m_sweeps >= kInverseAfterSweeps; }
 

@@ -147,7 +147,7 @@ TEST_CASE("coarse_space: deflated CG is CG preconditioned by the balancing preco
     test::check_close(deflated, balanced, 1e-8 * balanced.norm());
 }
 
-TEST_CASE("coarse_space: deflation cuts the rope's CG iterations by more than half, the same bits on every call")
+TEST_CASE("coarse_space: deflation cuts the rope's CG iterations by more than half, the same bits on every call and thread count")
 {
     const test::BoxFixture f = test::box_fixture("rope_3d_stop.json", 80, 2, 0.3, 0.0);
     sim::Simulator sim(f.scene.model);
@@ -169,4 +169,13 @@ TEST_CASE("coarse_space: deflation cuts the rope's CG iterations by more than ha
     test::check_close(deflated, plain, 1e-6 * plain.norm());
     CHECK(ra.iterations == rd.iterations);
     CHECK(again == deflated);
+    // and for any number of Eigen threads
+    const int threads = Eigen::nbThreads();
+    for (int t : {1, 2}) {
+        Eigen::setNbThreads(t);
+        Eigen::VectorXd x = Eigen::VectorXd::Zero(b.size());
+        pods::deflated_conjugate_gradient(g, b, none, x, o, 5);
+        CHECK(x == deflated);
+    }
+    Eigen::setNbThreads(threads);
 }
