@@ -81,7 +81,7 @@ const char* to_string(GaussNewtonMethod method);
 /// 2 w_a + mu >= kMatrixFreeMinDamping (CG needs more products as the damping falls); dense
 /// otherwise.
 inline constexpr int kRiccatiMaxState = 64;
-inline constexpr int kMatrixFreeMinHorizon = 80;
+inline constexpr int kMatrixFreeMinHorizon = 100;
 inline constexpr double kMatrixFreeMinDamping = 1.0;
 GaussNewtonMethod choose_gauss_newton(const sim::Model& model, const QuadraticCost& cost, int horizon, double mu = 0);
 
