@@ -184,11 +184,14 @@ void step_adjoint(const StepEnergy& energy, const Eigen::VectorXd& q, const Step
 namespace {
 
 // b <- H^-1 b with a stored inverse (scratch holds the product; H^-1 is symmetric, so it is also
-// the adjoint's H^-T)
+// the adjoint's H^-T). Several columns (TrajectoryLinearization::tangent_columns) take a
+// coefficient-based product: on one thread whatever Eigen's OpenMP setting, so the same bits for
+// any thread count (Eigen's threaded product also stalls on a loaded machine)
 auto inverse_product(const Eigen::MatrixXd& inverse, Eigen::MatrixXd& scratch)
 {
     return [&inverse, &scratch](Eigen::Ref<Eigen::MatrixXd> b) {
-        scratch.noalias() = inverse * b;
+        if (b.cols() == 1) scratch.noalias() = inverse * b;
+        else scratch.noalias() = inverse.lazyProduct(b);
         b = scratch;
     };
 }

@@ -4,6 +4,7 @@
 #include <cassert>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace podsim::sim {
 
@@ -103,6 +104,58 @@ void TrajectoryLinearization::adjoint(const StateSelection& sel, const Eigen::Re
         if (s.inverse.size() > 0) step_adjoint(*m_energy, s.q, s.ctx, s.inverse, m_next, m_dz, bar_a.col(t), m_ws, m_scratch);
         else step_adjoint(*m_energy, s.q, s.ctx, s.solver, m_next, m_dz, bar_a.col(t), m_ws);
         std::swap(m_dz, m_next);
+    }
+}
+
+namespace {
+
+// every part of a tangent resized to `columns`, the new columns zero (a column that has not begun)
+void grow_columns(StateTangent& dz, Eigen::Index columns)
+{
+    for (Eigen::MatrixXd* b : {&dz.x, &dz.v, &dz.x_prev, &dz.v_prev, &dz.p}) {
+        const Eigen::Index old = b->cols();
+        b->conservativeResize(Eigen::NoChange, columns);
+        b->rightCols(columns - old).setZero();
+    }
+}
+
+} // namespace
+
+void TrajectoryLinearization::tangent_columns(const StateSelection& sel, const Eigen::Ref<const Eigen::MatrixXd>& da,
+                                              Eigen::Ref<Eigen::MatrixXd> ds)
+{
+    const Model& m = *m_model;
+    const int n = horizon(), ns = sel.size(m), np = m.n_p();
+    const Eigen::Index columns = da.cols();
+    assert(da.rows() == Eigen::Index(n) * np && ds.rows() == Eigen::Index(n + 1) * ns && ds.cols() == columns);
+    count_sweep();
+    // the first non-zero step of each column; the sweep carries the leading columns up to the
+    // last one begun (columns begun later are zero until then)
+    std::vector<int> first(std::size_t(columns), n);
+    for (Eigen::Index j = 0; j < columns; ++j)
+        for (int t = 0; t < n; ++t)
+            if (!da.col(j).segment(Eigen::Index(t) * np, np).isZero(0)) {
+                first[std::size_t(j)] = t;
+                break;
+            }
+    StateTangent& dz = m_block_dz;
+    StateTangent& next = m_block_next;
+    dz = StateTangent::zero(m, 0);
+    next = dz;
+    ds.setZero();
+    Eigen::MatrixXd da_t;
+    for (int t = 0; t < n; ++t) {
+        Eigen::Index active = dz.x.cols();
+        for (Eigen::Index j = active; j < columns; ++j)
+            if (first[std::size_t(j)] <= t) active = j + 1;
+        if (active == 0) continue;
+        if (active > dz.x.cols()) grow_columns(dz, active);
+        da_t = da.block(Eigen::Index(t) * np, 0, np, active);
+        Step& s = m_steps[std::size_t(t)];
+        if (s.inverse.size() > 0) step_tangent(*m_energy, s.q, s.ctx, s.inverse, dz, da_t, next, m_scratch);
+        else step_tangent(*m_energy, s.q, s.ctx, s.solver, dz, da_t, next);
+        std::swap(dz, next);
+        sel.extract(m, dz, ds.block(Eigen::Index(t + 1) * ns, 0, ns, active));
     }
 }
 

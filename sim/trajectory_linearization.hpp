@@ -45,6 +45,13 @@ public:
     /// bar_a = J^T bar_s: `bar_s` (N+1) n_s stacked, `bar_a` n_p x N (overwritten).
     void adjoint(const StateSelection& sel, const Eigen::Ref<const Eigen::VectorXd>& bar_s, Eigen::Ref<Eigen::MatrixXd> bar_a);
 
+    /// DS = J DA for m directions at once (one multi-column solve per step): `da` N n_p x m,
+    /// column j the flattened direction (a_0 first, as tangent()'s da reshaped), `ds` (N+1) n_s x m.
+    /// A column enters the sweep at its first non-zero step: with the columns ordered by that step
+    /// (as a time coarse space's), step t solves only for the columns begun by t. Equal to tangent()
+    /// column by column up to round-off. One sweep for the inverse switch.
+    void tangent_columns(const StateSelection& sel, const Eigen::Ref<const Eigen::MatrixXd>& da, Eigen::Ref<Eigen::MatrixXd> ds);
+
     /// Sweeps (tangent or adjoint) after which dense steps keep H^-1 instead of the factor: the
     /// inverse costs about as much as 8 products (16 sweeps) with the factor at n_x = 60, so it
     /// is bought only once a solve has spent that much (short CG solves do without).
@@ -65,6 +72,7 @@ private:
     int m_sweeps = 0;
     // sweep buffers
     StateTangent m_dz, m_next;
+    StateTangent m_block_dz, m_block_next; // the multi-column sweeps'
     AdjointWorkspace m_ws;
     Eigen::MatrixXd m_scratch; // the product with a stored inverse
 };

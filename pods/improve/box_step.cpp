@@ -4,6 +4,7 @@
 #include "common/input_error.hpp"
 #include "common/text_io.hpp"
 #include "pods/improve/box_qp.hpp"
+#include "pods/improve/coarse_space.hpp"
 #include "pods/improve/improvement.hpp"
 #include "pods/improve/row_split.hpp"
 
@@ -112,10 +113,12 @@ BoxStepResult box_newton_step_matrix_free(GaussNewtonOperator& g, const Eigen::M
     BoxStepResult out;
     out.fixed = held;
     Eigen::VectorXd delta = Eigen::VectorXd::Zero(gradient.size());
-    // the first solve's leading directions precondition the passes' solves (same operator,
-    // fewer free components: the preconditioner restricted to them stays SPD)
+    // every solve is deflated by the time coarse space of its free components (coarse_spacing > 0);
+    // otherwise the first solve's leading directions precondition the passes' solves (same
+    // operator, fewer free components: the preconditioner restricted to them stays SPD)
+    const bool deflated = cg.coarse_spacing > 0;
     CgHistory history;
-    history.capacity = passes > 0 ? std::max(cg.recycled_directions, 0) : 0;
+    history.capacity = passes > 0 && !deflated ? std::max(cg.recycled_directions, 0) : 0;
     LimitedMemoryPreconditioner recycled;
     const LinearOperator precondition = [&recycled](const Eigen::VectorXd& r, Eigen::VectorXd& z) { recycled.apply(r, z); };
     // one reduced solve on the current fixed set, from the current delta
@@ -123,7 +126,8 @@ BoxStepResult box_newton_step_matrix_free(GaussNewtonOperator& g, const Eigen::M
         CgOptions o = cg;
         if (first) o.history = &history;
         else if (recycled.pairs() > 0) o.preconditioner = &precondition;
-        const CgResult r = masked_conjugate_gradient(apply, rhs, out.fixed.reshaped(), delta, o);
+        const CgResult r = deflated ? deflated_conjugate_gradient(g, rhs, out.fixed.reshaped(), delta, o, cg.coarse_spacing)
+                                    : masked_conjugate_gradient(apply, rhs, out.fixed.reshaped(), delta, o);
         if (r.zero_curvature && r.iterations == 0)
             throw common::RuntimeFailure("the reduced Gauss-Newton matrix is singular (zero curvature in conjugate gradients): "
                                          "use an action weight or mu > 0");

@@ -8,7 +8,8 @@
 //            linearised dynamics: per step a small box QP on the control, the bound components'
 //            rows removed from the feedback gain.
 //   matrix-free: the dense path's reduced systems and box passes, each solved by conjugate
-//            gradients with G applied by tangent and adjoint sweeps (GaussNewtonOperator).
+//            gradients with G applied by tangent and adjoint sweeps (GaussNewtonOperator),
+//            deflated by a time coarse space (coarse_space.hpp).
 // On the same fixed set (and fixed values) all give the same step (matrix-free: to the CG tolerance).
 
 #include "pods/improve/active_set.hpp"
@@ -71,8 +72,10 @@ BoxStepResult box_newton_step_dense(const QuadraticCost& cost, const Eigen::Matr
 
 /// box_newton_step_dense without forming J or G: the same projected Newton solve on `held` and
 /// the same box passes, each reduced system G_FF delta_F = -(grad + G delta_C)_F solved by
-/// conjugate gradients (masked_conjugate_gradient) with `g` (whose mu is the damping), the first
-/// from delta = 0 and each pass warm-started from the previous step. Equal to the dense step to
+/// conjugate gradients with `g` (whose mu is the damping), the first from delta = 0 and each pass
+/// warm-started from the previous step: deflated by the time coarse space of the solve's free
+/// components (deflated_conjugate_gradient) when cg.coarse_spacing > 0, otherwise
+/// masked_conjugate_gradient with the passes preconditioned by the first solve's directions. Equal to the dense step to
 /// the CG tolerance when every solve converges; a solve stopped by the iteration cap returns its
 /// iterate (a descent direction of the model, no worse than the previous pass). Throws
 /// common::RuntimeFailure when G is singular on the free set before any progress (w_a = mu = 0).

@@ -48,9 +48,12 @@ struct CgOptions {
     /// z = (M r_F)_F); null: none. The stopping test stays on the unpreconditioned residual.
     const LinearOperator* preconditioner = nullptr;
     CgHistory* history = nullptr; ///< filled with the first history->capacity directions when not null
-    /// box_newton_step_matrix_free: directions of its first solve kept to precondition the box
-    /// passes' solves (LimitedMemoryPreconditioner; 0: unpreconditioned passes)
+    /// box_newton_step_matrix_free without a coarse space: directions of its first solve kept to
+    /// precondition the box passes' solves (LimitedMemoryPreconditioner; 0: unpreconditioned passes)
     int recycled_directions = 10;
+    /// box_newton_step_matrix_free: grid spacing k (steps) of the time coarse space that deflates
+    /// each of its solves (deflated_conjugate_gradient, coarse_space.hpp); 0: plain CG
+    int coarse_spacing = 5;
 };
 
 struct CgResult {
@@ -58,6 +61,7 @@ struct CgResult {
     double relative_residual = 0; ///< |r_F| / |b_F| at exit (0 when b_F = 0)
     bool converged = false;       ///< relative_residual <= tolerance
     bool zero_curvature = false;  ///< stopped at a direction with p^T A p <= 0 (A singular on the free set)
+    int coarse_columns = 0;       ///< deflated_conjugate_gradient: columns of its coarse space (0: none)
 };
 
 /// Solves A_FF x_F = (b - A_FC x_C)_F for the free components F (fixed[i] false), the fixed ones

@@ -27,6 +27,31 @@ void GaussNewtonOperator::apply(const Eigen::VectorXd& v, Eigen::VectorXd& out)
     ++m_products;
 }
 
+void GaussNewtonOperator::state_direction(const Eigen::VectorXd& v, Eigen::VectorXd& ds)
+{
+    assert(v.size() == size());
+    const Eigen::Map<const Eigen::MatrixXd> direction(v.data(), m_actions, m_horizon);
+    ds.resize(m_q.size());
+    m_linearization->tangent(m_cost->selection, direction, ds);
+}
+
+void GaussNewtonOperator::apply_from_state(const Eigen::VectorXd& v, const Eigen::VectorXd& ds, Eigen::VectorXd& out)
+{
+    assert(v.size() == size() && ds.size() == m_q.size());
+    m_ds = ds.cwiseProduct(m_q);
+    m_linearization->adjoint(m_cost->selection, m_ds, m_bar_a);
+    out = m_bar_a.reshaped();
+    out.noalias() += m_diagonal * v;
+    ++m_products;
+}
+
+void GaussNewtonOperator::state_directions(const Eigen::MatrixXd& v, Eigen::MatrixXd& ds)
+{
+    assert(v.rows() == size());
+    ds.resize(m_q.size(), v.cols());
+    m_linearization->tangent_columns(m_cost->selection, v, ds);
+}
+
 Eigen::MatrixXd cost_gradient_linearized(sim::TrajectoryLinearization& linearization, const QuadraticCost& cost,
                                          const std::vector<sim::State>& states, const Eigen::MatrixXd& actions)
 {

@@ -20,9 +20,22 @@ public:
     /// N n_a: the length of a flattened action direction (column-major, a_0 first, as
     /// Eigen's reshaped()).
     Eigen::Index size() const { return Eigen::Index(m_horizon) * m_actions; }
+    int horizon() const { return m_horizon; }
+    int actions() const { return m_actions; }
     /// out = G v (v, out of length size(); out overwritten). One tangent and one adjoint sweep.
     void apply(const Eigen::VectorXd& v, Eigen::VectorXd& out);
-    /// Products applied so far.
+    /// The two halves of a product, for solvers that combine state directions (deflated CG):
+    /// ds = J v ((N+1) n_s, one tangent sweep), then out = J^T Q ds + (R + mu) v (one adjoint
+    /// sweep; `ds` need not come from this v's tangent; counted in products()).
+    void state_direction(const Eigen::VectorXd& v, Eigen::VectorXd& ds);
+    void apply_from_state(const Eigen::VectorXd& v, const Eigen::VectorXd& ds, Eigen::VectorXd& out);
+    /// DS = J V for the columns of V (size() rows each) by one multi-column tangent sweep
+    /// (sim::TrajectoryLinearization::tangent_columns). Not counted in products().
+    void state_directions(const Eigen::MatrixXd& v, Eigen::MatrixXd& ds);
+    /// Diagonal of Q ((N+1) n_s) and the constant 2 w_a + mu.
+    const Eigen::VectorXd& state_weights() const { return m_q; }
+    double diagonal() const { return m_diagonal; }
+    /// Products applied so far (apply() and apply_from_state() calls).
     int products() const { return m_products; }
 
 private:

@@ -78,8 +78,8 @@ const char* to_string(GaussNewtonMethod method);
 /// (conjugate gradients on tangent / adjoint sweeps) where the dense path does not fit its size
 /// limits (dense_size_problem) and where it was measured faster (docs/optimization.md): a dense
 /// linear solver (its linearisation keeps inverses), N >= kMatrixFreeMinHorizon and damping
-/// 2 w_a + mu >= kMatrixFreeMinDamping (CG needs about 1 / sqrt(damping) times more products as
-/// the damping falls); dense otherwise.
+/// 2 w_a + mu >= kMatrixFreeMinDamping (CG needs more products as the damping falls); dense
+/// otherwise.
 inline constexpr int kRiccatiMaxState = 64;
 inline constexpr int kMatrixFreeMinHorizon = 100;
 inline constexpr double kMatrixFreeMinDamping = 1.0;

@@ -163,6 +163,44 @@ TEST_CASE("trajectory_linearization: the dense steps' stored inverses give the f
     CHECK(!sparse_lin.uses_inverses());
 }
 
+TEST_CASE("trajectory_linearization: the multi-column tangent equals J times each column, columns begun late included")
+{
+    int checked = 0;
+    for (Case& c : cases()) {
+        INFO(c.name);
+        const Model& m = c.model;
+        Simulator sim(m);
+        std::mt19937_64 rng(17);
+        std::vector<State> states;
+        REQUIRE(rollout(sim, nominal_state(m), random_actions(rng, m, c.steps, c.action_scale), states).converged);
+        const Eigen::MatrixXd j = trajectory_jacobian(sim, states, c.sel);
+        TrajectoryLinearization lin(sim, states);
+        const Eigen::Index order = Eigen::Index(c.steps) * m.n_p();
+        // columns that begin at steps 0, 3, 3, 7, 1 (out of order), one all zero, one full
+        Eigen::MatrixXd da = Eigen::MatrixXd::Zero(order, 7);
+        const int begins[] = {0, 3, 3, 7, 1};
+        for (int k = 0; k < 5; ++k)
+            da.col(k).tail(order - Eigen::Index(begins[k]) * m.n_p()) =
+                test::random_vector(rng, order - Eigen::Index(begins[k]) * m.n_p());
+        da.col(6) = test::random_vector(rng, order);
+        // twice on dense models: with the factors, then after the switch to the inverses
+        for (int pass = 0; pass < 2; ++pass) {
+            Eigen::MatrixXd ds = Eigen::MatrixXd::Constant(j.rows(), da.cols(), 123.0); // every entry must be written
+            lin.tangent_columns(c.sel, da, ds);
+            test::check_close(ds, Eigen::MatrixXd(j * da), 1e-9);
+            CHECK(ds.col(5).isZero(0));
+            for (Eigen::Index k = 0; k < da.cols(); ++k) {
+                Eigen::VectorXd single(j.rows());
+                lin.tangent(c.sel, da.col(k).reshaped(m.n_p(), c.steps), single);
+                test::check_close(Eigen::VectorXd(ds.col(k)), single, 1e-12);
+            }
+            for (int k = 0; k < TrajectoryLinearization::kInverseAfterSweeps; ++k) lin.tangent(c.sel, da.col(6).reshaped(m.n_p(), c.steps), ds.col(0));
+        }
+        ++checked;
+    }
+    CHECK(checked == 3);
+}
+
 TEST_CASE("trajectory_linearization: refuses a rollout that does not start at t = 0 and leaves the simulator as is")
 {
     Case c = cases()[1]; // sparse rope, factorisation reuse on

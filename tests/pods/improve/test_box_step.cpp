@@ -253,6 +253,7 @@ TEST_CASE("box_step: the box passes' recycled preconditioner cuts their CG itera
         pods::CgOptions cg;
         cg.tolerance = 1e-12;
         cg.max_iterations = 10 * int(f.actions.size());
+        cg.coarse_spacing = 0; // plain CG (deflated passes do not recycle)
         const pods::BoxStepResult first = pods::box_newton_step_matrix_free(g, grad, f.actions, f.limit(), held, 0, cg);
         cg.recycled_directions = 0;
         const pods::BoxStepResult plain = pods::box_newton_step_matrix_free(g, grad, f.actions, f.limit(), held, 3, cg);

@@ -36,3 +36,31 @@ TEST_CASE("gauss_newton_operator: G v equals the formed Gauss-Newton matrix, the
     }
     CHECK(checked == 2);
 }
+
+TEST_CASE("gauss_newton_operator: the two halves of a product make G v, the multi-column tangent J V")
+{
+    const test::BoxFixture f = test::box_fixture("rope_3d_stop.json", 12, 2, 0.3, 0.0);
+    sim::Simulator sim(f.scene.model);
+    sim::TrajectoryLinearization lin(sim, f.states);
+    const Eigen::MatrixXd j = sim::trajectory_jacobian(sim, f.states, f.cost.selection);
+    pods::GaussNewtonOperator g(lin, f.cost, 0.5);
+    CHECK(g.horizon() == 12);
+    CHECK(g.actions() == f.scene.model.n_p());
+    CHECK(g.diagonal() == 2 * f.cost.action_weight + 0.5);
+    CHECK(g.state_weights() == f.cost.state_hessian_diagonal(12));
+    std::mt19937_64 rng(4);
+    const Eigen::VectorXd v = test::random_vector(rng, g.size());
+    Eigen::VectorXd ds, halves, whole;
+    g.state_direction(v, ds);
+    test::check_close(ds, Eigen::VectorXd(j * v), 1e-9);
+    g.apply_from_state(v, ds, halves);
+    g.apply(v, whole);
+    CHECK(g.products() == 2);
+    test::check_close(halves, whole, 1e-12);
+    CHECK(whole.norm() > 1e-3);
+    const Eigen::MatrixXd vs = test::random_vector(rng, 3 * g.size()).reshaped(g.size(), 3);
+    Eigen::MatrixXd dss;
+    g.state_directions(vs, dss);
+    test::check_close(dss, Eigen::MatrixXd(j * vs), 1e-9);
+    CHECK(g.products() == 2);
+}
