@@ -57,7 +57,7 @@ std::string StepStatus::message(int step) const
 }
 
 Simulator::Simulator(const Model& model)
-    : m_model(&model), m_energy(model, m_hessian, use_sparse(model)), m_truncated_cg(model.n_x())
+    : m_model(&model), m_energy(model, m_hessian, use_sparse(model))
 {
     const int nx = model.n_x();
     m_solver.analyze(m_hessian);
@@ -106,8 +106,7 @@ StepStatus Simulator::step(const State& z, const Eigen::VectorXd& a, State& z_ne
     // once the exact Hessian has failed to factorise in this step, later refreshes go straight
     // to the projected one (the inner iterations recover the exact curvature where it is positive)
     bool try_exact = true;
-    if (m.solver.trust_region) trust_region_newton(status, e, g0_norm);
-    while (!m.solver.trust_region) { // the line-search method
+    for (;;) {
         status.residual = m_g.lpNorm<Eigen::Infinity>();
         if (!std::isfinite(status.residual)) {
             status.failure = "non-finite residual";
@@ -207,103 +206,6 @@ StepStatus Simulator::step(const State& z, const Eigen::VectorXd& a, State& z_ne
         z_next.v = (3 * z_next.x - 4 * z.x + z.x_prev) / (2 * h);
     z_next.p = m_q.segment(nx, np);
     return status;
-}
-
-void Simulator::trust_region_newton(StepStatus& status, double e, double g0_norm)
-{
-    // Steihaug-Toint trust-region Newton: the step minimises the quadratic model of E within
-    // |d|_P <= radius (P the Newton matrix's factorisation, kept or fresh, exact or projected),
-    // following negative curvature of the exact Hessian to the boundary; it is taken when E falls
-    // by at least kTrustRegionAccept of the model's prediction, and the radius shrinks to a
-    // quarter of the step on a poor prediction and doubles after a good one on the boundary
-    const Model& m = *m_model;
-    const int nx = m.n_x();
-    const double gamma = m_ctx.gamma;
-    constexpr double kTrustRegionAccept = 0.1;
-    bool try_exact = true;
-    double radius = std::numeric_limits<double>::infinity();
-    bool exact_assembled = false; // m_hessian holds the exact Hessian at m_q
-    bool factor_here = false;     // the factorisation was built at m_q
-    int rejections = 0;
-    const auto product = [&](const Eigen::VectorXd& v, Eigen::VectorXd& out) {
-        if (m_hessian.is_sparse())
-            out.noalias() = m_hessian.sparse() * v;
-        else
-            out.noalias() = m_hessian.dense() * v;
-    };
-    const auto apply_inverse = [&](Eigen::VectorXd& v) { m_solver.solve_in_place(v); };
-    for (;;) {
-        status.residual = m_g.lpNorm<Eigen::Infinity>();
-        if (!std::isfinite(status.residual)) {
-            status.failure = "non-finite residual";
-            return;
-        }
-        if (status.residual <= status.tolerance) {
-            status.converged = true;
-            return;
-        }
-        if (status.iterations >= m.solver.max_iterations) {
-            status.failure = "iteration limit reached";
-            return;
-        }
-        ++status.iterations; // every trial step, rejected ones included
-
-        // the preconditioner: the kept factorisation, or a fresh one at m_q
-        const bool fresh = !m_factor_valid;
-        if (fresh) {
-            if (!factorize_newton_matrix(status, try_exact)) return;
-            m_factor_valid = reuses_factorization(m);
-            m_factor_gamma = gamma;
-            exact_assembled = !m_factor_projected;
-            factor_here = true;
-        }
-        if (!exact_assembled) {
-            m_energy.assemble_hessian(m_q, m_ctx, false, m_hessian);
-            exact_assembled = true;
-        }
-        // the step, to the inner iterations' forcing term (as the line-search method's)
-        const double g_norm = m_g.norm();
-        const double stop = std::max(kKrylovTolerance * g_norm * std::min(1.0, g_norm / g0_norm),
-                                     kKrylovToleranceFloor * status.tolerance);
-        const TruncatedCgResult cg =
-            m_truncated_cg.solve(product, apply_inverse, m_g, radius, stop, kKrylovMaxIterations, m_dir);
-        status.krylov += cg.iterations;
-        radius = cg.radius;
-
-        // actual against predicted decrease; near convergence E cannot resolve the decrease, so a
-        // step within round-off of E that reduces |g| is taken too
-        m_q_trial.head(nx) = m_q.head(nx) + m_dir;
-        const double e_trial = m_energy.value_gradient(m_q_trial, m_ctx, m_g_trial);
-        const double roundoff = 64 * std::numeric_limits<double>::epsilon() * std::abs(e);
-        const double predicted = -cg.model;
-        const double rho = std::isfinite(e_trial) && predicted > 0 ? (e - e_trial) / predicted : -1;
-        const bool roundoff_step = std::isfinite(e_trial) && e_trial <= e + roundoff &&
-                                   m_g_trial.lpNorm<Eigen::Infinity>() < status.residual;
-        const bool accepted = rho >= kTrustRegionAccept || roundoff_step;
-        if (rho < 0.25 && !roundoff_step)
-            radius = 0.25 * cg.step_norm;
-        else if (rho > 0.75 && (cg.exit == TruncatedCgExit::kBoundary || cg.exit == TruncatedCgExit::kNegativeCurvature))
-            radius = 2 * radius;
-        // a preconditioner that let the inner iterations meet negative curvature or fall short is
-        // refreshed at the next point (or at once when it was kept from an earlier one)
-        const bool poor = cg.exit == TruncatedCgExit::kNegativeCurvature || cg.exit == TruncatedCgExit::kIterationLimit;
-        if (poor && (!factor_here || accepted)) m_factor_valid = false;
-        if (!accepted) {
-            if (++rejections > kMaxHalvings) {
-                status.failure = "trust region found no decrease";
-                return;
-            }
-            continue;
-        }
-        rejections = 0;
-        // a kept factorisation must keep cutting |g|_inf (as in the line-search method)
-        if (!factor_here && m_g_trial.lpNorm<Eigen::Infinity>() > kReuseContraction * status.residual) m_factor_valid = false;
-        factor_here = false;
-        exact_assembled = false;
-        e = e_trial;
-        m_q.head(nx) = m_q_trial.head(nx);
-        m_g.swap(m_g_trial);
-    }
 }
 
 bool Simulator::factorize_newton_matrix(StepStatus& status, bool& try_exact)

@@ -8,7 +8,6 @@
 #include "sim/potential.hpp"
 #include "sim/state.hpp"
 #include "sim/step_energy.hpp"
-#include "sim/truncated_cg.hpp"
 
 #include <string>
 
@@ -90,9 +89,6 @@ private:
     // relative residual that shrinks with |g| / g0_norm (g0_norm = |g|_2 at the step's start),
     // stopping at negative curvature; invalidates the factorisation when they fall short
     void krylov_direction(StepStatus& status, double g0_norm);
-    // the iterations of a step by the trust-region Newton method (SolverSettings::trust_region),
-    // from m_q with step objective e and gradient m_g
-    void trust_region_newton(StepStatus& status, double e, double g0_norm);
     const Model* m_model;
     BlockMatrix m_hessian;
     StepEnergy m_energy;
@@ -110,7 +106,6 @@ private:
     StepContext m_ctx;
     Eigen::VectorXd m_q, m_q_trial, m_g, m_g_trial, m_dir;
     Eigen::VectorXd m_cg_r, m_cg_z, m_cg_p, m_cg_hp; // conjugate-gradient buffers
-    TruncatedCg m_truncated_cg;
 };
 
 } // namespace podsim::sim

@@ -70,10 +70,6 @@ struct SolverSettings {
     /// converged result meets the same tolerance); dense systems (up to kDenseSolverMaxDofs free
     /// DOFs) always refactorise (it costs about as much as those inner iterations there).
     bool reuse_factorization = true;
-    /// Experimental, not read from scene files: Newton globalised by a trust region (Steihaug-Toint
-    /// truncated conjugate gradients on the exact Hessian, preconditioned by the Newton matrix's
-    /// factorisation, following negative curvature to the boundary) instead of the line search.
-    bool trust_region = false;
 };
 
 /// Systems with at most this many free DOFs use the dense solver under kAuto (measured with
