@@ -3,6 +3,9 @@
 // without the contact damping, and a dense-vs-sparse sweep over rope sizes that sets
 // kDenseSolverMaxDofs.
 //   bench_step [--scenes DIR] [--repeats R] [--table all|steps|contact|sizes]
+//   bench_step --scene FILE [--fraction F] [--repeats R]: one scene's row (actions in +-F x
+//   action_limit, default 0.1 as podsim bench; median over max(3, R/4) rollouts), e.g.
+//   bench/scenes/cloth_26_flexural_1e-4.json
 #include "pods/task/random.hpp"
 #include "pods/task/scene.hpp"
 #include "sim/generators.hpp"
@@ -155,12 +158,21 @@ void bench_sizes(int repeats)
 
 int main(int argc, char** argv)
 {
-    std::string scenes = "scenes", table = "all";
+    std::string scenes = "scenes", table = "all", scene;
+    double fraction = 0.1;
     int repeats = 21;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (!std::strcmp(argv[i], "--scenes")) scenes = argv[i + 1];
         else if (!std::strcmp(argv[i], "--repeats")) repeats = std::max(1, std::atoi(argv[i + 1]));
         else if (!std::strcmp(argv[i], "--table")) table = argv[i + 1];
+        else if (!std::strcmp(argv[i], "--scene")) scene = argv[i + 1];
+        else if (!std::strcmp(argv[i], "--fraction")) fraction = std::atof(argv[i + 1]);
+    }
+    if (!scene.empty()) {
+        std::printf("| scene | action fraction | free DOFs | solver | median step | Newton it./step | factorisations/step |\n");
+        std::printf("|---|---|---|---|---|---|---|\n");
+        bench_scene(scene, std::max(3, repeats / 4), 1e3, "ms", fraction);
+        return 0;
     }
     if (table != "all" && table != "steps" && table != "contact" && table != "sizes") {
         std::fprintf(stderr, "bench_step: --table: got \"%s\", must be one of all, steps, contact, sizes\n", table.c_str());

@@ -28,6 +28,17 @@ constexpr double kReuseContraction = 0.25;
 constexpr int kKrylovMaxIterations = 8;
 constexpr double kKrylovTolerance = 1e-2;
 constexpr double kKrylovToleranceFloor = 0.1;
+// nonlinear elimination (sparse systems): before a Newton iteration that follows one which cut
+// |g|_inf less than 1 / kEliminationContraction, while |g|_inf is above kEliminationResidual
+// tolerances and the kEliminatedNodes nodes with the largest gradient hold at least
+// kEliminationShare of |g|_2^2, a Newton step on those nodes alone, at most kEliminationRounds
+// times (the residual floor keeps it out of the last iterations of fast steps, where it cost more
+// than it saved on the hanging cloth)
+constexpr int kEliminatedNodes = 20;
+constexpr double kEliminationShare = 0.5;
+constexpr int kEliminationRounds = 2;
+constexpr double kEliminationContraction = 0.01;
+constexpr double kEliminationResidual = 1e5;
 // the secant extrapolation of an accepted full step goes at most this far along it
 constexpr double kMaxExtrapolation = 8;
 constexpr int kMaxExtrapolations = 4;
@@ -106,6 +117,7 @@ StepStatus Simulator::step(const State& z, const Eigen::VectorXd& a, State& z_ne
     // once the exact Hessian has failed to factorise in this step, later refreshes go straight
     // to the projected one (the inner iterations recover the exact curvature where it is positive)
     bool try_exact = true;
+    double last_residual = 0; // |g|_inf at the start of the last iteration
     for (;;) {
         status.residual = m_g.lpNorm<Eigen::Infinity>();
         if (!std::isfinite(status.residual)) {
@@ -121,6 +133,17 @@ StepStatus Simulator::step(const State& z, const Eigen::VectorXd& a, State& z_ne
             break;
         }
         ++status.iterations;
+
+        // where a few nodes hold the residual (the nodes next to a pushed cloth's handles), the
+        // energy there is far from quadratic over a whole-system Newton step: once an iteration
+        // has converged slowly, solve them first
+        const bool slow = status.iterations > 1 && status.residual > kEliminationContraction * last_residual &&
+                          status.residual > kEliminationResidual * status.tolerance;
+        last_residual = status.residual;
+        if (m.solver.nonlinear_elimination && m_hessian.is_sparse() && slow && eliminate_residual_nodes(status, e)) {
+            status.converged = true;
+            break;
+        }
 
         // Newton direction H d = -g; the factorisation of H is kept while it keeps converging
         // fast (also across steps), and refreshed at the current iterate otherwise
@@ -206,6 +229,47 @@ StepStatus Simulator::step(const State& z, const Eigen::VectorXd& a, State& z_ne
         z_next.v = (3 * z_next.x - 4 * z.x + z.x_prev) / (2 * h);
     z_next.p = m_q.segment(nx, np);
     return status;
+}
+
+bool Simulator::eliminate_residual_nodes(StepStatus& status, double& e)
+{
+    const Model& m = *m_model;
+    const int nx = m.n_x();
+    const int dim = m.dim;
+    for (int round = 0; round < kEliminationRounds; ++round) {
+        if (largest_residual_nodes(m_g, dim, kEliminatedNodes, m_node_order, m_eliminated) < kEliminationShare) break;
+        // Newton on those nodes: their block of the exact Hessian (m_hessian is free between
+        // iterations), where it is positive definite
+        m_energy.assemble_hessian(m_q, m_ctx, false, m_hessian);
+        gather_node_block(m_hessian, m_eliminated, m_local_h);
+        m_local_llt.compute(m_local_h);
+        if (m_local_llt.info() != Eigen::Success) break;
+        const int k = int(m_eliminated.size());
+        m_local_g.resize(k * dim);
+        for (int a = 0; a < k; ++a) m_local_g.segment(a * dim, dim) = m_g.segment(m_eliminated[std::size_t(a)] * dim, dim);
+        m_local_d = m_local_llt.solve(m_local_g);
+        m_local_d = -m_local_d;
+        ++status.eliminated;
+        // backtracking on E (Armijo) along the nodes' step
+        const double slope = m_local_g.dot(m_local_d);
+        double alpha = 1;
+        bool accepted = false;
+        for (int h = 0; h <= kMaxHalvings && !accepted; ++h, alpha *= 0.5) {
+            m_q_trial.head(nx) = m_q.head(nx);
+            for (int a = 0; a < k; ++a)
+                m_q_trial.segment(m_eliminated[std::size_t(a)] * dim, dim) += alpha * m_local_d.segment(a * dim, dim);
+            const double e_trial = m_energy.value_gradient(m_q_trial, m_ctx, m_g_trial);
+            if (std::isfinite(e_trial) && e_trial <= e + kArmijo * alpha * slope) {
+                accepted = true;
+                e = e_trial;
+                m_q.head(nx) = m_q_trial.head(nx);
+                m_g.swap(m_g_trial);
+            }
+        }
+        if (!accepted) break;
+    }
+    status.residual = m_g.lpNorm<Eigen::Infinity>();
+    return status.residual <= status.tolerance;
 }
 
 bool Simulator::factorize_newton_matrix(StepStatus& status, bool& try_exact)

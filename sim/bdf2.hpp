@@ -5,11 +5,15 @@
 #include "sim/block_matrix.hpp"
 #include "sim/linear_solver.hpp"
 #include "sim/model.hpp"
+#include "sim/nonlinear_elimination.hpp"
 #include "sim/potential.hpp"
 #include "sim/state.hpp"
 #include "sim/step_energy.hpp"
 
+#include <Eigen/Cholesky>
+
 #include <string>
+#include <vector>
 
 namespace podsim::sim {
 
@@ -20,6 +24,7 @@ struct StepStatus {
     int factorizations = 0;   ///< numeric factorisations (reused ones are not counted)
     int projected = 0;        ///< factorisations that fell back to the PSD-projected Hessian
     int krylov = 0;           ///< inner conjugate-gradient iterations (on the exact Hessian, preconditioned by a kept or a projected factorisation)
+    int eliminated = 0;       ///< Newton iterations on the few nodes that hold the residual, alone (nonlinear elimination, sparse systems)
     double residual = 0;      ///< |g|_inf at exit
     double tolerance = 0;     ///< the absolute tolerance on |g|_inf
     std::string failure;      ///< why it did not converge (empty when converged)
@@ -89,6 +94,9 @@ private:
     // relative residual that shrinks with |g| / g0_norm (g0_norm = |g|_2 at the step's start),
     // stopping at negative curvature; invalidates the factorisation when they fall short
     void krylov_direction(StepStatus& status, double g0_norm);
+    // nonlinear elimination: Newton on the nodes that hold most of the residual alone (the rest
+    // held), updating m_q, m_g and e; true when that meets the tolerance
+    bool eliminate_residual_nodes(StepStatus& status, double& e);
     const Model* m_model;
     BlockMatrix m_hessian;
     StepEnergy m_energy;
@@ -106,6 +114,10 @@ private:
     StepContext m_ctx;
     Eigen::VectorXd m_q, m_q_trial, m_g, m_g_trial, m_dir;
     Eigen::VectorXd m_cg_r, m_cg_z, m_cg_p, m_cg_hp; // conjugate-gradient buffers
+    std::vector<int> m_node_order, m_eliminated;      // nonlinear-elimination buffers
+    Eigen::MatrixXd m_local_h;
+    Eigen::VectorXd m_local_g, m_local_d;
+    Eigen::LLT<Eigen::MatrixXd> m_local_llt;
 };
 
 } // namespace podsim::sim

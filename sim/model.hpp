@@ -70,6 +70,10 @@ struct SolverSettings {
     /// converged result meets the same tolerance); dense systems (up to kDenseSolverMaxDofs free
     /// DOFs) always refactorise (it costs about as much as those inner iterations there).
     bool reuse_factorization = true;
+    /// Sparse systems: once a Newton iteration has cut the residual less than 100x, a Newton step
+    /// on the few nodes that hold most of it alone precedes the next (nonlinear elimination,
+    /// docs/simulation.md, "Newton"). Not a scene key; off to compare with plain Newton.
+    bool nonlinear_elimination = true;
 };
 
 /// Systems with at most this many free DOFs use the dense solver under kAuto (measured with
