@@ -128,13 +128,7 @@ CgResult deflated_conjugate_gradient(GaussNewtonOperator& g, const Eigen::Vector
             result.zero_curvature = true;
             break;
         }
-        if (history && history->kept() < history->capacity) {
-            const Eigen::Index k = history->kept();
-            history->s.conservativeResize(n, k + 1);
-            history->y.conservativeResize(n, k + 1);
-            history->s.col(k) = p;
-            history->y.col(k) = ap;
-        }
+        if (history) history->record(p, ap);
         ++result.iterations;
         const double alpha = rr / curvature;
         x.noalias() += alpha * p;

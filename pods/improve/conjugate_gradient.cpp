@@ -92,13 +92,7 @@ CgResult masked_conjugate_gradient(const LinearOperator& a, const Eigen::VectorX
             result.zero_curvature = true;
             break;
         }
-        if (history && history->kept() < history->capacity) {
-            const Eigen::Index k = history->kept();
-            history->s.conservativeResize(n, k + 1);
-            history->y.conservativeResize(n, k + 1);
-            history->s.col(k) = p;
-            history->y.col(k) = ap;
-        }
+        if (history) history->record(p, ap);
         ++result.iterations;
         const double alpha = rz / curvature;
         x.noalias() += alpha * p;

@@ -20,6 +20,16 @@ struct CgHistory {
     int capacity = 0;         ///< directions to keep at most (0: none)
     Eigen::MatrixXd s, y;     ///< size x kept (kept <= capacity)
     int kept() const { return int(s.cols()); }
+    /// Appends the pair (direction, its product) while fewer than `capacity` are kept.
+    void record(const Eigen::VectorXd& direction, const Eigen::VectorXd& product)
+    {
+        if (kept() >= capacity) return;
+        const Eigen::Index k = kept();
+        s.conservativeResize(direction.size(), k + 1);
+        y.conservativeResize(direction.size(), k + 1);
+        s.col(k) = direction;
+        y.col(k) = product;
+    }
 };
 
 /// The limited-memory preconditioner of Gratton, Sartenaer and Tshimanga (2011) from pairs

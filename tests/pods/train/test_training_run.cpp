@@ -40,6 +40,22 @@ pods::TrainConfig small_config(pods::Method m, int epochs)
     return c;
 }
 
+// runs `c` in one go into dir/once, and for 2 epochs then resumed to c.epochs on 2 threads into
+// dir/part; returns the resumed run's result
+pods::RunResult run_once_and_resumed(const pods::Scene& scene, const pods::TrainConfig& c, const std::filesystem::path& dir)
+{
+    pods::RunOptions once, part;
+    once.out = (dir / "once").string();
+    part.out = (dir / "part").string();
+    part.threads = 2;
+    pods::run_training(scene, c, once);
+    pods::TrainConfig first = c;
+    first.epochs = 2;
+    pods::run_training(scene, first, part);
+    part.resume = true;
+    return pods::run_training(scene, c, part);
+}
+
 } // namespace
 
 TEST_CASE("training_run: stopping after 2 epochs and resuming to 4 equals 4 epochs in one go")
@@ -99,17 +115,7 @@ TEST_CASE("training_run: a PODS run with the proximal term, the fit guard and th
     c.fit_replay_follow = 0.5;
     c.fit_lr = 0.01;
     const auto dir = test::scratch_dir("run");
-    pods::RunOptions once, part;
-    once.out = (dir / "once").string();
-    part.out = (dir / "part").string();
-    part.threads = 2;
-    pods::run_training(scene, c, once);
-    pods::TrainConfig first = c;
-    first.epochs = 2;
-    pods::run_training(scene, first, part);
-    part.resume = true;
-    const pods::RunResult b = pods::run_training(scene, c, part);
-    CHECK(b.resumed_from == 2);
+    CHECK(run_once_and_resumed(scene, c, dir).resumed_from == 2);
     const auto policy_a = nlohmann::json::parse(test::read_text(dir / "once/policy.json"));
     const auto policy_b = nlohmann::json::parse(test::read_text(dir / "part/policy.json"));
     CHECK(policy_a["parameters"] == policy_b["parameters"]);
@@ -123,6 +129,9 @@ TEST_CASE("training_run: a PODS run with the proximal term, the fit guard and th
     pods::TrainConfig other = c;
     other.fit_proximal = 1;
     other.epochs = 5;
+    pods::RunOptions part;
+    part.out = (dir / "part").string();
+    part.resume = true;
     CHECK_THROWS_WITH_AS(pods::run_training(scene, other, part), doctest::Contains("fit_proximal 3.0 vs 1.0"),
                          common::InputError);
     // settings of a run made before the three existed: read as 0, and such a run resumes with the defaults
@@ -148,16 +157,7 @@ TEST_CASE("training_run: a PODS2 run with the on-policy target and the replay re
     c.pods_target = pods::PodsTarget::kOnPolicy;
     c.fit_replay = 2;
     const auto dir = test::scratch_dir("run");
-    pods::RunOptions once, part;
-    once.out = (dir / "once").string();
-    part.out = (dir / "part").string();
-    part.threads = 2;
-    pods::run_training(scene, c, once);
-    pods::TrainConfig first = c;
-    first.epochs = 2;
-    pods::run_training(scene, first, part);
-    part.resume = true;
-    CHECK(pods::run_training(scene, c, part).resumed_from == 2);
+    CHECK(run_once_and_resumed(scene, c, dir).resumed_from == 2);
     const auto policy_a = nlohmann::json::parse(test::read_text(dir / "once/policy.json"));
     const auto policy_b = nlohmann::json::parse(test::read_text(dir / "part/policy.json"));
     CHECK(policy_a["parameters"] == policy_b["parameters"]);
