@@ -45,14 +45,17 @@ std::unique_ptr<Learner> make_gps(const Scene& scene, const TrainConfig& config,
     return std::make_unique<GpsLearner>(scene.model, scene.task, config, policy);
 }
 
-// PODS2 fits its improvement's feedback law at the policy's own states (training.md, "The on-policy
-// target") and replays the last 3 epochs' samples in every fit ("A replay of earlier epochs'
-// samples": steadier late epochs at the suite's budgets). PODS1 has no law and loses with a replay
+// Both PODS variants regress at the policy's own states (training.md, "The on-policy target"): PODS2
+// fits its improvement's feedback law there, PODS1 (no law) its improved actions. PODS2 also
+// replays the last 3 epochs' samples in every fit ("A replay of earlier epochs' samples": steadier
+// late epochs at the suite's budgets); PODS1 loses with a replay
 void pods2_defaults(TrainConfig& c)
 {
     c.pods_target = PodsTarget::kOnPolicy;
     c.fit_replay = 3;
 }
+
+void pods1_defaults(TrainConfig& c) { c.pods_target = PodsTarget::kOnPolicy; }
 
 const std::vector<LearnerEntry>& table()
 {
@@ -62,7 +65,7 @@ const std::vector<LearnerEntry>& table()
         {Method::kPods2, "pods2", "PODS, second order", "pods", Head::kMlp, &PodsLearner::policy_adam, &make_pods,
          method_settings(Method::kPods2), &pods2_defaults},
         {Method::kPods1, "pods1", "PODS, first order", "pods", Head::kMlp, &PodsLearner::policy_adam, &make_pods,
-         method_settings(Method::kPods1)},
+         method_settings(Method::kPods1), &pods1_defaults},
         {Method::kBptt, "bptt", "backpropagation through time", "", Head::kMlp, &BpttLearner::policy_adam,
          &make_plain<BpttLearner>, method_settings(Method::kBptt)},
         {Method::kPpo, "ppo", "PPO", "ppo", Head::kMlp, &PpoLearner::policy_adam, &make_model_free<PpoLearner>,

@@ -35,8 +35,9 @@ struct LearnerEntry {
     /// the config.json settings the method reads besides the common ones (method, head, epochs,
     /// batch, seeds, test bed, network): method_settings(method) of the settings table
     std::vector<std::string_view> settings;
-    /// the method's defaults where they differ from TrainConfig's member initialisers (pods2: a
-    /// replay of 3 epochs, which would cost pods1); null when none differ
+    /// the method's defaults where they differ from TrainConfig's member initialisers (pods2 and
+    /// pods1: the on-policy target; pods2: a replay of 3 epochs, which would cost pods1); null
+    /// when none differ
     void (*defaults)(TrainConfig& config) = nullptr;
 };
 

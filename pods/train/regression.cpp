@@ -55,16 +55,18 @@ RegressionData improvement_samples(const sim::Model& model, const ObservationMap
                                    PodsMetric metric)
 {
     RegressionData improved = regression_samples(model, obs_map, states, actions, k);
-    if (law.empty()) return improved;
+    // without a law, feedback keeps the paper's samples and on-policy takes a*_t at the own states
+    const bool has_law = !law.empty();
+    if (!has_law && target != PodsTarget::kOnPolicy) return improved;
     const int n = int(actions.cols()), na = int(actions.rows()), decisions = improved.size();
-    const bool with_metric = metric == PodsMetric::kControlHessian;
+    const bool with_metric = has_law && metric == PodsMetric::kControlHessian;
     if (with_metric) {
         improved.metric.resize(Eigen::Index(k) * na * na, decisions);
         for (int j = 0; j < decisions; ++j) put_metric(law, j * k, k, n, improved.metric.col(j));
     }
     if (target == PodsTarget::kOpenLoop) return improved;
 
-    // the feedback law's targets at the own rollout's decision states
+    // the feedback law's targets at the own rollout's decision states (a*_t where there is no law)
     RegressionData own;
     own.obs.resize(improved.obs.rows(), decisions);
     own.hv.setZero(na, decisions);
@@ -81,10 +83,12 @@ RegressionData improvement_samples(const sim::Model& model, const ObservationMap
             // the law at the own state, unless it disagrees with the law's own linear prediction
             // a_t + alpha k_t by more than the step itself (the linearisation does not hold there)
             a = actions.col(t + i);
-            a.noalias() += law.gain[s] * (stacked_state(own_states[s]) - stacked_state(states[s]));
-            predicted = own_actions.col(t + i) + alpha * law.feedforward.col(t + i);
-            const double step = (actions.col(t + i) - own_actions.col(t + i)).cwiseAbs().maxCoeff();
-            if ((a - predicted).cwiseAbs().maxCoeff() > step) a = predicted;
+            if (has_law) {
+                a.noalias() += law.gain[s] * (stacked_state(own_states[s]) - stacked_state(states[s]));
+                predicted = own_actions.col(t + i) + alpha * law.feedforward.col(t + i);
+                const double step = (actions.col(t + i) - own_actions.col(t + i)).cwiseAbs().maxCoeff();
+                if ((a - predicted).cwiseAbs().maxCoeff() > step) a = predicted;
+            }
             for (int c = 0; c < na; ++c) {
                 const double star = actions(c, t + i);
                 const bool on_bound = std::abs(star) >= limit * (1 - 1e-9);

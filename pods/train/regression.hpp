@@ -50,8 +50,9 @@ RegressionData regression_samples(const sim::Model& model, const ObservationMap&
 /// differs from the law's linear prediction a_t + alpha k_t (`alpha` the accepted line-search step)
 /// by more than max |a*_t - a_t|, the linearisation does not hold and the prediction is the target.
 /// Components a*_t puts on a bound keep a*_t. With kControlHessian and a non-empty law every
-/// sample carries H_uu of its plan steps. kOnPolicy keeps only the samples at the own states (with
-/// an empty law, as kFeedback, the improved trajectory's). `law` belongs to the step that turned
+/// sample carries H_uu of its plan steps. kOnPolicy keeps only the samples at the own states; with
+/// an empty law their targets are the improved actions a*_t (kFeedback: the improved trajectory's
+/// samples alone). `law` belongs to the step that turned
 /// the own rollout into the improved one.
 RegressionData improvement_samples(const sim::Model& model, const ObservationMap& obs_map,
                                    const std::vector<sim::State>& own_states, const Eigen::MatrixXd& own_actions,

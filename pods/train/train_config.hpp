@@ -24,7 +24,7 @@ enum class PodsTarget {
                ///< pods/improve/line_search.hpp), and the regression fits the law also at the states
                ///< of the policy's own rollout, a*_t + K_t (z_t - z*_t) (open loop where no law)
     kOnPolicy, ///< the improvement as kFeedback; the regression fits the law at the states of the
-               ///< policy's own rollout only (open loop where no law)
+               ///< policy's own rollout only (the improved actions a*_t there where no law)
 };
 enum class PodsMetric {
     kEuclidean,      ///< |r|^2

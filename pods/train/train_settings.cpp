@@ -200,7 +200,8 @@ const std::vector<TrainSetting>& table()
             [](C& c, const std::string& v) { c.pods_target = pods_target_from_string(v); }, kPods,
             "PODS: open-loop (the paper: improved actions along the projected arc), feedback (the improvement "
             "follows its box-DDP feedback law, the regression fits the law at the improved and the policy's own "
-            "states) or on-policy (the same law, fitted at the policy's own states only)")),
+            "states) or on-policy (the same law, fitted at the policy's own states only; without a law, as for pods1, "
+            "the improved actions there)")),
         optional_in_json(choice_setting(
             "pods_metric", "pods_metric", "--pods-metric", kMetricChoices, [](const C& c) { return to_string(c.pods_metric); },
             [](C& c, const std::string& v) { c.pods_metric = pods_metric_from_string(v); }, kPods,

@@ -113,7 +113,7 @@ TEST_CASE("cli train: --fit-proximal, --fit-guard and --fit-replay reach config.
     std::filesystem::remove_all(dir);
 }
 
-TEST_CASE("cli train: --pods-target and --pods-metric reach config.json, on-policy and euclidean by default for pods2, each changes the policy")
+TEST_CASE("cli train: --pods-target and --pods-metric reach config.json, on-policy and euclidean by default for pods2 and pods1, each changes the policy")
 {
     const auto dir = scratch_dir("train");
     const std::string scene = "'" + source_path("scenes/cable_payload_2d_stop.json") + "'";
@@ -127,7 +127,7 @@ TEST_CASE("cli train: --pods-target and --pods-metric reach config.json, on-poli
     REQUIRE(run_podsim("train " + scene + " --pods-target feedback" + kTiny + "--out " + quoted(dir / "both")).exit_code == 0);
     CHECK(nlohmann::json::parse(read_text(dir / "both/config.json"))["settings"]["pods_target"] == "feedback");
     REQUIRE(run_podsim("train " + scene + " --method pods1" + kTiny + "--out " + quoted(dir / "p1")).exit_code == 0);
-    CHECK(nlohmann::json::parse(read_text(dir / "p1/config.json"))["settings"]["pods_target"] == "feedback");
+    CHECK(nlohmann::json::parse(read_text(dir / "p1/config.json"))["settings"]["pods_target"] == "on-policy");
     REQUIRE(run_podsim("train " + scene + " --pods-target open-loop --pods-metric control-hessian" + kTiny + "--out " +
                        quoted(dir / "ch")).exit_code == 0);
     CHECK(nlohmann::json::parse(read_text(dir / "ch/config.json"))["settings"]["pods_metric"] == "control-hessian");

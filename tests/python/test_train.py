@@ -100,11 +100,12 @@ class TrainTest(unittest.TestCase):
             podsim.train(PENDULUM, method="hndp", head="mlp", epochs=0)
 
     def test_method_defaults(self):
-        # pods2 fits on-policy and replays 3 epochs unless told otherwise, as `podsim train` does
+        # pods2 fits on-policy and replays 3 epochs unless told otherwise, pods1 fits on-policy,
+        # as `podsim train` does
         with TempDir() as tmp:
             for method, options, replay, target in (("pods2", {}, 3, "on-policy"),
                                                     ("pods2", dict(fit_replay=0, pods_target="feedback"), 0, "feedback"),
-                                                    ("pods1", {}, 0, "feedback")):
+                                                    ("pods1", {}, 0, "on-policy")):
                 with self.subTest(method=method, options=options):
                     out = os.path.join(tmp, method + str(len(options)))
                     run = podsim.train(PENDULUM, method=method, out=out, **dict(TINY, epochs=1, fit_steps=2), **options)

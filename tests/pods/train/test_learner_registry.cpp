@@ -157,7 +157,7 @@ TEST_CASE("learner registry: the default head is valid and every listed setting 
     CHECK(pods::learner_entry(pods::Method::kShac).default_head == pods::Head::kMlp);
 }
 
-TEST_CASE("learner registry: a method's defaults are TrainConfig's but for its head and pods2's target and replay")
+TEST_CASE("learner registry: a method's defaults are TrainConfig's but for its head, the PODS target and pods2's replay")
 {
     const pods::TrainConfig plain;
     for (const pods::LearnerEntry& e : pods::learner_entries()) {
@@ -173,6 +173,7 @@ TEST_CASE("learner registry: a method's defaults are TrainConfig's but for its h
         }
         const bool pods2 = e.method == pods::Method::kPods2;
         CHECK(c.fit_replay == (pods2 ? 3 : 0));
-        CHECK(c.pods_target == (pods2 ? pods::PodsTarget::kOnPolicy : pods::PodsTarget::kFeedback));
+        const bool pods = pods2 || e.method == pods::Method::kPods1;
+        CHECK(c.pods_target == (pods ? pods::PodsTarget::kOnPolicy : pods::PodsTarget::kFeedback));
     }
 }
