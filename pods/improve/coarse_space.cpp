@@ -40,19 +40,15 @@ CgResult deflated_conjugate_gradient(GaussNewtonOperator& g, const Eigen::Vector
     const Eigen::Index n = b.size();
     assert(g.size() == n && x.size() == n && fixed.size() == n);
     CgResult result;
-    const Eigen::VectorXd b_free = fixed.select(0.0, b.array()).matrix();
-    const double reference = b_free.norm();
-    const int free_count = int((!fixed).count());
-    const int cap = options.max_iterations > 0 ? options.max_iterations : free_count;
-    CgHistory* history = options.history;
-    if (history) {
-        history->s.resize(n, 0);
-        history->y.resize(n, 0);
-    }
-    if (free_count == 0 || !(reference > 0)) {
+    const MaskedCgStart start = start_masked_cg(b, fixed, options);
+    if (start.done) {
         result.converged = true;
         return result;
     }
+    const Eigen::VectorXd& b_free = start.b_free;
+    const double reference = start.reference;
+    const int cap = start.cap;
+    CgHistory* history = options.history;
     const auto mask = [&fixed](Eigen::VectorXd& v) { v = fixed.select(0.0, v.array()).matrix(); };
     const Eigen::VectorXd& q = g.state_weights();
     const double d = g.diagonal();

@@ -48,6 +48,22 @@ void LimitedMemoryPreconditioner::apply(const Eigen::VectorXd& r, Eigen::VectorX
     out.noalias() += m_s * wsr;
 }
 
+MaskedCgStart start_masked_cg(const Eigen::VectorXd& b, const Eigen::Array<bool, Eigen::Dynamic, 1>& fixed,
+                              const CgOptions& options)
+{
+    MaskedCgStart start;
+    start.b_free = fixed.select(0.0, b.array()).matrix();
+    start.reference = start.b_free.norm();
+    const int free_count = int((!fixed).count());
+    start.cap = options.max_iterations > 0 ? options.max_iterations : free_count;
+    if (options.history) {
+        options.history->s.resize(b.size(), 0);
+        options.history->y.resize(b.size(), 0);
+    }
+    start.done = free_count == 0 || !(start.reference > 0);
+    return start;
+}
+
 CgResult masked_conjugate_gradient(const LinearOperator& a, const Eigen::VectorXd& b,
                                    const Eigen::Array<bool, Eigen::Dynamic, 1>& fixed, Eigen::VectorXd& x,
                                    const CgOptions& options)
@@ -55,19 +71,14 @@ CgResult masked_conjugate_gradient(const LinearOperator& a, const Eigen::VectorX
     const Eigen::Index n = b.size();
     assert(x.size() == n && fixed.size() == n);
     CgResult result;
-    const Eigen::VectorXd b_free = fixed.select(0.0, b.array()).matrix();
-    const double reference = b_free.norm();
-    const int free_count = int((!fixed).count());
-    const int cap = options.max_iterations > 0 ? options.max_iterations : free_count;
-    CgHistory* history = options.history;
-    if (history) {
-        history->s.resize(n, 0);
-        history->y.resize(n, 0);
-    }
-    if (free_count == 0 || !(reference > 0)) {
+    const MaskedCgStart start = start_masked_cg(b, fixed, options);
+    if (start.done) {
         result.converged = true;
         return result;
     }
+    const double reference = start.reference;
+    const int cap = start.cap;
+    CgHistory* history = options.history;
     // z = (M r)_F, or r without a preconditioner
     Eigen::VectorXd z(n);
     const auto precondition = [&](const Eigen::VectorXd& r) {

@@ -74,6 +74,20 @@ struct CgResult {
     int coarse_columns = 0;       ///< deflated_conjugate_gradient: columns of its coarse space (0: none)
 };
 
+/// What every masked CG solve sets up before its first product (masked_conjugate_gradient,
+/// deflated_conjugate_gradient): the right-hand side on the free components, its norm (the
+/// tolerance's reference), the iteration cap (options.max_iterations, or the number of free
+/// components) and options.history sized to n rows with no directions kept. `done` when nothing
+/// is free or b_F = 0: the solve returns converged with `x` unchanged.
+struct MaskedCgStart {
+    Eigen::VectorXd b_free;
+    double reference = 0;
+    int cap = 0;
+    bool done = false;
+};
+MaskedCgStart start_masked_cg(const Eigen::VectorXd& b, const Eigen::Array<bool, Eigen::Dynamic, 1>& fixed,
+                              const CgOptions& options);
+
 /// Solves A_FF x_F = (b - A_FC x_C)_F for the free components F (fixed[i] false), the fixed ones
 /// C keeping their values in `x`: on entry `x` is the start (its free part a warm start), on exit
 /// the iterate. (Preconditioned) CG from that start: every iterate lowers 1/2 x^T A x - b^T x
