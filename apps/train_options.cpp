@@ -74,20 +74,28 @@ CLI::Option* add_setting_option(CLI::App& cmd, TrainOptions& o, const pods::Trai
     return nullptr;
 }
 
-// "3 (pods2), 0 (pods1)" when the methods that read `s` start from different values
-// (pods::method_defaults), empty otherwise
+// The default `podsim train --help` shows where the methods that read `s` start from another value
+// than TrainConfig's (pods::method_defaults): "3 (pods2), 0 (pods1)" when they differ among
+// themselves, else their common value; empty where every method starts from TrainConfig's
 std::string per_method_default(const pods::TrainSetting& s)
 {
+    const auto shown = [&](const pods::TrainConfig& c) {
+        const nlohmann::json v = pods::setting_to_json(s, c);
+        return v.is_string() ? v.get<std::string>() : v.dump();
+    };
+    const std::string plain = shown(pods::TrainConfig{});
     std::string text, first;
-    bool differs = false;
+    bool differs = false, all_plain = true;
     for (const pods::LearnerEntry& e : pods::learner_entries()) {
         if (!(s.methods & pods::method_bit(e.method))) continue;
-        const std::string value = pods::setting_to_json(s, pods::method_defaults(e.method)).dump();
+        const std::string value = shown(pods::method_defaults(e.method));
         if (text.empty()) first = value;
         differs = differs || value != first;
+        all_plain = all_plain && value == plain;
         text += (text.empty() ? "" : ", ") + value + " (" + std::string(e.name) + ")";
     }
-    return differs ? text : std::string();
+    if (all_plain) return {};
+    return differs ? text : first;
 }
 
 // "64,64" -> {64, 64}, each width in the setting's range

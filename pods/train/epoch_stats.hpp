@@ -17,6 +17,7 @@ struct EpochStats {
     long long sim_steps = 0;      ///< simulated steps (rollouts, line-search trials, re-simulations)
     double train_return = 0;      ///< mean return of the policy's own rollouts of this epoch (PPO: noisy)
     double alpha_mean = 0;        ///< PODS: mean accepted line-search step over the batch (0 if none)
+    double mu = 0;                ///< PODS2: the Gauss-Newton damping of the epoch's improvement (0 otherwise)
     double improved_return = 0;   ///< PODS: mean return of the improved trajectories
     double fit_loss = 0;          ///< PODS: mean regression loss of the epoch's Adam steps; PPO: mean surrogate loss;
                                   ///< SAC: mean actor loss

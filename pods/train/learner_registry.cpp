@@ -48,11 +48,13 @@ std::unique_ptr<Learner> make_gps(const Scene& scene, const TrainConfig& config,
 // Both PODS variants regress at the policy's own states (training.md, "The on-policy target"): PODS2
 // fits its improvement's feedback law there, PODS1 (no law) its improved actions. PODS2 also
 // replays the last 3 epochs' samples in every fit ("A replay of earlier epochs' samples": steadier
-// late epochs at the suite's budgets); PODS1 loses with a replay
+// late epochs at the suite's budgets); PODS1 loses with a replay. PODS2's damping adapts where its
+// search is open loop ("An adaptive damping where the search is open loop": the ropes)
 void pods2_defaults(TrainConfig& c)
 {
     c.pods_target = PodsTarget::kOnPolicy;
     c.fit_replay = 3;
+    c.pods_damping = PodsDamping::kAdaptive;
 }
 
 void pods1_defaults(TrainConfig& c) { c.pods_target = PodsTarget::kOnPolicy; }

@@ -2,18 +2,29 @@
 #include "pods/train/pods_learner.hpp"
 
 #include "common/base64.hpp"
+#include "common/text_io.hpp"
+#include "pods/improve/improvement.hpp"
 #include "pods/task/random.hpp"
 #include "pods/train/trainer.hpp" // training_states
 #include "pods/train/timing.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <span>
 
 namespace podsim::pods {
 
+double next_damping(double mu, double alpha_mean, double floor)
+{
+    if (alpha_mean < 0.9) return std::min(4 * mu, kMaxAdaptiveDamping);
+    if (alpha_mean >= 0.99) return std::max(mu / 2, floor);
+    return mu;
+}
+
 PodsLearner::PodsLearner(const TrainConfig& config, const policy::Policy& policy)
-    : m_replay_epochs(config.fit_replay), m_follow(config.fit_replay_follow), m_params(policy.n_params())
+    : m_adaptive(config.method == Method::kPods2 && config.pods_damping == PodsDamping::kAdaptive),
+      m_floor(config.mu), m_mu(config.mu), m_replay_epochs(config.fit_replay), m_follow(config.fit_replay_follow), m_params(policy.n_params())
 {
 }
 
@@ -25,10 +36,12 @@ policy::AdamConfig PodsLearner::policy_adam(const TrainConfig& c)
 }
 
 RegressionData PodsLearner::epoch_samples(const EpochContext& ctx, const policy::Policy& policy,
-                                          std::span<const sim::State> initial, EpochStats* stats)
+                                          std::span<const sim::State> initial, double mu, EpochStats* stats)
 {
     const PodsGroup group{&policy, initial, true};
-    pods_rollouts(ctx.workers, ctx.obs, ctx.scene.task, ctx.cost, ctx.config, std::span(&group, 1), m_groups);
+    TrainConfig config = ctx.config;
+    config.mu = mu;
+    pods_rollouts(ctx.workers, ctx.obs, ctx.scene.task, ctx.cost, config, std::span(&group, 1), m_groups);
     if (stats) *stats = m_groups[0].stats;
     RegressionData data = concatenate(m_groups[0].samples);
     normalize_metric(data);
@@ -43,14 +56,16 @@ EpochStats PodsLearner::epoch(int epoch, const EpochContext& ctx)
         for (std::size_t i = m_replay.size(); i < m_sources.size(); ++i) {
             earlier->set_parameters(m_sources[i].parameters);
             const std::vector<sim::State> initial = training_states(ctx.scene, ctx.config, m_sources[i].epoch);
-            m_replay.push_back(epoch_samples(ctx, *earlier, initial, nullptr));
+            m_replay.push_back(epoch_samples(ctx, *earlier, initial, m_sources[i].mu, nullptr));
             if (m_follow > 0) m_then.push_back(policy_outputs(*earlier, m_replay.back(), ctx.fit_ws));
         }
     }
     // rollouts, improvement and regression samples of the batch, then the regression
     const std::vector<sim::State>& initial = ctx.initial;
     EpochStats s;
-    RegressionData data = epoch_samples(ctx, ctx.policy, initial, &s);
+    const double mu = m_mu;
+    RegressionData data = epoch_samples(ctx, ctx.policy, initial, mu, &s);
+    if (ctx.config.second_order()) s.mu = mu;
     const auto fit_start = Clock::now();
     // the fit's samples: the kept epochs', oldest first (their targets moved with the policy by
     // fit_replay_follow), then this epoch's
@@ -82,28 +97,55 @@ EpochStats PodsLearner::epoch(int epoch, const EpochContext& ctx)
             m_replay.erase(m_replay.begin());
             if (m_follow > 0) m_then.erase(m_then.begin());
         }
-        m_sources.push_back({epoch, before});
+        m_sources.push_back({epoch, before, mu});
         m_replay.push_back(std::move(data));
         if (m_follow > 0) m_then.push_back(std::move(then));
     }
     s.fit_s = seconds(fit_start, Clock::now());
     if (ctx.config.fit_guard > 0 && samples > 0) guard_fit(ctx, initial, before, adam_before, s);
+    // the adaptive damping, where the search follows no feedback law (the ropes' and the cloth's
+    // BDF2 states are too large for the Riccati pass), and only from epochs that improved something
+    const bool open_loop_search =
+        ctx.config.pods_target == PodsTarget::kOpenLoop ||
+        choose_gauss_newton(ctx.scene.model, ctx.cost, ctx.scene.task.horizon, mu) != GaussNewtonMethod::kRiccati;
+    if (m_adaptive && open_loop_search && s.failed < int(initial.size())) m_mu = next_damping(mu, s.alpha_mean, m_floor);
     return s;
 }
 
 nlohmann::json PodsLearner::state_json() const
 {
-    if (m_replay_epochs == 0) return nullptr;
-    nlohmann::json epochs = nlohmann::json::array();
-    for (const ReplaySource& r : m_sources)
-        epochs.push_back({{"epoch", r.epoch},
-                          {"parameters", common::doubles_to_base64(r.parameters.data(), std::size_t(r.parameters.size()))}});
-    return {{"fit_replay", epochs}};
+    if (m_replay_epochs == 0 && !m_adaptive) return nullptr;
+    nlohmann::json j = nlohmann::json::object();
+    if (m_replay_epochs > 0) {
+        nlohmann::json epochs = nlohmann::json::array();
+        for (const ReplaySource& r : m_sources) {
+            nlohmann::json e = {{"epoch", r.epoch},
+                                {"parameters", common::doubles_to_base64(r.parameters.data(), std::size_t(r.parameters.size()))}};
+            if (m_adaptive) e["mu"] = r.mu;
+            epochs.push_back(std::move(e));
+        }
+        j["fit_replay"] = std::move(epochs);
+    }
+    if (m_adaptive) j["mu"] = m_mu;
+    return j;
 }
 
 void PodsLearner::restore(const common::JsonNode& node)
 {
-    node.allow_keys({"fit_replay"});
+    if (m_replay_epochs > 0 && m_adaptive) node.allow_keys({"fit_replay", "mu"});
+    else if (m_adaptive) node.allow_keys({"mu"});
+    else node.allow_keys({"fit_replay"});
+    const auto damping = [&](const common::JsonNode& n) {
+        const double mu = n.number();
+        if (!(mu >= m_floor && mu <= kMaxAdaptiveDamping))
+            n.fail("must be in [" + common::format_double(m_floor) + ", " + common::format_double(kMaxAdaptiveDamping) +
+                   "] (the run's mu up to the adaptive damping's cap)");
+        return mu;
+    };
+    if (m_adaptive) m_mu = damping(node["mu"]);
+    m_replay.clear();
+    m_then.clear();
+    if (m_replay_epochs == 0) return;
     const common::JsonNode epochs = node["fit_replay"];
     if (!epochs.is_array()) epochs.fail("must be an array");
     if (int(epochs.size()) > m_replay_epochs)
@@ -112,14 +154,14 @@ void PodsLearner::restore(const common::JsonNode& node)
     std::vector<ReplaySource> sources(epochs.size());
     for (std::size_t i = 0; i < epochs.size(); ++i) {
         const common::JsonNode n = epochs[i];
-        n.allow_keys({"epoch", "parameters"});
+        if (m_adaptive) n.allow_keys({"epoch", "parameters", "mu"});
+        else n.allow_keys({"epoch", "parameters"});
         sources[i].epoch = int(n["epoch"].integer_in(i == 0 ? 0 : sources[i - 1].epoch + 1, kMaxEpochs));
         sources[i].parameters.resize(m_params);
         common::base64_to_doubles(n["parameters"], sources[i].parameters.data(), std::size_t(m_params));
+        sources[i].mu = m_adaptive ? damping(n["mu"]) : m_floor;
     }
     m_sources = std::move(sources);
-    m_replay.clear();
-    m_then.clear();
 }
 
 void PodsLearner::guard_fit(const EpochContext& ctx, std::span<const sim::State> initial, const Eigen::VectorXd& before,

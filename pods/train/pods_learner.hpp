@@ -13,28 +13,42 @@
 
 namespace podsim::pods {
 
+/// The adaptive damping's rule (TrainConfig::pods_damping, training.md "An adaptive damping where
+/// the search is open loop"): the next epoch's `mu` after an epoch at `mu` whose mean accepted
+/// line-search step was `alpha_mean`: 4 mu below 0.9 (at most kMaxAdaptiveDamping), mu / 2 (not
+/// below `floor`, the configured mu) at 0.99 or above, else mu.
+double next_damping(double mu, double alpha_mean, double floor);
+inline constexpr double kMaxAdaptiveDamping = 1e6;
+
 class PodsLearner : public Learner {
 public:
-    /// A learner for `policy`'s sizes that replays config.fit_replay earlier epochs' samples.
+    /// A learner for `policy`'s sizes that replays config.fit_replay earlier epochs' samples and
+    /// starts from config.mu.
     PodsLearner(const TrainConfig& config, const policy::Policy& policy);
 
     /// The policy's Adam: learning rate fit_lr.
     static policy::AdamConfig policy_adam(const TrainConfig& config);
 
-    /// pods_rollouts of ctx.initial (improvement order from ctx.config.method), then fit_steps
-    /// Adam steps of the regression (minibatches from (seed, kFitStream, epoch)) on this epoch's
-    /// samples and those of the fit_replay epochs before it (their targets moved with the policy
-    /// by fit_replay_follow: followed_targets), then guard_fit when config.fit_guard > 0.
+    /// pods_rollouts of ctx.initial (improvement order from ctx.config.method, damping mu()),
+    /// then fit_steps Adam steps of the regression (minibatches from (seed, kFitStream, epoch)) on
+    /// this epoch's samples and those of the fit_replay epochs before it (their targets moved with
+    /// the policy by fit_replay_follow: followed_targets), then guard_fit when config.fit_guard >
+    /// 0, then the adaptive damping's next_damping where the search was open loop.
     EpochStats epoch(int epoch, const EpochContext& ctx) override;
 
-    /// With fit_replay > 0: {"fit_replay": [{"epoch", "parameters"}, ...]}, oldest first: the
-    /// kept epochs' indices and the parameters of the policy that ran them (base64 doubles), from
-    /// which the samples are made again; null without a replay.
+    /// {"fit_replay": [{"epoch", "parameters"[, "mu"]}, ...], "mu"}: with fit_replay > 0 the kept
+    /// epochs, oldest first (their indices, the parameters of the policy that ran them as base64
+    /// doubles, and with the adaptive damping their mu), from which the samples are made again;
+    /// with the adaptive damping the next epoch's mu. Null with neither.
     nlohmann::json state_json() const override;
     /// Restores state_json() (at most fit_replay epochs in increasing order, this policy's
-    /// parameter count); the next epoch() makes their samples again, by the same rollouts and
-    /// improvements, before its own (not counted in its statistics).
+    /// parameter count, mu in [config mu, kMaxAdaptiveDamping]); the next epoch() makes the kept
+    /// epochs' samples again, by the same rollouts and improvements, before its own (not counted
+    /// in its statistics).
     void restore(const common::JsonNode& node) override;
+
+    /// The damping of the next epoch's improvement.
+    double mu() const { return m_mu; }
 
     /// The epochs' samples the next fit replays, oldest first (at most fit_replay; empty between
     /// restore() and the next epoch()).
@@ -46,16 +60,21 @@ private:
     void guard_fit(const EpochContext& ctx, std::span<const sim::State> initial, const Eigen::VectorXd& before,
                    const policy::Adam& adam_before, EpochStats& s);
 
-    /// One epoch's samples: the improvements of `policy`'s rollouts from `initial`, normalised.
+    /// One epoch's samples: the improvements (damping `mu`) of `policy`'s rollouts from
+    /// `initial`, normalised.
     RegressionData epoch_samples(const EpochContext& ctx, const policy::Policy& policy,
-                                 std::span<const sim::State> initial, EpochStats* stats);
+                                 std::span<const sim::State> initial, double mu, EpochStats* stats);
 
     /// Where a kept epoch's samples came from.
     struct ReplaySource {
         int epoch = 0;
         Eigen::VectorXd parameters; ///< the policy's at the start of that epoch
+        double mu = 0;              ///< the damping of its improvement
     };
 
+    bool m_adaptive = false;               // config.pods_damping is adaptive (and the method pods2)
+    double m_floor = 0;                    // config.mu
+    double m_mu = 0;                       // the next epoch's damping
     int m_replay_epochs = 0;               // config.fit_replay
     double m_follow = 0;                   // config.fit_replay_follow
     std::vector<Eigen::MatrixXd> m_then;   // with m_follow > 0: the outputs on each kept epoch's samples of

@@ -45,6 +45,7 @@ std::string to_string(PodsTarget t)
     return "?";
 }
 std::string to_string(PodsMetric m) { return m == PodsMetric::kEuclidean ? "euclidean" : "control-hessian"; }
+std::string to_string(PodsDamping d) { return d == PodsDamping::kFixed ? "fixed" : "adaptive"; }
 
 PodsTarget pods_target_from_string(const std::string& s)
 {
@@ -59,6 +60,13 @@ PodsMetric pods_metric_from_string(const std::string& s)
     if (s == "euclidean") return PodsMetric::kEuclidean;
     if (s == "control-hessian") return PodsMetric::kControlHessian;
     throw std::invalid_argument("unknown PODS metric \"" + s + "\" (choices: euclidean, control-hessian)");
+}
+
+PodsDamping pods_damping_from_string(const std::string& s)
+{
+    if (s == "fixed") return PodsDamping::kFixed;
+    if (s == "adaptive") return PodsDamping::kAdaptive;
+    throw std::invalid_argument("unknown PODS damping \"" + s + "\" (choices: fixed, adaptive)");
 }
 
 Method method_from_string(const std::string& s)

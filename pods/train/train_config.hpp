@@ -31,12 +31,23 @@ enum class PodsMetric {
     kControlHessian, ///< r^T H_uu,t r per step (box-DDP control Hessians; Euclidean where none),
                      ///< scaled so that the mean of tr(H) / n_a over an epoch's samples is 1
 };
-/// "open-loop", "feedback", "on-policy"; "euclidean", "control-hessian".
+/// How PODS2's Gauss-Newton damping `mu` moves across epochs (`--pods-damping`; training.md,
+/// "An adaptive damping where the search is open loop").
+enum class PodsDamping {
+    kFixed,    ///< `mu` throughout
+    kAdaptive, ///< where the improvement searches along the open-loop arc (no feedback law, or the
+               ///< open-loop target): raised 4x after an epoch whose mean accepted step is below
+               ///< 0.9, halved (not below `mu`) after one at 0.99 or above (pods_learner.hpp,
+               ///< next_damping); `mu` elsewhere
+};
+/// "open-loop", "feedback", "on-policy"; "euclidean", "control-hessian"; "fixed", "adaptive".
 std::string to_string(PodsTarget t);
 std::string to_string(PodsMetric m);
+std::string to_string(PodsDamping d);
 /// Throw std::invalid_argument listing the choices.
 PodsTarget pods_target_from_string(const std::string& s);
 PodsMetric pods_metric_from_string(const std::string& s);
+PodsDamping pods_damping_from_string(const std::string& s);
 
 /// "pods2", "pods1", "bptt", "ppo", "hndp", "sac", "gps", "shac"; "mlp", "ndp".
 std::string to_string(Method m);
@@ -90,6 +101,9 @@ struct TrainConfig {
     double fit_replay_follow = 0;
     PodsTarget pods_target = PodsTarget::kFeedback; ///< what the improvement and the regression follow (regression.hpp)
     PodsMetric pods_metric = PodsMetric::kEuclidean; ///< the regression's metric (regression.hpp)
+    /// pods2: how `mu` moves across epochs; a run of pods2 from `podsim train` or Python is
+    /// adaptive (learner_registry.hpp, method_defaults)
+    PodsDamping pods_damping = PodsDamping::kFixed;
 
     // BPTT
     double bptt_lr = 1e-3;

@@ -20,6 +20,7 @@ constexpr std::string_view kHeadChoices[] = {"mlp", "ndp"};
 constexpr std::string_view kActivationChoices[] = {"tanh", "relu", "elu", "linear"};
 constexpr std::string_view kTargetChoices[] = {"open-loop", "feedback", "on-policy"};
 constexpr std::string_view kMetricChoices[] = {"euclidean", "control-hessian"};
+constexpr std::string_view kDampingChoices[] = {"fixed", "adaptive"};
 constexpr std::string_view kLocalMethodChoices[] = {"pods2", "pods1", "ppo"};
 constexpr std::string_view kLocalParallelChoices[] = {"regions", "trajectories"};
 
@@ -206,6 +207,13 @@ const std::vector<TrainSetting>& table()
             "pods_metric", "pods_metric", "--pods-metric", kMetricChoices, [](const C& c) { return to_string(c.pods_metric); },
             [](C& c, const std::string& v) { c.pods_metric = pods_metric_from_string(v); }, kPods,
             "PODS: regression metric: euclidean or control-hessian (each step's Gauss-Newton control Hessian)")),
+        optional_in_json(choice_setting(
+            "pods_damping", "pods_damping", "--pods-damping", kDampingChoices,
+            [](const C& c) { return to_string(c.pods_damping); },
+            [](C& c, const std::string& v) { c.pods_damping = pods_damping_from_string(v); }, method_bit(Method::kPods2),
+            "PODS2: fixed (--mu throughout) or adaptive (where the improvement searches along the open-loop arc: "
+            "--mu raised 4x after an epoch whose mean accepted step is below 0.9, halved down to --mu after one at "
+            "0.99 or above)")),
         // BPTT
         real_setting("bptt_lr", "bptt_lr", "--bptt-lr", &C::bptt_lr, 0, true, 1, false, kBptt, "BPTT: Adam learning rate"),
         real_setting("clip_norm", "clip_norm", "--clip-norm", &C::clip_norm, 0, false, kInf, false, kBptt | kShac,

@@ -77,6 +77,7 @@ constexpr LogColumn kColumns[] = {
     row_column<&LogRow::entropy>("entropy"),
     row_column<&LogRow::validation_return>("validation_return"),
     row_column<&LogRow::best_epoch>("best_epoch", LogFormat::kInteger),
+    row_column<&LogRow::mu>("mu"),
 };
 
 } // namespace
@@ -103,6 +104,7 @@ LogRow log_row(int epoch, double wall_s, long long sim_steps, const EpochStats& 
     r.train_return = stats.train_return;
     r.test = test;
     r.alpha_mean = stats.alpha_mean;
+    r.mu = stats.mu;
     r.fit_loss = stats.fit_loss;
     r.failed = stats.failed;
     r.gradient_norm = stats.gradient_norm;

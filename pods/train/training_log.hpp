@@ -34,6 +34,7 @@ struct LogRow {
     /// validation return so far; without validation states, this row's epoch)
     double validation_return = 0;
     int best_epoch = 0;
+    double mu = 0; ///< PODS2: the Gauss-Newton damping of the epoch's improvement (0 otherwise)
 };
 
 /// How a column's value is written: kShortest the shortest text that reads back to the same

@@ -27,7 +27,7 @@ def train(scene_path, method="pods2", out=None, **options):
     options are the command line's, with underscores: head, epochs, batch, seed, threads,
     time_budget, test_episodes, test_seed, validation, validation_every, hidden (a list of widths), activation, ndp_horizon,
     ndp_basis, ndp_substeps, mu, max_halvings, fit_steps, minibatch, fit_lr, fit_proximal,
-    fit_guard, fit_replay, fit_replay_follow, pods_target, pods_metric, init_policy (a policy.json path), bptt_lr, clip_norm,
+    fit_guard, fit_replay, fit_replay_follow, pods_target, pods_metric, pods_damping, init_policy (a policy.json path), bptt_lr, clip_norm,
     truncation, ppo_lr, value_lr, ppo_epochs, ppo_minibatch, ppo_clip, gamma, gae_lambda,
     entropy_coef, ppo_std_init, ppo_max_grad_norm, scale_rewards, sac_lr, sac_critic_lr,
     sac_alpha_lr, sac_tau, sac_buffer, sac_minibatch, sac_updates, sac_alpha_init,

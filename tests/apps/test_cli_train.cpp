@@ -92,6 +92,7 @@ TEST_CASE("cli train: --fit-proximal, --fit-guard and --fit-replay reach config.
     // pods2 replays 3 epochs unless told otherwise; compare gives each method its own default
     REQUIRE(run_podsim("train " + scene_arg() + kTiny + "--out " + quoted(dir / "pods2")).exit_code == 0);
     CHECK(nlohmann::json::parse(read_text(dir / "pods2/config.json"))["settings"]["fit_replay"] == 3);
+    CHECK(nlohmann::json::parse(read_text(dir / "pods2/config.json"))["settings"]["pods_damping"] == "adaptive");
     REQUIRE(run_podsim("train " + scene_arg() + " --fit-replay 0" + kTiny + "--out " + quoted(dir / "pods2_0")).exit_code == 0);
     CHECK(nlohmann::json::parse(read_text(dir / "pods2_0/config.json"))["settings"]["fit_replay"] == 0);
     REQUIRE(run_podsim("compare " + scene_arg() + " --methods pods2,pods1 --seeds 1 --epochs 1 --batch 2 --test-episodes 2 "
@@ -106,14 +107,18 @@ TEST_CASE("cli train: --fit-proximal, --fit-guard and --fit-replay reach config.
     check_usage_error(run_podsim("train " + scene_arg() + kTiny + "--out " + quoted(dir / "pods2_0") + " --resume"),
                       "fit_replay 0 vs 3");
     CHECK(run_podsim("train " + scene_arg() + kTiny + "--fit-replay 0 --out " + quoted(dir / "pods2_0") + " --resume").exit_code == 0);
-    CHECK(run_podsim("train --help").out.find("3 (pods2), 0 (pods1)") != std::string::npos);
+    const std::string help = run_podsim("train --help").out;
+    CHECK(help.find("3 (pods2), 0 (pods1)") != std::string::npos);
+    // the default a pods run starts from, not TrainConfig's
+    CHECK(help.find("--pods-target TEXT:{open-loop,feedback,on-policy}=on-policy") != std::string::npos);
+    CHECK(help.find("--pods-damping TEXT:{fixed,adaptive}=adaptive\n") != std::string::npos);
     // the two runs train different policies
     CHECK(nlohmann::json::parse(read_text(dir / "on/policy.json"))["parameters"] !=
           nlohmann::json::parse(read_text(dir / "off/policy.json"))["parameters"]);
     std::filesystem::remove_all(dir);
 }
 
-TEST_CASE("cli train: --pods-target and --pods-metric reach config.json, on-policy and euclidean by default for pods2 and pods1, each changes the policy")
+TEST_CASE("cli train: --pods-target, --pods-metric and --pods-damping reach config.json, on-policy and euclidean by default for pods2 and pods1 and adaptive for pods2, each target changes the policy")
 {
     const auto dir = scratch_dir("train");
     const std::string scene = "'" + source_path("scenes/cable_payload_2d_stop.json") + "'";
@@ -124,10 +129,15 @@ TEST_CASE("cli train: --pods-target and --pods-metric reach config.json, on-poli
     const auto fb = nlohmann::json::parse(read_text(dir / "fb/config.json"));
     CHECK(fb["settings"]["pods_target"] == "on-policy");
     CHECK(fb["settings"]["pods_metric"] == "euclidean");
+    CHECK(fb["settings"]["pods_damping"] == "adaptive");
+    // the damping is pods2's: a fixed one reaches config.json
+    REQUIRE(run_podsim("train " + scene + " --pods-damping fixed" + kTiny + "--out " + quoted(dir / "fixed")).exit_code == 0);
+    CHECK(nlohmann::json::parse(read_text(dir / "fixed/config.json"))["settings"]["pods_damping"] == "fixed");
     REQUIRE(run_podsim("train " + scene + " --pods-target feedback" + kTiny + "--out " + quoted(dir / "both")).exit_code == 0);
     CHECK(nlohmann::json::parse(read_text(dir / "both/config.json"))["settings"]["pods_target"] == "feedback");
     REQUIRE(run_podsim("train " + scene + " --method pods1" + kTiny + "--out " + quoted(dir / "p1")).exit_code == 0);
     CHECK(nlohmann::json::parse(read_text(dir / "p1/config.json"))["settings"]["pods_target"] == "on-policy");
+    CHECK(nlohmann::json::parse(read_text(dir / "p1/config.json"))["settings"]["pods_damping"] == "fixed"); // not pods1's
     REQUIRE(run_podsim("train " + scene + " --pods-target open-loop --pods-metric control-hessian" + kTiny + "--out " +
                        quoted(dir / "ch")).exit_code == 0);
     CHECK(nlohmann::json::parse(read_text(dir / "ch/config.json"))["settings"]["pods_metric"] == "control-hessian");

@@ -100,17 +100,19 @@ class TrainTest(unittest.TestCase):
             podsim.train(PENDULUM, method="hndp", head="mlp", epochs=0)
 
     def test_method_defaults(self):
-        # pods2 fits on-policy and replays 3 epochs unless told otherwise, pods1 fits on-policy,
-        # as `podsim train` does
+        # pods2 fits on-policy, replays 3 epochs and adapts its damping unless told otherwise,
+        # pods1 fits on-policy, as `podsim train` does
         with TempDir() as tmp:
-            for method, options, replay, target in (("pods2", {}, 3, "on-policy"),
-                                                    ("pods2", dict(fit_replay=0, pods_target="feedback"), 0, "feedback"),
-                                                    ("pods1", {}, 0, "on-policy")):
+            for method, options, replay, target, damping in (
+                    ("pods2", {}, 3, "on-policy", "adaptive"),
+                    ("pods2", dict(fit_replay=0, pods_target="feedback", pods_damping="fixed"), 0, "feedback", "fixed"),
+                    ("pods1", {}, 0, "on-policy", "fixed")):
                 with self.subTest(method=method, options=options):
                     out = os.path.join(tmp, method + str(len(options)))
                     run = podsim.train(PENDULUM, method=method, out=out, **dict(TINY, epochs=1, fit_steps=2), **options)
                     self.assertEqual(run["config"]["fit_replay"], replay)
                     self.assertEqual(run["config"]["pods_target"], target)
+                    self.assertEqual(run["config"]["pods_damping"], damping)
 
     def test_bad_options(self):
         cases = [

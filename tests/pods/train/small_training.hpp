@@ -54,7 +54,7 @@ inline nlohmann::json check_thread_determinism(const pods::Scene& scene, const p
               &pods::EpochStats::approx_kl, &pods::EpochStats::clip_fraction, &pods::EpochStats::value_loss,
               &pods::EpochStats::temperature, &pods::EpochStats::entropy, &pods::EpochStats::local_return,
               &pods::EpochStats::global_return, &pods::EpochStats::bc_loss, &pods::EpochStats::pull_loss,
-              &pods::EpochStats::guard_scale})
+              &pods::EpochStats::guard_scale, &pods::EpochStats::mu})
             CHECK(a.*field == b.*field);
     }
     CHECK(one.policy().parameters() != initial); // the epochs trained

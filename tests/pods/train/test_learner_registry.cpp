@@ -157,7 +157,7 @@ TEST_CASE("learner registry: the default head is valid and every listed setting 
     CHECK(pods::learner_entry(pods::Method::kShac).default_head == pods::Head::kMlp);
 }
 
-TEST_CASE("learner registry: a method's defaults are TrainConfig's but for its head, the PODS target and pods2's replay")
+TEST_CASE("learner registry: a method's defaults are TrainConfig's but for its head, the PODS target and pods2's replay and damping")
 {
     const pods::TrainConfig plain;
     for (const pods::LearnerEntry& e : pods::learner_entries()) {
@@ -168,11 +168,13 @@ TEST_CASE("learner registry: a method's defaults are TrainConfig's but for its h
         CHECK_NOTHROW(pods::validate_train_config(c));
         for (const pods::TrainSetting& s : pods::train_settings()) {
             INFO(s.key);
-            if (s.key != "method" && s.key != "head" && s.key != "fit_replay" && s.key != "pods_target")
+            if (s.key != "method" && s.key != "head" && s.key != "fit_replay" && s.key != "pods_target" &&
+                s.key != "pods_damping")
                 CHECK(pods::setting_to_json(s, c) == pods::setting_to_json(s, plain));
         }
         const bool pods2 = e.method == pods::Method::kPods2;
         CHECK(c.fit_replay == (pods2 ? 3 : 0));
+        CHECK(c.pods_damping == (pods2 ? pods::PodsDamping::kAdaptive : pods::PodsDamping::kFixed));
         const bool pods = pods2 || e.method == pods::Method::kPods1;
         CHECK(c.pods_target == (pods ? pods::PodsTarget::kOnPolicy : pods::PodsTarget::kFeedback));
     }

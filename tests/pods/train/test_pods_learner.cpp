@@ -2,7 +2,8 @@
 // equals the Trainer's; improvement never worsens a trajectory, the test return rises over the
 // first epochs, failed trajectories are reported; the fit guard never lets the epoch's own
 // states' mean cost rise; the proximal term, the guard and the replay do not depend on the thread
-// count; the replay keeps the last fit_replay epochs' samples and its checkpoint form restores them.
+// count; the replay keeps the last fit_replay epochs' samples and its checkpoint form restores them;
+// the adaptive damping follows its rule where the search is open loop, and resumes exactly.
 #include "pods/task/scene.hpp"
 #include "pods/train/pods_learner.hpp"
 #include "pods/train/policy_factory.hpp"
@@ -12,6 +13,20 @@
 #include <doctest/doctest.h>
 
 using namespace podsim;
+
+namespace {
+
+// a fresh learner of `config` refuses the checkpoint state `state` with a message containing `what`
+void check_refused(const pods::Scene& scene, const pods::TrainConfig& config, const nlohmann::json& state, const char* what)
+{
+    INFO(what);
+    const std::unique_ptr<policy::Policy> p = pods::make_policy(scene.model, scene.task, config);
+    pods::PodsLearner fresh(config, *p);
+    CHECK_THROWS_WITH_AS(fresh.restore(common::JsonNode(state, "policy.json", "training.pods")), doctest::Contains(what),
+                         common::InputError);
+}
+
+} // namespace
 
 TEST_CASE("pods learner: an epoch on a context made by hand equals the Trainer's epoch, PODS1 and PODS2")
 {
@@ -239,13 +254,7 @@ TEST_CASE("pods learner: a replay in the checkpoint that does not fit the run is
     t.run_epoch(0);
     t.run_epoch(1);
     const nlohmann::json good = t.learner_state();
-    std::unique_ptr<policy::Policy> p = pods::make_policy(scene.model, scene.task, c);
-    auto refused = [&](const nlohmann::json& j, const char* what) {
-        INFO(what);
-        pods::PodsLearner fresh(c, *p);
-        CHECK_THROWS_WITH_AS(fresh.restore(common::JsonNode(j, "policy.json", "training.pods")), doctest::Contains(what),
-                             common::InputError);
-    };
+    auto refused = [&](const nlohmann::json& j, const char* what) { check_refused(scene, c, j, what); };
     nlohmann::json j = good;
     j["fit_replay"].push_back(good["fit_replay"][0]);
     refused(j, "policy.json: training.pods.fit_replay: holds 3 epochs, more than fit_replay 2");
@@ -261,4 +270,102 @@ TEST_CASE("pods learner: a replay in the checkpoint that does not fit the run is
     j = good;
     j["fit_replay"] = 3;
     refused(j, "training.pods.fit_replay: must be an array");
+}
+
+TEST_CASE("pods learner: next_damping raises mu 4x below a mean step of 0.9 and halves it down to the floor from 0.99")
+{
+    CHECK(pods::next_damping(0.03, 0.5, 0.03) == 0.12);
+    CHECK(pods::next_damping(0.03, 0.0, 0.03) == 0.12);
+    CHECK(pods::next_damping(1.0, 0.8999, 0.03) == 4.0);
+    CHECK(pods::next_damping(1.0, 0.9, 0.03) == 1.0);
+    CHECK(pods::next_damping(1.0, 0.9899, 0.03) == 1.0);
+    CHECK(pods::next_damping(1.0, 0.99, 0.03) == 0.5);
+    CHECK(pods::next_damping(1.0, 1.0, 0.03) == 0.5);
+    CHECK(pods::next_damping(0.05, 1.0, 0.03) == 0.03);
+    CHECK(pods::next_damping(0.03, 1.0, 0.03) == 0.03);
+    CHECK(pods::next_damping(0.4 * pods::kMaxAdaptiveDamping, 0.1, 0.03) == pods::kMaxAdaptiveDamping);
+}
+
+TEST_CASE("pods learner: the adaptive damping follows next_damping where the search is open loop, keeps mu where it follows a law, and resumes with the same bits")
+{
+    const pods::Scene scene = test::small_scene(30);
+    pods::TrainConfig c = test::small_config(pods::Method::kPods2);
+    c.pods_damping = pods::PodsDamping::kAdaptive;
+    c.mu = 1e-4; // long steps: the line search shortens some, so the rule moves mu both ways
+    c.fit_replay = 2;
+    for (pods::PodsTarget target : {pods::PodsTarget::kOpenLoop, pods::PodsTarget::kOnPolicy}) {
+        INFO(pods::to_string(target));
+        c.pods_target = target;
+        pods::Trainer t(scene, c, 2);
+        const auto& learner = dynamic_cast<const pods::PodsLearner&>(t.learner());
+        double mu = c.mu;
+        int raised = 0, lowered = 0;
+        for (int e = 0; e < 8; ++e) {
+            const pods::EpochStats s = t.run_epoch(e);
+            CHECK(s.mu == mu);
+            const double next = target == pods::PodsTarget::kOpenLoop ? pods::next_damping(mu, s.alpha_mean, c.mu) : c.mu;
+            CHECK(learner.mu() == next);
+            CHECK(t.learner_state().at("mu") == next);
+            raised += next > mu;
+            lowered += next < mu;
+            mu = next;
+        }
+        if (target == pods::PodsTarget::kOpenLoop) {
+            CHECK(raised > 0);
+            CHECK(lowered > 0);
+            // every kept epoch remembers its own damping
+            const nlohmann::json kept = t.learner_state().at("fit_replay");
+            REQUIRE(kept.size() == 2);
+            CHECK(kept[0].contains("mu"));
+        }
+        // a trainer restored from the checkpoint form continues with the same bits
+        const nlohmann::json state = nlohmann::json::parse(t.learner_state().dump());
+        pods::Trainer resumed(scene, c, 1);
+        resumed.restore(t.policy().clone(), t.adam());
+        resumed.restore_learner(common::JsonNode(state, "policy.json", "training.pods"));
+        const pods::EpochStats a = t.run_epoch(8), b = resumed.run_epoch(8);
+        CHECK(a.mu == b.mu);
+        CHECK(a.fit_loss == b.fit_loss);
+        CHECK(resumed.policy().parameters() == t.policy().parameters());
+        CHECK(resumed.learner_state() == t.learner_state());
+        // and the thread count does not matter
+        test::check_thread_determinism(scene, c, 3);
+    }
+    // fixed damping and PODS1 keep mu and write no damping into the checkpoint
+    c.pods_target = pods::PodsTarget::kOpenLoop;
+    c.pods_damping = pods::PodsDamping::kFixed;
+    pods::Trainer fixed(scene, c, 2);
+    for (int e = 0; e < 3; ++e) CHECK(fixed.run_epoch(e).mu == c.mu);
+    CHECK_FALSE(fixed.learner_state().contains("mu"));
+    pods::TrainConfig first = test::small_config(pods::Method::kPods1);
+    first.pods_damping = pods::PodsDamping::kAdaptive; // not a pods1 setting: no effect
+    pods::Trainer pods1(scene, first, 2);
+    CHECK(pods1.run_epoch(0).mu == 0);
+    CHECK(pods1.learner_state().is_null());
+}
+
+TEST_CASE("pods learner: an adaptive damping in the checkpoint outside [mu, cap] or missing is refused naming the key")
+{
+    const pods::Scene scene = test::small_scene(30);
+    pods::TrainConfig c = test::small_config(pods::Method::kPods2);
+    c.pods_damping = pods::PodsDamping::kAdaptive;
+    c.pods_target = pods::PodsTarget::kOpenLoop;
+    c.fit_replay = 1;
+    pods::Trainer t(scene, c, 1);
+    t.run_epoch(0);
+    const nlohmann::json good = t.learner_state();
+    auto refused = [&](const nlohmann::json& j, const char* what) { check_refused(scene, c, j, what); };
+    nlohmann::json j = good;
+    j["mu"] = 0.01;
+    refused(j, "policy.json: training.pods.mu: must be in [0.03, 1e+06]");
+    j["mu"] = 2e6;
+    refused(j, "training.pods.mu: must be in");
+    j.erase("mu");
+    refused(j, "training.pods: missing required key \"mu\"");
+    j = good;
+    j["fit_replay"][0]["mu"] = "x";
+    refused(j, "training.pods.fit_replay[0].mu");
+    j = good;
+    j["fit_replay"][0].erase("mu");
+    refused(j, "training.pods.fit_replay[0]: missing required key \"mu\"");
 }

@@ -109,14 +109,15 @@ TEST_CASE("train config: config.json round-trips every method's settings")
 TEST_CASE("train config: a config.json without the optional settings reads the values its run trained with")
 {
     nlohmann::json j = pods::train_config_to_json(pods::TrainConfig{});
-    for (const char* key : {"fit_proximal", "fit_guard", "fit_replay", "fit_replay_follow", "pods_target", "pods_metric", "sac_lr", "sac_critic_lr",
+    for (const char* key : {"fit_proximal", "fit_guard", "fit_replay", "fit_replay_follow", "pods_target", "pods_metric", "pods_damping", "sac_lr", "sac_critic_lr",
                             "sac_alpha_lr", "sac_tau", "sac_buffer", "sac_minibatch", "sac_updates", "sac_alpha_init",
                             "sac_target_entropy", "gps_conditions", "gps_samples", "gps_step", "gps_noise", "shac_window",
                             "shac_lr", "shac_lambda", "shac_critic_iters", "shac_critic_minibatches", "shac_critic_lr",
                             "shac_target_alpha", "shac_noise"})
         j.erase(key);
     const pods::TrainConfig c = read(j);
-    // the defaults, but the paper's targets: such a file was written when PODS had no other
+    // the defaults, but the paper's targets: such a file was written when PODS had no other (and
+    // a fixed damping: pods2's config.json names it since the adaptive one exists)
     pods::TrainConfig then;
     then.pods_target = pods::PodsTarget::kOpenLoop;
     CHECK(pods::config_differences(c, then).empty());

@@ -38,10 +38,10 @@ TEST_CASE("training log: the header names every column once, in file order")
           "epoch,wall_s,sim_steps,train_return,test_return_mean,test_return_std,terminal_ke,final_distance,action_mag,"
           "alpha_mean,fit_loss,failed,gradient_norm,improved_return,test_failed,policy_std,approx_kl,clip_fraction,"
           "value_loss,local_return,global_return,bc_loss,pull_loss,pulled_regions,temperature,entropy,validation_return,"
-          "best_epoch");
+          "best_epoch,mu");
     std::set<std::string_view> names;
     for (const pods::LogColumn& c : pods::log_columns()) CHECK(names.insert(c.name).second);
-    CHECK(names.size() == 28);
+    CHECK(names.size() == 29);
 }
 
 TEST_CASE("training log: every column holds its own field of a row")
@@ -79,7 +79,7 @@ TEST_CASE("training log: rows written and read back are the same bits in every c
             CHECK(c.get(back[k]) == c.get(rows[k]));
             ++checked;
         }
-    CHECK(checked == 3 * 28);
+    CHECK(checked == 3 * 29);
     // the epoch is written as digits, the other columns in their shortest form
     pods::LogRow big;
     big.epoch = 100000;
@@ -127,7 +127,7 @@ TEST_CASE("training log: a bad header, field, field count or epoch is refused wi
     bad.replace(bad.find(",0,") + 1, 1, "zz"); // wall_s
     CHECK_THROWS_WITH_AS(parse(header + bad), "log.csv: line 2: column wall_s: got \"zz\", must be a number",
                          common::InputError);
-    CHECK_THROWS_WITH_AS(parse(header + "0,0\n"), "log.csv: line 2: expected 28 fields, got 2", common::InputError);
+    CHECK_THROWS_WITH_AS(parse(header + "0,0\n"), "log.csv: line 2: expected 29 fields, got 2", common::InputError);
     CHECK_THROWS_WITH_AS(parse(header + good + good), "log.csv: line 3: column epoch: got 0, expected 1",
                          common::InputError);
     CHECK(parse(header + good).size() == 1);
@@ -138,7 +138,10 @@ TEST_CASE("training log: a bad header, field, field count or epoch is refused wi
         INFO(b);
         one.best_epoch = 0;
         std::string line = pods::log_line(one);
+        const std::string mu = line.substr(line.rfind(',')); // the last column, after best_epoch
+        line.erase(line.rfind(','));
         line.replace(line.rfind(',') + 1, std::string::npos, common::format_double(b));
+        line += mu;
         CHECK_THROWS_WITH_AS(parse(header + good + line + "\n"), doctest::Contains("log.csv: line 3: column best_epoch: got "),
                              common::InputError);
     }
