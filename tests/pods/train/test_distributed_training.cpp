@@ -55,6 +55,7 @@ void check_same(const pods::EpochStats& a, const pods::EpochStats& b)
     CHECK(a.gradient_norm == b.gradient_norm);
     CHECK(a.value_loss == b.value_loss);
     CHECK(a.approx_kl == b.approx_kl);
+    CHECK(a.mu == b.mu);
     REQUIRE(a.failures.size() == b.failures.size());
     for (std::size_t i = 0; i < a.failures.size(); ++i) {
         CHECK(a.failures[i].index == b.failures[i].index);
@@ -144,6 +145,38 @@ TEST_CASE("distributed training: the regression's proximal term, the fit guard a
         }
         CHECK(alone.policy().parameters() == spread.policy().parameters());
         CHECK(alone.adam().second_moment() == spread.adam().second_moment());
+        CHECK(alone.learner_state() == spread.learner_state());
+        check_same(alone.evaluate(), spread.evaluate());
+    }
+}
+
+TEST_CASE("distributed training: the on-policy target of both PODS variants, and PODS2's adaptive damping, give the single-process bits")
+{
+    const pods::Scene scene = small_scene();
+    struct Case {
+        pods::Method method;
+        pods::PodsTarget target;
+        pods::PodsDamping damping;
+    };
+    // the open-loop target searches along the arc: there the adaptive damping moves mu
+    for (const Case& k : {Case{pods::Method::kPods2, pods::PodsTarget::kOnPolicy, pods::PodsDamping::kAdaptive},
+                          Case{pods::Method::kPods1, pods::PodsTarget::kOnPolicy, pods::PodsDamping::kFixed},
+                          Case{pods::Method::kPods2, pods::PodsTarget::kOpenLoop, pods::PodsDamping::kAdaptive}}) {
+        INFO(pods::to_string(k.method) << " " << pods::to_string(k.target) << " on " << world().size() << " ranks");
+        pods::TrainConfig config = small_config(k.method, pods::Head::kMlp, 4);
+        config.pods_target = k.target;
+        config.pods_damping = k.damping;
+        config.mu = 1e-4;
+        config.fit_replay = 2;
+        pods::Trainer alone(scene, config, 1), spread(scene, config, 2, world());
+        bool moved = false;
+        for (int epoch = 0; epoch < config.epochs; ++epoch) {
+            const pods::EpochStats a = alone.run_epoch(epoch), b = spread.run_epoch(epoch);
+            check_same(a, b);
+            moved = moved || (a.mu != 0 && a.mu != config.mu); // pods1: no damping
+        }
+        CHECK(moved == (k.target == pods::PodsTarget::kOpenLoop)); // the rule moved mu only there
+        CHECK(alone.policy().parameters() == spread.policy().parameters());
         CHECK(alone.learner_state() == spread.learner_state());
         check_same(alone.evaluate(), spread.evaluate());
     }
