@@ -99,13 +99,18 @@ int main(int argc, char** argv)
     app.add_option("--batch", batch, "Trajectories per epoch")->check(CLI::Range(1, 100000))->capture_default_str();
     app.add_option("--horizon", horizon, "Horizon N")->check(CLI::Range(1, 10000))->capture_default_str();
     app.add_option("--repeats", repeats, "Timed epochs (median reported)")->check(CLI::Range(1, 1000))->capture_default_str();
-    bool sac_only = false;
+    bool sac_only = false, bptt_only = false;
     int sac_updates = 200;
     app.add_flag("--sac-only", sac_only, "Only the SAC update");
+    app.add_flag("--bptt-only", bptt_only, "Only the BPTT epoch");
     app.add_option("--sac-updates", sac_updates, "Timed SAC updates per repeat")->check(CLI::Range(1, 1000000))->capture_default_str();
     CLI11_PARSE(app, argc, argv);
     pods::Scene scene = pods::load_scene(scene_path);
     scene.task.horizon = horizon;
+    if (bptt_only) {
+        std::cout << measure(scene, pods::Method::kBptt, batch, 1, repeats).dump() << "\n";
+        return 0;
+    }
     for (int threads : {1, 2}) std::cout << measure_sac_update(scene, 64, threads, repeats, sac_updates).dump() << "\n";
     if (sac_only) return 0;
     std::cout << measure(scene, pods::Method::kBptt, batch, 1, repeats).dump() << "\n";
