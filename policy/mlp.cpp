@@ -149,9 +149,11 @@ void Mlp::forward(const Eigen::MatrixXd& x, Eigen::MatrixXd& y, MlpWorkspace& ws
         const Eigen::Map<const Eigen::MatrixXd> w(m_params.data() + m_offsets[l], n, m);
         const Eigen::Map<const Eigen::VectorXd> b(m_params.data() + m_offsets[l] + n * m, n);
         Eigen::MatrixXd& out = l + 1 < layers ? ws.activations[l + 1] : ws.output;
-        // one matrix product for the whole batch, then bias and activation
-        out.noalias() = w * ws.activations[l];
-        out.colwise() += b;
+        // the bias, plus one matrix product for the whole batch (the product is summed apart and
+        // added, so the bits are those of adding the bias after it), then the activation
+        out.resize(n, x.cols());
+        out.colwise() = b;
+        out.noalias() += w * ws.activations[l];
         if (l + 1 < layers)
             apply_activation(activation(l), out);
         else if (m_config.output_limit > 0) {
@@ -162,15 +164,19 @@ void Mlp::forward(const Eigen::MatrixXd& x, Eigen::MatrixXd& y, MlpWorkspace& ws
     y = ws.output;
 }
 
-void Mlp::backward(MlpWorkspace& ws, const Eigen::MatrixXd& dy, Eigen::VectorXd& dparams, Eigen::MatrixXd* dx) const
+void Mlp::backward(MlpWorkspace& ws, const Eigen::MatrixXd& dy, Eigen::VectorXd& dparams, Eigen::MatrixXd* dx,
+                   bool accumulate) const
 {
     assert(dy.rows() == n_out() && dy.cols() == ws.output.cols());
+    assert(!accumulate || dparams.size() == n_params());
     const int layers = n_layers();
-    dparams.resize(n_params()); // every layer's dw and db are written below
+    // every layer's dw and db are written (or added) below
+    if (!accumulate) dparams.setZero(n_params());
 
     // through the output squashing: d(L tanh(u))/du = L (1 - tanh^2) = L - out^2 / L
-    ws.deltas.resize(layers + 1);
-    Eigen::MatrixXd& top = ws.deltas[layers];
+    std::vector<Eigen::MatrixXd>& deltas = ws.shared_deltas != nullptr ? *ws.shared_deltas : ws.deltas;
+    deltas.resize(layers + 1);
+    Eigen::MatrixXd& top = deltas[layers];
     top = dy;
     if (m_config.output_limit > 0) {
         const double lim = m_config.output_limit;
@@ -181,16 +187,17 @@ void Mlp::backward(MlpWorkspace& ws, const Eigen::MatrixXd& dy, Eigen::VectorXd&
         const Eigen::Map<const Eigen::MatrixXd> w(m_params.data() + m_offsets[l], n, m);
         Eigen::Map<Eigen::MatrixXd> dw(dparams.data() + m_offsets[l], n, m);
         Eigen::Map<Eigen::VectorXd> db(dparams.data() + m_offsets[l] + n * m, n);
-        const Eigen::MatrixXd& delta = ws.deltas[l + 1];
-        // parameter gradients summed over the batch
-        dw.noalias() = delta * ws.activations[l].transpose();
-        db = delta.rowwise().sum();
+        const Eigen::MatrixXd& delta = deltas[l + 1];
+        // parameter gradients summed over the batch, added to what dparams holds (each product
+        // is summed apart and added, so writing into zeros gives the product's bits)
+        dw.noalias() += delta * ws.activations[l].transpose();
+        db += delta.rowwise().sum();
         if (l == 0 && dx == nullptr) break;
         // cotangent of the layer input (deltas[l] holds the cotangent of activations[l])
-        ws.deltas[l].noalias() = w.transpose() * delta;
-        if (l > 0) multiply_activation_derivative(activation(l - 1), ws.activations[l], ws.deltas[l]);
+        deltas[l].noalias() = w.transpose() * delta;
+        if (l > 0) multiply_activation_derivative(activation(l - 1), ws.activations[l], deltas[l]);
     }
-    if (dx != nullptr) *dx = m_config.input_scale.asDiagonal() * ws.deltas[0];
+    if (dx != nullptr) *dx = m_config.input_scale.asDiagonal() * deltas[0];
 }
 
 } // namespace podsim::policy

@@ -36,6 +36,9 @@ struct MlpWorkspace {
     std::vector<Eigen::MatrixXd> activations; ///< [0] = scaled input, [l] = output of hidden layer l
     Eigen::MatrixXd output;                   ///< network output (after the output squashing)
     std::vector<Eigen::MatrixXd> deltas;      ///< backward scratch: cotangent of each layer output
+    /// When set, backward() keeps its scratch there instead of in `deltas`: the workspaces of a
+    /// tape (one per decision, used one at a time) share one copy, which stays in cache.
+    std::vector<Eigen::MatrixXd>* shared_deltas = nullptr;
 };
 
 /// Parameters are one flat vector: for each layer l (inputs m, outputs n) the weight matrix W_l
@@ -60,8 +63,10 @@ public:
 
     /// Vector-Jacobian products of the last forward(): given dL/dY (n_out x B), writes
     /// dL/dparams (n_params, summed over the batch) and, if dx is not null, dL/dX (n_in x B).
+    /// With `accumulate`, dL/dparams is added to dparams (n_params already) instead: the same
+    /// bits as writing it and adding, without the intermediate vector.
     void backward(MlpWorkspace& ws, const Eigen::MatrixXd& dy, Eigen::VectorXd& dparams,
-                  Eigen::MatrixXd* dx) const;
+                  Eigen::MatrixXd* dx, bool accumulate = false) const;
 
 private:
     Activation activation(int hidden_layer) const;

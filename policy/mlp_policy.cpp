@@ -30,6 +30,13 @@ MlpPolicy::MlpPolicy(Mlp net) : m_net(std::move(net))
 
 std::unique_ptr<PolicyWorkspace> MlpPolicy::make_workspace() const { return std::make_unique<MlpPolicyWorkspace>(); }
 
+std::unique_ptr<PolicyWorkspace> MlpPolicy::make_tape_workspace(PolicyWorkspace& scratch) const
+{
+    auto ws = std::make_unique<MlpPolicyWorkspace>();
+    ws->mlp.shared_deltas = &cast(scratch).mlp.deltas;
+    return ws;
+}
+
 void MlpPolicy::act(const Eigen::MatrixXd& obs, const Eigen::MatrixXd&, Eigen::MatrixXd& actions,
                     PolicyWorkspace& ws) const
 {
@@ -40,12 +47,14 @@ void MlpPolicy::act(const Eigen::MatrixXd& obs, const Eigen::MatrixXd&, Eigen::M
 }
 
 void MlpPolicy::vjp(PolicyWorkspace& ws, const Eigen::MatrixXd& d_actions, Eigen::VectorXd& d_params,
-                    Eigen::MatrixXd* d_obs, Eigen::MatrixXd* d_handle_velocity) const
+                    Eigen::MatrixXd* d_obs, Eigen::MatrixXd* d_handle_velocity, bool accumulate) const
 {
     MlpPolicyWorkspace& w = cast(ws);
     if (w.batch < 0 || d_actions.cols() != w.batch || d_actions.rows() != n_act())
         throw std::invalid_argument("MlpPolicy::vjp: call act() first; d_actions must be n_act x batch");
-    m_net.backward(w.mlp, d_actions, d_params, d_obs);
+    if (accumulate && d_params.size() != n_params())
+        throw std::invalid_argument("MlpPolicy::vjp: accumulating into a gradient of the wrong size");
+    m_net.backward(w.mlp, d_actions, d_params, d_obs, accumulate);
     if (d_handle_velocity != nullptr) d_handle_velocity->setZero(n_act(), w.batch);
 }
 

@@ -23,11 +23,12 @@ public:
     void set_parameters(const Eigen::VectorXd& p) override { m_net.set_parameters(p); }
     std::unique_ptr<Policy> clone() const override { return std::make_unique<MlpPolicy>(*this); }
     std::unique_ptr<PolicyWorkspace> make_workspace() const override;
+    std::unique_ptr<PolicyWorkspace> make_tape_workspace(PolicyWorkspace& scratch) const override;
 
     void act(const Eigen::MatrixXd& obs, const Eigen::MatrixXd& handle_velocity, Eigen::MatrixXd& actions,
              PolicyWorkspace& ws) const override;
     void vjp(PolicyWorkspace& ws, const Eigen::MatrixXd& d_actions, Eigen::VectorXd& d_params, Eigen::MatrixXd* d_obs,
-             Eigen::MatrixXd* d_handle_velocity) const override;
+             Eigen::MatrixXd* d_handle_velocity, bool accumulate = false) const override;
 
 private:
     Mlp m_net;

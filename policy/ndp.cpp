@@ -178,12 +178,14 @@ void NdpPolicy::act(const Eigen::MatrixXd& obs, const Eigen::MatrixXd& hv, Eigen
 }
 
 void NdpPolicy::vjp(PolicyWorkspace& wsb, const Eigen::MatrixXd& d_actions, Eigen::VectorXd& d_params,
-                    Eigen::MatrixXd* d_obs, Eigen::MatrixXd* d_hv) const
+                    Eigen::MatrixXd* d_obs, Eigen::MatrixXd* d_hv, bool accumulate) const
 {
     NdpWorkspace& ws = cast(wsb);
     const int batch = ws.batch, na = n_act(), nb = m_config.basis, k = horizon(), sub = m_config.substeps;
     if (batch < 0 || d_actions.rows() != k * na || d_actions.cols() != batch)
         throw std::invalid_argument("NdpPolicy::vjp: call act() first; d_actions must be (horizon n_act) x B");
+    if (accumulate && d_params.size() != n_params())
+        throw std::invalid_argument("NdpPolicy::vjp: accumulating into a gradient of the wrong size");
     const int rows = batch * na;
     const double h = m_config.dt;
 
@@ -213,7 +215,7 @@ void NdpPolicy::vjp(PolicyWorkspace& wsb, const Eigen::MatrixXd& d_actions, Eige
             }
         }
     }
-    m_net.backward(ws.mlp, ws.d_out, d_params, d_obs);
+    m_net.backward(ws.mlp, ws.d_out, d_params, d_obs, accumulate);
 
     // the handle position enters y0 and g = y0 + ..., the handle velocity enters yd0
     if (d_obs != nullptr)

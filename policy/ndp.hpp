@@ -79,7 +79,7 @@ public:
     void act(const Eigen::MatrixXd& obs, const Eigen::MatrixXd& handle_velocity, Eigen::MatrixXd& actions,
              PolicyWorkspace& ws) const override;
     void vjp(PolicyWorkspace& ws, const Eigen::MatrixXd& d_actions, Eigen::VectorXd& d_params, Eigen::MatrixXd* d_obs,
-             Eigen::MatrixXd* d_handle_velocity) const override;
+             Eigen::MatrixXd* d_handle_velocity, bool accumulate = false) const override;
 
     /// The DMP trajectory of the last act() (rows = sample b, dimension d at b n_act + d).
     const DmpTrajectory& last_trajectory(const PolicyWorkspace& ws) const;

@@ -40,6 +40,15 @@ public:
     virtual void set_parameters(const Eigen::VectorXd& p) = 0;
     virtual std::unique_ptr<Policy> clone() const = 0;
     virtual std::unique_ptr<PolicyWorkspace> make_workspace() const = 0;
+    /// A workspace for one decision of a tape (act() once per decision, vjp() later, one
+    /// decision at a time): vjp()'s scratch lives in `scratch`, a workspace of this policy that
+    /// outlives the tape, so the tape's workspaces share one copy of it, which stays in cache.
+    /// The default is make_workspace().
+    virtual std::unique_ptr<PolicyWorkspace> make_tape_workspace(PolicyWorkspace& scratch) const
+    {
+        (void)scratch;
+        return make_workspace();
+    }
 
     /// Actions for a batch; `ws` keeps what vjp() needs.
     virtual void act(const Eigen::MatrixXd& obs, const Eigen::MatrixXd& handle_velocity, Eigen::MatrixXd& actions,
@@ -47,9 +56,11 @@ public:
 
     /// Vector-Jacobian products of the last act() with `ws`: given dL/dactions (same shape as the
     /// actions) writes dL/dtheta (n_params, summed over the batch) and, when not null, dL/dobs
-    /// (n_obs x B) and dL/dhandle_velocity (n_act x B). Never modifies the parameters.
+    /// (n_obs x B) and dL/dhandle_velocity (n_act x B). Never modifies the parameters. With
+    /// `accumulate`, dL/dtheta is added to d_params (n_params already) instead of written: the
+    /// same bits as writing it into a scratch vector and adding that.
     virtual void vjp(PolicyWorkspace& ws, const Eigen::MatrixXd& d_actions, Eigen::VectorXd& d_params,
-                     Eigen::MatrixXd* d_obs, Eigen::MatrixXd* d_handle_velocity) const = 0;
+                     Eigen::MatrixXd* d_obs, Eigen::MatrixXd* d_handle_velocity, bool accumulate = false) const = 0;
 };
 
 } // namespace podsim::policy

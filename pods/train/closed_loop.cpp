@@ -54,9 +54,10 @@ void closed_loop_rollouts(std::span<sim::Simulator* const> sims, const policy::P
     const std::size_t tapes = keep_tape ? std::size_t(decisions) : 1;
     if (ws.tape_type != policy.type()) {
         ws.tape.clear();
+        ws.tape_scratch = policy.make_workspace();
         ws.tape_type = policy.type();
     }
-    while (ws.tape.size() < tapes) ws.tape.push_back(policy.make_workspace());
+    while (ws.tape.size() < tapes) ws.tape.push_back(policy.make_tape_workspace(*ws.tape_scratch));
     ws.obs.resize(n_obs, batch);
     ws.hv.resize(na, batch);
 
@@ -170,8 +171,7 @@ int reverse_pass(std::span<sim::Simulator* const> sims, const policy::Policy& po
                     for (int d = 0; d < na; ++d)
                         if (r.requested(d, t + i) == r.actions(d, t + i)) ws.d_plan(i * na + d, b) = bar_a(d, t + i);
             }
-            policy.vjp(*ws.tape[std::size_t(j)], ws.d_plan, ws.d_params_step, &ws.d_obs, &ws.d_hv);
-            d_params += ws.d_params_step;
+            policy.vjp(*ws.tape[std::size_t(j)], ws.d_plan, d_params, &ws.d_obs, &ws.d_hv, true);
             for (int b = 0; b < batch; ++b) {
                 if (!use[std::size_t(b)]) continue;
                 TrajectoryCotangents& c = ws.cot[std::size_t(b)];

@@ -47,11 +47,11 @@ struct TrajectoryCotangents {
 /// Per-thread scratch of a batch of closed-loop rollouts and their gradient, reused across
 /// batches. The tape keeps one policy workspace per decision for the gradient.
 struct ClosedLoopWorkspace {
+    std::unique_ptr<policy::PolicyWorkspace> tape_scratch; // the tape's shared vjp scratch
     std::vector<std::unique_ptr<policy::PolicyWorkspace>> tape;
     std::string tape_type;                   // policy type the tape was made for
     Eigen::MatrixXd obs, hv, plan;           // the policy's batch, one column per trajectory
     Eigen::MatrixXd d_plan, d_obs, d_hv;
-    Eigen::VectorXd d_params_step;
     std::vector<TrajectoryCotangents> cot;   // one per trajectory of the batch
     sim::AdjointWorkspace adjoint;
 };

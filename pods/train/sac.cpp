@@ -78,8 +78,8 @@ public:
         squashed_gaussian_sample(w.z, m_log_std, w.eps, m_limit, actions, w.log_prob);
         ++m_step;
     }
-    void vjp(policy::PolicyWorkspace&, const Eigen::MatrixXd&, Eigen::VectorXd&, Eigen::MatrixXd*,
-             Eigen::MatrixXd*) const override
+    void vjp(policy::PolicyWorkspace&, const Eigen::MatrixXd&, Eigen::VectorXd&, Eigen::MatrixXd*, Eigen::MatrixXd*,
+             bool) const override
     {
         throw std::logic_error("SquashedExploration: no gradient through the exploration");
     }

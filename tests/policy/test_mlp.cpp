@@ -127,6 +127,57 @@ TEST_CASE("policy: mlp vector-Jacobian products match central differences")
     CHECK(checks == 4 * 2 * 3 * 2);
 }
 
+TEST_CASE("policy: mlp backward accumulates the bits of writing and adding, with its own or a shared scratch")
+{
+    int checks = 0;
+    for (Activation act : {Activation::TANH, Activation::ELU}) {
+        for (double limit : {0.0, 2.0}) {
+            CAPTURE(to_string(act));
+            CAPTURE(limit);
+            const Mlp net(small_config(act, limit), 4);
+            std::mt19937_64 rng(40);
+            const int batch = 9;
+            Eigen::MatrixXd x(4, batch), cot(3, batch);
+            for (int j = 0; j < batch; ++j) {
+                x.col(j) = podsim::test::random_vector(rng, 4);
+                cot.col(j) = podsim::test::random_vector(rng, 3);
+            }
+            const Eigen::VectorXd start = podsim::test::random_vector(rng, net.n_params());
+            MlpWorkspace ws;
+            Eigen::MatrixXd y, dx;
+            Eigen::VectorXd written;
+            net.forward(x, y, ws);
+            net.backward(ws, cot, written, &dx);
+            REQUIRE(written.norm() > 1e-3);
+
+            // accumulated into a start vector: start + written, entry by entry
+            Eigen::VectorXd added = start;
+            Eigen::MatrixXd dx_added;
+            net.backward(ws, cot, added, &dx_added, true);
+            const Eigen::VectorXd expected = start + written;
+            CHECK(added == expected);
+            CHECK(dx_added == dx);
+            ++checks;
+
+            // a workspace whose scratch is shared with another gives the same bits
+            std::vector<Eigen::MatrixXd> scratch(7, Eigen::MatrixXd::Constant(2, 2, 1e300));
+            MlpWorkspace shared;
+            shared.shared_deltas = &scratch;
+            Eigen::MatrixXd y_shared, dx_shared;
+            Eigen::VectorXd dp_shared = Eigen::VectorXd::Constant(net.n_params(), 1e300);
+            net.forward(x, y_shared, shared);
+            net.backward(shared, cot, dp_shared, &dx_shared);
+            CHECK(y_shared == y);
+            CHECK(dp_shared == written);
+            CHECK(dx_shared == dx);
+            CHECK(shared.deltas.empty());
+            CHECK(scratch.size() == std::size_t(net.n_layers() + 1));
+            ++checks;
+        }
+    }
+    CHECK(checks == 2 * 2 * 2);
+}
+
 TEST_CASE("policy: mlp rejects bad configurations and parameter vectors")
 {
     MlpConfig c = small_config(Activation::TANH, 1);
