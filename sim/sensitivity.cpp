@@ -26,11 +26,15 @@ Eigen::VectorXd StateSelection::extract(const Model& model, const State& z) cons
 
 void StateSelection::extract(const Model& model, const State& z, Eigen::Ref<Eigen::VectorXd> s) const
 {
+    // element by element: the blocks are a few entries long, too short for Eigen's block loops
     const int d = model.dim, np = model.n_p(), k = int(nodes.size());
-    s.head(np) = z.p;
+    for (int r = 0; r < np; ++r) s[r] = z.p[r];
     for (int i = 0; i < k; ++i) {
-        s.segment(np + i * d, d) = z.x.segment(nodes[std::size_t(i)] * d, d);
-        s.segment(np + (k + i) * d, d) = z.v.segment(nodes[std::size_t(i)] * d, d);
+        const int node = nodes[std::size_t(i)] * d;
+        for (int j = 0; j < d; ++j) {
+            s[np + i * d + j] = z.x[node + j];
+            s[np + (k + i) * d + j] = z.v[node + j];
+        }
     }
 }
 
@@ -55,11 +59,17 @@ void StateSelection::extract(const Model& model, const StateTangent& dz, Eigen::
 void StateSelection::add_transpose(const Model& model, const Eigen::Ref<const Eigen::MatrixXd>& bar_s,
                                    StateTangent& bar_z) const
 {
+    // element by element, as extract()
     const int d = model.dim, np = model.n_p(), k = int(nodes.size());
-    bar_z.p += bar_s.topRows(np);
-    for (int i = 0; i < k; ++i) {
-        bar_z.x.middleRows(nodes[std::size_t(i)] * d, d) += bar_s.middleRows(np + i * d, d);
-        bar_z.v.middleRows(nodes[std::size_t(i)] * d, d) += bar_s.middleRows(np + (k + i) * d, d);
+    for (Eigen::Index c = 0; c < bar_s.cols(); ++c) {
+        for (int r = 0; r < np; ++r) bar_z.p(r, c) += bar_s(r, c);
+        for (int i = 0; i < k; ++i) {
+            const int node = nodes[std::size_t(i)] * d;
+            for (int j = 0; j < d; ++j) {
+                bar_z.x(node + j, c) += bar_s(np + i * d + j, c);
+                bar_z.v(node + j, c) += bar_s(np + (k + i) * d + j, c);
+            }
+        }
     }
 }
 
