@@ -24,7 +24,8 @@ double next_damping(double mu, double alpha_mean, double floor)
 
 PodsLearner::PodsLearner(const TrainConfig& config, const policy::Policy& policy)
     : m_adaptive(config.method == Method::kPods2 && config.pods_damping == PodsDamping::kAdaptive),
-      m_floor(config.mu), m_mu(config.mu), m_replay_epochs(config.fit_replay), m_follow(config.fit_replay_follow), m_params(policy.n_params())
+      m_floor(config.mu), m_mu(config.mu), m_replay_epochs(config.fit_replay), m_follow(config.fit_replay_follow),
+      m_params(policy.n_params())
 {
 }
 
@@ -108,7 +109,8 @@ EpochStats PodsLearner::epoch(int epoch, const EpochContext& ctx)
     const bool open_loop_search =
         ctx.config.pods_target == PodsTarget::kOpenLoop ||
         choose_gauss_newton(ctx.scene.model, ctx.cost, ctx.scene.task.horizon, mu) != GaussNewtonMethod::kRiccati;
-    if (m_adaptive && open_loop_search && s.failed < int(initial.size())) m_mu = next_damping(mu, s.alpha_mean, m_floor);
+    if (m_adaptive && open_loop_search && s.failed < int(initial.size()))
+        m_mu = next_damping(mu, s.alpha_mean, m_floor);
     return s;
 }
 
