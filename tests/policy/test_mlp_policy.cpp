@@ -7,7 +7,10 @@
 
 using namespace podsim::policy;
 
-TEST_CASE("policy: mlp head acts within the action limit and its vjps match central differences")
+namespace {
+
+// the head both tests use: 6 inputs, 2 outputs within +-0.5, hidden 8-8
+MlpConfig small_head()
 {
     MlpConfig c;
     c.n_in = 6;
@@ -15,6 +18,14 @@ TEST_CASE("policy: mlp head acts within the action limit and its vjps match cent
     c.hidden = {8, 8};
     c.output_limit = 0.5;
     c.last_layer_scale = 3.0;
+    return c;
+}
+
+} // namespace
+
+TEST_CASE("policy: mlp head acts within the action limit and its vjps match central differences")
+{
+    MlpConfig c = small_head();
     c.input_scale = Eigen::VectorXd::LinSpaced(6, 0.5, 3.0);
     MlpPolicy pi(c, 12);
     CHECK(pi.type() == "mlp");
@@ -54,12 +65,7 @@ TEST_CASE("policy: mlp head acts within the action limit and its vjps match cent
 
 TEST_CASE("policy: mlp head's tape workspaces share one vjp scratch and give a plain workspace's bits, written or accumulated")
 {
-    MlpConfig c;
-    c.n_in = 6;
-    c.n_out = 2;
-    c.hidden = {8, 8};
-    c.output_limit = 0.5;
-    c.last_layer_scale = 3.0;
+    const MlpConfig c = small_head();
     MlpPolicy pi(c, 13);
     std::mt19937_64 rng(8);
     const int decisions = 3, batch = 5;
