@@ -104,12 +104,15 @@ EpochStats PodsLearner::epoch(int epoch, const EpochContext& ctx)
     }
     s.fit_s = seconds(fit_start, Clock::now());
     if (ctx.config.fit_guard > 0 && samples > 0) guard_fit(ctx, initial, before, adam_before, s);
-    // the adaptive damping, where the search follows no feedback law (the ropes' and the cloth's
-    // BDF2 states are too large for the Riccati pass), and only from epochs that improved something
-    const bool open_loop_search =
-        ctx.config.pods_target == PodsTarget::kOpenLoop ||
-        choose_gauss_newton(ctx.scene.model, ctx.cost, ctx.scene.task.horizon, mu) != GaussNewtonMethod::kRiccati;
-    if (m_adaptive && open_loop_search && s.failed < int(initial.size()))
+    // the adaptive damping, where the search follows no feedback law (the open-loop target, or
+    // the ropes' and the cloth's BDF2 states, too large for the Riccati pass), and only from
+    // epochs that improved something
+    const auto open_loop_search = [&] {
+        const Scene& sc = ctx.scene;
+        return ctx.config.pods_target == PodsTarget::kOpenLoop ||
+               choose_gauss_newton(sc.model, ctx.cost, sc.task.horizon, mu) != GaussNewtonMethod::kRiccati;
+    };
+    if (m_adaptive && s.failed < int(initial.size()) && open_loop_search())
         m_mu = next_damping(mu, s.alpha_mean, m_floor);
     return s;
 }
@@ -121,8 +124,9 @@ nlohmann::json PodsLearner::state_json() const
     if (m_replay_epochs > 0) {
         nlohmann::json epochs = nlohmann::json::array();
         for (const ReplaySource& r : m_sources) {
-            nlohmann::json e = {{"epoch", r.epoch},
-                                {"parameters", common::doubles_to_base64(r.parameters.data(), std::size_t(r.parameters.size()))}};
+            const std::string parameters =
+                common::doubles_to_base64(r.parameters.data(), std::size_t(r.parameters.size()));
+            nlohmann::json e = {{"epoch", r.epoch}, {"parameters", parameters}};
             if (m_adaptive) e["mu"] = r.mu;
             epochs.push_back(std::move(e));
         }
@@ -134,8 +138,7 @@ nlohmann::json PodsLearner::state_json() const
 
 void PodsLearner::restore(const common::JsonNode& node)
 {
-    if (m_replay_epochs > 0 && m_adaptive) node.allow_keys({"fit_replay", "mu"});
-    else if (m_adaptive) node.allow_keys({"mu"});
+    if (m_adaptive) node.allow_keys({"fit_replay", "mu"});
     else node.allow_keys({"fit_replay"});
     const auto damping = [&](const common::JsonNode& n) {
         const double mu = n.number();
@@ -144,26 +147,30 @@ void PodsLearner::restore(const common::JsonNode& node)
                    "] (the run's mu up to the adaptive damping's cap)");
         return mu;
     };
-    if (m_adaptive) m_mu = damping(node["mu"]);
+    const double mu = m_adaptive ? damping(node["mu"]) : m_floor;
+    // a run without a replay writes none; a replay given anyway must fit (at most fit_replay epochs)
+    std::vector<ReplaySource> sources;
+    if (m_replay_epochs > 0 || node.has("fit_replay")) {
+        const common::JsonNode epochs = node["fit_replay"];
+        if (!epochs.is_array()) epochs.fail("must be an array");
+        if (int(epochs.size()) > m_replay_epochs)
+            epochs.fail("holds " + std::to_string(epochs.size()) + " epochs, more than fit_replay " +
+                        std::to_string(m_replay_epochs));
+        sources.resize(epochs.size());
+        for (std::size_t i = 0; i < epochs.size(); ++i) {
+            const common::JsonNode n = epochs[i];
+            if (m_adaptive) n.allow_keys({"epoch", "parameters", "mu"});
+            else n.allow_keys({"epoch", "parameters"});
+            sources[i].epoch = int(n["epoch"].integer_in(i == 0 ? 0 : sources[i - 1].epoch + 1, kMaxEpochs));
+            sources[i].parameters.resize(m_params);
+            common::base64_to_doubles(n["parameters"], sources[i].parameters.data(), std::size_t(m_params));
+            sources[i].mu = m_adaptive ? damping(n["mu"]) : m_floor;
+        }
+    }
+    m_mu = mu;
+    m_sources = std::move(sources);
     m_replay.clear();
     m_then.clear();
-    if (m_replay_epochs == 0) return;
-    const common::JsonNode epochs = node["fit_replay"];
-    if (!epochs.is_array()) epochs.fail("must be an array");
-    if (int(epochs.size()) > m_replay_epochs)
-        epochs.fail("holds " + std::to_string(epochs.size()) + " epochs, more than fit_replay " +
-                    std::to_string(m_replay_epochs));
-    std::vector<ReplaySource> sources(epochs.size());
-    for (std::size_t i = 0; i < epochs.size(); ++i) {
-        const common::JsonNode n = epochs[i];
-        if (m_adaptive) n.allow_keys({"epoch", "parameters", "mu"});
-        else n.allow_keys({"epoch", "parameters"});
-        sources[i].epoch = int(n["epoch"].integer_in(i == 0 ? 0 : sources[i - 1].epoch + 1, kMaxEpochs));
-        sources[i].parameters.resize(m_params);
-        common::base64_to_doubles(n["parameters"], sources[i].parameters.data(), std::size_t(m_params));
-        sources[i].mu = m_adaptive ? damping(n["mu"]) : m_floor;
-    }
-    m_sources = std::move(sources);
 }
 
 void PodsLearner::guard_fit(const EpochContext& ctx, std::span<const sim::State> initial, const Eigen::VectorXd& before,

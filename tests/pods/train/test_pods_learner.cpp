@@ -270,6 +270,10 @@ TEST_CASE("pods learner: a replay in the checkpoint that does not fit the run is
     j = good;
     j["fit_replay"] = 3;
     refused(j, "training.pods.fit_replay: must be an array");
+    // a run without a replay refuses one
+    pods::TrainConfig none = c;
+    none.fit_replay = 0;
+    check_refused(scene, none, good, "training.pods.fit_replay: holds 2 epochs, more than fit_replay 0");
 }
 
 TEST_CASE("pods learner: next_damping raises mu 4x below a mean step of 0.9 and halves it down to the floor from 0.99")
